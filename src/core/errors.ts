@@ -1,0 +1,22 @@
+/** Exit codes, as documented in the README and the architecture doc. */
+export const ExitCode = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  source: 3,
+  locked: 4,
+  state: 5,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** A broken environment or bad input: printed as one line on stderr, exits with `code`. */
+export class SentinelError extends Error {
+  constructor(
+    message: string,
+    readonly code: ExitCode,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'SentinelError';
+  }
+}
