@@ -1,0 +1,59 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { parseConfig, type Config } from '../core/config.js';
+import { ExitCode, SentinelError } from '../core/errors.js';
+
+export interface LoadedConfig {
+  config: Config;
+  /** The file it came from. */
+  file: string;
+  /** Absolute paths: relative ones in the file are relative to the file's directory. */
+  paths: { stateDir: string; incidentsDir: string; ignoreFile: string; database: string };
+}
+
+/** `--config`, then `$SENTINEL_CONFIG`, `./sentinel.yaml`, `/etc/sentinel/sentinel.yaml`: first found wins. */
+export function findConfigFile(explicit: string | undefined, env: NodeJS.ProcessEnv, cwd: string): string {
+  if (explicit) return resolve(cwd, explicit);
+  if (env.SENTINEL_CONFIG) return resolve(cwd, env.SENTINEL_CONFIG);
+  for (const candidate of [resolve(cwd, 'sentinel.yaml'), '/etc/sentinel/sentinel.yaml']) {
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new SentinelError(
+    'no config file: pass --config FILE, set SENTINEL_CONFIG, or create ./sentinel.yaml (see examples/sentinel.yaml)',
+    ExitCode.usage,
+  );
+}
+
+export function loadConfig(file: string, env: NodeJS.ProcessEnv): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new SentinelError(`${file}: cannot read config: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, ExitCode.usage);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    const where = error instanceof YAMLParseError && error.linePos ? `:${error.linePos[0].line}` : '';
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new SentinelError(`${file}${where}: invalid YAML: ${reason}`, ExitCode.usage);
+  }
+  const parsed = parseConfig(raw);
+  if (!parsed.ok) {
+    throw new SentinelError(`${file}: ${parsed.errors.join('; ')}`, ExitCode.usage);
+  }
+  const base = dirname(file);
+  const config = parsed.config;
+  return {
+    config,
+    file,
+    paths: {
+      stateDir: resolve(base, config.state_dir ?? env.STATE_DIRECTORY?.split(':')[0] ?? './.sentinel'),
+      incidentsDir: resolve(base, config.incidents_dir),
+      ignoreFile: resolve(base, config.ignore_file),
+      database: resolve(base, config.source.path),
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { isMap, isSeq, parseDocument, YAMLSeq, type Document } from 'yaml';
+import { ExitCode, SentinelError } from '../core/errors.js';
+import { parseIgnoreRules, type IgnoreRule } from '../core/ignore.js';
+
+/** Reads and validates the ignore list; a missing file is an empty list. */
+export function loadIgnoreRules(file: string): IgnoreRule[] {
+  const doc = readIgnoreDocument(file);
+  const parsed = parseIgnoreRules(doc.toJS());
+  if (!parsed.ok) throw new SentinelError(`${file}: ${parsed.errors.join('; ')}`, ExitCode.usage);
+  return parsed.rules;
+}
+
+export function readIgnoreDocument(file: string): Document {
+  if (!existsSync(file)) return parseDocument('[]\n');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new SentinelError(`${file}: cannot read ignore file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, ExitCode.usage);
+  }
+  const doc = parseDocument(text.trim() === '' ? '[]\n' : text);
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0]!;
+    throw new SentinelError(`${file}:${first.linePos?.[0].line ?? '?'}: invalid YAML: ${first.message.split('\n')[0]}`, ExitCode.usage);
+  }
+  return doc;
+}
+
+/** Appends a rule, keeping the file's comments and layout; written atomically. */
+export function appendIgnoreRule(file: string, rule: Record<string, unknown>): void {
+  const doc = readIgnoreDocument(file);
+  if (!isSeq(doc.contents)) doc.contents = new YAMLSeq();
+  (doc.contents as YAMLSeq).add(doc.createNode(rule));
+  const check = parseIgnoreRules(doc.toJS());
+  if (!check.ok) throw new SentinelError(`ignore rule not added: ${check.errors.join('; ')}`, ExitCode.usage);
+  writeAtomically(file, doc.toString({ lineWidth: 0 }));
+}
+
+/** Removes the rule with this id; false when there is none. */
+export function removeIgnoreRule(file: string, id: string): boolean {
+  const doc = readIgnoreDocument(file);
+  const seq = doc.contents;
+  if (!isSeq(seq)) return false;
+  const index = seq.items.findIndex((item) => isMap(item) && String(item.get('id')) === id);
+  if (index < 0) return false;
+  seq.items.splice(index, 1);
+  writeAtomically(file, doc.toString({ lineWidth: 0 }));
+  return true;
+}
+
+function writeAtomically(file: string, text: string): void {
+  const temp = `${file}.tmp-${process.pid}`;
+  writeFileSync(temp, text, { mode: 0o644 });
+  renameSync(temp, file);
+}

@@ -1,0 +1,164 @@
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import type { Config } from '../core/config.js';
+import { ExitCode, SentinelError } from '../core/errors.js';
+import { levelName, levelNamesBelow, levelNumber } from '../core/levels.js';
+import { parseRowTime } from '../core/row-time.js';
+import type { LogRow } from '../core/types.js';
+
+export interface LogSource {
+  /** Rows with id > afterId and level ≥ min_level, in id order, `batchSize` at a time, from one
+   * consistent snapshot of the database. */
+  readSince(afterId: number, batchSize?: number): Iterable<LogRow[]>;
+  maxId(): number;
+  /** A hash of the row with this id, to notice a replaced database; null when there is no such row. */
+  rowIdentity(id: number): string | null;
+  /** The first id whose time is at or after `since` (binary search: ids grow with time, roughly). */
+  firstIdSince(since: number): number;
+  /** Time of the newest row of any level, for "the app stopped logging". */
+  newestRowTime(): number | null;
+  close(): void;
+}
+
+type SourceConfig = Config['source'];
+
+const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+export function openLogSource(path: string, source: SourceConfig): LogSource {
+  let db: Database.Database;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 5000'); // a writer committing under a rollback journal holds the lock briefly
+    db.prepare('SELECT 1 FROM sqlite_master LIMIT 1').get();
+  } catch (error) {
+    throw new SentinelError(`log database ${path}: ${describeSqliteError(error)}`, ExitCode.source, { cause: error });
+  }
+  const c = source.columns;
+  checkSchema(db, path, source.table, c);
+
+  const table = quote(source.table);
+  const id = quote(c.id);
+  const level = quote(c.level);
+  const optional = (name: string | null) => (name ? quote(name) : 'NULL');
+  const below = levelNamesBelow(source.min_level);
+  const levelFilter = `(CASE WHEN typeof(${level}) IN ('integer', 'real') THEN ${level} >= ${source.min_level}
+    ELSE upper(trim(${level})) NOT IN (${below.map((n) => `'${n}'`).join(', ') || "''"}) END)`;
+  const select = db.prepare(
+    `SELECT ${id} AS id, ${quote(c.time)} AS time, ${level} AS level, ${quote(c.message)} AS message,
+       ${optional(c.logger)} AS logger, ${optional(c.function)} AS function, ${optional(c.line)} AS line,
+       ${optional(c.exception)} AS exception, ${optional(c.extra)} AS extra
+     FROM ${table} WHERE ${id} > ? AND ${levelFilter} ORDER BY ${id} LIMIT ?`,
+  );
+  const maxIdStmt = db.prepare(`SELECT max(${id}) AS max FROM ${table}`);
+  const identityStmt = db.prepare(`SELECT ${quote(c.time)} AS time, ${quote(c.message)} AS message FROM ${table} WHERE ${id} = ?`);
+  const timeAtStmt = db.prepare(`SELECT ${id} AS id, ${quote(c.time)} AS time FROM ${table} WHERE ${id} >= ? ORDER BY ${id} LIMIT 1`);
+
+  const run = <T>(what: string, fn: () => T): T => {
+    try {
+      return fn();
+    } catch (error) {
+      throw new SentinelError(`log database ${path}: ${what}: ${describeSqliteError(error)}`, ExitCode.source, { cause: error });
+    }
+  };
+  const toRow = (raw: Record<string, unknown>): LogRow => {
+    const { levelNo, name } = readLevel(raw.level, source.min_level);
+    return {
+      id: Number(raw.id),
+      time: parseRowTime(raw.time, source.time_format),
+      levelNo,
+      levelName: name,
+      message: textOf(raw.message) ?? '',
+      logger: textOf(raw.logger),
+      function: textOf(raw.function),
+      line: typeof raw.line === 'number' ? raw.line : raw.line == null ? null : Number(raw.line) || null,
+      exception: textOf(raw.exception),
+      extra: textOf(raw.extra),
+    };
+  };
+
+  return {
+    *readSince(afterId, batchSize = 2000) {
+      // One read transaction: every batch sees the same snapshot while the app keeps writing.
+      run('begin read', () => db.exec('BEGIN'));
+      try {
+        let cursor = afterId;
+        for (;;) {
+          const batch = run('read rows', () => select.all(cursor, batchSize) as Record<string, unknown>[]);
+          if (batch.length === 0) return;
+          const rows = batch.map(toRow);
+          cursor = rows[rows.length - 1]!.id;
+          yield rows;
+          if (batch.length < batchSize) return;
+        }
+      } finally {
+        if (db.inTransaction) db.exec('COMMIT');
+      }
+    },
+    maxId: () => run('read max id', () => Number((maxIdStmt.get() as { max: number | null }).max ?? 0)),
+    rowIdentity(rowId) {
+      const row = run('read checkpoint row', () => identityStmt.get(rowId) as { time: unknown; message: unknown } | undefined);
+      if (!row) return null;
+      return createHash('sha256').update(`${String(row.time)}\u0000${String(row.message)}`).digest('hex').slice(0, 16);
+    },
+    firstIdSince(since) {
+      let low = 0;
+      let high = this.maxId();
+      while (low < high) {
+        const mid = Math.floor((low + high) / 2);
+        const row = run('search by time', () => timeAtStmt.get(mid + 1) as { id: number; time: unknown } | undefined);
+        if (!row) break;
+        const time = parseRowTime(row.time, source.time_format);
+        if (time !== null && time >= since) high = mid;
+        else low = Math.min(Number(row.id), high);
+      }
+      return low;
+    },
+    newestRowTime() {
+      const max = this.maxId();
+      const row = run('read newest row', () => timeAtStmt.get(max) as { time: unknown } | undefined);
+      return row ? parseRowTime(row.time, source.time_format) : null;
+    },
+    close: () => db.close(),
+  };
+}
+
+function checkSchema(db: Database.Database, path: string, table: string, columns: SourceConfig['columns']): void {
+  const present = new Set(
+    (db.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[]).map((r) => r.name),
+  );
+  if (present.size === 0) {
+    throw new SentinelError(`log database ${path}: no table ${JSON.stringify(table)} (source.table)`, ExitCode.source);
+  }
+  for (const [field, name] of Object.entries(columns)) {
+    if (name !== null && !present.has(name)) {
+      throw new SentinelError(
+        `log database ${path}: table ${JSON.stringify(table)} has no column ${JSON.stringify(name)} (source.columns.${field})`,
+        ExitCode.source,
+      );
+    }
+  }
+}
+
+function readLevel(value: unknown, minLevel: number): { levelNo: number; name: string } {
+  if (typeof value === 'number') return { levelNo: value, name: levelName(value) };
+  const text = textOf(value)?.trim() ?? '';
+  if (/^\d+$/.test(text)) return { levelNo: Number(text), name: levelName(Number(text)) };
+  const known = levelNumber(text);
+  if (known !== undefined) return { levelNo: known, name: text.toUpperCase() };
+  // A level name nobody told us about: read at the minimum level rather than dropped.
+  return { levelNo: minLevel, name: text.slice(0, 32) || 'UNKNOWN' };
+}
+
+function textOf(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  return String(value);
+}
+
+export function describeSqliteError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: string }).code;
+    return code ? `${error.message} (${code})` : error.message;
+  }
+  return String(error);
+}

@@ -1,0 +1,244 @@
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ExitCode, SentinelError } from '../core/errors.js';
+import type { RunTally, Sample } from '../core/tally.js';
+import type { Checkpoint, GroupRecord, RunRecord } from '../core/records.js';
+import { HOUR, hourStart, type Trigger } from '../core/triggers.js';
+import { describeSqliteError } from './log-source.js';
+import { MIGRATIONS } from './state-schema.js';
+
+export interface CommittedRun {
+  runId: number;
+  startedAt: number;
+  checkpointFrom: number;
+  checkpoint: Checkpoint;
+  tally: RunTally;
+  triggers: Map<string, Trigger | null>;
+  learnerSnapshot: string | null;
+  warnings: { kind: string; message: string }[];
+  /** The triggered groups to investigate, queued in the same transaction (null: none). */
+  investigation: { kind: string; subject: string } | null;
+  now: number;
+}
+
+const RETAIN_HOURS_MS = 8 * 24 * HOUR;
+
+export type StateStore = ReturnType<typeof openStateStore>;
+
+/** The state DB (`state.db`, WAL) in the state dir. `readonly` (dry runs) never creates or writes:
+ * a missing database reads as an empty one. */
+export function openStateStore(stateDir: string, options: { readonly?: boolean } = {}) {
+  const file = join(stateDir, 'state.db');
+  const fail = (what: string, error: unknown): never => {
+    throw new SentinelError(`state database ${file}: ${what}: ${describeSqliteError(error)}`, ExitCode.state, { cause: error });
+  };
+  let db!: Database.Database;
+  try {
+    if (options.readonly) {
+      db = existsSync(file) ? new Database(file, { readonly: true, fileMustExist: true }) : new Database(':memory:');
+    } else {
+      mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+      db = new Database(file);
+      db.pragma('journal_mode = WAL');
+    }
+    db.pragma('busy_timeout = 5000');
+    migrate(db, !!options.readonly && existsSync(file));
+  } catch (error) {
+    if (error instanceof SentinelError) throw error;
+    fail('cannot open', error);
+  }
+  const guard = <T>(what: string, fn: () => T): T => {
+    try {
+      return fn();
+    } catch (error) {
+      return fail(what, error);
+    }
+  };
+
+  const getMeta = (key: string): string | null =>
+    (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null;
+  const setMeta = (key: string, value: string) =>
+    db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  const sumHours = db.prepare('SELECT coalesce(sum(count), 0) AS n FROM group_hours WHERE fingerprint = ? AND hour >= ? AND hour < ?');
+  const groupStmt = db.prepare('SELECT * FROM groups WHERE fingerprint = ?');
+
+  return {
+    file,
+    db,
+    getMeta: (key: string) => guard('read', () => getMeta(key)),
+    checkpoint(): Checkpoint | null {
+      const id = guard('read checkpoint', () => getMeta('checkpoint'));
+      return id === null ? null : { id: Number(id), identity: getMeta('checkpoint_identity') };
+    },
+    learnerSnapshot: () => guard('read normalizer state', () => getMeta('learner')),
+    /** The group a fingerprint stands for, following aliases left by a normalizer upgrade. */
+    group(fingerprint: string): GroupRecord | null {
+      return guard('read groups', () => {
+        const alias = db.prepare('SELECT fingerprint FROM aliases WHERE alias = ?').get(fingerprint) as { fingerprint: string } | undefined;
+        const row = groupStmt.get(alias?.fingerprint ?? fingerprint) as Record<string, unknown> | undefined;
+        return row ? toGroupRecord(row) : null;
+      });
+    },
+    canonicalFingerprint(fingerprint: string): string {
+      const alias = db.prepare('SELECT fingerprint FROM aliases WHERE alias = ?').get(fingerprint) as { fingerprint: string } | undefined;
+      return alias?.fingerprint ?? fingerprint;
+    },
+    /** Stored rows of a group in [from, to), by clock hour. */
+    countBetween: (fingerprint: string, from: number, to: number) =>
+      guard('read counts', () => (sumHours.get(fingerprint, from, to) as { n: number }).n),
+    ruleHitsSince: (ruleId: string, since: number) =>
+      guard('read rule hits', () =>
+        (db.prepare('SELECT coalesce(sum(count), 0) AS n FROM rule_hits WHERE rule_id = ? AND minute >= ?').get(ruleId, since) as { n: number }).n,
+      ),
+    ruleStats(ruleId: string, now: number) {
+      return guard('read rule hits', () => {
+        const row = db
+          .prepare(
+            `SELECT coalesce(sum(CASE WHEN minute >= ? THEN count END), 0) AS day, coalesce(sum(CASE WHEN minute >= ? THEN count END), 0) AS week,
+               (SELECT at FROM rule_last_hit WHERE rule_id = ?) AS last FROM rule_hits WHERE rule_id = ?`,
+          )
+          .get(now - 24 * HOUR, now - 7 * 24 * HOUR, ruleId, ruleId) as { day: number; week: number; last: number | null };
+        return { lastDay: row.day, lastWeek: row.week, lastHit: row.last };
+      });
+    },
+    startRun(kind: string, startedAt: number, checkpointFrom: number | null): number {
+      return guard('record run', () =>
+        Number(db.prepare('INSERT INTO runs (kind, started_at, checkpoint_from) VALUES (?, ?, ?)').run(kind, startedAt, checkpointFrom).lastInsertRowid),
+      );
+    },
+    finishRun(runId: number, finishedAt: number, outcome: string, message: string | null) {
+      guard('record run', () =>
+        db.prepare('UPDATE runs SET finished_at = ?, outcome = ?, message = ? WHERE id = ?').run(finishedAt, outcome, message, runId),
+      );
+    },
+    /** Everything a run learned, in ONE transaction: a crash before it commits loses nothing and a
+     * crash after it counts nothing twice, because the checkpoint moves with the counts. */
+    commitRun(change: CommittedRun): number | null {
+      return guard('commit run', () => db.transaction(() => writeRun(db, change, setMeta))());
+    },
+    addWarning(at: number, kind: string, message: string) {
+      guard('record warning', () => db.prepare('INSERT INTO warnings (at, kind, message) VALUES (?, ?, ?)').run(at, kind, message));
+    },
+    warningsSince: (since: number) =>
+      guard('read warnings', () =>
+        db.prepare('SELECT at, kind, message FROM warnings WHERE at >= ? ORDER BY at DESC LIMIT 20').all(since) as { at: number; kind: string; message: string }[],
+      ),
+    recentRuns: (limit: number) =>
+      guard('read runs', () =>
+        (db.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT ?').all(limit) as Record<string, unknown>[]).map(toRunRecord),
+      ),
+    lastSuccessfulRun: (kind: string) =>
+      guard('read runs', () => {
+        const row = db.prepare("SELECT * FROM runs WHERE kind = ? AND outcome = 'ok' ORDER BY id DESC LIMIT 1").get(kind) as Record<string, unknown> | undefined;
+        return row ? toRunRecord(row) : null;
+      }),
+    listGroups: (limit: number) =>
+      guard('read groups', () =>
+        (db.prepare('SELECT * FROM groups ORDER BY last_seen DESC LIMIT ?').all(limit) as Record<string, unknown>[]).map(toGroupRecord),
+      ),
+    countGroups: () => guard('read groups', () => (db.prepare('SELECT count(*) AS n FROM groups').get() as { n: number }).n),
+    setStatus(fingerprint: string, status: 'active' | 'resolved', at: number): boolean {
+      return guard('update group', () => {
+        const target = this.canonicalFingerprint(fingerprint);
+        return db.prepare('UPDATE groups SET status = ?, resolved_at = ? WHERE fingerprint = ?').run(status, status === 'resolved' ? at : null, target).changes > 0;
+      });
+    },
+    close: () => db.close(),
+  };
+}
+
+function migrate(db: Database.Database, readonly: boolean): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    throw new SentinelError(`state database was written by a newer sentinel (schema ${version}, this one knows ${MIGRATIONS.length})`, ExitCode.state);
+  }
+  if (version === MIGRATIONS.length) return;
+  if (readonly) {
+    throw new SentinelError(`state database has schema ${version}: run sentinel once without --dry-run to migrate it`, ExitCode.state);
+  }
+  db.transaction(() => {
+    for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  })();
+}
+
+function writeRun(db: Database.Database, change: CommittedRun, setMeta: (k: string, v: string) => unknown): number | null {
+  const { tally, now } = change;
+  const upsertGroup = db.prepare(`
+    INSERT INTO groups (fingerprint, template, exception_type, logger, function, level_no, level_name, samples, first_seen, last_seen, total)
+    VALUES (@fingerprint, @template, @exceptionType, @logger, @function, @levelNo, @levelName, @samples, @firstSeen, @lastSeen, @count)
+    ON CONFLICT (fingerprint) DO UPDATE SET
+      last_seen = max(last_seen, excluded.last_seen), first_seen = min(first_seen, excluded.first_seen),
+      total = total + excluded.total, samples = excluded.samples,
+      level_no = max(level_no, excluded.level_no),
+      level_name = CASE WHEN excluded.level_no > level_no THEN excluded.level_name ELSE level_name END,
+      status = CASE WHEN status = 'resolved' THEN 'active' ELSE status END`);
+  const addHour = db.prepare(
+    'INSERT INTO group_hours (fingerprint, hour, count) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET count = count + excluded.count',
+  );
+  const addHit = db.prepare(
+    'INSERT INTO rule_hits (rule_id, minute, count) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET count = count + excluded.count',
+  );
+  for (const group of tally.groups.values()) {
+    upsertGroup.run({ ...group, samples: JSON.stringify(group.samples) });
+    for (const [hour, count] of group.hours) addHour.run(group.fingerprint, hour, count);
+  }
+  const lastHit = db.prepare(
+    'INSERT INTO rule_last_hit (rule_id, at) VALUES (?, ?) ON CONFLICT DO UPDATE SET at = max(at, excluded.at)',
+  );
+  for (const [ruleId, minutes] of tally.ruleHits) {
+    for (const [minute, count] of minutes) addHit.run(ruleId, minute, count);
+    lastHit.run(ruleId, Math.max(...minutes.keys()));
+  }
+  setMeta('checkpoint', String(change.checkpoint.id));
+  setMeta('checkpoint_identity', change.checkpoint.identity ?? '');
+  if (change.learnerSnapshot !== null) setMeta('learner', change.learnerSnapshot);
+  for (const warning of change.warnings) db.prepare('INSERT INTO warnings (at, kind, message) VALUES (?, ?, ?)').run(now, warning.kind, warning.message);
+  const triggered = [...change.triggers.values()].filter(Boolean).length;
+  db.prepare(
+    'UPDATE runs SET rows_read = ?, ignored = ?, redactions = ?, groups = ?, triggered = ?, checkpoint_from = ?, checkpoint_to = ? WHERE id = ?',
+  ).run(tally.rowsRead, tally.ignored, tally.redactions, tally.groups.size, triggered, change.checkpointFrom, change.checkpoint.id, change.runId);
+  // Old buckets only feed the 7-day baseline and the ignore list's 7-day hit counts.
+  db.prepare('DELETE FROM group_hours WHERE hour < ?').run(hourStart(now) - RETAIN_HOURS_MS);
+  db.prepare('DELETE FROM rule_hits WHERE minute < ?').run(now - RETAIN_HOURS_MS);
+  if (!change.investigation) return null;
+  return Number(
+    db
+      .prepare('INSERT INTO investigations (kind, created_at, subject, next_attempt_at) VALUES (?, ?, ?, ?)')
+      .run(change.investigation.kind, now, change.investigation.subject, now).lastInsertRowid,
+  );
+}
+
+function toGroupRecord(row: Record<string, unknown>): GroupRecord {
+  return {
+    fingerprint: String(row.fingerprint),
+    template: String(row.template),
+    exceptionType: (row.exception_type as string | null) ?? null,
+    logger: (row.logger as string | null) ?? null,
+    function: (row.function as string | null) ?? null,
+    levelName: String(row.level_name),
+    samples: JSON.parse(String(row.samples)) as Sample[],
+    firstSeen: Number(row.first_seen),
+    lastSeen: Number(row.last_seen),
+    total: Number(row.total),
+    status: row.status === 'resolved' ? 'resolved' : 'active',
+    lastInvestigatedAt: (row.last_investigated_at as number | null) ?? null,
+    lastInvestigatedRate: (row.last_investigated_rate as number | null) ?? null,
+  };
+}
+
+function toRunRecord(row: Record<string, unknown>): RunRecord {
+  return {
+    id: Number(row.id),
+    kind: String(row.kind),
+    startedAt: Number(row.started_at),
+    finishedAt: (row.finished_at as number | null) ?? null,
+    rowsRead: Number(row.rows_read),
+    ignored: Number(row.ignored),
+    groups: Number(row.groups),
+    triggered: Number(row.triggered),
+    outcome: String(row.outcome),
+    message: (row.message as string | null) ?? null,
+  };
+}

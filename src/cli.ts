@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { ExitCode, SentinelError } from './core/errors.js';
+import type { CommandContext } from './commands/context.js';
+import { runCommand } from './commands/run.js';
+import { statusCommand } from './commands/status.js';
+import { fingerprintCommand } from './commands/fingerprint.js';
+import { ignoreAddCommand, ignoreListCommand, ignoreRmCommand, ignoreTestCommand } from './commands/ignore.js';
+import { resolveCommand } from './commands/resolve.js';
+import { mcpCommand } from './commands/mcp.js';
+
+const context: CommandContext = {
+  env: process.env,
+  cwd: process.cwd(),
+  clock: { now: () => Date.now() },
+  pid: process.pid,
+  stdout: (text) => process.stdout.write(`${text}\n`),
+  stderr: (text) => process.stderr.write(`${text}\n`),
+  interactive: !!process.stderr.isTTY,
+};
+
+const example = (text: string) => `\nExample:\n  ${text}`;
+
+function buildProgram(exit: (code: number) => void): Command {
+  const program = new Command('sentinel')
+    .description("A small team's production watchdog: groups new WARNING/ERROR rows of a loguru SQLite log and reports what is new.")
+    .option('-c, --config <file>', 'config file (default: $SENTINEL_CONFIG, ./sentinel.yaml, /etc/sentinel/sentinel.yaml)')
+    .showHelpAfterError()
+    .exitOverride();
+  const global = () => program.opts<{ config?: string }>();
+  const done = async (code: Promise<number> | number) => exit(await code);
+
+  program
+    .command('run')
+    .description('read new rows since the checkpoint, group them, and report what is new, regressed or escalating')
+    .option('--dry-run', 'change nothing at all: no state, no incident, no notification')
+    .option('--json', 'print one JSON object')
+    .option('--db <file>', 'read this copy of the log database instead of source.path')
+    .option('--since <duration>', 'with --dry-run: replay this window (e.g. 2h) instead of starting at the checkpoint')
+    .addHelpText('after', example('sentinel run --dry-run --db ./copy.db --since 2h'))
+    .action((opts) => done(runCommand({ ...opts, config: global().config }, context)));
+
+  program
+    .command('status')
+    .description('checkpoint and rows behind, last runs, groups, ignore rules, warnings')
+    .option('--json', 'print one JSON object')
+    .addHelpText('after', example('sentinel status --json | jq .groups'))
+    .action((opts) => done(statusCommand({ ...opts, config: global().config }, context)));
+
+  program
+    .command('fingerprint')
+    .description('read one message per line on stdin; print "<fingerprint>\\t<template>" per line, same order')
+    .option('--explain', 'also print the masked message the template was learned from')
+    .addHelpText('after', example("printf 'Timeout after 30s calling gemini\\n' | sentinel fingerprint"))
+    .action((opts) => done(fingerprintCommand(opts, context, process.stdin)));
+
+  program
+    .command('resolve')
+    .description('mark a group resolved: seeing it again triggers "regressed"')
+    .argument('<fingerprint>')
+    .addHelpText('after', example('sentinel resolve 3f2a9c0d1e4b5a69'))
+    .action((fingerprint) => done(resolveCommand({ fingerprint, config: global().config }, context)));
+
+  program
+    .command('mcp')
+    .description("serve sentinel's read-only analyses over stdio (MCP): what Claude's investigation uses")
+    .action(() => done(mcpCommand({ config: global().config }, context)));
+
+  const ignore = program.command('ignore').description('the ignore list: rows an operator decided are not worth an alert');
+  ignore
+    .command('add')
+    .description('add a rule (the file keeps its comments)')
+    .option('--fingerprint <fp>', 'match a group by fingerprint')
+    .option('--message <regex>', 'match the message (RE2 syntax, linear time)')
+    .option('--logger <glob>', 'match the logger name, e.g. "app.jobs.*"')
+    .option('--exception <type>', 'match the exception type, e.g. TimeoutError')
+    .option('--level <name>', 'match the level name')
+    .requiredOption('--reason <text>', 'why this is not worth an alert (required)')
+    .option('--for <duration>', 'expire after this long, e.g. 7d')
+    .option('--until <date>', 'expire on this date, e.g. 2026-12-31')
+    .option('--unless <rate>', 'above this rate the rows escalate instead, e.g. 20/1h')
+    .option('--author <name>', 'who added it (default: $SUDO_USER or $USER)')
+    .addHelpText('after', example('sentinel ignore add --message "^Retrying upload" --reason "retries are expected" --for 7d --unless 20/1h'))
+    .action((opts) => done(ignoreAddCommand({ ...opts, config: global().config }, context)));
+  ignore
+    .command('list')
+    .description('rules with their hits in the last 24 h and 7 d and their last hit')
+    .option('--json', 'print JSON')
+    .action((opts) => done(ignoreListCommand({ ...opts, config: global().config }, context)));
+  ignore
+    .command('rm')
+    .description('remove a rule by id')
+    .argument('<id>')
+    .action((id) => done(ignoreRmCommand({ id, config: global().config }, context)));
+  ignore
+    .command('test')
+    .description('say which rule matches a message, with its fingerprint and template')
+    .argument('<message>')
+    .option('--logger <name>')
+    .option('--exception <type>')
+    .option('--level <name>', 'level name', 'ERROR')
+    .option('--function <name>')
+    .addHelpText('after', example('sentinel ignore test "Retrying upload of job 42" --logger app.jobs'))
+    .action((message, opts) => done(ignoreTestCommand({ ...opts, message, config: global().config }, context)));
+
+  return program;
+}
+
+async function main(): Promise<void> {
+  const program = buildProgram((code) => {
+    process.exitCode = code;
+  });
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    process.exitCode = handleError(error);
+  }
+}
+
+/** Known errors are one line on stderr; an unknown one is a bug, so it keeps its stack. */
+function handleError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  }
+  if (error instanceof SentinelError) {
+    process.stderr.write(`sentinel: ${error.message}\n`);
+    return error.code;
+  }
+  process.stderr.write(`sentinel: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return ExitCode.internal;
+}
+
+await main();

@@ -1,0 +1,112 @@
+import { findConfigFile, loadConfig } from '../adapters/config-file.js';
+import { loadIgnoreRules } from '../adapters/ignore-file.js';
+import { openLogSource } from '../adapters/log-source.js';
+import { acquireRunLock } from '../adapters/run-lock.js';
+import { openStateStore } from '../adapters/state-store.js';
+import { parseDuration } from '../core/duration.js';
+import { ExitCode, SentinelError } from '../core/errors.js';
+import { createRedactor } from '../core/redact.js';
+import { renderRunSummary, type RunReport } from '../core/run-report.js';
+import { collect, type CollectedGroup } from '../stages/collect.js';
+import type { CommandContext } from './context.js';
+
+export interface RunOptions {
+  config?: string;
+  dryRun?: boolean;
+  json?: boolean;
+  /** Read this database instead of the configured one (a copy on a laptop). */
+  db?: string;
+  /** Replay this window (with --dry-run) instead of starting at the checkpoint. */
+  since?: string;
+}
+
+export async function runCommand(options: RunOptions, ctx: CommandContext): Promise<number> {
+  const loaded = loadConfig(findConfigFile(options.config, ctx.env, ctx.cwd), ctx.env);
+  const { config, paths } = loaded;
+  const dryRun = !!options.dryRun;
+  let since: number | undefined;
+  if (options.since !== undefined) {
+    const window = parseDuration(options.since);
+    if (!window) throw new SentinelError(`--since: expected a duration such as 2h, got ${JSON.stringify(options.since)}`, ExitCode.usage);
+    if (!dryRun) throw new SentinelError('--since replays a window and goes with --dry-run only', ExitCode.usage);
+    since = ctx.clock.now() - window;
+  }
+  const rules = loadIgnoreRules(paths.ignoreFile);
+  const lock = dryRun ? null : acquireRunLock(paths.stateDir, ctx.pid);
+  try {
+    const state = openStateStore(paths.stateDir, { readonly: dryRun });
+    const source = openLogSource(options.db ?? paths.database, config.source);
+    const startedAt = ctx.clock.now();
+    const runId = dryRun ? 0 : state.startRun('run', startedAt, state.checkpoint()?.id ?? null);
+    try {
+      const collected = collect({
+        config,
+        rules,
+        redactor: createRedactor(config.redact.patterns),
+        source,
+        state,
+        now: startedAt,
+        ...(since === undefined ? {} : { since }),
+      });
+      if (!dryRun) {
+        state.commitRun({
+          runId,
+          startedAt,
+          checkpointFrom: collected.checkpointFrom,
+          checkpoint: collected.checkpoint,
+          tally: collected.tally,
+          triggers: new Map(collected.groups.map((g) => [g.fingerprint, g.trigger])),
+          learnerSnapshot: collected.learnerSnapshot,
+          warnings: collected.warnings,
+          investigation: null,
+          now: startedAt,
+        });
+      }
+      for (const warning of collected.warnings) ctx.stderr(`sentinel: warning: ${warning.message}`);
+      const report: RunReport = {
+        rowsRead: collected.tally.rowsRead,
+        ignored: collected.tally.ignored,
+        redactions: collected.tally.redactions,
+        checkpointFrom: collected.checkpointFrom,
+        checkpointTo: collected.checkpoint.id,
+        groups: collected.groups,
+        incident: null,
+        notified: 0,
+        dryRun,
+      };
+      if (!dryRun) state.finishRun(runId, ctx.clock.now(), 'ok', null);
+      ctx.stdout(options.json ? JSON.stringify(toJson(report, collected.groups)) : renderRunSummary(report));
+      return ExitCode.ok;
+    } catch (error) {
+      if (!dryRun) state.finishRun(runId, ctx.clock.now(), 'failed', error instanceof Error ? error.message : String(error));
+      throw error;
+    } finally {
+      source.close();
+      state.close();
+    }
+  } finally {
+    lock?.release();
+  }
+}
+
+function toJson(report: RunReport, groups: CollectedGroup[]) {
+  return {
+    rows_read: report.rowsRead,
+    ignored: report.ignored,
+    redactions: report.redactions,
+    checkpoint: { from: report.checkpointFrom, to: report.checkpointTo },
+    groups: groups.map((g) => ({
+      fingerprint: g.fingerprint,
+      count: g.count,
+      level: g.levelName,
+      template: g.template,
+      trigger: g.trigger,
+      trigger_reason: g.triggerReason || null,
+      first_seen: new Date(g.firstSeen).toISOString(),
+      last_seen: new Date(g.lastSeen).toISOString(),
+    })),
+    incident: report.incident,
+    notified: report.notified,
+    dry_run: report.dryRun,
+  };
+}

@@ -1,0 +1,91 @@
+import { findConfigFile, loadConfig } from '../adapters/config-file.js';
+import { loadIgnoreRules } from '../adapters/ignore-file.js';
+import { openLogSource } from '../adapters/log-source.js';
+import { openStateStore } from '../adapters/state-store.js';
+import { ExitCode, SentinelError } from '../core/errors.js';
+import { isExpired } from '../core/ignore.js';
+import { renderStatus, type StatusReport } from '../core/status-report.js';
+import type { CommandContext } from './context.js';
+
+const DAY = 86_400_000;
+const UNUSED_AFTER = 30 * DAY;
+
+export async function statusCommand(options: { json?: boolean; config?: string }, ctx: CommandContext): Promise<number> {
+  const { config, paths } = loadConfig(findConfigFile(options.config, ctx.env, ctx.cwd), ctx.env);
+  const now = ctx.clock.now();
+  const state = openStateStore(paths.stateDir, { readonly: true });
+  try {
+    const checkpoint = state.checkpoint();
+    const report: StatusReport = {
+      now,
+      checkpoint: checkpoint?.id ?? null,
+      source: readSource(paths.database, config.source, checkpoint?.id ?? 0),
+      runs: state.recentRuns(5),
+      lastSuccess: state.lastSuccessfulRun('run')?.finishedAt ?? null,
+      groups: state.listGroups(50),
+      groupCount: state.countGroups(),
+      rules: loadIgnoreRules(paths.ignoreFile).map((rule) => {
+        const stats = state.ruleStats(rule.id, now);
+        const addedAt = rule.added?.date ?? null;
+        const unused = stats.lastHit === null ? addedAt !== null && now - addedAt > UNUSED_AFTER : now - stats.lastHit > UNUSED_AFTER;
+        return { id: rule.id, reason: rule.reason, expired: isExpired(rule, now), unused, hits24h: stats.lastDay, lastHit: stats.lastHit };
+      }),
+      warnings: state.warningsSince(now - 7 * DAY),
+    };
+    ctx.stdout(options.json ? JSON.stringify(toJson(report)) : renderStatus(report));
+    return ExitCode.ok;
+  } finally {
+    state.close();
+  }
+}
+
+/** The source's side of status; an unreadable database is reported, not fatal: status must still show. */
+function readSource(path: string, config: Parameters<typeof openLogSource>[1], checkpoint: number): StatusReport['source'] {
+  try {
+    const source = openLogSource(path, config);
+    try {
+      let behind = 0;
+      for (const batch of source.readSince(checkpoint, 10_000)) behind += batch.length;
+      return { path, maxId: source.maxId(), rowsBehind: behind, newestRowTime: source.newestRowTime(), error: null };
+    } finally {
+      source.close();
+    }
+  } catch (error) {
+    if (!(error instanceof SentinelError)) throw error;
+    return { path, maxId: null, rowsBehind: null, newestRowTime: null, error: error.message };
+  }
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function toJson(report: StatusReport) {
+  return {
+    checkpoint: report.checkpoint,
+    source: { ...report.source, newest_row_time: iso(report.source.newestRowTime) },
+    last_success: iso(report.lastSuccess),
+    runs: report.runs.map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      started_at: iso(r.startedAt),
+      finished_at: iso(r.finishedAt),
+      rows_read: r.rowsRead,
+      ignored: r.ignored,
+      groups: r.groups,
+      triggered: r.triggered,
+      outcome: r.outcome,
+      message: r.message,
+    })),
+    group_count: report.groupCount,
+    groups: report.groups.map((g) => ({
+      fingerprint: g.fingerprint,
+      template: g.template,
+      level: g.levelName,
+      total: g.total,
+      first_seen: iso(g.firstSeen),
+      last_seen: iso(g.lastSeen),
+      status: g.status,
+    })),
+    rules: report.rules.map((r) => ({ ...r, last_hit: iso(r.lastHit), lastHit: undefined })),
+    warnings: report.warnings.map((w) => ({ at: iso(w.at), kind: w.kind, message: w.message })),
+  };
+}

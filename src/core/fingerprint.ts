@@ -1,0 +1,56 @@
+import { createHash } from 'node:crypto';
+import picomatch from 'picomatch';
+import type { FingerprintRule } from './config.js';
+
+/** What the default fingerprint is made of; the template comes from the normalizer. */
+export interface FingerprintInput {
+  message: string;
+  template: string;
+  exceptionType: string | null;
+  logger: string | null;
+  function: string | null;
+  line: number | null;
+  levelName: string;
+}
+
+export interface Fingerprinter {
+  fingerprintOf(input: FingerprintInput): string;
+}
+
+const hash = (parts: (string | null)[]) =>
+  createHash('sha256').update(parts.map((p) => p ?? '').join('\u0000')).digest('hex').slice(0, 16);
+
+/** Default: a hash of exception type, template, logger and function. The first matching rule
+ * either merges (a fixed name) or splits (the default, refined by captures, line or level). */
+export function createFingerprinter(rules: FingerprintRule[]): Fingerprinter {
+  const compiled = rules.map((rule) => ({
+    rule,
+    logger: rule.match.logger ? picomatch(rule.match.logger, { dot: true }) : null,
+  }));
+  return {
+    fingerprintOf(input) {
+      const base = hash([input.exceptionType, input.template, input.logger, input.function]);
+      for (const { rule, logger } of compiled) {
+        const { match } = rule;
+        if (match.exception && match.exception !== input.exceptionType) continue;
+        if (logger && !logger(input.logger ?? '')) continue;
+        const captures = match.message ? match.message.captures(input.message) : [];
+        if (captures === null) continue;
+        if (rule.name) return rule.name;
+        const parts = (rule.split_by ?? []).map((part) =>
+          part === 'captures' ? captures.join('\u0001') : part === 'line' ? String(input.line ?? '') : input.levelName,
+        );
+        return hash([base, ...parts]);
+      }
+      return base;
+    },
+  };
+}
+
+/** The exception type from a formatted traceback's last line: `ValueError: bad input` → `ValueError`. */
+export function exceptionTypeOf(traceback: string | null): string | null {
+  if (!traceback) return null;
+  const text = traceback.trimEnd();
+  const last = text.slice(text.lastIndexOf('\n') + 1).trim();
+  return /^([A-Za-z_][\w.]*)(?::|$)/.exec(last)?.[1] ?? null;
+}

@@ -1,0 +1,103 @@
+import picomatch from 'picomatch';
+import { z } from 'zod';
+import { formatIssue, safeRegex } from './config.js';
+import { parseDuration } from './duration.js';
+
+const date = z.union([z.date(), z.string()]).transform((value, ctx) => {
+  const ms = value instanceof Date ? value.getTime() : Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  if (!Number.isFinite(ms)) {
+    ctx.addIssue({ code: 'custom', message: `expected a date such as 2026-12-31, got ${JSON.stringify(String(value))}` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const rate = z.strictObject({
+  count: z.number().int().min(1),
+  per: z.string().transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (!ms) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration such as 1h, got ${JSON.stringify(text)}` });
+      return z.NEVER;
+    }
+    return ms;
+  }),
+});
+
+const ruleSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, . _ -'),
+  match: z
+    .strictObject({
+      fingerprint: z.string().min(1).optional(),
+      message: safeRegex.optional(),
+      logger: z.string().min(1).optional(),
+      exception: z.string().min(1).optional(),
+      level: z.string().min(1).optional(),
+    })
+    .refine((m) => Object.values(m).some((v) => v !== undefined), 'needs at least one of fingerprint, message, logger, exception, level'),
+  reason: z.string().trim().min(1, 'a rule needs a reason'),
+  added: z.strictObject({ date, author: z.string().min(1).optional() }).optional(),
+  until: date.optional(),
+  unless: rate.optional(),
+});
+
+export type IgnoreRule = z.infer<typeof ruleSchema>;
+
+/** What an ignore rule is tested against: the row after cleaning, with its fingerprint. */
+export interface IgnoreSubject {
+  fingerprint: string;
+  message: string;
+  logger: string | null;
+  exceptionType: string | null;
+  levelName: string;
+}
+
+export type ParsedRules = { ok: true; rules: IgnoreRule[] } | { ok: false; errors: string[] };
+
+/** Validates the ignore file's list; an error names the rule by its id (or its position). */
+export function parseIgnoreRules(raw: unknown): ParsedRules {
+  const list = z.array(z.unknown()).safeParse(raw ?? []);
+  if (!list.success) return { ok: false, errors: ['the ignore file must be a YAML list of rules'] };
+  const rules: IgnoreRule[] = [];
+  const errors: string[] = [];
+  const seen = new Set<string>();
+  list.data.forEach((item, index) => {
+    const parsed = ruleSchema.safeParse(item);
+    const name = typeof item === 'object' && item && 'id' in item ? `rule ${String(item.id)}` : `rule #${index + 1}`;
+    if (!parsed.success) {
+      errors.push(...parsed.error.issues.map((issue) => `${name}: ${formatIssue(issue)}`));
+      return;
+    }
+    if (seen.has(parsed.data.id)) errors.push(`${name}: duplicate id`);
+    seen.add(parsed.data.id);
+    rules.push(parsed.data);
+  });
+  return errors.length ? { ok: false, errors } : { ok: true, rules };
+}
+
+export interface IgnoreMatcher {
+  /** The first rule in force at `now` that matches, or null. */
+  match(subject: IgnoreSubject): IgnoreRule | null;
+}
+
+export function createIgnoreMatcher(rules: IgnoreRule[], now: number): IgnoreMatcher {
+  const active = rules
+    .filter((rule) => rule.until === undefined || rule.until > now)
+    .map((rule) => ({ rule, logger: rule.match.logger ? picomatch(rule.match.logger, { dot: true }) : null }));
+  return {
+    match(subject) {
+      for (const { rule, logger } of active) {
+        const m = rule.match;
+        if (m.fingerprint !== undefined && m.fingerprint !== subject.fingerprint) continue;
+        if (m.exception !== undefined && m.exception !== subject.exceptionType) continue;
+        if (m.level !== undefined && m.level.toUpperCase() !== subject.levelName.toUpperCase()) continue;
+        if (logger && !logger(subject.logger ?? '')) continue;
+        if (m.message && !m.message.test(subject.message)) continue;
+        return rule;
+      }
+      return null;
+    },
+  };
+}
+
+export const isExpired = (rule: IgnoreRule, now: number) => rule.until !== undefined && rule.until <= now;

@@ -1,0 +1,39 @@
+import type { Trigger } from './triggers.js';
+
+export interface RunReport {
+  rowsRead: number;
+  ignored: number;
+  redactions: number;
+  checkpointFrom: number;
+  checkpointTo: number;
+  groups: { fingerprint: string; count: number; levelName: string; template: string; trigger: Trigger | null }[];
+  incident: string | null;
+  notified: number;
+  dryRun: boolean;
+}
+
+const MAX_LISTED = 20;
+
+/** The few lines a person reads after `sentinel run`: totals, then the groups, triggered first. */
+export function renderRunSummary(report: RunReport): string {
+  const lines: string[] = [];
+  const triggered = report.groups.filter((g) => g.trigger);
+  lines.push(
+    `${report.dryRun ? 'dry run: ' : ''}${report.rowsRead} rows read, ${report.ignored} ignored, ${report.groups.length} groups, ${triggered.length} triggered` +
+      ` (rows ${report.checkpointFrom + 1}…${report.checkpointTo}${report.redactions ? `, ${report.redactions} secrets redacted` : ''})`,
+  );
+  const ordered = [...triggered, ...report.groups.filter((g) => !g.trigger)];
+  for (const group of ordered.slice(0, MAX_LISTED)) {
+    const trigger = (group.trigger ?? '').padEnd(10);
+    lines.push(`  ${trigger} ${group.levelName.padEnd(8)} ${String(group.count).padStart(7)}  ${group.fingerprint}  ${oneLine(group.template)}`);
+  }
+  if (ordered.length > MAX_LISTED) lines.push(`  … and ${ordered.length - MAX_LISTED} more groups (sentinel status lists them)`);
+  if (report.incident) lines.push(`incident: ${report.incident}`);
+  if (report.dryRun) lines.push('dry run: nothing was written, nothing was sent');
+  return lines.join('\n');
+}
+
+const oneLine = (text: string) => {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > 100 ? `${flat.slice(0, 99)}…` : flat;
+};

@@ -1,0 +1,44 @@
+import { RE2JS } from 're2js';
+
+/** An operator-written pattern, compiled with RE2 semantics: matching time is linear in the input,
+ * so no rule can hang a run however hostile the log line (no catastrophic backtracking). */
+export interface SafeRegex {
+  readonly source: string;
+  test(text: string): boolean;
+  /** The capture groups of the first match, or null when it does not match. */
+  captures(text: string): string[] | null;
+  /** [start, end) of every non-overlapping match, in UTF-16 offsets. */
+  spans(text: string): [number, number][];
+}
+
+export type CompileResult = { ok: true; regex: SafeRegex } | { ok: false; error: string };
+
+export function compileSafeRegex(source: string): CompileResult {
+  let compiled: RE2JS;
+  try {
+    compiled = RE2JS.compile(source);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { ok: false, error: `invalid regular expression ${JSON.stringify(source)}: ${reason}` };
+  }
+  return {
+    ok: true,
+    regex: {
+      source,
+      test: (text) => compiled.matcher(text).find(),
+      captures(text) {
+        const matcher = compiled.matcher(text);
+        if (!matcher.find()) return null;
+        const groups: string[] = [];
+        for (let i = 1; i <= matcher.groupCount(); i++) groups.push(matcher.group(i) ?? '');
+        return groups;
+      },
+      spans(text) {
+        const matcher = compiled.matcher(text);
+        const spans: [number, number][] = [];
+        while (matcher.find()) if (matcher.end() > matcher.start()) spans.push([matcher.start(), matcher.end()]);
+        return spans;
+      },
+    },
+  };
+}

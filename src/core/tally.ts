@@ -1,0 +1,162 @@
+import type { Fingerprinter } from './fingerprint.js';
+import { exceptionTypeOf } from './fingerprint.js';
+import type { IgnoreMatcher, IgnoreRule } from './ignore.js';
+import { hourStart } from './triggers.js';
+import type { LogRow } from './types.js';
+
+export const MAX_SAMPLES = 3;
+const MINUTE = 60_000;
+/** A row stamped further ahead than this is counted at the time it was read. */
+const FUTURE_SLACK = 5 * MINUTE;
+
+export interface Sample {
+  id: number;
+  time: number;
+  message: string;
+  exception: string | null;
+  extra: string | null;
+}
+
+export interface GroupTally {
+  fingerprint: string;
+  template: string;
+  exceptionType: string | null;
+  logger: string | null;
+  function: string | null;
+  levelNo: number;
+  levelName: string;
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
+  /** The first rows of this run with distinct messages, cleaned. */
+  samples: Sample[];
+  /** Rows per clock hour (epoch ms of the hour's start). */
+  hours: Map<number, number>;
+  /** Set when an ignore rule's `unless` bound was exceeded: these rows escalate instead. */
+  escalatedByRule: string | null;
+}
+
+export interface RunTally {
+  rowsRead: number;
+  ignored: number;
+  redactions: number;
+  lastId: number;
+  groups: Map<string, GroupTally>;
+  /** Rule id → minute (epoch ms) → rows it matched. */
+  ruleHits: Map<string, Map<number, number>>;
+}
+
+export interface TallyDeps {
+  clean(row: LogRow): { row: LogRow; redactions: number };
+  /** `key` is the message's stable group identity (fingerprinted); `template` is for display. */
+  templateOf(message: string): { key: string; template: string };
+  fingerprinter: Fingerprinter;
+  ignore: IgnoreMatcher;
+  /** Rows each rule with an `unless` bound matched within its window before this run. */
+  priorRuleHits(rule: IgnoreRule): number;
+  now: number;
+}
+
+/** Folds rows into per-fingerprint groups: clean, fingerprint, ignore. Pure: state comes in as deps. */
+export function createTally(deps: TallyDeps) {
+  const tally: RunTally = { rowsRead: 0, ignored: 0, redactions: 0, lastId: 0, groups: new Map(), ruleHits: new Map() };
+  // Rows held by a rule with an `unless` bound: ignored, or escalating once the bound is exceeded.
+  const held = new Map<string, { rule: IgnoreRule; groups: Map<string, GroupTally> }>();
+
+  function add(raw: LogRow): void {
+    tally.rowsRead++;
+    tally.lastId = Math.max(tally.lastId, raw.id);
+    const { row, redactions } = deps.clean(raw);
+    tally.redactions += redactions;
+    const time = row.time !== null && row.time <= deps.now + FUTURE_SLACK ? row.time : deps.now;
+    const exceptionType = exceptionTypeOf(row.exception);
+    const { key, template } = deps.templateOf(row.message);
+    const fingerprint = deps.fingerprinter.fingerprintOf({
+      message: row.message,
+      template: key,
+      exceptionType,
+      logger: row.logger,
+      function: row.function,
+      line: row.line,
+      levelName: row.levelName,
+    });
+    const rule = deps.ignore.match({ fingerprint, message: row.message, logger: row.logger, exceptionType, levelName: row.levelName });
+    let groups = tally.groups;
+    if (rule) {
+      const minutes = tally.ruleHits.get(rule.id) ?? new Map<number, number>();
+      const minute = Math.floor(time / MINUTE) * MINUTE;
+      minutes.set(minute, (minutes.get(minute) ?? 0) + 1);
+      tally.ruleHits.set(rule.id, minutes);
+      if (!rule.unless) {
+        tally.ignored++;
+        return;
+      }
+      const entry = held.get(rule.id) ?? { rule, groups: new Map() };
+      held.set(rule.id, entry);
+      groups = entry.groups;
+    }
+    let group = groups.get(fingerprint);
+    if (!group) {
+      group = {
+        fingerprint,
+        template,
+        exceptionType,
+        logger: row.logger,
+        function: row.function,
+        levelNo: row.levelNo,
+        levelName: row.levelName,
+        count: 0,
+        firstSeen: time,
+        lastSeen: time,
+        samples: [],
+        hours: new Map(),
+        escalatedByRule: null,
+      };
+      groups.set(fingerprint, group);
+    }
+    group.count++;
+    group.template = template;
+    group.firstSeen = Math.min(group.firstSeen, time);
+    group.lastSeen = Math.max(group.lastSeen, time);
+    if (row.levelNo > group.levelNo) {
+      group.levelNo = row.levelNo;
+      group.levelName = row.levelName;
+    }
+    const hour = hourStart(time);
+    group.hours.set(hour, (group.hours.get(hour) ?? 0) + 1);
+    if (group.samples.length < MAX_SAMPLES && !group.samples.some((s) => s.message === row.message)) {
+      group.samples.push({ id: row.id, time, message: row.message, exception: row.exception, extra: row.extra });
+    }
+  }
+
+  function finish(): RunTally {
+    for (const { rule, groups } of held.values()) {
+      const matched = [...groups.values()].reduce((sum, g) => sum + g.count, 0);
+      if (deps.priorRuleHits(rule) + matched <= rule.unless!.count) {
+        tally.ignored += matched;
+        continue;
+      }
+      for (const group of groups.values()) mergeInto(tally.groups, { ...group, escalatedByRule: rule.id });
+    }
+    held.clear();
+    return tally;
+  }
+
+  return { add, finish };
+}
+
+function mergeInto(groups: Map<string, GroupTally>, incoming: GroupTally): void {
+  const existing = groups.get(incoming.fingerprint);
+  if (!existing) {
+    groups.set(incoming.fingerprint, incoming);
+    return;
+  }
+  existing.count += incoming.count;
+  existing.firstSeen = Math.min(existing.firstSeen, incoming.firstSeen);
+  existing.lastSeen = Math.max(existing.lastSeen, incoming.lastSeen);
+  existing.escalatedByRule ??= incoming.escalatedByRule;
+  for (const [hour, count] of incoming.hours) existing.hours.set(hour, (existing.hours.get(hour) ?? 0) + count);
+  for (const sample of incoming.samples) {
+    if (existing.samples.length < MAX_SAMPLES && !existing.samples.some((s) => s.message === sample.message)) existing.samples.push(sample);
+  }
+}
