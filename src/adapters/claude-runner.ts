@@ -1,0 +1,308 @@
+import { execa } from 'execa';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Readable } from 'node:stream';
+
+export interface ClaudeRunnerOptions {
+  /** The claude executable: a path, or a name looked up in `pathEnv`. */
+  command: string;
+  model: string;
+  maxTurns: number;
+  maxBudgetUsd: number;
+  /** Our own wall-clock limit; the whole process group is killed when it passes. */
+  timeoutMs: number;
+  /** Runs get fresh HOME, TMPDIR, cwd and MCP config under here, removed afterwards. */
+  privateDir: string;
+  /** PATH for the child, the only variable taken from our own environment. */
+  pathEnv: string;
+  apiKey: string;
+  /** ANTHROPIC_BASE_URL; unset means the real API. */
+  baseUrl?: string;
+  /** The CLI's per-request timeout (API_TIMEOUT_MS). */
+  apiTimeoutMs: number;
+  /** CLAUDE_CODE_MAX_RETRIES: API retries the CLI makes before giving up. */
+  maxRetries: number;
+  /** The stdio MCP server serving sentinel's read-only tools (`node dist/cli.js mcp --config …`). */
+  mcpServer: { command: string; args: string[] };
+  /** Tool names of that server the model may call (without the `mcp__sentinel__` prefix). */
+  tools: string[];
+}
+
+export interface InvestigateRequest {
+  prompt: string;
+  /** JSON schema the answer must satisfy; the CLI offers it as its StructuredOutput tool. */
+  jsonSchema: object;
+  /** Called after each event the CLI prints; must not throw. */
+  onProgress?: (progress: { elapsedMs: number; toolCalls: number }) => void;
+}
+
+export interface ToolCall {
+  name: string;
+  /** The arguments, or a truncated JSON string when they were very large. */
+  input: unknown;
+  /** The CLI answered with an error: tool unknown, permission denied, or the tool failed. */
+  isError: boolean;
+}
+
+interface RunDetails {
+  durationMs: number;
+  toolCalls: ToolCall[];
+  /** Names of tools the CLI refused to run. */
+  permissionDenials: string[];
+}
+
+export type ClaudeOutcome =
+  | (RunDetails & { kind: 'ok'; answer: unknown; subtype: string; costUsd: number; numTurns: number })
+  | (RunDetails & { kind: 'failed'; reason: string; subtype: string | null; costUsd: number | null; numTurns: number | null })
+  | (RunDetails & { kind: 'timeout'; reason: string });
+
+export interface ClaudeRunner {
+  investigate(req: InvestigateRequest): Promise<ClaudeOutcome>;
+}
+
+const SERVER = 'sentinel';
+const MAX_LINE_CHARS = 4_000_000; // the result event carries the answer; anything longer is garbage
+const MAX_TOOL_CALLS = 200;
+const MAX_INPUT_CHARS = 4_000;
+const STDERR_LINES = 20;
+
+export function createClaudeRunner(opts: ClaudeRunnerOptions): ClaudeRunner {
+  return {
+    async investigate(req) {
+      await mkdir(opts.privateDir, { recursive: true });
+      const runDir = await mkdtemp(join(opts.privateDir, 'run-'));
+      try {
+        return await runClaude(opts, req, runDir);
+      } finally {
+        await rm(runDir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+async function runClaude(opts: ClaudeRunnerOptions, req: InvestigateRequest, runDir: string): Promise<ClaudeOutcome> {
+  const [home, tmp, cwd] = ['home', 'tmp', 'work'].map((name) => join(runDir, name)) as [string, string, string];
+  await Promise.all([home, tmp, cwd].map((dir) => mkdir(dir)));
+  const mcpConfig = join(runDir, 'mcp.json');
+  const server = { type: 'stdio', command: opts.mcpServer.command, args: opts.mcpServer.args };
+  await writeFile(mcpConfig, JSON.stringify({ mcpServers: { [SERVER]: server } }));
+
+  const started = performance.now();
+  const stream = createStreamState();
+  const stderrTail = createLineTail(STDERR_LINES);
+  const child = execa(opts.command, buildArgs(opts, req.jsonSchema, mcpConfig), {
+    input: req.prompt,
+    cwd,
+    env: buildEnv(opts, home, tmp),
+    extendEnv: false,
+    detached: true, // its own process group, so a kill also reaches the MCP server it started
+    buffer: false,
+    reject: false,
+  });
+  readLines(child.stdout, (line) => {
+    if (readEvent(stream, line)) req.onProgress?.({ elapsedMs: performance.now() - started, toolCalls: stream.toolCallCount });
+  });
+  readLines(child.stderr, stderrTail.push);
+
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup(child);
+  }, opts.timeoutMs);
+  const exit = await child;
+  clearTimeout(timer);
+  killGroup(child); // the CLI may exit and leave its MCP server behind
+
+  const details: RunDetails = {
+    durationMs: Math.round(performance.now() - started),
+    toolCalls: stream.toolCalls,
+    permissionDenials: stream.permissionDenials,
+  };
+  if (timedOut) {
+    const retry = stream.lastRetry ? `; last API error: ${stream.lastRetry}` : '';
+    const reason = `claude timed out after ${formatSeconds(opts.timeoutMs)} and was killed (${stream.toolCallCount} tool calls${retry})`;
+    return { kind: 'timeout', reason, ...details };
+  }
+  const result = stream.result;
+  const costUsd = typeof result?.total_cost_usd === 'number' ? result.total_cost_usd : null;
+  const numTurns = typeof result?.num_turns === 'number' ? result.num_turns : null;
+  const subtype = typeof result?.subtype === 'string' ? result.subtype : null;
+  const problem = describeProblem(exit, result, stderrTail.lines());
+  if (problem !== null || result?.structured_output === undefined || costUsd === null || numTurns === null) {
+    const reason = problem ?? `claude ended without a structured answer (${subtype ?? 'no result'}, ${numTurns ?? '?'} turns)${quoteText(result?.result)}`;
+    return { kind: 'failed', reason, subtype, costUsd, numTurns, ...details };
+  }
+  return { kind: 'ok', answer: result.structured_output, subtype: subtype ?? 'success', costUsd, numTurns, ...details };
+}
+
+function buildArgs(opts: ClaudeRunnerOptions, schema: object, mcpConfig: string): string[] {
+  const allowed = opts.tools.map((tool) => `mcp__${SERVER}__${tool}`);
+  return [
+    '-p', '--output-format', 'stream-json', '--verbose',
+    '--model', opts.model,
+    '--max-turns', String(opts.maxTurns),
+    '--max-budget-usd', String(opts.maxBudgetUsd),
+    '--json-schema', JSON.stringify(schema),
+    '--tools', '', // no built-in tool at all: no Bash, Read, Write, WebFetch
+    '--mcp-config', mcpConfig, '--strict-mcp-config',
+    ...(allowed.length > 0 ? ['--allowedTools', ...allowed] : []),
+    '--permission-mode', 'dontAsk', // anything not allowed above is denied, never asked
+    '--setting-sources', '',
+    '--no-session-persistence',
+  ];
+}
+
+function buildEnv(opts: ClaudeRunnerOptions, home: string, tmp: string): Record<string, string> {
+  return {
+    PATH: opts.pathEnv,
+    HOME: home,
+    CLAUDE_CODE_TMPDIR: tmp,
+    ANTHROPIC_API_KEY: opts.apiKey,
+    ...(opts.baseUrl === undefined ? {} : { ANTHROPIC_BASE_URL: opts.baseUrl }),
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    DISABLE_AUTOUPDATER: '1',
+    API_TIMEOUT_MS: String(opts.apiTimeoutMs),
+    CLAUDE_CODE_MAX_RETRIES: String(opts.maxRetries),
+  };
+}
+
+/** What the stream-json lines told us so far. */
+interface StreamState {
+  toolCalls: ToolCall[];
+  toolCallCount: number;
+  pending: Map<string, ToolCall>;
+  permissionDenials: string[];
+  lastRetry: string | null;
+  result: Record<string, unknown> | null;
+}
+
+function createStreamState(): StreamState {
+  return { toolCalls: [], toolCallCount: 0, pending: new Map(), permissionDenials: [], lastRetry: null, result: null };
+}
+
+/** Folds one stdout line into the state; false when it was not a JSON event. */
+function readEvent(state: StreamState, line: string): boolean {
+  let event: unknown;
+  try {
+    event = JSON.parse(line);
+  } catch {
+    return false;
+  }
+  if (!isRecord(event)) return false;
+  if (event.type === 'assistant' || event.type === 'user') {
+    for (const block of contentBlocks(event)) {
+      if (block.type === 'tool_use' && block.name !== 'StructuredOutput' && typeof block.name === 'string') {
+        state.toolCallCount += 1;
+        if (state.toolCalls.length >= MAX_TOOL_CALLS) continue;
+        const call: ToolCall = { name: block.name, input: capInput(block.input), isError: false };
+        state.toolCalls.push(call);
+        if (typeof block.id === 'string') state.pending.set(block.id, call);
+      } else if (block.type === 'tool_result' && typeof block.tool_use_id === 'string') {
+        const call = state.pending.get(block.tool_use_id);
+        if (call) call.isError = block.is_error === true;
+        state.pending.delete(block.tool_use_id);
+      }
+    }
+  } else if (event.type === 'system' && event.subtype === 'api_retry') {
+    state.lastRetry = `HTTP ${String(event.error_status)} ${String(event.error)}`;
+  } else if (event.type === 'result') {
+    state.result = event;
+    const denials = Array.isArray(event.permission_denials) ? event.permission_denials : [];
+    state.permissionDenials = denials.filter(isRecord).map((d) => String(d.tool_name));
+  }
+  return true;
+}
+
+/** One line a person can act on, or null when the run itself went fine. */
+function describeProblem(
+  exit: { exitCode?: number | undefined; signal?: string | undefined; originalMessage?: string | undefined },
+  result: Record<string, unknown> | null,
+  stderr: string[],
+): string | null {
+  if (exit.exitCode === undefined && exit.signal === undefined) {
+    return oneLine(`claude could not be started: ${exit.originalMessage ?? 'unknown error'}`); // e.g. ENOENT
+  }
+  const how = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.exitCode}`;
+  if (result?.is_error === true) {
+    const errors = Array.isArray(result.errors) ? result.errors.map(String).join('; ') : '';
+    const status = typeof result.api_error_status === 'number' ? `HTTP ${result.api_error_status}, ` : '';
+    const text = typeof result.result === 'string' && result.result !== '' ? result.result : errors;
+    return oneLine(`claude failed (${String(result.subtype)}, ${status}${how}): ${text || 'no message'}`);
+  }
+  if (exit.exitCode === 0 && !exit.signal && result) return null;
+  const lastStderr = stderr.at(-1);
+  const detail = result ? '' : ', no result event';
+  return oneLine(`claude ${how}${detail}${lastStderr ? `: ${lastStderr}` : ''}`);
+}
+
+function contentBlocks(event: Record<string, unknown>): Record<string, unknown>[] {
+  const message = event.message;
+  if (!isRecord(message) || !Array.isArray(message.content)) return [];
+  return message.content.filter(isRecord);
+}
+
+function capInput(input: unknown): unknown {
+  const json = JSON.stringify(input) ?? 'null';
+  return json.length <= MAX_INPUT_CHARS ? input : `${json.slice(0, MAX_INPUT_CHARS)}… (truncated)`;
+}
+
+function quoteText(text: unknown): string {
+  return typeof text === 'string' && text.trim() !== '' ? oneLine(`: ${text}`) : '';
+}
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= 300 ? flat : `${flat.slice(0, 299)}…`;
+}
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** SIGKILL to the whole group: no session is saved, so nothing is lost by not asking nicely. */
+function killGroup(child: { pid?: number | undefined; kill: (signal: NodeJS.Signals) => boolean }): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL'); // no such group (already gone, or not a leader): at least the CLI itself
+  }
+}
+
+/** Calls `onLine` for each line; a line longer than the cap is dropped, never buffered whole. */
+function readLines(stream: Readable, onLine: (line: string) => void): void {
+  let partial = '';
+  let overflowing = false;
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    const pieces = chunk.split('\n');
+    const last = pieces.pop() ?? '';
+    for (const piece of pieces) {
+      if (!overflowing && partial.length + piece.length <= MAX_LINE_CHARS) onLine(partial + piece);
+      partial = '';
+      overflowing = false;
+    }
+    overflowing ||= partial.length + last.length > MAX_LINE_CHARS;
+    partial = overflowing ? '' : partial + last;
+  });
+  stream.on('end', () => {
+    if (!overflowing && partial !== '') onLine(partial);
+  });
+}
+
+function createLineTail(max: number): { push: (line: string) => void; lines: () => string[] } {
+  const kept: string[] = [];
+  return {
+    push: (line) => {
+      if (line.trim() === '') return;
+      kept.push(line.slice(0, 500));
+      if (kept.length > max) kept.shift();
+    },
+    lines: () => kept,
+  };
+}

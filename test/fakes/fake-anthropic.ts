@@ -1,0 +1,181 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/** One scripted answer of the fake Messages API, consumed in order, one per POST /v1/messages. */
+export type FakeTurn =
+  | { kind: 'text'; text: string }
+  | { kind: 'tool_use'; name: string; input: Record<string, unknown>; text?: string }
+  /** The CLI's structured-output tool, called with the final answer. */
+  | { kind: 'structured_output'; output: unknown }
+  | { kind: 'error'; status: 401 | 429 | 500 | 529 }
+  /** Accept the request, then never answer. */
+  | { kind: 'hang' };
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON when the body was JSON, the raw text otherwise, null when empty. */
+  body: unknown;
+}
+
+export interface FakeAnthropic {
+  /** Base URL to put in ANTHROPIC_BASE_URL. */
+  url: string;
+  /** Every request, in arrival order. */
+  requests: RecordedRequest[];
+  /** The bodies of the POST /v1/messages requests. */
+  messageBodies(): MessagesBody[];
+  /** Requests to anything but POST /v1/messages and the HEAD / connection probe. */
+  unexpectedRequests(): RecordedRequest[];
+  close(): Promise<void>;
+}
+
+export interface MessagesBody {
+  model: string;
+  stream?: boolean;
+  system?: unknown;
+  tools?: { name: string; input_schema?: unknown }[];
+  messages: { role: string; content: string | ContentBlock[] }[];
+}
+
+export type ContentBlock =
+  | { type: 'text'; text: string }
+  | { type: 'tool_use'; id: string; name: string; input: unknown }
+  | { type: 'tool_result'; tool_use_id: string; content: unknown; is_error?: boolean };
+
+/** The structured-output tool the CLI offers when given --json-schema (seen on 2.1.197). */
+export const STRUCTURED_OUTPUT_TOOL = 'StructuredOutput';
+
+const ERRORS = {
+  401: { type: 'authentication_error', message: 'invalid x-api-key' },
+  429: { type: 'rate_limit_error', message: 'Number of request tokens has exceeded your per-minute rate limit' },
+  500: { type: 'api_error', message: 'Internal server error' },
+  529: { type: 'overloaded_error', message: 'Overloaded' },
+} as const;
+
+const USAGE = { input_tokens: 100, output_tokens: 20 };
+
+export async function startFakeAnthropic(turns: FakeTurn[]): Promise<FakeAnthropic> {
+  const requests: RecordedRequest[] = [];
+  const sockets = new Set<Socket>();
+  let nextTurn = 0;
+  let messageCount = 0;
+
+  const server = createServer((req, res) => {
+    void readBody(req).then((raw) => {
+      const body = parseBody(raw);
+      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      const path = (req.url ?? '').split('?')[0];
+      if (req.method === 'HEAD' && path === '/') {
+        res.writeHead(200).end(); // the CLI pre-connects with HEAD /
+      } else if (req.method === 'POST' && path === '/v1/messages') {
+        messageCount += 1;
+        const turn = turns[nextTurn++] ?? { kind: 'text', text: '(fake: script exhausted)' };
+        answerTurn(turn, body as MessagesBody, `msg_${messageCount}`, res);
+      } else {
+        sendError(res, 404, { type: 'not_found_error', message: `fake: no route ${req.method} ${path}` });
+      }
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    messageBodies: () =>
+      requests
+        .filter((r) => r.method === 'POST' && r.url.split('?')[0] === '/v1/messages')
+        .map((r) => r.body as MessagesBody),
+    unexpectedRequests: () =>
+      requests.filter((r) => {
+        const path = r.url.split('?')[0];
+        return !(r.method === 'POST' && path === '/v1/messages') && !(r.method === 'HEAD' && path === '/');
+      }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy(); // hung requests would keep close() waiting
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function answerTurn(turn: FakeTurn, body: MessagesBody, id: string, res: ServerResponse): void {
+  if (turn.kind === 'hang') return;
+  if (turn.kind === 'error') {
+    sendError(res, turn.status, ERRORS[turn.status]);
+    return;
+  }
+  const content = renderContent(turn, id);
+  const stopReason = content.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn';
+  const message = { id, type: 'message', role: 'assistant', model: body.model, stop_sequence: null };
+  if (body.stream !== true) {
+    sendJson(res, 200, { ...message, content, stop_reason: stopReason, usage: USAGE });
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': `req_${id}` });
+  const send = (type: string, data: object) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  send('message_start', {
+    message: { ...message, content: [], stop_reason: null, usage: { input_tokens: USAGE.input_tokens, output_tokens: 1 } },
+  });
+  content.forEach((block, index) => {
+    if (block.type === 'text') {
+      send('content_block_start', { index, content_block: { type: 'text', text: '' } });
+      send('content_block_delta', { index, delta: { type: 'text_delta', text: block.text } });
+    } else if (block.type === 'tool_use') {
+      send('content_block_start', { index, content_block: { ...block, input: {} } });
+      send('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(block.input) } });
+    }
+    send('content_block_stop', { index });
+  });
+  send('message_delta', { delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: USAGE.output_tokens } });
+  send('message_stop', {});
+  res.end();
+}
+
+function renderContent(turn: Exclude<FakeTurn, { kind: 'hang' | 'error' }>, id: string): ContentBlock[] {
+  switch (turn.kind) {
+    case 'text':
+      return [{ type: 'text', text: turn.text }];
+    case 'tool_use': {
+      const call: ContentBlock = { type: 'tool_use', id: `toolu_${id}`, name: turn.name, input: turn.input };
+      return turn.text === undefined ? [call] : [{ type: 'text', text: turn.text }, call];
+    }
+    case 'structured_output':
+      return [{ type: 'tool_use', id: `toolu_${id}`, name: STRUCTURED_OUTPUT_TOOL, input: turn.output }];
+  }
+}
+
+function sendError(res: ServerResponse, status: number, error: { type: string; message: string }): void {
+  // Same shape as the real API, including the hint the SDK reads to decide on retries.
+  res.setHeader('x-should-retry', status >= 500 || status === 429 ? 'true' : 'false');
+  if (status === 429) res.setHeader('retry-after', '1');
+  sendJson(res, status, { type: 'error', error, request_id: `req_fake_${status}` });
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'request-id': 'req_fake' }).end(JSON.stringify(value));
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}
+
+function parseBody(raw: string): unknown {
+  if (raw === '') return null;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
