@@ -1,0 +1,128 @@
+/**
+ * A stand-in ntfy server on 127.0.0.1 that checks JSON publishing the way ntfy does: a topic
+ * matching ntfy's rules, priority 1–5, tags as strings, a message within the size limit, and a
+ * Bearer token when one is configured. Answers carry ntfy's error JSON. Tests can script trouble.
+ */
+import { createServer } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+
+export interface NtfyMessage {
+  topic: string;
+  title?: string;
+  message?: string;
+  priority?: number;
+  tags?: string[];
+  click?: string;
+  markdown?: boolean;
+}
+
+export interface FakeNtfy {
+  /** The server root, as a notifier is configured with it. */
+  url: string;
+  /** Messages the server accepted, in order. */
+  messages: NtfyMessage[];
+  /** Every request, accepted or not. */
+  requests: { headers: IncomingHttpHeaders; body: string }[];
+  /** The next `count` requests get this answer instead of being handled. */
+  failNext(count: number, status: 429 | 500): void;
+  /** The next `count` requests wait `ms` before they are handled. */
+  delayNext(count: number, ms: number): void;
+  /** Stops listening: the port is then closed, as if ntfy were down. */
+  close(): Promise<void>;
+}
+
+const TOPIC = /^[-_A-Za-z0-9]{1,64}$/;
+const MESSAGE_LIMIT = 4096;
+
+// ntfy's own error values (server/errors.go).
+const ERRORS = {
+  jsonInvalid: { code: 40024, http: 400, error: 'invalid request: request body must be valid JSON' },
+  messageJsonInvalid: { code: 40017, http: 400, error: 'invalid request: request body must be message JSON' },
+  topicInvalid: { code: 40009, http: 400, error: 'invalid request: topic invalid' },
+  priorityInvalid: { code: 40007, http: 400, error: 'invalid priority parameter' },
+  attachmentsDisallowed: { code: 40014, http: 400, error: 'invalid request: attachments not allowed' },
+  unauthorized: { code: 40101, http: 401, error: 'unauthorized' },
+  forbidden: { code: 40301, http: 403, error: 'forbidden' },
+  notFound: { code: 40401, http: 404, error: 'page not found' },
+  tooManyRequests: { code: 42901, http: 429, error: 'limit reached: too many requests, please be nice' },
+  internal: { code: 50001, http: 500, error: 'internal server error' },
+} as const;
+
+export async function startFakeNtfy(opts: { token?: string } = {}): Promise<FakeNtfy> {
+  const messages: NtfyMessage[] = [];
+  const requests: FakeNtfy['requests'] = [];
+  const failures: (429 | 500)[] = [];
+  const delays: number[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      requests.push({ headers: req.headers, body });
+      const answer = (): void => {
+        const failure = failures.shift();
+        if (failure !== undefined) return sendError(res, failure === 429 ? ERRORS.tooManyRequests : ERRORS.internal);
+        if (req.method !== 'POST' && req.method !== 'PUT') return sendError(res, ERRORS.notFound);
+        const auth = req.headers.authorization;
+        if (opts.token !== undefined && auth === undefined) return sendError(res, ERRORS.forbidden);
+        if (opts.token !== undefined && auth !== `Bearer ${opts.token}`) return sendError(res, ERRORS.unauthorized);
+        const checked = checkMessage(body);
+        if ('error' in checked) return sendError(res, checked);
+        messages.push(checked);
+        const stored = { id: randomUUID().slice(0, 12), time: Math.floor(Date.now() / 1000), event: 'message', ...checked };
+        res.writeHead(200, { 'content-type': 'application/json' }).end(`${JSON.stringify(stored)}\n`);
+      };
+      const delay = delays.shift();
+      if (delay === undefined) return answer();
+      const timer = setTimeout(() => (timers.delete(timer), answer()), delay);
+      timers.add(timer);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    messages,
+    requests,
+    failNext: (count, status) => failures.push(...Array<429 | 500>(count).fill(status)),
+    delayNext: (count, ms) => delays.push(...Array<number>(count).fill(ms)),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const timer of timers) clearTimeout(timer);
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+type NtfyErrorBody = { code: number; http: number; error: string };
+
+function checkMessage(body: string): NtfyMessage | NtfyErrorBody {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return ERRORS.jsonInvalid;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return ERRORS.messageJsonInvalid;
+  const m = parsed as Record<string, unknown>;
+  if (typeof m.topic !== 'string' || !TOPIC.test(m.topic)) return ERRORS.topicInvalid;
+  if (m.priority !== undefined && !(Number.isInteger(m.priority) && Number(m.priority) >= 1 && Number(m.priority) <= 5)) {
+    return ERRORS.priorityInvalid;
+  }
+  const strings = ['title', 'message', 'click'].every((k) => m[k] === undefined || typeof m[k] === 'string');
+  const tags = m.tags === undefined || (Array.isArray(m.tags) && m.tags.every((t) => typeof t === 'string'));
+  if (!strings || !tags || (m.markdown !== undefined && typeof m.markdown !== 'boolean')) return ERRORS.messageJsonInvalid;
+  // Without an attachment cache, ntfy refuses a message too long to send inline.
+  if (typeof m.message === 'string' && Buffer.byteLength(m.message) > MESSAGE_LIMIT) return ERRORS.attachmentsDisallowed;
+  return m as unknown as NtfyMessage;
+}
+
+function sendError(res: ServerResponse, e: NtfyErrorBody): void {
+  res.writeHead(e.http, { 'content-type': 'application/json' }).end(`${JSON.stringify(e)}\n`);
+}
