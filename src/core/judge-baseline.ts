@@ -1,0 +1,122 @@
+import { createSortedWindow, describeSorted, lowerBound, quantileSorted, type SampleSummary } from './judge-stats.js';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+export const WEEK = 7 * DAY;
+
+/** Which history a point is compared with. */
+export type BaselineKind = 'recent' | 'daily' | 'weekly';
+
+/** What the history says about one point: its usual centre and spread, from earlier points only. */
+export interface Expectation extends SampleSummary {
+  kind: BaselineKind;
+}
+
+export const baselineTuning = {
+  /** Trailing window of the non-seasonal baseline. */
+  recentSpan: 7 * DAY,
+  dailyCycles: 7,
+  weeklyCycles: 4,
+  /** Seasonal baselines need this many earlier cycles with points at the same phase. */
+  minCycles: 2,
+  /** Models are compared by their mean absolute error over this trailing span. */
+  selectionSpan: DAY,
+  /** Half-width of the same-phase neighbourhood: at least this, and 1.5 sampling intervals. */
+  phaseTolerance: 15 * MINUTE,
+  /** Seasonal must beat the recent baseline's error by this factor to be chosen. */
+  seasonalAdvantage: 0.8,
+  /** Points of error history a seasonal baseline needs before it can be chosen. */
+  minSeasonalEvidence: 12,
+};
+
+/** Trailing mean absolute error of one baseline, over a time window. */
+function createErrorTracker(span: number) {
+  const times: number[] = [];
+  const errors: number[] = [];
+  let head = 0;
+  let sum = 0;
+  return {
+    push(t: number, err: number) {
+      times.push(t);
+      errors.push(err);
+      sum += err;
+      while ((times[head] ?? t) < t - span) sum -= errors[head++] ?? 0;
+    },
+    mean: (): number => (times.length - head > 0 ? sum / (times.length - head) : Number.POSITIVE_INFINITY),
+    count: (): number => times.length - head,
+  };
+}
+
+function describeSeasonal(ts: readonly number[], vs: readonly number[], i: number, period: number, cycles: number, tol: number): SampleSummary | null {
+  const t = ts[i] ?? 0;
+  const sample: number[] = [];
+  let cyclesSeen = 0;
+  for (let k = 1; k <= cycles; k++) {
+    const lo = lowerBound(ts, t - k * period - tol, 0, i);
+    const hi = lowerBound(ts, t - k * period + tol + 1, lo, i);
+    if (hi > lo) cyclesSeen++;
+    for (let j = lo; j < hi; j++) sample.push(vs[j] ?? 0);
+  }
+  if (cyclesSeen < baselineTuning.minCycles) return null;
+  sample.sort((a, b) => a - b);
+  return describeSorted(sample);
+}
+
+/**
+ * The expectation for every point of a time-sorted series, each from the points before it only,
+ * so judging a prefix gives the same answers as judging the whole series up to that point.
+ */
+export function computeExpectations(ts: readonly number[], vs: readonly number[], spacing: number, minPoints: number): {
+  expectations: (Expectation | null)[];
+  /** Spread of the recent window, the scale for "flat" guards. */
+  spreads: number[];
+} {
+  const tol = Math.max(baselineTuning.phaseTolerance, 1.5 * spacing);
+  const window = createSortedWindow();
+  let tail = 0;
+  const trackers = {
+    recent: createErrorTracker(baselineTuning.selectionSpan),
+    daily: createErrorTracker(baselineTuning.selectionSpan),
+    weekly: createErrorTracker(baselineTuning.selectionSpan),
+  };
+  const expectations: (Expectation | null)[] = [];
+  const spreads: number[] = [];
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i] ?? 0;
+    const v = vs[i] ?? 0;
+    while ((ts[tail] ?? t) < t - baselineTuning.recentSpan) window.remove(vs[tail++] ?? 0);
+    const sorted = window.values();
+    spreads.push(sorted.length ? quantileSorted(sorted, 0.95) - quantileSorted(sorted, 0.05) : 0);
+    const candidates: Expectation[] = [];
+    // Too few recent points (a sparse or young series): no baseline is trusted, seasonal or not.
+    if (sorted.length >= minPoints) {
+      candidates.push({ kind: 'recent', ...describeSorted(sorted) });
+      const daily = describeSeasonal(ts, vs, i, DAY, baselineTuning.dailyCycles, tol);
+      if (daily) candidates.push({ kind: 'daily', ...daily });
+      const weekly = describeSeasonal(ts, vs, i, WEEK, baselineTuning.weeklyCycles, tol);
+      if (weekly) candidates.push({ kind: 'weekly', ...weekly });
+    }
+    expectations.push(chooseBaseline(candidates, trackers));
+    for (const c of candidates) trackers[c.kind].push(t, Math.abs(v - c.median));
+    window.add(v);
+  }
+  return { expectations, spreads };
+}
+
+type Trackers = Record<BaselineKind, ReturnType<typeof createErrorTracker>>;
+
+function chooseBaseline(candidates: readonly Expectation[], trackers: Trackers): Expectation | null {
+  let best: Expectation | null = null;
+  let bestErr = Number.POSITIVE_INFINITY;
+  for (const c of candidates) {
+    // A seasonal baseline must prove itself over a full selection span before it is trusted.
+    const tracker = trackers[c.kind];
+    const err = c.kind === 'recent' ? tracker.mean() : tracker.count() >= baselineTuning.minSeasonalEvidence ? tracker.mean() / baselineTuning.seasonalAdvantage : Number.POSITIVE_INFINITY;
+    if (best === null || err < bestErr) {
+      best = c;
+      bestErr = err;
+    }
+  }
+  return best;
+}

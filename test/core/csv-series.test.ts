@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { formatTimestamp, parseCsvSeries } from '../../src/core/csv-series.js';
+
+describe('parseCsvSeries', () => {
+  it.each([
+    ['NAB', 'timestamp,value\n2014-02-19 10:50:00,1.5\n2014-02-19 10:55:00,2\n', { kind: 'nab' }, Date.UTC(2014, 1, 19, 10, 50)],
+    ['ISO with Z', 'time,v\n2014-02-19T10:50:00Z,1.5\n2014-02-19T10:55:00Z,2\n', { kind: 'iso', zone: 'Z' }, Date.UTC(2014, 1, 19, 10, 50)],
+    ['ISO with an offset', 'time,v\n2014-02-19T12:50:00+02:00,1.5\n2014-02-19T12:55:00+02:00,2\n', { kind: 'iso', zone: '+02:00' }, Date.UTC(2014, 1, 19, 10, 50)],
+    ['ISO local with milliseconds', 'time,v\n2014-02-19T10:50:00.250,1.5\n2014-02-19T10:55:00.000,2\n', { kind: 'iso', zone: '' }, Date.UTC(2014, 1, 19, 10, 50, 0, 250)],
+    ['epoch seconds', 'ts,value\r\n1392807000,1.5\r\n1392807300,2\r\n', { kind: 'epoch-seconds' }, Date.UTC(2014, 1, 19, 10, 50)],
+  ])('reads %s timestamps and writes them back the same way', (_label, text, format, firstT) => {
+    const parsed = parseCsvSeries(text);
+    expect(parsed).toMatchObject({ kind: 'ok', format });
+    if (parsed.kind !== 'ok') return;
+    expect(parsed.points).toEqual([
+      { t: firstT, v: 1.5 },
+      { t: firstT + 5 * 60_000 - (firstT % 1000), v: 2 },
+    ]);
+    const firstLine = text.split(/\r?\n/)[1] ?? '';
+    expect(formatTimestamp(firstT, parsed.format)).toBe(firstLine.split(',')[0]);
+  });
+
+  it.each([
+    ['timestamp,value\n2014-02-19 10:50:00,1\n2014-02-19 10:55,2\n', 3, 'unreadable timestamp "2014-02-19 10:55"'],
+    ['timestamp,value\n2014-02-19 10:50:00,1\n2014-02-19 10:55:00,n/a\n', 3, 'value "n/a" is not a number'],
+    ['timestamp,value\n2014-02-19 10:50:00,1,extra\n', 2, 'expected 2 fields'],
+    ['timestamp,value\n2014-02-19 10:50:00,1\n1392807300,2\n', 3, 'different format'],
+    ['timestamp,value\n', 2, 'no data rows'],
+  ])('names the bad line', (text, line, message) => {
+    const parsed = parseCsvSeries(text);
+    expect(parsed.kind).toBe('invalid');
+    if (parsed.kind === 'invalid') {
+      expect(parsed.line).toBe(line);
+      expect(parsed.message).toContain(message);
+    }
+  });
+
+  it('accepts a file without a header', () => {
+    expect(parseCsvSeries('1392807000,3\n')).toEqual({ kind: 'ok', points: [{ t: Date.UTC(2014, 1, 19, 10, 50), v: 3 }], format: { kind: 'epoch-seconds' } });
+  });
+});
