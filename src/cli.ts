@@ -2,12 +2,6 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, SentinelError } from './core/errors.js';
 import type { CommandContext } from './commands/context.js';
-import { runCommand } from './commands/run.js';
-import { statusCommand } from './commands/status.js';
-import { fingerprintCommand } from './commands/fingerprint.js';
-import { ignoreAddCommand, ignoreListCommand, ignoreRmCommand, ignoreTestCommand } from './commands/ignore.js';
-import { resolveCommand } from './commands/resolve.js';
-import { mcpCommand } from './commands/mcp.js';
 
 const context: CommandContext = {
   env: process.env,
@@ -28,7 +22,8 @@ function buildProgram(exit: (code: number) => void): Command {
     .showHelpAfterError()
     .exitOverride();
   const global = () => program.opts<{ config?: string }>();
-  const done = async (code: Promise<number> | number) => exit(await code);
+  // Commands are imported when chosen: the every-5-minutes `run` must not load the MCP SDK.
+  const done = async (code: Promise<number>) => exit(await code);
 
   program
     .command('run')
@@ -38,33 +33,33 @@ function buildProgram(exit: (code: number) => void): Command {
     .option('--db <file>', 'read this copy of the log database instead of source.path')
     .option('--since <duration>', 'with --dry-run: replay this window (e.g. 2h) instead of starting at the checkpoint')
     .addHelpText('after', example('sentinel run --dry-run --db ./copy.db --since 2h'))
-    .action((opts) => done(runCommand({ ...opts, config: global().config }, context)));
+    .action((opts) => done(import('./commands/run.js').then(({ runCommand }) => runCommand({ ...opts, config: global().config }, context))));
 
   program
     .command('status')
     .description('checkpoint and rows behind, last runs, groups, ignore rules, warnings')
     .option('--json', 'print one JSON object')
     .addHelpText('after', example('sentinel status --json | jq .groups'))
-    .action((opts) => done(statusCommand({ ...opts, config: global().config }, context)));
+    .action((opts) => done(import('./commands/status.js').then(({ statusCommand }) => statusCommand({ ...opts, config: global().config }, context))));
 
   program
     .command('fingerprint')
     .description('read one message per line on stdin; print "<fingerprint>\\t<template>" per line, same order')
     .option('--explain', 'also print the masked message the template was learned from')
     .addHelpText('after', example("printf 'Timeout after 30s calling gemini\\n' | sentinel fingerprint"))
-    .action((opts) => done(fingerprintCommand(opts, context, process.stdin)));
+    .action((opts) => done(import('./commands/fingerprint.js').then(({ fingerprintCommand }) => fingerprintCommand(opts, context, process.stdin))));
 
   program
     .command('resolve')
     .description('mark a group resolved: seeing it again triggers "regressed"')
     .argument('<fingerprint>')
     .addHelpText('after', example('sentinel resolve 3f2a9c0d1e4b5a69'))
-    .action((fingerprint) => done(resolveCommand({ fingerprint, config: global().config }, context)));
+    .action((fingerprint) => done(import('./commands/resolve.js').then(({ resolveCommand }) => resolveCommand({ fingerprint, config: global().config }, context))));
 
   program
     .command('mcp')
     .description("serve sentinel's read-only analyses over stdio (MCP): what Claude's investigation uses")
-    .action(() => done(mcpCommand({ config: global().config }, context)));
+    .action(() => done(import('./commands/mcp.js').then(({ mcpCommand }) => mcpCommand({ config: global().config }, context))));
 
   const ignore = program.command('ignore').description('the ignore list: rows an operator decided are not worth an alert');
   ignore
@@ -81,17 +76,17 @@ function buildProgram(exit: (code: number) => void): Command {
     .option('--unless <rate>', 'above this rate the rows escalate instead, e.g. 20/1h')
     .option('--author <name>', 'who added it (default: $SUDO_USER or $USER)')
     .addHelpText('after', example('sentinel ignore add --message "^Retrying upload" --reason "retries are expected" --for 7d --unless 20/1h'))
-    .action((opts) => done(ignoreAddCommand({ ...opts, config: global().config }, context)));
+    .action((opts) => done(import('./commands/ignore.js').then(({ ignoreAddCommand }) => ignoreAddCommand({ ...opts, config: global().config }, context))));
   ignore
     .command('list')
     .description('rules with their hits in the last 24 h and 7 d and their last hit')
     .option('--json', 'print JSON')
-    .action((opts) => done(ignoreListCommand({ ...opts, config: global().config }, context)));
+    .action((opts) => done(import('./commands/ignore.js').then(({ ignoreListCommand }) => ignoreListCommand({ ...opts, config: global().config }, context))));
   ignore
     .command('rm')
     .description('remove a rule by id')
     .argument('<id>')
-    .action((id) => done(ignoreRmCommand({ id, config: global().config }, context)));
+    .action((id) => done(import('./commands/ignore.js').then(({ ignoreRmCommand }) => ignoreRmCommand({ id, config: global().config }, context))));
   ignore
     .command('test')
     .description('say which rule matches a message, with its fingerprint and template')
@@ -101,7 +96,7 @@ function buildProgram(exit: (code: number) => void): Command {
     .option('--level <name>', 'level name', 'ERROR')
     .option('--function <name>')
     .addHelpText('after', example('sentinel ignore test "Retrying upload of job 42" --logger app.jobs'))
-    .action((message, opts) => done(ignoreTestCommand({ ...opts, message, config: global().config }, context)));
+    .action((message, opts) => done(import('./commands/ignore.js').then(({ ignoreTestCommand }) => ignoreTestCommand({ ...opts, message, config: global().config }, context))));
 
   return program;
 }

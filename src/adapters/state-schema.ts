@@ -58,6 +58,8 @@ export const MIGRATIONS: string[] = [
     attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at INTEGER NOT NULL,
     last_error TEXT,
+    errors TEXT NOT NULL DEFAULT '[]',
+    report TEXT,
     incident_path TEXT
   );
   CREATE TABLE outbox (

@@ -7,7 +7,8 @@ export interface SafeRegex {
   test(text: string): boolean;
   /** The capture groups of the first match, or null when it does not match. */
   captures(text: string): string[] | null;
-  /** [start, end) of every non-overlapping match, in UTF-16 offsets. */
+  /** [start, end) of every non-overlapping match, in UTF-16 offsets; of its first capture group
+   * when it has one (`order_ref=([A-Z0-9]{8})` marks only the reference). */
   spans(text: string): [number, number][];
 }
 
@@ -36,7 +37,11 @@ export function compileSafeRegex(source: string): CompileResult {
       spans(text) {
         const matcher = compiled.matcher(text);
         const spans: [number, number][] = [];
-        while (matcher.find()) if (matcher.end() > matcher.start()) spans.push([matcher.start(), matcher.end()]);
+        const group = compiled.groupCount() > 0 ? 1 : 0;
+        while (matcher.find()) {
+          const [start, end] = matcher.group(group) === null ? [matcher.start(), matcher.end()] : [matcher.start(group), matcher.end(group)];
+          if (end > start) spans.push([start, end]);
+        }
         return spans;
       },
     },

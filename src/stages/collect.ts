@@ -4,7 +4,7 @@ import { createFingerprinter } from '../core/fingerprint.js';
 import { createIgnoreMatcher, type IgnoreRule } from '../core/ignore.js';
 import type { Redactor } from '../core/redact.js';
 import { createTally, type GroupTally, type RunTally } from '../core/tally.js';
-import { createTemplateLearner, type LearnerSnapshot } from '../core/template.js';
+import { createTemplateLearner, type LearnerSnapshot, type TemplateLearner } from '../core/template.js';
 import { decideTrigger, HOUR, hourStart, type Trigger } from '../core/triggers.js';
 import type { LogSource } from '../adapters/log-source.js';
 import type { StateStore } from '../adapters/state-store.js';
@@ -20,7 +20,8 @@ export interface Collected {
   groups: CollectedGroup[];
   checkpointFrom: number;
   checkpoint: Checkpoint;
-  learnerSnapshot: string;
+  /** Null when no row was read: the stored one stays. */
+  learnerSnapshot: string | null;
   warnings: { kind: string; message: string }[];
 }
 
@@ -41,11 +42,13 @@ export function collect(options: CollectOptions): Collected {
   const warnings: Collected['warnings'] = [];
   const checkpointFrom = startingPoint(options, warnings);
 
-  const learner = createTemplateLearner(parseSnapshot(state.learnerSnapshot()));
+  // Restored on the first row only: a run with nothing new must stay cheap.
+  let learner: TemplateLearner | null = null;
+  const getLearner = () => (learner ??= createTemplateLearner(parseSnapshot(state.learnerSnapshot())));
   const fingerprinter = createFingerprinter(config.fingerprint.rules);
   const tally = createTally({
     clean: (row) => cleanRow(row, options.redactor),
-    templateOf: (message) => learner.templateOf(message),
+    templateOf: (message) => getLearner().templateOf(message),
     fingerprinter: { fingerprintOf: (input) => state.canonicalFingerprint(fingerprinter.fingerprintOf(input)) },
     ignore: createIgnoreMatcher(options.rules, now),
     priorRuleHits: (rule) => state.ruleHitsSince(rule.id, now - rule.unless!.per),
@@ -73,7 +76,7 @@ export function collect(options: CollectOptions): Collected {
     groups,
     checkpointFrom,
     checkpoint: { id: lastId, identity: source.rowIdentity(lastId) },
-    learnerSnapshot: JSON.stringify(learner.snapshot()),
+    learnerSnapshot: learner === null ? null : JSON.stringify((learner as TemplateLearner).snapshot()),
     warnings,
   };
 }

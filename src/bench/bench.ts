@@ -1,0 +1,114 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { writeBenchDatabase } from './bench-data.js';
+
+/** `npm run bench`: the speed and memory figures of the brief, measured on this machine in one run. */
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const cli = join(root, 'dist', 'cli.js');
+const work = mkdtempSync(join(tmpdir(), 'sentinel-bench-'));
+
+interface Measured {
+  wallMs: number;
+  peakRssMb: number;
+  stdout: string;
+}
+
+/** Runs a command, sampling its peak RSS (VmHWM) from /proc until it exits. */
+function measure(args: string[], input?: string): Promise<Measured> {
+  return new Promise((resolvePromise, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'inherit'] });
+    let peakKb = 0;
+    const chunks: Buffer[] = [];
+    let kept = 0;
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (kept < 1 << 20) chunks.push(chunk);
+      kept += chunk.length;
+    });
+    const sample = () => {
+      try {
+        const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (match) peakKb = Math.max(peakKb, Number(match[1]));
+      } catch {
+        // the process has just exited
+      }
+    };
+    const timer = setInterval(sample, 20);
+    if (input !== undefined) {
+      child.stdin!.on('error', () => {});
+      child.stdin!.end(input);
+    }
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+      if (code !== 0) reject(new Error(`${args.join(' ')} exited ${code}`));
+      else resolvePromise({ wallMs, peakRssMb: peakKb / 1024, stdout: Buffer.concat(chunks).toString('utf8') });
+    });
+  });
+}
+
+async function median(times: number, run: () => Promise<Measured>): Promise<number> {
+  const walls: number[] = [];
+  for (let i = 0; i < times; i++) walls.push((await run()).wallMs);
+  walls.sort((a, b) => a - b);
+  return walls[Math.floor(walls.length / 2)]!;
+}
+
+function project(name: string, rows: number, warnShare: number): string {
+  const dir = join(work, name);
+  spawnSync('mkdir', ['-p', dir]);
+  writeBenchDatabase(join(dir, 'logs.db'), rows, warnShare, Date.now() - rows * 10);
+  writeFileSync(
+    join(dir, 'sentinel.yaml'),
+    stringify({ source: { path: './logs.db', first_run_lookback: '3650d' }, claude: { enabled: false } }),
+  );
+  return join(dir, 'sentinel.yaml');
+}
+
+const line = (label: string, value: string, target: string) => console.log(`${label.padEnd(52)} ${value.padStart(14)}   ${target}`);
+
+async function main(): Promise<void> {
+  console.log(`sentinel bench — node ${process.version}, ${process.platform}/${process.arch}\n`);
+
+  // (a) No new rows: the every-5-minutes case must cost about a Node start-up.
+  const million = project('million', 1_000_000, 0.1);
+  await measure([cli, '--config', million, 'run']); // reads the whole table once, leaves the checkpoint at the end
+  const nodeMs = await median(9, () => measure(['-e', '0']));
+  const idleMs = await median(9, () => measure([cli, '--config', million, 'run']));
+  line('(a) node -e 0', `${nodeMs.toFixed(0)} ms`, '');
+  line('(a) sentinel run, no new rows (1M-row table)', `${idleMs.toFixed(0)} ms`, `${(idleMs / nodeMs).toFixed(2)}× node (target ≤ 3×)`);
+
+  // (b) A run over many new WARNING+ rows: throughput and peak memory, at 100k and at 1M.
+  for (const rows of [100_000, 1_000_000]) {
+    const config = project(`warn-${rows}`, rows, 1);
+    const result = await measure([cli, '--config', config, 'run', '--json']);
+    const read = (JSON.parse(result.stdout) as { rows_read: number }).rows_read;
+    line(`(b) run over ${rows.toLocaleString('en')} new WARNING+ rows`, `${Math.round(read / (result.wallMs / 1000)).toLocaleString('en')} rows/s`, 'target ≥ 100,000 rows/s');
+    line(`(b)   peak RSS`, `${result.peakRssMb.toFixed(0)} MB`, 'target ≤ 150 MB, no higher at 1M than at 100k');
+  }
+
+  // (c) `sentinel fingerprint` over Loghub lines repeated to 1M.
+  const loghub = resolve(root, '..', 'shared', 'eval', 'loghub2k');
+  let lines: string[] = [];
+  if (existsSync(loghub)) {
+    for (const dataset of ['HDFS', 'Spark', 'BGL', 'Thunderbird', 'Linux', 'HealthApp', 'Proxifier', 'OpenStack']) {
+      const file = join(loghub, dataset, 'lines.tsv');
+      if (existsSync(file)) lines.push(...readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => l.slice(l.indexOf('\t') + 1)));
+    }
+  }
+  const source = lines.length ? 'Loghub-2k lines' : 'generated lines (../shared/eval/loghub2k not found)';
+  if (!lines.length) lines = Array.from({ length: 16_000 }, (_, i) => `Worker stage ${i % 300} failed for job ${i}: code E${i % 97}`);
+  const input = Array.from({ length: Math.ceil(1_000_000 / lines.length) }, () => lines.join('\n')).join('\n').split('\n').slice(0, 1_000_000).join('\n') + '\n';
+  const fp = await measure([cli, 'fingerprint'], input);
+  const printed = fp.stdout.length > 0 ? 1_000_000 : 0;
+  line(`(c) sentinel fingerprint, 1M ${source}`, `${Math.round(printed / (fp.wallMs / 1000)).toLocaleString('en')} lines/s`, 'target ≥ 200,000 lines/s');
+  line('(c)   peak RSS', `${fp.peakRssMb.toFixed(0)} MB`, '');
+  rmSync(work, { recursive: true, force: true });
+}
+
+await main();

@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { capBytes, cleanField, cleanRow, cleanText, FIELD_CAPS, stripControls } from '../../src/core/clean.js';
+import { createRedactor } from '../../src/core/redact.js';
+import type { LogRow } from '../../src/core/types.js';
+import { FAKE_SECRETS, findLeaks } from '../fixtures/secrets.js';
+
+const redactor = createRedactor();
+const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
+const MARKER = /\n… \[(\d+) bytes cut\] …\n/;
+
+/** Splits a capped text at its marker; asserts there is exactly one. */
+function splitCapped(text: string): { head: string; cut: number; tail: string } {
+  const parts = text.split(MARKER);
+  expect(parts).toHaveLength(3);
+  return { head: parts[0]!, cut: Number(parts[1]), tail: parts[2]! };
+}
+
+describe('stripControls', () => {
+  it.each([
+    ['ANSI colours', '\x1b[31;1mERROR\x1b[0m disk full', 'ERROR disk full'],
+    ['cursor moves and erases', '\x1b[2K\x1b[1Gprogress 40%', 'progress 40%'],
+    ['an OSC title ended by BEL', '\x1b]0;evil title\x07after', 'after'],
+    ['an OSC 8 hyperlink', '\x1b]8;;https://x.example\x1b\\link\x1b]8;;\x1b\\ text', 'link text'],
+    ['an 8-bit CSI', 'a\x9b31mred', 'ared'],
+    ['charset and keypad escapes', '\x1b(Bplain\x1b=\x1b7', 'plain'],
+    ['NUL and other C0 bytes', 'a\x00b\x07c\x1fd\x7fe', 'abcde'],
+    ['CRLF line ends', 'one\r\ntwo\r\n', 'one\ntwo\n'],
+    ['a lone CR that would overwrite the line', 'innocent\rmalicious', 'innocentmalicious'],
+    ['bidi overrides', 'user \u202Egnp.exe\u202C logged in', 'user gnp.exe logged in'],
+    ['a lone high surrogate', 'bad \ud83d end', 'bad \ufffd end'],
+    ['a lone low surrogate', 'bad \ude00 end', 'bad \ufffd end'],
+  ])('removes %s', (_, input, expected) => {
+    expect(stripControls(input)).toBe(expected);
+  });
+
+  it.each([
+    ['tabs and newlines', 'Traceback:\n\tFile "x.py"\n'],
+    ['non-ASCII text and emoji', 'Größe überschritten 🔥 — 東京'],
+    ['plain ASCII', 'GET /api/v1/jobs 502 in 31 ms'],
+  ])('keeps %s', (_, input) => {
+    expect(stripControls(input)).toBe(input);
+  });
+});
+
+describe('capBytes', () => {
+  it.each([
+    ['ASCII', 'a'],
+    ['2-byte characters', 'é'],
+    ['3-byte characters', '€'],
+    ['4-byte characters', '😀'],
+    ['mixed widths', 'aé€😀'],
+  ])('keeps head and tail of %s within the cap, byte-exact, never splitting a character', (_, unit) => {
+    const text = `HEAD${unit.repeat(5000)}TAIL`;
+    const capped = capBytes(text, 4096);
+    const { head, cut, tail } = splitCapped(capped);
+    expect(bytes(capped)).toBeLessThanOrEqual(4096);
+    expect(bytes(capped)).toBeGreaterThan(4096 - 8); // at most one character and marker digits short
+    expect(text.startsWith(head) && text.endsWith(tail)).toBe(true);
+    expect(head.startsWith('HEAD') && tail.endsWith('TAIL')).toBe(true);
+    expect(bytes(head) + cut + bytes(tail)).toBe(bytes(text));
+    expect(capped).toBe(Buffer.from(capped, 'utf8').toString('utf8')); // no lone surrogate
+  });
+
+  it('leaves text at the cap untouched and cuts one byte more', () => {
+    expect(capBytes('é'.repeat(2048), 4096)).toBe('é'.repeat(2048));
+    expect(capBytes(`${'é'.repeat(2048)}a`, 4096)).toMatch(MARKER);
+  });
+});
+
+describe('cleanText', () => {
+  it('strips before capping, so escapes do not count against the cap', () => {
+    const text = '\x1b[31m'.repeat(2000) + 'real message';
+    expect(cleanText(text, 4096)).toBe('real message');
+  });
+
+  it.each([
+    ['a run of one letter', 'a'.repeat(10_000_000)],
+    ['an unterminated CSI', `\x1b[${'0'.repeat(10_000_000)}`],
+    ['NUL bytes', '\x00'.repeat(10_000_000)],
+    ['surrogate halves', '\ud83d'.repeat(5_000_000)],
+    ['key-like prefixes', 'sk-ant-'.repeat(1_500_000)],
+  ])('bounds a 10 MB line of %s to the cap', (_, text) => {
+    const cleaned = cleanField(text, FIELD_CAPS.message, redactor).text;
+    expect(bytes(cleaned)).toBeLessThanOrEqual(FIELD_CAPS.message);
+  });
+});
+
+describe('cleanField with a redactor', () => {
+  // Every secret, at every offset around where the cap cuts, in a 4 KB message and a 10 MB one.
+  const offsets = [1, 500, 1000, 1500, 1900, 1990, 2000, 2010, 2040, 2100, 2500, 3000];
+  it.each(FAKE_SECRETS.map((s) => [s.kind, s]))('never lets a cap leave part of %s behind', (_, s) => {
+    for (const offset of offsets) {
+      const text = `${'x'.repeat(offset)} ${s.line} ${'y'.repeat(6000)}`;
+      expect(findLeaks(cleanField(text, 4096, redactor).text)).toEqual([]);
+    }
+  });
+
+  // Dense secrets shrink a lot when redacted, so the kept ends reach far into what was read: the
+  // bounding must still never show a secret it cut. Each pad moves the cuts along the secret.
+  it.each(FAKE_SECRETS.map((s) => [s.kind, s]))('never leaks %s where a huge field is bounded', (_, s) => {
+    const unit = s.standalone ? `${s.secret} ` : `${s.line}\n`;
+    const body = unit.repeat(Math.ceil(100_000 / unit.length));
+    for (let pad = 0; pad < unit.length; pad += Math.ceil(unit.length / 20)) {
+      const cleaned = cleanField(`${'p'.repeat(pad)} ${body}`, 4096, redactor).text;
+      expect(findLeaks(cleaned)).toEqual([]);
+    }
+  });
+
+  it.each(FAKE_SECRETS.map((s) => [s.kind, s]))('redacts %s all through a 10 MB field', (_, s) => {
+    const text = `${s.line}\n`.repeat(Math.ceil(10_000_000 / (s.line.length + 1)));
+    const { text: cleaned, count } = cleanField(text, FIELD_CAPS.exception, redactor);
+    expect(findLeaks(cleaned)).toEqual([]);
+    expect(count).toBeGreaterThan(0);
+    expect(bytes(cleaned)).toBeLessThanOrEqual(FIELD_CAPS.exception);
+    expect(splitCapped(cleaned).cut).toBeGreaterThan(9_000_000);
+  });
+});
+
+describe('cleanRow', () => {
+  const base: LogRow = {
+    id: 42,
+    time: 1718100000000,
+    levelNo: 40,
+    levelName: 'ERROR',
+    message: 'plain',
+    logger: null,
+    function: null,
+    line: 88,
+    exception: null,
+    extra: null,
+  };
+
+  it('cleans every text field, counts redactions, and leaves the rest alone', () => {
+    const [a, b, c] = FAKE_SECRETS;
+    const row: LogRow = {
+      ...base,
+      levelName: '\x1b[31mERROR\x1b[0m',
+      message: `charge failed: ${a!.line}`,
+      logger: 'app.\x1b[1mbilling\x00',
+      function: 'charge',
+      exception: `Traceback (most recent call last):\n  ${b!.line}\nValueError: ${c!.line}`,
+      extra: JSON.stringify({ request_id: 'r-1', detail: a!.line }),
+    };
+    const { row: cleaned, redactions } = cleanRow(row, redactor);
+    expect(redactions).toBe(4);
+    expect(findLeaks(JSON.stringify(cleaned))).toEqual([]);
+    expect(cleaned).toMatchObject({ id: 42, time: 1718100000000, levelNo: 40, line: 88 });
+    expect(cleaned.levelName).toBe('ERROR');
+    expect(cleaned.logger).toBe('app.billing');
+    expect(cleaned.function).toBe('charge');
+    expect(cleaned.message).toBe(`charge failed: ${a!.line.replace(a!.secret, `[REDACTED:${a!.kind}]`)}`);
+  });
+
+  it('keeps absent fields absent and a clean row equal', () => {
+    expect(cleanRow(base, redactor)).toEqual({ row: base, redactions: 0 });
+  });
+
+  it.each([
+    ['arrays', '['.repeat(10_000) + ']'.repeat(10_000)],
+    ['objects', '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000)],
+  ])('treats extra with 10,000-deep nested %s as text, capped', (_, extra) => {
+    const { row } = cleanRow({ ...base, extra }, redactor);
+    expect(bytes(row.extra!)).toBeLessThanOrEqual(FIELD_CAPS.extra);
+    expect(row.extra!.startsWith(extra.slice(0, 100))).toBe(true);
+  });
+});
