@@ -61,6 +61,22 @@ function buildProgram(exit: (code: number) => void): Command {
     .description("serve sentinel's read-only analyses over stdio (MCP): what Claude's investigation uses")
     .action(() => done(import('./commands/mcp.js').then(({ mcpCommand }) => mcpCommand({ config: global().config }, context))));
 
+  const config = program.command('config').description('the config file: validate it, or print its JSON Schema');
+  config
+    .command('check')
+    .description('validate a config file and the ignore file it names')
+    .argument('[file]', 'the config file (default: the usual search)')
+    .addHelpText('after', example('sentinel config check /etc/sentinel/sentinel.yaml'))
+    .action((file) => done(import('./commands/config.js').then(({ configCheckCommand }) => configCheckCommand({ file, config: global().config }, context))));
+  config
+    .command('schema')
+    .description("print the config's JSON Schema (for editors and reviews)")
+    .addHelpText('after', example('sentinel config schema > sentinel.schema.json'))
+    .action(() => done(import('./commands/config.js').then(({ configSchemaCommand }) => configSchemaCommand(context))));
+  config.option('--schema', 'same as `config schema`').action((opts: { schema?: boolean }) =>
+    opts.schema ? done(import('./commands/config.js').then(({ configSchemaCommand }) => configSchemaCommand(context))) : config.help(),
+  );
+
   const ignore = program.command('ignore').description('the ignore list: rows an operator decided are not worth an alert');
   ignore
     .command('add')
