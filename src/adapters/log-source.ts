@@ -49,6 +49,7 @@ export function openLogSource(path: string, source: SourceConfig): LogSource {
        ${optional(c.exception)} AS exception, ${optional(c.extra)} AS extra
      FROM ${table} WHERE ${id} > ? AND ${levelFilter} ORDER BY ${id} LIMIT ?`,
   );
+  select.raw(true); // arrays, not objects: a third cheaper per row
   const maxIdStmt = db.prepare(`SELECT max(${id}) AS max FROM ${table}`);
   const identityStmt = db.prepare(`SELECT ${quote(c.time)} AS time, ${quote(c.message)} AS message FROM ${table} WHERE ${id} = ?`);
   const timeAtStmt = db.prepare(`SELECT ${id} AS id, ${quote(c.time)} AS time FROM ${table} WHERE ${id} >= ? ORDER BY ${id} LIMIT 1`);
@@ -60,19 +61,19 @@ export function openLogSource(path: string, source: SourceConfig): LogSource {
       throw new SentinelError(`log database ${path}: ${what}: ${describeSqliteError(error)}`, ExitCode.source, { cause: error });
     }
   };
-  const toRow = (raw: Record<string, unknown>): LogRow => {
-    const { levelNo, name } = readLevel(raw.level, source.min_level);
+  const toRow = ([rowId, time, level, message, logger, fn, line, exception, extra]: unknown[]): LogRow => {
+    const { levelNo, name } = readLevel(level, source.min_level);
     return {
-      id: Number(raw.id),
-      time: parseRowTime(raw.time, source.time_format),
+      id: Number(rowId),
+      time: parseRowTime(time, source.time_format),
       levelNo,
       levelName: name,
-      message: textOf(raw.message) ?? '',
-      logger: textOf(raw.logger),
-      function: textOf(raw.function),
-      line: typeof raw.line === 'number' ? raw.line : raw.line == null ? null : Number(raw.line) || null,
-      exception: textOf(raw.exception),
-      extra: textOf(raw.extra),
+      message: textOf(message) ?? '',
+      logger: textOf(logger),
+      function: textOf(fn),
+      line: typeof line === 'number' ? line : line == null ? null : Number(line) || null,
+      exception: textOf(exception),
+      extra: textOf(extra),
     };
   };
 
@@ -83,7 +84,7 @@ export function openLogSource(path: string, source: SourceConfig): LogSource {
       try {
         let cursor = afterId;
         for (;;) {
-          const batch = run('read rows', () => select.all(cursor, batchSize) as Record<string, unknown>[]);
+          const batch = run('read rows', () => select.all(cursor, batchSize) as unknown[][]);
           if (batch.length === 0) return;
           const rows = batch.map(toRow);
           cursor = rows[rows.length - 1]!.id;

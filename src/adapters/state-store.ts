@@ -62,6 +62,12 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean }
     db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
   const sumHours = db.prepare('SELECT coalesce(sum(count), 0) AS n FROM group_hours WHERE fingerprint = ? AND hour >= ? AND hour < ?');
   const groupStmt = db.prepare('SELECT * FROM groups WHERE fingerprint = ?');
+  // Aliases are few (left by normalizer upgrades) and looked up once per row: keep them in memory.
+  let aliases: Map<string, string> | null = null;
+  const canonical = (fingerprint: string): string => {
+    aliases ??= guard('read aliases', () => new Map((db.prepare('SELECT alias, fingerprint FROM aliases').all() as { alias: string; fingerprint: string }[]).map((r) => [r.alias, r.fingerprint])));
+    return aliases.get(fingerprint) ?? fingerprint;
+  };
 
   return {
     file,
@@ -75,15 +81,11 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean }
     /** The group a fingerprint stands for, following aliases left by a normalizer upgrade. */
     group(fingerprint: string): GroupRecord | null {
       return guard('read groups', () => {
-        const alias = db.prepare('SELECT fingerprint FROM aliases WHERE alias = ?').get(fingerprint) as { fingerprint: string } | undefined;
-        const row = groupStmt.get(alias?.fingerprint ?? fingerprint) as Record<string, unknown> | undefined;
+        const row = groupStmt.get(canonical(fingerprint)) as Record<string, unknown> | undefined;
         return row ? toGroupRecord(row) : null;
       });
     },
-    canonicalFingerprint(fingerprint: string): string {
-      const alias = db.prepare('SELECT fingerprint FROM aliases WHERE alias = ?').get(fingerprint) as { fingerprint: string } | undefined;
-      return alias?.fingerprint ?? fingerprint;
-    },
+    canonicalFingerprint: (fingerprint: string) => canonical(fingerprint),
     /** Stored rows of a group in [from, to), by clock hour. */
     countBetween: (fingerprint: string, from: number, to: number) =>
       guard('read counts', () => (sumHours.get(fingerprint, from, to) as { n: number }).n),
@@ -140,7 +142,7 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean }
     countGroups: () => guard('read groups', () => (db.prepare('SELECT count(*) AS n FROM groups').get() as { n: number }).n),
     setStatus(fingerprint: string, status: 'active' | 'resolved', at: number): boolean {
       return guard('update group', () => {
-        const target = this.canonicalFingerprint(fingerprint);
+        const target = canonical(fingerprint);
         return db.prepare('UPDATE groups SET status = ?, resolved_at = ? WHERE fingerprint = ?').run(status, status === 'resolved' ? at : null, target).changes > 0;
       });
     },

@@ -1,0 +1,55 @@
+import { stripControls } from './clean.js';
+
+/**
+ * Untrusted text as a fenced code block it cannot close: a backtick fence can only be closed by a
+ * run of backticks at least as long, so the fence is one longer than the longest run inside
+ * (tildes never close a backtick fence). Control characters are stripped on the way.
+ */
+export function fenceText(text: string, info = 'text'): string {
+  const body = stripControls(text).replace(/\r/g, '');
+  const fence = '`'.repeat(Math.max(3, longestRun(body, '`') + 1));
+  return `${fence}${info}\n${body}${body.endsWith('\n') ? '' : '\n'}${fence}`;
+}
+
+/** One line for a table cell or a list item: no newlines, no `|`, at most `max` characters. */
+export function flattenInline(text: string, max = 120): string {
+  const flat = stripControls(text)
+    .replace(/\s+/g, ' ')
+    .replace(/\|/g, '¦')
+    .trim();
+  return capChars(flat, max);
+}
+
+/** `flattenInline`, as a code span: Markdown inside it (links, images, emphasis) stays inert. */
+export function quoteCode(text: string, max = 120): string {
+  const flat = flattenInline(text, max);
+  if (flat === '') return '';
+  const ticks = '`'.repeat(longestRun(flat, '`') + 1);
+  const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : '';
+  return `${ticks}${pad}${flat}${pad}${ticks}`;
+}
+
+/**
+ * Model-written prose as Markdown: kept as Markdown, but it cannot open a code fence that would
+ * swallow the rest of the document, nor forge a heading; control characters go, length is capped.
+ */
+export function sanitiseProse(text: string, max: number): string {
+  const lines = capChars(stripControls(text).replace(/\r/g, '').trim(), max).split('\n');
+  return lines.map((line) => line.replace(/^(\s{0,3})(#|```|~~~|=+\s*$|-+\s*$)/, '$1\\$2')).join('\n');
+}
+
+/** At most `max` characters, with an ellipsis when cut; never splits a surrogate pair. */
+export function capChars(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, Math.max(0, max - 1)).join('')}…`;
+}
+
+function longestRun(text: string, char: string): number {
+  let longest = 0;
+  let current = 0;
+  for (const c of text) {
+    current = c === char ? current + 1 : 0;
+    if (current > longest) longest = current;
+  }
+  return longest;
+}

@@ -1,0 +1,83 @@
+import type { SuggestedIgnore } from './answer.js';
+import { capBytes } from './clean.js';
+import { fenceText, quoteCode } from './fence.js';
+import { levelName } from './levels.js';
+import type { Severity } from './notification.js';
+import { formatUtc, type TriggeredGroup } from './prompt.js';
+import { compileSafeRegex } from './safe-regex.js';
+
+const TABLE_ROWS = 50;
+const GROUPS_WITH_SAMPLES = 10;
+const CAPS = { message: 4096, traceback: 8192, extra: 2048 };
+
+/** The error groups: a table of the largest, then the samples of the first few, all log text fenced. */
+export function renderGroups(groups: TriggeredGroup[]): string {
+  const sorted = [...groups].sort((a, b) => b.count - a.count);
+  const lines = [
+    '| # | trigger | level | rows | first seen | last seen | fingerprint | template |',
+    '|---|---|---|---:|---|---|---|---|',
+    ...sorted.slice(0, TABLE_ROWS).map((g, i) =>
+      [i + 1, g.trigger ?? '', levelName(g.levelNo), g.count, formatUtc(g.firstSeen), formatUtc(g.lastSeen), quoteCode(g.fingerprint, 64), quoteCode(g.template, 100)].join(' | '),
+    ).map((row) => `| ${row} |`),
+  ];
+  if (sorted.length > TABLE_ROWS) lines.push('', `… and ${sorted.length - TABLE_ROWS} more groups (\`sentinel status\` lists them).`);
+  const parts = [lines.join('\n')];
+  sorted.slice(0, GROUPS_WITH_SAMPLES).forEach((g, i) => parts.push(renderSamples(g, i + 1)));
+  return parts.join('\n\n');
+}
+
+function renderSamples(group: TriggeredGroup, index: number): string {
+  const reason = group.triggerReason ? `: ${group.triggerReason}` : '';
+  const described = [
+    `template: ${group.template}`,
+    `exception: ${group.exceptionType ?? '-'}`,
+    `logger: ${group.logger ?? '-'}`,
+    `function: ${group.function ?? '-'}`,
+  ].join('\n');
+  const parts = [
+    `### Group ${index}: ${quoteCode(group.fingerprint, 64)}`,
+    `${group.count} rows, trigger ${group.trigger ?? 'none'}${reason}.`,
+    fenceText(described),
+  ];
+  for (const sample of group.samples) {
+    parts.push(`Row ${sample.id} at ${formatUtc(sample.time)}:`, fenceText(capBytes(sample.message, CAPS.message)));
+    if (sample.exception) parts.push('Traceback:', fenceText(capBytes(sample.exception, CAPS.traceback)));
+    if (sample.extra) parts.push('Extra:', fenceText(capBytes(sample.extra, CAPS.extra), 'json'));
+  }
+  return parts.join('\n\n');
+}
+
+/** Ready-to-run commands; every value the model wrote is single-quoted for the shell. */
+export function renderIgnoreCommands(suggestions: SuggestedIgnore[]): string {
+  const commands = suggestions.map((s) => {
+    const flags = (['fingerprint', 'message', 'logger', 'exception'] as const).flatMap((key) => {
+      const value = s.match[key];
+      return value === undefined ? [] : [`--${key}=${quoteShell(value)}`];
+    });
+    const compiled = s.match.message === undefined ? null : compileSafeRegex(s.match.message);
+    const warning = compiled && !compiled.ok ? `# will be refused: ${compiled.error.replace(/\s+/g, ' ')}\n` : '';
+    return `${warning}sentinel ignore add ${flags.join(' ')} --reason=${quoteShell(s.reason.replace(/\s+/g, ' '))}`;
+  });
+  return fenceText(commands.join('\n\n'), 'sh');
+}
+
+/** POSIX single quotes: nothing inside is special, and a `'` becomes `'\''`. */
+export function quoteShell(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Severity without a diagnosis, from the groups alone. Never `critical`: paging people at the top
+ * priority needs a judgement, not a row count.
+ *   high   — a CRITICAL row, or a triggered ERROR group with more than 100 rows;
+ *   medium — any other ERROR group;
+ *   low    — warnings only.
+ */
+export function deriveFallbackSeverity(groups: TriggeredGroup[]): { severity: Severity; because: string } {
+  const critical = groups.find((g) => g.levelNo >= 50);
+  if (critical) return { severity: 'high', because: `${quoteCode(critical.fingerprint, 64)} has CRITICAL rows` };
+  const large = groups.find((g) => g.levelNo >= 40 && g.trigger !== null && g.count > 100);
+  if (large) return { severity: 'high', because: `${large.trigger} ERROR group ${quoteCode(large.fingerprint, 64)} has ${large.count} rows (over 100)` };
+  if (groups.some((g) => g.levelNo >= 40)) return { severity: 'medium', because: 'ERROR rows, none CRITICAL, no triggered group over 100 rows' };
+  return { severity: 'low', because: 'warnings only' };
+}

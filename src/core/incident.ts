@@ -1,0 +1,194 @@
+import { stringify } from 'yaml';
+import type { Answer, Verdict } from './answer.js';
+import { capBytes } from './clean.js';
+import { capChars, fenceText, flattenInline, quoteCode, sanitiseProse } from './fence.js';
+import { deriveFallbackSeverity, renderGroups, renderIgnoreCommands } from './incident-groups.js';
+import { levelName } from './levels.js';
+import type { Severity } from './notification.js';
+import { formatUtc, type TriggeredGroup } from './prompt.js';
+
+/** What the file is about: error groups today, health series later; it names the file. */
+export type ReportKind = 'incident' | 'health';
+
+/** The runner's record of one tool call (see adapters/claude-runner.ts). */
+export interface ToolCallRecord {
+  name: string;
+  input: unknown;
+  isError: boolean;
+}
+
+export type NoDiagnosis =
+  | { kind: 'disabled' }
+  | { kind: 'over_budget'; detail: string }
+  | { kind: 'failed'; attempts: number; reason: string };
+
+export type Diagnosis =
+  | { kind: 'claude'; answer: Answer; run: { model: string; numTurns: number; costUsd: number; durationMs: number; toolCalls: ToolCallRecord[] } }
+  | { kind: 'fallback'; why: NoDiagnosis; analyses: { tool: string; text: string }[] };
+
+export interface IncidentInput {
+  kind: ReportKind;
+  /** Stable id, e.g. the investigation's id in the state DB. */
+  id: string;
+  created: number;
+  groups: TriggeredGroup[];
+  window: { from: number; to: number };
+  diagnosis: Diagnosis;
+  /** Why earlier attempts failed, oldest first. */
+  earlierFailures: string[];
+  /** Dollars spent on this investigation, failed attempts included. */
+  costUsd: number;
+}
+
+const MAX_FRONT_MATTER_FINGERPRINTS = 100;
+const MAX_TOOL_CALLS = 50;
+const ANALYSIS_CAP = 8192;
+
+/** Title, severity and verdict: what the file name and the notification need too. */
+export function summariseIncident(input: IncidentInput): { title: string; severity: Severity; verdict: Verdict } {
+  const { diagnosis } = input;
+  if (diagnosis.kind === 'claude') {
+    const { answer } = diagnosis;
+    return { title: flattenInline(answer.title, 120) || 'Untitled incident', severity: answer.severity, verdict: answer.verdict };
+  }
+  return { title: describeGroups(input.groups), severity: deriveFallbackSeverity(input.groups).severity, verdict: 'unclear' };
+}
+
+/** `2026-05-01-incident-gemini-429s-stall-the-queue.md`; the writer adds -2, -3 … on a collision. */
+export function incidentFileName(kind: ReportKind, created: number, title: string): string {
+  return `${formatUtc(created).slice(0, 10)}-${kind}-${slugify(title)}.md`;
+}
+
+/** ASCII, lower-case, `-` separated, at most 48 characters, never empty. */
+export function slugify(title: string): string {
+  const words = title
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  let slug = '';
+  for (const word of words.slice(0, 8)) {
+    const next = slug ? `${slug}-${word}` : word;
+    if (next.length > 48) break;
+    slug = next;
+  }
+  return slug || words[0]?.slice(0, 48) || 'untitled';
+}
+
+export function renderIncident(input: IncidentInput): string {
+  const { title, severity, verdict } = summariseIncident(input);
+  const rows = input.groups.reduce((sum, g) => sum + g.count, 0);
+  const { diagnosis } = input;
+  const frontMatter = stringify(
+    {
+      id: input.id,
+      kind: input.kind,
+      created: formatUtc(input.created),
+      status: 'open',
+      title,
+      severity,
+      verdict,
+      trigger: [...new Set(input.groups.map((g) => g.trigger ?? 'none'))].join(', ') || 'none',
+      fingerprints: input.groups.slice(0, MAX_FRONT_MATTER_FINGERPRINTS).map((g) => g.fingerprint),
+      groups: input.groups.length,
+      rows,
+      window: { from: formatUtc(input.window.from), to: formatUtc(input.window.to) },
+      model: diagnosis.kind === 'claude' ? diagnosis.run.model : null,
+      cost_usd: Number(input.costUsd.toFixed(4)),
+    },
+    { lineWidth: 0 },
+  );
+  const facts = [`severity **${severity}**`, `verdict **${verdict.replace('_', ' ')}**`];
+  if (diagnosis.kind === 'claude') facts.push(`confidence ${Math.round(diagnosis.answer.confidence * 100)}%`);
+  facts.push(`${countGroups(input.groups)}, ${rows} rows`, `${formatUtc(input.window.from)} to ${formatUtc(input.window.to)}`);
+  const sections = [`---\n${frontMatter}---`, `# ${title}`, facts.join(' · ')];
+  sections.push(...(diagnosis.kind === 'claude' ? renderDiagnosis(diagnosis.answer) : renderFallback(input, diagnosis)));
+  if (input.groups.length > 0) sections.push('## Error groups', renderGroups(input.groups));
+  if (diagnosis.kind === 'claude' && diagnosis.answer.suggested_ignore.length > 0) {
+    sections.push('## Suggested ignore rules', 'Suggested by the model: read them before running them.', renderIgnoreCommands(diagnosis.answer.suggested_ignore));
+  }
+  sections.push('## Run details', renderRunDetails(input));
+  return `${sections.join('\n\n')}\n`;
+}
+
+function renderDiagnosis(answer: Answer): string[] {
+  const confirmed = answer.root_cause.status === 'confirmed';
+  const evidence = answer.evidence.map((e) => `- ${quoteCode(e.tool, 100)}: ${renderLine(e.finding, 1000)}`);
+  const actions = answer.actions.map((a, i) => `${i + 1}. ${renderLine(a, 500)}`);
+  return [
+    '## Summary',
+    sanitiseProse(answer.summary, 2000),
+    confirmed ? '## Root cause (confirmed by the evidence)' : '## Root cause (hypothesis)',
+    sanitiseProse(answer.root_cause.text, 2000),
+    '## Evidence',
+    evidence.join('\n') || 'None given.',
+    '## Suggested actions',
+    actions.join('\n') || 'None given.',
+  ];
+}
+
+function renderFallback(input: IncidentInput, diagnosis: Extract<Diagnosis, { kind: 'fallback' }>): string[] {
+  const { because } = deriveFallbackSeverity(input.groups);
+  const rows = input.groups.reduce((sum, g) => sum + g.count, 0);
+  const analyses = diagnosis.analyses.flatMap((a) => [`### ${quoteCode(a.tool, 100)}`, fenceText(capBytes(a.text, ANALYSIS_CAP))]);
+  return [
+    `**No diagnosis:** ${explainNoDiagnosis(diagnosis.why)}`,
+    '## Summary',
+    `${countGroups(input.groups)}, ${rows} rows between ${formatUtc(input.window.from)} and ${formatUtc(input.window.to)}. Severity derived from the groups: ${because}.`,
+    '## Analyses (raw output)',
+    analyses.join('\n\n') || 'No analysis ran.',
+  ];
+}
+
+function explainNoDiagnosis(why: NoDiagnosis): string {
+  if (why.kind === 'disabled') return 'Claude is disabled in the config (claude.enabled: false).';
+  if (why.kind === 'over_budget') return `the daily Claude budget is used up (${flattenInline(why.detail, 300)}).`;
+  return `Claude failed after ${why.attempts} attempt${why.attempts === 1 ? '' : 's'}: ${flattenInline(why.reason, 300)}`;
+}
+
+/** `3 groups (2 new, 1 escalating)`. */
+function countGroups(groups: TriggeredGroup[]): string {
+  const byTrigger = new Map<string, number>();
+  for (const g of groups) byTrigger.set(g.trigger ?? 'untriggered', (byTrigger.get(g.trigger ?? 'untriggered') ?? 0) + 1);
+  const kinds = [...byTrigger].map(([trigger, n]) => `${n} ${trigger}`).join(', ');
+  return `${groups.length} group${groups.length === 1 ? '' : 's'}${kinds ? ` (${kinds})` : ''}`;
+}
+
+/** A deterministic title from the largest group; log text goes in only when it is a plain identifier. */
+function describeGroups(groups: TriggeredGroup[]): string {
+  const largest = [...groups].sort((a, b) => b.count - a.count)[0];
+  if (!largest) return 'No error groups';
+  const trigger = largest.trigger ? `${largest.trigger[0]?.toUpperCase()}${largest.trigger.slice(1)} ` : '';
+  const what = identifierOrNull(largest.exceptionType) ?? 'error group';
+  const where = identifierOrNull(largest.logger);
+  const more = groups.length > 1 ? ` (+${groups.length - 1} more group${groups.length > 2 ? 's' : ''})` : '';
+  return `${trigger}${levelName(largest.levelNo)} ${what}${where ? ` in ${where}` : ''}${more}`;
+}
+
+const identifierOrNull = (text: string | null) => (text && /^[A-Za-z][\w.:-]{0,79}$/.test(text) ? text : null);
+
+function renderRunDetails(input: IncidentInput): string {
+  const { diagnosis } = input;
+  const lines: string[] = [];
+  if (diagnosis.kind === 'claude') {
+    const { run } = diagnosis;
+    lines.push(
+      `- Model ${quoteCode(run.model, 64)}, ${run.numTurns} turns, $${run.costUsd.toFixed(4)}, ${(run.durationMs / 1000).toFixed(1)} s`,
+      `- Tool calls: ${run.toolCalls.length}`,
+    );
+  }
+  lines.push(`- Total cost of this investigation: $${input.costUsd.toFixed(4)}`);
+  input.earlierFailures.forEach((reason, i) => lines.push(`- Attempt ${i + 1} failed: ${flattenInline(reason, 300)}`));
+  const calls = diagnosis.kind === 'claude' ? diagnosis.run.toolCalls : [];
+  if (calls.length === 0) return lines.join('\n');
+  const listed = calls.slice(0, MAX_TOOL_CALLS).map((c, i) => {
+    const args = capChars(JSON.stringify(c.input) ?? 'null', 500);
+    return `${i + 1}. ${c.name} ${args}${c.isError ? '  [error]' : ''}`;
+  });
+  if (calls.length > MAX_TOOL_CALLS) listed.push(`… and ${calls.length - MAX_TOOL_CALLS} more`);
+  return `${lines.join('\n')}\n\n${fenceText(listed.join('\n'))}`;
+}
+
+/** Model prose squeezed onto one list line. */
+const renderLine = (text: string, max: number) => sanitiseProse(text, max).replace(/\s*\n\s*/g, ' ');

@@ -1,0 +1,140 @@
+import { capBytes, measureUtf8 } from './clean.js';
+import { capChars, fenceText, flattenInline, quoteCode } from './fence.js';
+import { levelName } from './levels.js';
+import type { Sample } from './tally.js';
+import type { Trigger } from './triggers.js';
+
+/** A group as the prompt and the incident file show it; `CollectedGroup` fits as it is. */
+export interface TriggeredGroup {
+  fingerprint: string;
+  template: string;
+  exceptionType: string | null;
+  logger: string | null;
+  function: string | null;
+  levelNo: number;
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
+  samples: Sample[];
+  trigger: Trigger | null;
+  triggerReason: string;
+}
+
+export interface PromptTool {
+  name: string;
+  description: string;
+}
+
+export interface PromptInput {
+  /** The text of prompts/investigate.md. */
+  template: string;
+  groups: TriggeredGroup[];
+  tools: PromptTool[];
+  window: { from: number; to: number };
+}
+
+/** The rendered prompt stays below this, whatever the number of groups and rows. */
+export const PROMPT_MAX_BYTES = 24_000;
+const MAX_LISTED = 40;
+const MAX_TOOLS = 40;
+
+interface Detail {
+  full: number;
+  samples: number;
+  template: number;
+  message: number;
+  traceback: number;
+  extra: number;
+}
+
+// From the most detail to the least: the first one that fits is used.
+const DETAIL: Detail[] = [
+  { full: 10, samples: 3, template: 400, message: 500, traceback: 1536, extra: 300 },
+  { full: 10, samples: 3, template: 300, message: 300, traceback: 800, extra: 200 },
+  { full: 10, samples: 2, template: 200, message: 200, traceback: 400, extra: 100 },
+  { full: 5, samples: 2, template: 200, message: 200, traceback: 400, extra: 100 },
+  { full: 3, samples: 1, template: 120, message: 120, traceback: 200, extra: 0 },
+];
+
+/** The investigation prompt: the largest groups in full, the rest one line each, all log text fenced. */
+export function renderInvestigationPrompt(input: PromptInput): string {
+  const groups = [...input.groups].sort((a, b) => b.count - a.count);
+  let prompt = '';
+  for (const detail of DETAIL) {
+    const shown = groups.slice(0, detail.full);
+    prompt = fillTemplate(input.template, {
+      window: `${formatUtc(input.window.from)} to ${formatUtc(input.window.to)}`,
+      overview: describeOverview(groups, shown.length),
+      groups: shown.map((g, i) => renderGroup(g, i + 1, groups.length, detail)).join('\n\n'),
+      other_groups: renderOtherGroups(groups.slice(shown.length)),
+      tools: renderTools(input.tools),
+    });
+    if (measureUtf8(prompt) < PROMPT_MAX_BYTES) break;
+  }
+  return prompt;
+}
+
+/** Replaces `{{name}}` in one pass, so filled-in text is never scanned for placeholders again. */
+function fillTemplate(template: string, values: Record<string, string>): string {
+  return template.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`prompt template: unknown placeholder {{${name}}}`);
+    return value;
+  });
+}
+
+function describeOverview(groups: TriggeredGroup[], shown: number): string {
+  const rows = groups.reduce((sum, g) => sum + g.count, 0);
+  const byTrigger = new Map<string, number>();
+  for (const g of groups) byTrigger.set(g.trigger ?? 'other', (byTrigger.get(g.trigger ?? 'other') ?? 0) + 1);
+  const kinds = [...byTrigger].map(([trigger, n]) => `${n} ${trigger}`).join(', ');
+  const plural = groups.length === 1 ? 'group' : 'groups';
+  const rest = groups.length > shown ? ` The ${shown} largest are shown in full, the other ${groups.length - shown} one line each.` : '';
+  return `${groups.length} triggered ${plural} (${kinds}), ${rows} rows in total.${rest}`;
+}
+
+function renderGroup(group: TriggeredGroup, index: number, total: number, detail: Detail): string {
+  const trigger = group.trigger ? `${group.trigger} (${flattenInline(group.triggerReason, 200)})` : 'none';
+  const fields = [
+    `template: ${capBytes(group.template, detail.template)}`,
+    `exception: ${group.exceptionType ?? '-'}`,
+    `logger: ${group.logger ?? '-'}`,
+    `function: ${group.function ?? '-'}`,
+  ].map((line) => capChars(line.replace(/\n/g, ' '), detail.template + 20));
+  const parts = [
+    `### Group ${index} of ${total}: ${group.count} ${levelName(group.levelNo)} rows, trigger ${trigger}`,
+    `Fingerprint ${flattenInline(group.fingerprint, 64)}; first seen ${formatUtc(group.firstSeen)}, last seen ${formatUtc(group.lastSeen)}.`,
+    fenceText(fields.join('\n')),
+  ];
+  const samples = group.samples.slice(0, detail.samples);
+  const traced = samples.find((s) => s.exception);
+  samples.forEach((sample, i) => {
+    parts.push(`Sample ${i + 1} (row ${sample.id} at ${formatUtc(sample.time)}):`, fenceText(capBytes(sample.message, detail.message)));
+    if (sample === traced && sample.exception) {
+      parts.push('Traceback (head and tail):', fenceText(capBytes(sample.exception, detail.traceback)));
+    }
+    if (sample.extra && detail.extra > 0) parts.push('Extra:', fenceText(capBytes(sample.extra, detail.extra)));
+  });
+  return parts.join('\n\n');
+}
+
+function renderOtherGroups(groups: TriggeredGroup[]): string {
+  if (groups.length === 0) return '';
+  const lines = groups
+    .slice(0, MAX_LISTED)
+    .map((g) => `${g.count} rows, ${levelName(g.levelNo)}, ${g.trigger ?? 'none'}, ${flattenInline(g.fingerprint, 64)}: ${flattenInline(g.template, 90)}`);
+  const more = groups.length > MAX_LISTED ? `\n\n… and ${groups.length - MAX_LISTED} more groups (the tools can show them).` : '';
+  return `\n\n### Other triggered groups, largest first\n\n${fenceText(lines.join('\n'))}${more}`;
+}
+
+function renderTools(tools: PromptTool[]): string {
+  if (tools.length === 0) return 'No tools are available for this run: answer from the groups above, with a low confidence.';
+  const lines = tools.slice(0, MAX_TOOLS).map((t) => `- ${quoteCode(t.name, 64)}: ${flattenInline(t.description, 200)}`);
+  if (tools.length > MAX_TOOLS) lines.push(`- … and ${tools.length - MAX_TOOLS} more`);
+  return lines.join('\n');
+}
+
+/** `2026-05-01T12:00:00Z`: UTC, to the second. */
+export function formatUtc(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
+}
