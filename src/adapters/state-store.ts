@@ -41,6 +41,9 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean }
       mkdirSync(stateDir, { recursive: true, mode: 0o700 });
       db = new Database(file);
       db.pragma('journal_mode = WAL');
+      // A killed process loses nothing in WAL mode at NORMAL; only a power cut may roll back the last
+      // commits, checkpoint included, so rows are read again rather than lost. Saves an fsync a commit.
+      db.pragma('synchronous = NORMAL');
     }
     db.pragma('busy_timeout = 5000');
     migrate(db, !!options.readonly && existsSync(file));
