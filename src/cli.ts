@@ -8,9 +8,12 @@ const context: CommandContext = {
   cwd: process.cwd(),
   clock: { now: () => Date.now() },
   pid: process.pid,
+  cliPath: process.argv[1] ?? '',
   stdout: (text) => process.stdout.write(`${text}\n`),
   stderr: (text) => process.stderr.write(`${text}\n`),
-  interactive: !!process.stderr.isTTY,
+  progress: (text) => {
+    if (process.stderr.isTTY) process.stderr.write(`\r${text}\x1b[K${text ? '' : '\r'}`);
+  },
 };
 
 const example = (text: string) => `\nExample:\n  ${text}`;
@@ -32,6 +35,7 @@ function buildProgram(exit: (code: number) => void): Command {
     .option('--json', 'print one JSON object')
     .option('--db <file>', 'read this copy of the log database instead of source.path')
     .option('--since <duration>', 'with --dry-run: replay this window (e.g. 2h) instead of starting at the checkpoint')
+    .option('--retry-now', 'retry queued investigations and notifications now, ignoring their backoff (after a fix)')
     .addHelpText('after', example('sentinel run --dry-run --db ./copy.db --since 2h'))
     .action((opts) => done(import('./commands/run.js').then(({ runCommand }) => runCommand({ ...opts, config: global().config }, context))));
 
@@ -76,6 +80,32 @@ function buildProgram(exit: (code: number) => void): Command {
   config.option('--schema', 'same as `config schema`').action((opts: { schema?: boolean }) =>
     opts.schema ? done(import('./commands/config.js').then(({ configSchemaCommand }) => configSchemaCommand(context))) : config.help(),
   );
+
+  program
+    .command('incidents')
+    .description('list the incident files, newest first')
+    .option('--json', 'print JSON')
+    .addHelpText('after', example('sentinel incidents --json'))
+    .action((opts) => done(import('./commands/incidents.js').then(({ incidentsCommand }) => incidentsCommand({ ...opts, config: global().config }, context))));
+
+  program
+    .command('judge')
+    .description('judge a timestamp,value CSV (NAB format) with the time-series judge; print the verdict and the flags')
+    .requiredOption('--csv <file>', 'the series: a header line, then timestamp,value rows')
+    .option('--json', 'print one JSON object')
+    .addHelpText('after', example('sentinel judge --csv machine_temperature_system_failure.csv'))
+    .action((opts) => done(import('./commands/judge.js').then(({ judgeCommand }) => judgeCommand(opts, context))));
+
+  program
+    .command('analyze')
+    .description('run one read-only analysis: system | metric NAME | errors | error_group FP | rows_around ID | fingerprint_counts FP | <script name>')
+    .argument('<name>', 'the analysis')
+    .argument('[args...]', 'its arguments: --name value (or --name=value), and the one bare value shown above')
+    .option('--json', 'print one JSON object')
+    .option('--svg <dir>', 'also write each judged series as an SVG chart into this directory')
+    .allowUnknownOption()
+    .addHelpText('after', example('sentinel analyze metric gemini_rpm --hours 48'))
+    .action((name, args, opts) => done(import('./commands/analyze.js').then(({ analyzeCommand }) => analyzeCommand({ ...opts, name, args, config: global().config }, context))));
 
   const ignore = program.command('ignore').description('the ignore list: rows an operator decided are not worth an alert');
   ignore

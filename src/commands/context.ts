@@ -6,8 +6,10 @@ export interface CommandContext {
   cwd: string;
   clock: Clock;
   pid: number;
+  /** The running CLI's entry file: Claude starts `node <cliPath> mcp` from it. */
+  cliPath: string;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
-  /** True when stderr is a terminal: progress lines are worth drawing. */
-  interactive: boolean;
+  /** Redraws a one-line progress display on a terminal ('' clears it); does nothing elsewhere. */
+  progress: (text: string) => void;
 }

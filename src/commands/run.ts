@@ -1,5 +1,6 @@
 import { findConfigFile, loadConfig } from '../adapters/config-file.js';
 import { loadIgnoreRules } from '../adapters/ignore-file.js';
+import { createIncidentWriter } from '../adapters/incident-writer.js';
 import { openLogSource } from '../adapters/log-source.js';
 import { acquireRunLock } from '../adapters/run-lock.js';
 import { openStateStore } from '../adapters/state-store.js';
@@ -8,6 +9,10 @@ import { ExitCode, SentinelError } from '../core/errors.js';
 import { createRedactor } from '../core/redact.js';
 import { renderRunSummary, type RunReport } from '../core/run-report.js';
 import { collect, type CollectedGroup } from '../stages/collect.js';
+import { deliverOutbox } from '../stages/deliver.js';
+import { investigateQueue, type InvestigateResult } from '../stages/investigate.js';
+import { investigationSubject } from '../stages/queue-subject.js';
+import { buildClaude, buildNotifiers, fallbackAnalyses, readPromptTemplate } from '../stages/wiring.js';
 import type { CommandContext } from './context.js';
 
 export interface RunOptions {
@@ -18,8 +23,11 @@ export interface RunOptions {
   db?: string;
   /** Replay this window (with --dry-run) instead of starting at the checkpoint. */
   since?: string;
+  /** Retry queued investigations and notifications now, whatever their backoff. */
+  retryNow?: boolean;
 }
 
+/** [read → clean → group → commit] then [investigate → report → notify]; see the architecture doc. */
 export async function runCommand(options: RunOptions, ctx: CommandContext): Promise<number> {
   const loaded = loadConfig(findConfigFile(options.config, ctx.env, ctx.cwd), ctx.env);
   const { config, paths } = loaded;
@@ -32,6 +40,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
     since = ctx.clock.now() - window;
   }
   const rules = loadIgnoreRules(paths.ignoreFile);
+  const redactor = createRedactor(config.redact.patterns);
   const lock = dryRun ? null : acquireRunLock(paths.stateDir, ctx.pid);
   try {
     const state = openStateStore(paths.stateDir, { readonly: dryRun });
@@ -39,15 +48,11 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
     const startedAt = ctx.clock.now();
     const runId = dryRun ? 0 : state.startRun('run', startedAt, state.checkpoint()?.id ?? null);
     try {
-      const collected = collect({
-        config,
-        rules,
-        redactor: createRedactor(config.redact.patterns),
-        source,
-        state,
-        now: startedAt,
-        ...(since === undefined ? {} : { since }),
-      });
+      const collected = collect({ config, rules, redactor, source, state, now: startedAt, ...(since === undefined ? {} : { since }) });
+      for (const warning of collected.warnings) ctx.stderr(`sentinel: warning: ${warning.message}`);
+      const subject = investigationSubject(collected.groups, config, startedAt);
+      let investigated: InvestigateResult = { investigation: 'none', incidents: [], costUsd: 0, retries: [] };
+      let notified = 0;
       if (!dryRun) {
         state.commitRun({
           runId,
@@ -58,11 +63,22 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
           triggers: new Map(collected.groups.map((g) => [g.fingerprint, g.trigger])),
           learnerSnapshot: collected.learnerSnapshot,
           warnings: collected.warnings,
-          investigation: null,
+          investigation: subject ? { kind: 'incident', subject: JSON.stringify(subject) } : null,
           now: startedAt,
         });
+        investigated = await investigate(loaded, state, redactor, ctx, !!options.retryNow);
+        for (const retry of investigated.retries) ctx.stderr(`sentinel: warning: investigation ${retry}`);
+        const delivered = await deliverOutbox({
+          state,
+          notifiers: buildNotifiers(loaded, ctx.env),
+          maxAgeMs: config.notify.max_age,
+          now: () => ctx.clock.now(),
+          ignoreBackoff: !!options.retryNow,
+        });
+        notified = delivered.sent;
+        for (const problem of delivered.problems) ctx.stderr(`sentinel: warning: ${problem}`);
+        state.finishRun(runId, ctx.clock.now(), 'ok', null);
       }
-      for (const warning of collected.warnings) ctx.stderr(`sentinel: warning: ${warning.message}`);
       const report: RunReport = {
         rowsRead: collected.tally.rowsRead,
         ignored: collected.tally.ignored,
@@ -70,12 +86,11 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
         checkpointFrom: collected.checkpointFrom,
         checkpointTo: collected.checkpoint.id,
         groups: collected.groups,
-        incident: null,
-        notified: 0,
+        incident: investigated.incidents.at(-1) ?? null,
+        notified,
         dryRun,
       };
-      if (!dryRun) state.finishRun(runId, ctx.clock.now(), 'ok', null);
-      ctx.stdout(options.json ? JSON.stringify(toJson(report, collected.groups)) : renderRunSummary(report));
+      ctx.stdout(options.json ? JSON.stringify(toJson(report, collected.groups, investigated)) : renderRunSummary(report));
       return ExitCode.ok;
     } catch (error) {
       if (!dryRun) state.finishRun(runId, ctx.clock.now(), 'failed', error instanceof Error ? error.message : String(error));
@@ -89,7 +104,32 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
   }
 }
 
-function toJson(report: RunReport, groups: CollectedGroup[]) {
+async function investigate(
+  loaded: Parameters<typeof buildClaude>[0],
+  state: ReturnType<typeof openStateStore>,
+  redactor: ReturnType<typeof createRedactor>,
+  ctx: CommandContext,
+  retryNow: boolean,
+): Promise<InvestigateResult> {
+  const started = ctx.clock.now();
+  const result = await investigateQueue({
+    config: loaded.config,
+    state,
+    writer: createIncidentWriter({ dir: loaded.paths.incidentsDir }),
+    incidentsDir: loaded.paths.incidentsDir,
+    claude: buildClaude(loaded, ctx),
+    promptTemplate: readPromptTemplate('investigate'),
+    fallbackAnalyses: fallbackAnalyses(loaded, state, redactor, ctx),
+    channels: [...buildNotifiers(loaded, ctx.env).keys()],
+    now: () => ctx.clock.now(),
+    ignoreBackoff: retryNow,
+    onProgress: ({ toolCalls }) => ctx.progress(`investigating with Claude: ${Math.round((ctx.clock.now() - started) / 1000)}s, ${toolCalls} tool calls`),
+  });
+  ctx.progress('');
+  return result;
+}
+
+function toJson(report: RunReport, groups: CollectedGroup[], investigated: InvestigateResult) {
   return {
     rows_read: report.rowsRead,
     ignored: report.ignored,
@@ -106,6 +146,9 @@ function toJson(report: RunReport, groups: CollectedGroup[]) {
       last_seen: new Date(g.lastSeen).toISOString(),
     })),
     incident: report.incident,
+    incidents: investigated.incidents,
+    investigation: investigated.investigation,
+    cost_usd: investigated.costUsd,
     notified: report.notified,
     dry_run: report.dryRun,
   };

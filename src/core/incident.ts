@@ -19,6 +19,7 @@ export interface ToolCallRecord {
 
 export type NoDiagnosis =
   | { kind: 'disabled' }
+  | { kind: 'unavailable'; detail: string }
   | { kind: 'over_budget'; detail: string }
   | { kind: 'failed'; attempts: number; reason: string };
 
@@ -143,6 +144,7 @@ function renderFallback(input: IncidentInput, diagnosis: Extract<Diagnosis, { ki
 
 function explainNoDiagnosis(why: NoDiagnosis): string {
   if (why.kind === 'disabled') return 'Claude is disabled in the config (claude.enabled: false).';
+  if (why.kind === 'unavailable') return `Claude could not be started (${flattenInline(why.detail, 300)}).`;
   if (why.kind === 'over_budget') return `the daily Claude budget is used up (${flattenInline(why.detail, 300)}).`;
   return `Claude failed after ${why.attempts} attempt${why.attempts === 1 ? '' : 's'}: ${flattenInline(why.reason, 300)}`;
 }

@@ -13,6 +13,11 @@ import type { Checkpoint } from '../core/records.js';
 export interface CollectedGroup extends GroupTally {
   trigger: Trigger | null;
   triggerReason: string;
+  /** Rows in the current clock hour, this run's included: the rate cooldowns compare. */
+  hourCount: number;
+  /** When this group was last investigated, and its hourly rate then (for the cooldown). */
+  lastInvestigatedAt: number | null;
+  lastInvestigatedRate: number | null;
 }
 
 export interface Collected {
@@ -59,14 +64,23 @@ export function collect(options: CollectOptions): Collected {
 
   const thisHour = hourStart(now);
   const groups = [...result.groups.values()].map((group): CollectedGroup => {
+    const known = state.group(group.fingerprint);
+    const hourCount = state.countBetween(group.fingerprint, thisHour, thisHour + HOUR) + (group.hours.get(thisHour) ?? 0);
     const decision = decideTrigger({
-      known: state.group(group.fingerprint),
+      known,
       escalatedByRule: group.escalatedByRule,
-      currentHourCount: state.countBetween(group.fingerprint, thisHour, thisHour + HOUR) + (group.hours.get(thisHour) ?? 0),
+      currentHourCount: hourCount,
       previousWeekCount: state.countBetween(group.fingerprint, thisHour - 7 * 24 * HOUR, thisHour),
       now,
     });
-    return { ...group, trigger: decision.trigger, triggerReason: decision.reason };
+    return {
+      ...group,
+      trigger: decision.trigger,
+      triggerReason: decision.reason,
+      hourCount,
+      lastInvestigatedAt: known?.lastInvestigatedAt ?? null,
+      lastInvestigatedRate: known?.lastInvestigatedRate ?? null,
+    };
   });
   groups.sort((a, b) => b.count - a.count);
 

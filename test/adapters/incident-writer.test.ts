@@ -110,7 +110,8 @@ describe('incidentsCommand', () => {
       pid: process.pid,
       stdout: (text) => out.push(text),
       stderr: (text) => err.push(text),
-      interactive: false,
+      progress: () => {},
+      cliPath: 'dist/cli.js',
     };
     return { ctx, out, err };
   }

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import type { StateStore } from '../adapters/state-store.js';
+import { judge, type SeriesPoint } from '../core/judge.js';
+import { HOUR } from '../core/triggers.js';
+import { fingerprintArg, unknownGroup } from './define.js';
+import { defineHealthAnalysis } from './define-health.js';
+import { renderSeries } from './render-series.js';
+
+/** Stored rows per clock hour, overall or for one group, with hours without rows as 0. The current
+ * hour is still filling, so it is left out. */
+export function readErrorHours(state: Pick<StateStore, 'db'>, fingerprint: string | null, hours: number, now: number): SeriesPoint[] {
+  const end = Math.floor(now / HOUR) * HOUR;
+  const start = end - hours * HOUR;
+  const filter = fingerprint === null ? '' : 'AND fingerprint = ?';
+  const rows = state.db
+    .prepare(`SELECT hour, sum(count) AS n FROM group_hours WHERE hour >= ? AND hour < ? ${filter} GROUP BY hour`)
+    .all(start, end, ...(fingerprint === null ? [] : [fingerprint])) as { hour: number; n: number }[];
+  const counts = new Map(rows.map((r) => [r.hour, r.n]));
+  return Array.from({ length: hours }, (_, i) => ({ t: start + i * HOUR, v: counts.get(start + i * HOUR) ?? 0 }));
+}
+
+export const errorsSeries = defineHealthAnalysis({
+  name: 'errors',
+  description:
+    'WARNING/ERROR rows per hour (UTC) from sentinel\'s own counts, overall or for one error group, judged against ' +
+    'their own baseline (the hours before, and the same hour on earlier days). Counts are kept for 8 days.',
+  inputSchema: z.strictObject({
+    fingerprint: fingerprintArg.optional().describe('one error group; omit for all rows'),
+    hours: z.number().int().min(24).max(192).default(168).describe('hours of history, 24–192 (default 168)'),
+  }),
+  run({ fingerprint, hours }, { state, clock }) {
+    const group = fingerprint === undefined ? null : state.group(fingerprint);
+    if (fingerprint !== undefined && !group) return unknownGroup(fingerprint);
+    const target = group?.fingerprint ?? null;
+    const points = readErrorHours(state, target, hours, clock.now());
+    const name = target === null ? 'error rows per hour' : `rows per hour of ${target}`;
+    const chart = { name, points, judgement: judge(points, { name }) };
+    const total = points.reduce((a, p) => a + p.v, 0);
+    const out = renderSeries(chart, 6);
+    out.splice(1, 0, `  ${total} rows in the last ${hours} full hours`);
+    return { kind: 'ok', text: out.join('\n'), truncated: false, series: [chart] };
+  },
+});

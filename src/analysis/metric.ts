@@ -1,0 +1,163 @@
+import Database from 'better-sqlite3';
+import { z } from 'zod';
+import { describeSqliteError, openLogSource } from '../adapters/log-source.js';
+import type { Config, MetricConfig } from '../core/config.js';
+import { ExitCode, SentinelError } from '../core/errors.js';
+import { judge, type SeriesPoint } from '../core/judge.js';
+import { parseRowTime } from '../core/row-time.js';
+import { defineHealthAnalysis } from './define-health.js';
+import { renderSeries } from './render-series.js';
+
+const HOUR = 3_600_000;
+/** A `sql` series returns at most this many rows; the rest is reported as cut. */
+export const MAX_SQL_ROWS = 100_000;
+
+export type MetricSeries =
+  | { kind: 'ok'; points: SeriesPoint[]; note: string | null }
+  | { kind: 'invalid'; message: string };
+
+export interface MetricReader {
+  /** Prepares the metric's statement without running it: null when it is usable, else why not. */
+  check(metric: MetricConfig): string | null;
+  /** The series over [since, until): `sql` rows as returned, `count_where` rows per bucket with
+   * empty buckets as 0 and the unfinished current bucket left out. */
+  read(metric: MetricConfig, since: number, until: number): MetricSeries;
+  close(): void;
+}
+
+const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/** `:since` in the log's own time format, so `WHERE time >= :since` compares like with like. */
+function sinceParam(since: number, format: Config['source']['time_format']): string | number {
+  if (format === 'unix') return since / 1000;
+  if (format === 'unix_ms') return since;
+  return new Date(since).toISOString();
+}
+
+/** The app's log database on a read-only, query-only connection, for operator-defined series. */
+export function openMetricReader(path: string, source: Config['source']): MetricReader {
+  let db: Database.Database;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+    db.pragma('query_only = 1');
+  } catch (error) {
+    throw new SentinelError(`log database ${path}: ${describeSqliteError(error)}`, ExitCode.source, { cause: error });
+  }
+  const c = source.columns;
+  // The condition is the operator's own SQL from the config: it only ever sits inside parentheses
+  // after our WHERE, and the statement must still be one read-only SELECT.
+  const countSql = (cond: string) => `SELECT ${quote(c.time)} FROM ${quote(source.table)} WHERE ${quote(c.id)} > ? AND (${cond})`;
+
+  const prepare = (metric: MetricConfig): { ok: true; stmt: Database.Statement } | { ok: false; message: string } => {
+    const key = metric.sql !== undefined ? 'sql' : 'count_where';
+    let stmt: Database.Statement;
+    try {
+      stmt = db.prepare(metric.sql ?? countSql(metric.count_where ?? 'false'));
+    } catch (error) {
+      return { ok: false, message: `metric ${metric.name}: ${key}: ${describeSqliteError(error)}` };
+    }
+    if (!stmt.reader || !stmt.readonly || (metric.sql !== undefined && !/^\s*(select|with)\b/i.test(metric.sql))) {
+      return { ok: false, message: `metric ${metric.name}: ${key}: must be a single read-only SELECT` };
+    }
+    if (metric.sql !== undefined && stmt.columns().length < 2) {
+      return { ok: false, message: `metric ${metric.name}: sql: must return two columns, time then value` };
+    }
+    return { ok: true, stmt };
+  };
+
+  const readSql = (stmt: Database.Statement, since: number, until: number): MetricSeries => {
+    const points: SeriesPoint[] = [];
+    let skipped = 0;
+    let rows = 0;
+    for (const row of stmt.raw(true).iterate({ since: sinceParam(since, source.time_format) }) as Iterable<unknown[]>) {
+      if (++rows > MAX_SQL_ROWS) break;
+      const t = parseRowTime(row[0], source.time_format) ?? parseRowTime(row[0], 'iso');
+      const v = typeof row[1] === 'string' && row[1].trim() === '' ? Number.NaN : Number(row[1]);
+      if (t === null || !Number.isFinite(v)) skipped++;
+      else if (t >= since && t < until) points.push({ t, v });
+    }
+    const notes = [
+      rows > MAX_SQL_ROWS ? `cut at ${MAX_SQL_ROWS} rows: add a time filter on :since or aggregate in SQL` : '',
+      skipped ? `${skipped} rows skipped: first column not a time or second not a number` : '',
+    ].filter(Boolean);
+    return { kind: 'ok', points, note: notes.join('; ') || null };
+  };
+
+  const readCounts = (stmt: Database.Statement, bucket: number, since: number, until: number): MetricSeries => {
+    const logSource = openLogSource(path, source);
+    let firstId: number;
+    try {
+      firstId = logSource.firstIdSince(since);
+    } finally {
+      logSource.close();
+    }
+    const first = Math.ceil(since / bucket) * bucket;
+    const end = Math.floor(until / bucket) * bucket; // the current bucket is still filling
+    const counts = new Map<number, number>();
+    for (const time of stmt.pluck(true).iterate(firstId) as Iterable<unknown>) {
+      const t = parseRowTime(time, source.time_format);
+      if (t === null || t < first || t >= end) continue;
+      const start = Math.floor(t / bucket) * bucket;
+      counts.set(start, (counts.get(start) ?? 0) + 1);
+    }
+    const points: SeriesPoint[] = [];
+    for (let t = first; t < end; t += bucket) points.push({ t, v: counts.get(t) ?? 0 });
+    return { kind: 'ok', points, note: null };
+  };
+
+  return {
+    check: (metric) => {
+      const prepared = prepare(metric);
+      return prepared.ok ? null : prepared.message;
+    },
+    read(metric, since, until) {
+      const prepared = prepare(metric);
+      if (!prepared.ok) return { kind: 'invalid', message: prepared.message };
+      try {
+        return metric.sql !== undefined ? readSql(prepared.stmt, since, until) : readCounts(prepared.stmt, metric.bucket, since, until);
+      } catch (error) {
+        if (error instanceof SentinelError) throw error;
+        return { kind: 'invalid', message: `metric ${metric.name}: ${describeSqliteError(error)}` };
+      }
+    },
+    close: () => db.close(),
+  };
+}
+
+/** The `metric` analysis reads the log database named by `database` (the config's resolved path). */
+export function createMetricAnalysis(database: string) {
+  return defineHealthAnalysis({
+    name: 'metric',
+    description:
+      'One operator-defined metric series from the config (a SQL query or a count of matching log rows per bucket), ' +
+      'judged against its own history (daily and weekly patterns), with its limit if it has one: peak use, time above ' +
+      '80 %, time to reach the limit. Answers with the verdict, a sparkline and the last values.',
+    inputSchema: z.strictObject({
+      name: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/).describe('the metric name, as in the config'),
+      hours: z.number().int().min(1).max(720).default(168).describe('hours of history, 1–720 (default 168)'),
+    }),
+    run({ name, hours }, { config, clock }) {
+      const metric = config.metrics.find((m) => m.name === name);
+      if (!metric) {
+        const known = config.metrics.map((m) => m.name).join(', ') || 'none configured';
+        return { kind: 'rejected', text: `no metric named ${name}; known: ${known}` };
+      }
+      const now = clock.now();
+      const reader = openMetricReader(database, config.source);
+      try {
+        const series = reader.read(metric, now - hours * HOUR, now + 1);
+        if (series.kind === 'invalid') return { kind: 'rejected', text: series.message };
+        const unit = metric.unit ?? '';
+        const options = { name, unit, counter: metric.counter, ...(metric.limit === undefined ? {} : { limit: metric.limit }) };
+        const chart = { ...options, points: series.points, judgement: judge(series.points, options) };
+        const out = renderSeries(chart, 8);
+        if (metric.description) out.splice(1, 0, `  (${metric.description})`);
+        if (series.note) out.push(`  note: ${series.note}`);
+        return { kind: 'ok', text: out.join('\n'), truncated: false, series: [chart] };
+      } finally {
+        reader.close();
+      }
+    },
+  });
+}

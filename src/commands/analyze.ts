@@ -1,0 +1,118 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { findConfigFile, loadConfig } from '../adapters/config-file.js';
+import { openStateStore } from '../adapters/state-store.js';
+import type { AnalysisDeps } from '../analysis/define.js';
+import type { ChartSeries, HealthResult } from '../analysis/define-health.js';
+import { createHealthAnalyses } from '../analysis/health-registry.js';
+import { openLogRows, type LogRows } from '../analysis/log-rows.js';
+import { ANALYSES } from '../analysis/registry.js';
+import { ExitCode, SentinelError } from '../core/errors.js';
+import { createRedactor } from '../core/redact.js';
+import { renderSvgChart } from '../core/svg-chart.js';
+import type { CommandContext } from './context.js';
+
+export interface AnalyzeOptions {
+  name: string;
+  /** Everything after the name: `--key value`, `--key=value`, and at most one bare value. */
+  args: string[];
+  json?: boolean;
+  /** Write each judged series as an SVG chart into this directory. */
+  svg?: string;
+  config?: string;
+}
+
+/** The argument a bare value fills: `sentinel analyze metric queue_depth`. */
+const POSITIONAL: Record<string, string> = { metric: 'name', errors: 'fingerprint', error_group: 'fingerprint', fingerprint_counts: 'fingerprint', rows_around: 'id' };
+
+type Parsed = { ok: true; args: Record<string, string | true> } | { ok: false; message: string };
+
+/** Command-line words to named arguments; values stay strings until the schema says otherwise. */
+export function parseAnalyzeArgs(words: readonly string[], positional: string | undefined): Parsed {
+  const args: Record<string, string | true> = {};
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] ?? '';
+    const option = /^--([a-z][a-z0-9_-]*)(?:=(.*))?$/s.exec(word);
+    if (option) {
+      const key = (option[1] ?? '').replaceAll('-', '_');
+      const next = words[i + 1];
+      if (option[2] !== undefined) args[key] = option[2];
+      else if (next !== undefined && !next.startsWith('--')) args[key] = words[++i] ?? '';
+      else args[key] = true;
+    } else if (positional && args[positional] === undefined && !word.startsWith('-')) {
+      args[positional] = word;
+    } else {
+      return { ok: false, message: `unexpected argument ${JSON.stringify(word)}${positional ? '' : ' (arguments are --name value)'}` };
+    }
+  }
+  return { ok: true, args };
+}
+
+/** Numbers and booleans as the schema wants them; anything unreadable is left for it to refuse. */
+function coerceArgs(schema: z.ZodObject, args: Record<string, string | true>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(args).map(([key, value]) => {
+      let field: unknown = schema.shape[key];
+      while (field instanceof z.ZodOptional || field instanceof z.ZodDefault) field = field.unwrap();
+      if (field instanceof z.ZodNumber && typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value)) return [key, Number(value)];
+      return [key, value];
+    }),
+  );
+}
+
+export async function analyzeCommand(options: AnalyzeOptions, ctx: CommandContext): Promise<number> {
+  const { config, paths, file } = loadConfig(findConfigFile(options.config, ctx.env, ctx.cwd), ctx.env);
+  const name = options.name.replaceAll('-', '_');
+  const health = createHealthAnalyses({ config, database: paths.database, env: ctx.env, cwd: dirname(file) });
+  const analysis = [...ANALYSES, ...health].find((a) => a.name === name);
+  if (!analysis) {
+    const known = [...ANALYSES, ...health].map((a) => a.name.replaceAll('_', '-')).join(', ');
+    throw new SentinelError(`analyze: no analysis named ${JSON.stringify(options.name)}; known: ${known}`, ExitCode.usage);
+  }
+  const parsed = parseAnalyzeArgs(options.args, POSITIONAL[name]);
+  if (!parsed.ok) throw new SentinelError(`analyze ${options.name}: ${parsed.message}`, ExitCode.usage);
+
+  const state = openStateStore(paths.stateDir, { readonly: true });
+  let logs: LogRows | null = null;
+  // Opened on first use: `analyze system` must work even when the log database is unreadable.
+  const lazyLogs: LogRows = {
+    around: (...a) => (logs ??= openLogRows(paths.database, config.source)).around(...a),
+    maxId: () => (logs ??= openLogRows(paths.database, config.source)).maxId(),
+    close: () => logs?.close(),
+  };
+  let result: HealthResult;
+  try {
+    const deps: AnalysisDeps = { config, state, logs: lazyLogs, redactor: createRedactor(config.redact.patterns), clock: ctx.clock };
+    result = await analysis.run(coerceArgs(analysis.inputSchema, parsed.args), deps);
+  } finally {
+    lazyLogs.close();
+    state.close();
+  }
+  if (result.kind === 'rejected') throw new SentinelError(`analyze ${options.name}: ${result.text}`, ExitCode.usage);
+  const series = 'series' in result ? result.series : [];
+  if (options.svg) writeCharts(resolve(ctx.cwd, options.svg), series, ctx);
+  if (options.json) {
+    ctx.stdout(
+      JSON.stringify({
+        analysis: analysis.name,
+        truncated: result.truncated,
+        text: result.text,
+        series: series.map((s) => ({ name: s.name, verdict: s.judgement.verdict, summary: s.judgement.summary, flags: s.judgement.flags, limit: s.judgement.limit ?? null, points: s.points.length })),
+      }),
+    );
+  } else {
+    ctx.stdout(result.text);
+  }
+  return ExitCode.ok;
+}
+
+function writeCharts(dir: string, series: readonly ChartSeries[], ctx: CommandContext): void {
+  mkdirSync(dir, { recursive: true });
+  for (const s of series) {
+    const path = join(dir, `${s.name.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-|-$/g, '') || 'series'}.svg`);
+    const { flags } = s.judgement;
+    writeFileSync(path, renderSvgChart({ title: s.name, points: s.points, flags, ...(s.unit ? { unit: s.unit } : {}), ...(s.limit === undefined ? {} : { limit: s.limit }) }));
+    ctx.stderr(`sentinel: wrote ${path}`);
+  }
+}

@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { formatTimestamp, parseCsvSeries, type TimestampFormat } from '../core/csv-series.js';
+import { ExitCode, SentinelError } from '../core/errors.js';
+import { judge, type Flag } from '../core/judge.js';
+import { renderSparkline } from '../core/sparkline.js';
+import type { CommandContext } from './context.js';
+
+export interface JudgeCommandOptions {
+  csv: string;
+  json?: boolean;
+}
+
+/** A flag as NAB labels are written: one timestamp, or a [start, end] pair, in the input's format. */
+function flagSpan(flag: Flag, format: TimestampFormat): string | [string, string] {
+  const start = formatTimestamp(flag.start, format);
+  return flag.start === flag.end ? start : [start, formatTimestamp(flag.end, format)];
+}
+
+/** `sentinel judge --csv FILE`: the time-series judge on a `timestamp,value` file. */
+export async function judgeCommand(options: JudgeCommandOptions, ctx: CommandContext): Promise<number> {
+  const file = resolve(ctx.cwd, options.csv);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new SentinelError(`${options.csv}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, ExitCode.usage);
+  }
+  const parsed = parseCsvSeries(text);
+  if (parsed.kind === 'invalid') throw new SentinelError(`${options.csv}:${parsed.line}: ${parsed.message}`, ExitCode.usage);
+  const judgement = judge(parsed.points, { name: basename(file).replace(/\.csv$/i, '') });
+  const spans = judgement.flags.map((f) => flagSpan(f, parsed.format));
+  if (options.json) {
+    ctx.stdout(
+      JSON.stringify({
+        verdict: judgement.verdict,
+        summary: judgement.summary,
+        flags: spans,
+        reasons: judgement.flags.map((f, i) => ({ span: spans[i], kind: f.kind, score: f.score, reason: f.reason })),
+        limit: judgement.limit ?? null,
+      }),
+    );
+    return ExitCode.ok;
+  }
+  const out = [judgement.summary, renderSparkline(parsed.points.map((p) => p.v))];
+  judgement.flags.forEach((f, i) => {
+    const span = spans[i] ?? '';
+    out.push(`${Array.isArray(span) ? span.join(' → ') : span}  ${f.kind}  ${f.reason}`);
+  });
+  ctx.stdout(out.join('\n'));
+  return ExitCode.ok;
+}

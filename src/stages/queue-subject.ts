@@ -1,0 +1,47 @@
+import type { Config } from '../core/config.js';
+import { isCoolingDown } from '../core/investigation-policy.js';
+import type { TriggeredGroup } from '../core/prompt.js';
+import type { CollectedGroup } from './collect.js';
+import type { InvestigationSubject } from './investigate.js';
+
+/** Groups stored with their samples; a storm's long tail is stored without them (the prompt lists it). */
+const GROUPS_WITH_SAMPLES = 60;
+const GROUPS_STORED = 2000;
+
+/** The triggered groups worth an investigation now (not cooling down), as one queued subject: a storm
+ * of any size is one investigation. Null when nothing needs one. */
+export function investigationSubject(groups: CollectedGroup[], config: Config, now: number): InvestigationSubject | null {
+  const due = groups
+    .filter((g) => g.trigger !== null)
+    .filter(
+      (g) =>
+        !isCoolingDown({
+          lastInvestigatedAt: g.lastInvestigatedAt,
+          lastInvestigatedRate: g.lastInvestigatedRate,
+          rate: g.hourCount,
+          cooldownMs: config.investigate.cooldown,
+          now,
+        }),
+    )
+    .sort((a, b) => b.count - a.count)
+    .slice(0, GROUPS_STORED);
+  if (due.length === 0) return null;
+  return {
+    window: { from: Math.min(...due.map((g) => g.firstSeen)), to: Math.max(...due.map((g) => g.lastSeen)) },
+    groups: due.map((g, i): TriggeredGroup => ({
+      fingerprint: g.fingerprint,
+      template: g.template,
+      exceptionType: g.exceptionType,
+      logger: g.logger,
+      function: g.function,
+      levelNo: g.levelNo,
+      count: g.count,
+      firstSeen: g.firstSeen,
+      lastSeen: g.lastSeen,
+      samples: i < GROUPS_WITH_SAMPLES ? g.samples : [],
+      trigger: g.trigger,
+      triggerReason: g.triggerReason,
+    })),
+    rates: Object.fromEntries(due.map((g) => [g.fingerprint, g.hourCount])),
+  };
+}

@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LoadedConfig } from '../adapters/config-file.js';
+import { createClaudeRunner } from '../adapters/claude-runner.js';
+import { createDiscordNotifier } from '../adapters/discord.js';
+import { createNtfyNotifier } from '../adapters/ntfy.js';
+import { packageRoot } from '../adapters/package-root.js';
+import { findExecutable, readSecret } from '../adapters/secrets.js';
+import type { StateStore } from '../adapters/state-store.js';
+import { openLogRows } from '../analysis/log-rows.js';
+import { ANALYSES } from '../analysis/registry.js';
+import type { Notifier } from '../core/notification.js';
+import type { Redactor } from '../core/redact.js';
+import type { CommandContext } from '../commands/context.js';
+import type { InvestigateDeps, InvestigationSubject } from './investigate.js';
+
+const TOOL_PREFIX = 'mcp__sentinel__';
+const FALLBACK_GROUPS = 3;
+
+/** Claude if it can run now, else why not (the fallback report says it). */
+export function buildClaude(loaded: LoadedConfig, ctx: CommandContext): InvestigateDeps['claude'] {
+  const { config, file, paths } = loaded;
+  if (!config.claude.enabled) return { unavailable: { kind: 'disabled' } };
+  const path = ctx.env.PATH ?? '';
+  const command = findExecutable(config.claude.command, path);
+  if (!command) return { unavailable: { kind: 'unavailable', detail: `claude.command ${JSON.stringify(config.claude.command)} is not found on PATH` } };
+  const apiKey = readSecret(ctx.env, { envName: 'ANTHROPIC_API_KEY', credential: 'anthropic-api-key' });
+  if (!apiKey) {
+    return { unavailable: { kind: 'unavailable', detail: 'no Anthropic credential: set ANTHROPIC_API_KEY or the systemd credential anthropic-api-key' } };
+  }
+  const tools = ANALYSES.map((a) => ({ name: `${TOOL_PREFIX}${a.name}`, description: a.description }));
+  const runner = createClaudeRunner({
+    command,
+    model: config.claude.model,
+    maxTurns: config.claude.max_turns,
+    maxBudgetUsd: config.claude.max_budget_usd,
+    timeoutMs: config.claude.timeout,
+    privateDir: join(paths.stateDir, 'claude'),
+    pathEnv: path,
+    apiKey,
+    ...(ctx.env.ANTHROPIC_BASE_URL ? { baseUrl: ctx.env.ANTHROPIC_BASE_URL } : {}),
+    apiTimeoutMs: Number(ctx.env.API_TIMEOUT_MS) || Math.min(config.claude.timeout, 120_000),
+    maxRetries: ctx.env.CLAUDE_CODE_MAX_RETRIES === undefined ? 3 : Number(ctx.env.CLAUDE_CODE_MAX_RETRIES) || 0,
+    mcpServer: { command: process.execPath, args: [ctx.cliPath, '--config', file, 'mcp'] },
+    tools: ANALYSES.map((a) => a.name),
+  });
+  return { runner, tools };
+}
+
+export function readPromptTemplate(name: 'investigate' | 'health'): string {
+  return readFileSync(join(packageRoot(), 'prompts', `${name}.md`), 'utf8');
+}
+
+/** The error-group analysis of the largest groups, as the fallback report's raw material. */
+export function fallbackAnalyses(loaded: LoadedConfig, state: StateStore, redactor: Redactor, ctx: CommandContext) {
+  return (subject: InvestigationSubject) => {
+    const logs = openLogRows(loaded.paths.database, loaded.config.source);
+    try {
+      const errorGroup = ANALYSES.find((a) => a.name === 'error_group')!;
+      return subject.groups.slice(0, FALLBACK_GROUPS).map((group) => ({
+        tool: `error_group ${group.fingerprint}`,
+        text: errorGroup.run({ fingerprint: group.fingerprint }, { config: loaded.config, state, logs, redactor, clock: ctx.clock }).text,
+      }));
+    } finally {
+      logs.close();
+    }
+  };
+}
+
+/** The configured channels; one whose secret is missing stays in the map, to be reported per message. */
+export function buildNotifiers(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Map<string, Notifier | { missing: string }> {
+  const notifiers = new Map<string, Notifier | { missing: string }>();
+  const { ntfy, discord } = loaded.config.notify;
+  if (ntfy) {
+    const token = readSecret(env, { ...(ntfy.token_env ? { envName: ntfy.token_env } : {}), ...(ntfy.token_file ? { file: ntfy.token_file } : {}), credential: 'ntfy-token' });
+    if ((ntfy.token_env || ntfy.token_file) && !token) {
+      notifiers.set('ntfy', { missing: `no token in ${ntfy.token_env ? `$${ntfy.token_env}` : ntfy.token_file}` });
+    } else {
+      notifiers.set('ntfy', createNtfyNotifier({ url: ntfy.url, topic: ntfy.topic, ...(token ? { token } : {}), ...(ntfy.click ? { click: ntfy.click } : {}), timeoutMs: 15_000 }));
+    }
+  }
+  if (discord) {
+    const webhookUrl = readSecret(env, { envName: discord.webhook_url_env, credential: 'discord-webhook-url' });
+    notifiers.set('discord', webhookUrl ? createDiscordNotifier({ webhookUrl, timeoutMs: 15_000 }) : { missing: `no webhook URL in $${discord.webhook_url_env}` });
+  }
+  return notifiers;
+}
