@@ -1,0 +1,140 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFakeAnthropic, type FakeAnthropic, type FakeTurn } from '../fakes/fake-anthropic.js';
+import { startFakeNtfy, type FakeNtfy } from '../fakes/fake-ntfy.js';
+import { FAKE_SECRETS } from '../fixtures/secrets.js';
+import { makeProject, runCli } from '../support/cli.js';
+import { writeWithLoguru } from '../support/loguru.js';
+
+const CLAUDE = fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url));
+const NTFY_TOKEN = 'tk_e2etokenforthefakentfyserver0';
+
+const ANSWER = {
+  verdict: 'real_issue',
+  severity: 'high',
+  title: 'Voice settings lookup fails for new users',
+  summary: 'Jobs for users without saved voice settings fail with KeyError voice_id since the last deploy.',
+  root_cause: { status: 'hypothesis', text: 'settings_for() assumes every user has a voice_id.' },
+  evidence: [{ tool: 'rows_around', finding: 'The failing job row follows a settings read for a new user.' }],
+  actions: ['Default voice_id in settings_for()', 'Backfill voice settings for users created this week'],
+  suggested_ignore: [],
+  confidence: 0.7,
+};
+
+let servers: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  servers = [];
+});
+
+async function setup(turns: FakeTurn[], claude: Record<string, unknown> = {}) {
+  const api = await startFakeAnthropic(turns);
+  const ntfy = await startFakeNtfy({ token: NTFY_TOKEN });
+  servers.push(api, ntfy);
+  const project = makeProject({
+    claude: { enabled: true, command: CLAUDE, timeout: '60s', ...claude },
+    notify: { ntfy: { url: ntfy.url, topic: 'sentinel-e2e', token_env: 'NTFY_TOKEN', click: 'https://git.example.com/incidents/{file}' } },
+  });
+  const env = { ANTHROPIC_API_KEY: 'sk-ant-test-key', ANTHROPIC_BASE_URL: api.url, CLAUDE_CODE_MAX_RETRIES: '0', NTFY_TOKEN };
+  const run = async (...args: string[]) => {
+    const result = await runCli(['run', '--json', ...args], { cwd: project.dir, env, timeoutMs: 90_000 });
+    expect(result.stderr).not.toMatch(/internal error/);
+    return { ...result, json: result.exitCode === 0 ? (JSON.parse(result.stdout) as Record<string, unknown>) : null };
+  };
+  return { api, ntfy, ...project, run };
+}
+
+const incidents = (dir: string) => readdirSync(join(dir, 'incidents')).sort();
+
+describe('sentinel run investigates with the real claude CLI and notifies through ntfy', () => {
+  it('loguru errors → one Claude investigation → one incident file → one notification; a quiet run after sends nothing', async () => {
+    const secret = FAKE_SECRETS.find((s) => s.kind === 'anthropic_key')!.secret;
+    const t = await setup([
+      { kind: 'tool_use', name: 'mcp__sentinel__rows_around', input: { id: 2, before: 1, after: 1 } },
+      { kind: 'structured_output', output: ANSWER },
+    ]);
+    await writeWithLoguru(t.db, [
+      { level: 'INFO', message: 'loading settings for user 7' },
+      { level: 'ERROR', message: `Job 4412 failed: voice settings missing (key ${secret})`, logger: 'app.worker', function: 'render_job', exception: "KeyError: 'voice_id'", repeat: 40 },
+    ]);
+    const first = await t.run();
+    expect(first.exitCode, first.stderr).toBe(0);
+    expect(first.json).toMatchObject({ rows_read: 40, investigation: 'claude', notified: 1 });
+    expect(incidents(t.dir)).toEqual([expect.stringMatching(/^\d{4}-\d{2}-\d{2}-incident-voice-settings-lookup-fails-for-new-users\.md$/)]);
+
+    const file = readFileSync(join(t.dir, 'incidents', incidents(t.dir)[0]!), 'utf8');
+    expect(file).toMatch(/^---\n[\s\S]*severity: high[\s\S]*verdict: real_issue[\s\S]*---\n/);
+    expect(file).toContain('rows_around'); // the tool Claude called is in the run details
+    expect(file).not.toContain(secret);
+
+    // The model saw the rows, redacted, and was offered only sentinel's tools.
+    const bodies = t.api.messageBodies();
+    const prompt = JSON.stringify(bodies[0]);
+    expect(prompt).toContain('voice settings missing');
+    expect(prompt).not.toContain(secret);
+    const offered = (bodies[0] as { tools?: { name: string }[] }).tools!.map((tool) => tool.name).sort();
+    expect(offered.every((name) => name.startsWith('mcp__sentinel__') || name === 'StructuredOutput')).toBe(true);
+    expect(t.api.unexpectedRequests()).toEqual([]);
+
+    expect(t.ntfy.messages).toHaveLength(1);
+    expect(t.ntfy.messages[0]).toMatchObject({ topic: 'sentinel-e2e', title: ANSWER.title, priority: 4, markdown: true });
+    expect(t.ntfy.messages[0]!.click).toBe(`https://git.example.com/incidents/${encodeURIComponent(incidents(t.dir)[0]!)}`);
+    expect(t.ntfy.messages[0]!.message).toContain(ANSWER.actions[0]);
+
+    const quiet = await t.run();
+    expect(quiet.json).toMatchObject({ rows_read: 0, investigation: 'none', notified: 0, incident: null });
+    expect(t.api.messageBodies()).toHaveLength(bodies.length);
+    expect(t.ntfy.messages).toHaveLength(1);
+  });
+
+  it('a storm of one error is one investigation with a bounded prompt', async () => {
+    const t = await setup([{ kind: 'structured_output', output: ANSWER }, { kind: 'structured_output', output: ANSWER }]);
+    await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'Inworld TTS rate limited (429) for voice Ashley', repeat: 2000 }]);
+    const storm = await t.run();
+    expect(storm.json).toMatchObject({ rows_read: 2000, investigation: 'claude', notified: 1 });
+    expect((storm.json!.groups as unknown[]).length).toBe(1);
+    expect(t.api.messageBodies()).toHaveLength(1);
+    expect(Buffer.byteLength(JSON.stringify(t.api.messageBodies()[0]))).toBeLessThan(60_000);
+  });
+
+  it('Claude failing (HTTP 500) is retried on later runs, then ends in the fallback report after max_attempts', async () => {
+    const t = await setup([{ kind: 'error', status: 500 }, { kind: 'error', status: 529 }]);
+    // max_attempts 2 keeps the test short
+    writeFileSync(t.configFile, readFileSync(t.configFile, 'utf8') + 'investigate:\n  max_attempts: 2\n');
+    await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook returned 500', repeat: 3 }]);
+    const first = await t.run();
+    expect(first.json).toMatchObject({ investigation: 'queued', incident: null, notified: 0 });
+    expect(first.stderr).toMatch(/attempt 1 of 2 failed: .*500/);
+    const second = await t.run('--retry-now');
+    expect(second.json).toMatchObject({ investigation: 'fallback', notified: 1 });
+    const file = readFileSync(join(t.dir, 'incidents', incidents(t.dir)[0]!), 'utf8');
+    expect(file).toMatch(/verdict: unclear/);
+    expect(file).toMatch(/Claude failed after 2 attempts/);
+    expect(t.ntfy.messages).toHaveLength(1);
+  });
+
+  it('with Claude disabled every trigger still ends in a fallback incident and a notification', async () => {
+    const t = await setup([], { enabled: false });
+    await writeWithLoguru(t.db, [{ level: 'CRITICAL', message: 'database disk image is malformed', exception: 'sqlite3.DatabaseError: malformed' }]);
+    const run = await t.run();
+    expect(run.json).toMatchObject({ investigation: 'fallback', notified: 1 });
+    expect(t.api.requests).toHaveLength(0);
+    expect(t.ntfy.messages[0]).toMatchObject({ priority: 4 });
+  });
+
+  it('ntfy answering 429 and 500 keeps the notification in the outbox until it is accepted', async () => {
+    const t = await setup([], { enabled: false });
+    t.ntfy.failNext(1, 429);
+    await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'first failure' }]);
+    const first = await t.run();
+    expect(first.json).toMatchObject({ investigation: 'fallback', notified: 0 });
+    expect(first.stderr).toMatch(/ntfy: .*429/);
+    t.ntfy.failNext(1, 500);
+    expect((await t.run('--retry-now')).json).toMatchObject({ notified: 0 });
+    expect((await t.run('--retry-now')).json).toMatchObject({ notified: 1 });
+    expect(t.ntfy.messages).toHaveLength(1);
+    expect((await t.run('--retry-now')).json).toMatchObject({ notified: 0 });
+  });
+});
