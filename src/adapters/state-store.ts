@@ -89,6 +89,17 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean }
       });
     },
     canonicalFingerprint: (fingerprint: string) => canonical(fingerprint),
+    /** After a normalizer upgrade: the fingerprints the new one gives stand for the groups they were. */
+    addAliases(pairs: [alias: string, fingerprint: string][]) {
+      guard('record aliases', () =>
+        db.transaction(() => {
+          const add = db.prepare('INSERT OR IGNORE INTO aliases (alias, fingerprint) VALUES (?, ?)');
+          for (const [alias, fingerprint] of pairs) add.run(alias, fingerprint);
+        })(),
+      );
+      aliases = null;
+    },
+    allGroups: () => guard('read groups', () => (db.prepare('SELECT * FROM groups ORDER BY first_seen').all() as Record<string, unknown>[]).map(toGroupRecord)),
     /** Stored rows of a group in [from, to), by clock hour. */
     countBetween: (fingerprint: string, from: number, to: number) =>
       guard('read counts', () => (sumHours.get(fingerprint, from, to) as { n: number }).n),

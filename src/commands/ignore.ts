@@ -7,7 +7,8 @@ import { ExitCode, SentinelError } from '../core/errors.js';
 import { createFingerprinter } from '../core/fingerprint.js';
 import { createIgnoreMatcher, isExpired } from '../core/ignore.js';
 import { createRedactor } from '../core/redact.js';
-import { createTemplateLearner, type LearnerSnapshot } from '../core/template.js';
+import { createTemplateLearner } from '../core/template.js';
+import { parseLearnerSnapshot } from '../core/template-snapshot.js';
 import type { CommandContext } from './context.js';
 
 const load = (config: string | undefined, ctx: CommandContext): LoadedConfig =>
@@ -120,8 +121,8 @@ export async function ignoreTestCommand(options: IgnoreTestOptions, ctx: Command
   const rules = loadIgnoreRules(paths.ignoreFile);
   const state = openStateStore(paths.stateDir, { readonly: true });
   try {
-    const snapshot = state.learnerSnapshot();
-    const learner = createTemplateLearner(snapshot ? (JSON.parse(snapshot) as LearnerSnapshot) : undefined);
+    const stored = parseLearnerSnapshot(JSON.parse(state.learnerSnapshot() ?? 'null'));
+    const learner = createTemplateLearner(stored.kind === 'ok' ? stored.snapshot : undefined);
     const message = cleanField(options.message, FIELD_CAPS.message, createRedactor(config.redact.patterns)).text;
     const { key, template } = learner.templateOf(message);
     const exceptionType = options.exception ?? null;

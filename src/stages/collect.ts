@@ -4,7 +4,8 @@ import { createFingerprinter } from '../core/fingerprint.js';
 import { createIgnoreMatcher, type IgnoreRule } from '../core/ignore.js';
 import type { Redactor } from '../core/redact.js';
 import { createTally, type GroupTally, type RunTally } from '../core/tally.js';
-import { createTemplateLearner, type LearnerSnapshot, type TemplateLearner } from '../core/template.js';
+import type { TemplateLearner } from '../core/template.js';
+import { restoreLearner } from './learner.js';
 import { decideTrigger, HOUR, hourStart, type Trigger } from '../core/triggers.js';
 import type { LogSource } from '../adapters/log-source.js';
 import type { StateStore } from '../adapters/state-store.js';
@@ -49,7 +50,7 @@ export function collect(options: CollectOptions): Collected {
 
   // Restored on the first row only: a run with nothing new must stay cheap.
   let learner: TemplateLearner | null = null;
-  const getLearner = () => (learner ??= createTemplateLearner(parseSnapshot(state.learnerSnapshot())));
+  const getLearner = () => (learner ??= restoreLearner(state, fingerprinter, warnings));
   const fingerprinter = createFingerprinter(config.fingerprint.rules);
   const tally = createTally({
     clean: (row) => cleanRow(row, options.redactor),
@@ -121,13 +122,4 @@ function startingPoint(options: CollectOptions, warnings: Collected['warnings'])
     }
   }
   return checkpoint.id;
-}
-
-function parseSnapshot(text: string | null): LearnerSnapshot | undefined {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text) as LearnerSnapshot;
-  } catch {
-    return undefined;
-  }
 }

@@ -120,6 +120,27 @@ describe('sentinel run over a database written by real loguru', () => {
   });
 });
 
+describe('a normalizer upgrade', () => {
+  it('keeps the fingerprints of known groups as aliases, so nothing known re-alerts', async () => {
+    const { dir, db } = makeProject();
+    const row = { level: 'ERROR', message: 'Upstream 502 from tts-gateway for job 31', logger: 'app.tts', function: 'call' };
+    await writeWithLoguru(db, [row]);
+    const first = await runJson(dir);
+    // What an older normalizer version left: other fingerprints, another learner snapshot.
+    const state = new Database(join(dir, '.sentinel', 'state.db'));
+    state.prepare('UPDATE groups SET fingerprint = ? WHERE fingerprint = ?').run('legacy0000000001', first.groups[0]!.fingerprint);
+    state.prepare('UPDATE group_hours SET fingerprint = ?').run('legacy0000000001');
+    state.prepare("UPDATE meta SET value = json_set(value, '$.version', 0) WHERE key = 'learner'").run();
+    state.close();
+
+    await writeWithLoguru(db, [{ ...row, message: 'Upstream 502 from tts-gateway for job 32' }]);
+    const result = await runCli(['run', '--json'], { cwd: dir });
+    expect(result.stderr).toMatch(/normalizer version 0 → version \d+: 1 changed fingerprints kept as aliases/);
+    const after = JSON.parse(result.stdout) as RunJson;
+    expect(after.groups).toEqual([expect.objectContaining({ fingerprint: 'legacy0000000001', count: 1, trigger: null })]);
+  });
+});
+
 describe('sentinel run refuses bad input with one line and a documented exit code', () => {
   it('exit 3 naming a missing column', async () => {
     const { dir, db } = makeProject({ source: { columns: { extra: 'context' } } });
