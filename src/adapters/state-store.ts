@@ -211,6 +211,12 @@ function queueOperations(db: Database.Database, guard: <T>(what: string, fn: () 
         (db.prepare("SELECT * FROM investigations WHERE state != 'done' AND next_attempt_at <= ? ORDER BY id").all(now) as Record<string, unknown>[]).map(toQueued),
       );
     },
+    /** Anything queued or unsent, whatever its backoff: whether reporting has work to look at. */
+    hasPendingWork(): boolean {
+      return guard('read queue', () =>
+        !!db.prepare("SELECT 1 FROM investigations WHERE state != 'done' UNION ALL SELECT 1 FROM outbox WHERE state = 'pending' LIMIT 1").get(),
+      );
+    },
     pendingInvestigations(): number {
       return guard('read queue', () => (db.prepare("SELECT count(*) AS n FROM investigations WHERE state != 'done'").get() as { n: number }).n);
     },

@@ -1,6 +1,5 @@
 import { findConfigFile, loadConfig } from '../adapters/config-file.js';
 import { loadIgnoreRules } from '../adapters/ignore-file.js';
-import { createIncidentWriter } from '../adapters/incident-writer.js';
 import { openLogSource } from '../adapters/log-source.js';
 import { acquireRunLock } from '../adapters/run-lock.js';
 import { openStateStore } from '../adapters/state-store.js';
@@ -9,10 +8,8 @@ import { ExitCode, SentinelError } from '../core/errors.js';
 import { createRedactor } from '../core/redact.js';
 import { renderRunSummary, type RunReport } from '../core/run-report.js';
 import { collect, type CollectedGroup } from '../stages/collect.js';
-import { deliverOutbox } from '../stages/deliver.js';
-import { investigateQueue, type InvestigateResult } from '../stages/investigate.js';
+import type { InvestigateResult } from '../stages/investigate.js';
 import { investigationSubject } from '../stages/queue-subject.js';
-import { buildClaude, buildNotifiers, fallbackAnalyses, readPromptTemplate } from '../stages/wiring.js';
 import type { CommandContext } from './context.js';
 
 export interface RunOptions {
@@ -66,17 +63,11 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
           investigation: subject ? { kind: 'incident', subject: JSON.stringify(subject) } : null,
           now: startedAt,
         });
-        investigated = await investigate(loaded, state, redactor, ctx, !!options.retryNow);
-        for (const retry of investigated.retries) ctx.stderr(`sentinel: warning: investigation ${retry}`);
-        const delivered = await deliverOutbox({
-          state,
-          notifiers: buildNotifiers(loaded, ctx.env),
-          maxAgeMs: config.notify.max_age,
-          now: () => ctx.clock.now(),
-          ignoreBackoff: !!options.retryNow,
-        });
-        notified = delivered.sent;
-        for (const problem of delivered.problems) ctx.stderr(`sentinel: warning: ${problem}`);
+        // Reporting is loaded only when there is something to report: the quiet run stays cheap.
+        if (state.hasPendingWork()) {
+          const { reportAndNotify } = await import('../stages/report.js');
+          ({ investigated, notified } = await reportAndNotify(loaded, state, redactor, ctx, !!options.retryNow));
+        }
         state.finishRun(runId, ctx.clock.now(), 'ok', null);
       }
       const report: RunReport = {
@@ -102,31 +93,6 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
   } finally {
     lock?.release();
   }
-}
-
-async function investigate(
-  loaded: Parameters<typeof buildClaude>[0],
-  state: ReturnType<typeof openStateStore>,
-  redactor: ReturnType<typeof createRedactor>,
-  ctx: CommandContext,
-  retryNow: boolean,
-): Promise<InvestigateResult> {
-  const started = ctx.clock.now();
-  const result = await investigateQueue({
-    config: loaded.config,
-    state,
-    writer: createIncidentWriter({ dir: loaded.paths.incidentsDir }),
-    incidentsDir: loaded.paths.incidentsDir,
-    claude: buildClaude(loaded, ctx),
-    promptTemplate: readPromptTemplate('investigate'),
-    fallbackAnalyses: fallbackAnalyses(loaded, state, redactor, ctx),
-    channels: [...buildNotifiers(loaded, ctx.env).keys()],
-    now: () => ctx.clock.now(),
-    ignoreBackoff: retryNow,
-    onProgress: ({ toolCalls }) => ctx.progress(`investigating with Claude: ${Math.round((ctx.clock.now() - started) / 1000)}s, ${toolCalls} tool calls`),
-  });
-  ctx.progress('');
-  return result;
 }
 
 function toJson(report: RunReport, groups: CollectedGroup[], investigated: InvestigateResult) {

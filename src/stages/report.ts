@@ -1,0 +1,45 @@
+import type { LoadedConfig } from '../adapters/config-file.js';
+import { createIncidentWriter } from '../adapters/incident-writer.js';
+import type { StateStore } from '../adapters/state-store.js';
+import type { Redactor } from '../core/redact.js';
+import type { CommandContext } from '../commands/context.js';
+import { deliverOutbox } from './deliver.js';
+import { investigateQueue, type InvestigateResult } from './investigate.js';
+import { buildClaude, buildNotifiers, fallbackAnalyses, readPromptTemplate } from './wiring.js';
+
+/** [investigate] → [report] → [notify]: the queue, then the outbox, each picking up what earlier
+ * runs left. Warnings go to stderr; a failure to write an incident throws (the queue keeps it). */
+export async function reportAndNotify(
+  loaded: LoadedConfig,
+  state: StateStore,
+  redactor: Redactor,
+  ctx: CommandContext,
+  retryNow: boolean,
+): Promise<{ investigated: InvestigateResult; notified: number }> {
+  const started = ctx.clock.now();
+  const notifiers = buildNotifiers(loaded, ctx.env);
+  const investigated = await investigateQueue({
+    config: loaded.config,
+    state,
+    writer: createIncidentWriter({ dir: loaded.paths.incidentsDir }),
+    incidentsDir: loaded.paths.incidentsDir,
+    claude: buildClaude(loaded, ctx),
+    promptTemplate: readPromptTemplate('investigate'),
+    fallbackAnalyses: fallbackAnalyses(loaded, state, redactor, ctx),
+    channels: [...notifiers.keys()],
+    now: () => ctx.clock.now(),
+    ignoreBackoff: retryNow,
+    onProgress: ({ toolCalls }) => ctx.progress(`investigating with Claude: ${Math.round((ctx.clock.now() - started) / 1000)}s, ${toolCalls} tool calls`),
+  });
+  ctx.progress('');
+  for (const retry of investigated.retries) ctx.stderr(`sentinel: warning: investigation ${retry}`);
+  const delivered = await deliverOutbox({
+    state,
+    notifiers,
+    maxAgeMs: loaded.config.notify.max_age,
+    now: () => ctx.clock.now(),
+    ignoreBackoff: retryNow,
+  });
+  for (const problem of delivered.problems) ctx.stderr(`sentinel: warning: ${problem}`);
+  return { investigated, notified: delivered.sent };
+}
