@@ -17,8 +17,20 @@ export interface Fingerprinter {
   fingerprintOf(input: FingerprintInput): string;
 }
 
-const hash = (parts: (string | null)[]) =>
-  createHash('sha256').update(parts.map((p) => p ?? '').join('\u0000')).digest('hex').slice(0, 16);
+const MEMO_LIMIT = 10_000; // keys are templates of up to a few KB: bounded memory
+const memo = new Map<string, string>();
+
+/** sha256 of the parts, memoized: a run sees the same few hundred shapes again and again. */
+function hash(parts: (string | null)[]): string {
+  const joined = parts.map((p) => p ?? '').join('\u0000');
+  let digest = memo.get(joined);
+  if (digest === undefined) {
+    digest = createHash('sha256').update(joined).digest('hex').slice(0, 16);
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(joined, digest);
+  }
+  return digest;
+}
 
 /** Default: a hash of exception type, template, logger and function. The first matching rule
  * either merges (a fixed name) or splits (the default, refined by captures, line or level). */
