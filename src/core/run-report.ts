@@ -20,7 +20,8 @@ export function renderRunSummary(report: RunReport): string {
   const triggered = report.groups.filter((g) => g.trigger);
   lines.push(
     `${report.dryRun ? 'dry run: ' : ''}${report.rowsRead} rows read, ${report.ignored} ignored, ${report.groups.length} groups, ${triggered.length} triggered` +
-      ` (rows ${report.checkpointFrom + 1}…${report.checkpointTo}${report.redactions ? `, ${report.redactions} secrets redacted` : ''})`,
+      (report.checkpointTo > report.checkpointFrom ? ` (rows ${report.checkpointFrom + 1}…${report.checkpointTo}` : ` (nothing new after row ${report.checkpointTo}`) +
+      `${report.redactions ? `, ${report.redactions} secrets redacted` : ''})`,
   );
   const ordered = [...triggered, ...report.groups.filter((g) => !g.trigger)];
   for (const group of ordered.slice(0, MAX_LISTED)) {

@@ -87,7 +87,8 @@ export function createTally(deps: TallyDeps) {
       const minute = Math.floor(time / MINUTE) * MINUTE;
       minutes.set(minute, (minutes.get(minute) ?? 0) + 1);
       tally.ruleHits.set(rule.id, minutes);
-      if (!rule.unless) {
+      // Only rows inside the rule's `unless` window can push it over its bound; older ones are ignored.
+      if (!rule.unless || time < deps.now - rule.unless.per) {
         tally.ignored++;
         return;
       }
