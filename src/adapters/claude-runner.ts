@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
+import { createStreamState, isRecord, readEvent, type StreamToolCall } from '../core/claude-stream.js';
 
 export interface ClaudeRunnerOptions {
   /** The claude executable: a path, or a name looked up in `pathEnv`. */
@@ -37,13 +38,7 @@ export interface InvestigateRequest {
   onProgress?: (progress: { elapsedMs: number; toolCalls: number }) => void;
 }
 
-export interface ToolCall {
-  name: string;
-  /** The arguments, or a truncated JSON string when they were very large. */
-  input: unknown;
-  /** The CLI answered with an error: tool unknown, permission denied, or the tool failed. */
-  isError: boolean;
-}
+export type ToolCall = StreamToolCall;
 
 interface RunDetails {
   durationMs: number;
@@ -63,8 +58,6 @@ export interface ClaudeRunner {
 
 const SERVER = 'sentinel';
 const MAX_LINE_CHARS = 4_000_000; // the result event carries the answer; anything longer is garbage
-const MAX_TOOL_CALLS = 200;
-const MAX_INPUT_CHARS = 4_000;
 const STDERR_LINES = 20;
 
 export function createClaudeRunner(opts: ClaudeRunnerOptions): ClaudeRunner {
@@ -167,53 +160,6 @@ function buildEnv(opts: ClaudeRunnerOptions, home: string, tmp: string): Record<
   };
 }
 
-/** What the stream-json lines told us so far. */
-interface StreamState {
-  toolCalls: ToolCall[];
-  toolCallCount: number;
-  pending: Map<string, ToolCall>;
-  permissionDenials: string[];
-  lastRetry: string | null;
-  result: Record<string, unknown> | null;
-}
-
-function createStreamState(): StreamState {
-  return { toolCalls: [], toolCallCount: 0, pending: new Map(), permissionDenials: [], lastRetry: null, result: null };
-}
-
-/** Folds one stdout line into the state; false when it was not a JSON event. */
-function readEvent(state: StreamState, line: string): boolean {
-  let event: unknown;
-  try {
-    event = JSON.parse(line);
-  } catch {
-    return false;
-  }
-  if (!isRecord(event)) return false;
-  if (event.type === 'assistant' || event.type === 'user') {
-    for (const block of contentBlocks(event)) {
-      if (block.type === 'tool_use' && block.name !== 'StructuredOutput' && typeof block.name === 'string') {
-        state.toolCallCount += 1;
-        if (state.toolCalls.length >= MAX_TOOL_CALLS) continue;
-        const call: ToolCall = { name: block.name, input: capInput(block.input), isError: false };
-        state.toolCalls.push(call);
-        if (typeof block.id === 'string') state.pending.set(block.id, call);
-      } else if (block.type === 'tool_result' && typeof block.tool_use_id === 'string') {
-        const call = state.pending.get(block.tool_use_id);
-        if (call) call.isError = block.is_error === true;
-        state.pending.delete(block.tool_use_id);
-      }
-    }
-  } else if (event.type === 'system' && event.subtype === 'api_retry') {
-    state.lastRetry = `HTTP ${String(event.error_status)} ${String(event.error)}`;
-  } else if (event.type === 'result') {
-    state.result = event;
-    const denials = Array.isArray(event.permission_denials) ? event.permission_denials : [];
-    state.permissionDenials = denials.filter(isRecord).map((d) => String(d.tool_name));
-  }
-  return true;
-}
-
 /** One line a person can act on, or null when the run itself went fine. */
 function describeProblem(
   exit: { exitCode?: number | undefined; signal?: string | undefined; originalMessage?: string | undefined },
@@ -236,17 +182,6 @@ function describeProblem(
   return oneLine(`claude ${how}${detail}${lastStderr ? `: ${lastStderr}` : ''}`);
 }
 
-function contentBlocks(event: Record<string, unknown>): Record<string, unknown>[] {
-  const message = event.message;
-  if (!isRecord(message) || !Array.isArray(message.content)) return [];
-  return message.content.filter(isRecord);
-}
-
-function capInput(input: unknown): unknown {
-  const json = JSON.stringify(input) ?? 'null';
-  return json.length <= MAX_INPUT_CHARS ? input : `${json.slice(0, MAX_INPUT_CHARS)}… (truncated)`;
-}
-
 function quoteText(text: unknown): string {
   return typeof text === 'string' && text.trim() !== '' ? oneLine(`: ${text}`) : '';
 }
@@ -258,10 +193,6 @@ function oneLine(text: string): string {
 
 function formatSeconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(1))} s`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** SIGKILL to the whole group: no session is saved, so nothing is lost by not asking nicely. */
