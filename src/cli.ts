@@ -3,6 +3,9 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, SentinelError } from './core/errors.js';
 import type { CommandContext } from './commands/context.js';
 
+// Everything sentinel writes (state, incidents, charts) holds log samples: private to its user.
+process.umask(0o077);
+
 const context: CommandContext = {
   env: process.env,
   cwd: process.cwd(),
@@ -40,6 +43,14 @@ function buildProgram(exit: (code: number) => void): Command {
     .action((opts) => done(import('./commands/run.js').then(({ runCommand }) => runCommand({ ...opts, config: global().config }, context))));
 
   program
+    .command('health')
+    .description('judge every series (system, metrics, errors per hour); investigate and notify the concerning ones, once per cooldown')
+    .option('--dry-run', 'judge and print only: no state, no incident, no notification')
+    .option('--json', 'print one JSON object')
+    .addHelpText('after', example('sentinel health --dry-run'))
+    .action((opts) => done(import('./commands/health.js').then(({ healthCommand }) => healthCommand({ ...opts, config: global().config }, context))));
+
+  program
     .command('status')
     .description('checkpoint and rows behind, last runs, groups, ignore rules, warnings')
     .option('--json', 'print one JSON object')
@@ -63,9 +74,13 @@ function buildProgram(exit: (code: number) => void): Command {
   program
     .command('mcp')
     .description("serve sentinel's read-only analyses over stdio (MCP): what Claude's investigation uses")
+    .addHelpText('after', example('claude mcp add sentinel -- sentinel --config /etc/sentinel/sentinel.yaml mcp'))
     .action(() => done(import('./commands/mcp.js').then(({ mcpCommand }) => mcpCommand({ config: global().config }, context))));
 
-  const config = program.command('config').description('the config file: validate it, or print its JSON Schema');
+  const config = program
+    .command('config')
+    .description('the config file: validate it, or print its JSON Schema')
+    .addHelpText('after', example('sentinel config check && sentinel config --schema > sentinel.schema.json'));
   config
     .command('check')
     .description('validate a config file and the ignore file it names')
@@ -107,7 +122,10 @@ function buildProgram(exit: (code: number) => void): Command {
     .addHelpText('after', example('sentinel analyze metric gemini_rpm --hours 48'))
     .action((name, args, opts) => done(import('./commands/analyze.js').then(({ analyzeCommand }) => analyzeCommand({ ...opts, name, args, config: global().config }, context))));
 
-  const ignore = program.command('ignore').description('the ignore list: rows an operator decided are not worth an alert');
+  const ignore = program
+    .command('ignore')
+    .description('the ignore list: rows an operator decided are not worth an alert')
+    .addHelpText('after', example('sentinel ignore list'));
   ignore
     .command('add')
     .description('add a rule (the file keeps its comments)')
@@ -127,11 +145,13 @@ function buildProgram(exit: (code: number) => void): Command {
     .command('list')
     .description('rules with their hits in the last 24 h and 7 d and their last hit')
     .option('--json', 'print JSON')
+    .addHelpText('after', example('sentinel ignore list --json'))
     .action((opts) => done(import('./commands/ignore.js').then(({ ignoreListCommand }) => ignoreListCommand({ ...opts, config: global().config }, context))));
   ignore
     .command('rm')
     .description('remove a rule by id')
     .argument('<id>')
+    .addHelpText('after', example('sentinel ignore rm rule-3'))
     .action((id) => done(import('./commands/ignore.js').then(({ ignoreRmCommand }) => ignoreRmCommand({ id, config: global().config }, context))));
   ignore
     .command('test')
@@ -143,6 +163,52 @@ function buildProgram(exit: (code: number) => void): Command {
     .option('--function <name>')
     .addHelpText('after', example('sentinel ignore test "Retrying upload of job 42" --logger app.jobs'))
     .action((message, opts) => done(import('./commands/ignore.js').then(({ ignoreTestCommand }) => ignoreTestCommand({ ...opts, message, config: global().config }, context))));
+
+  const systemd = program
+    .command('systemd')
+    .description("the systemd units (service + timer for run and health, failure alerts), with this machine's paths")
+    .addHelpText('after', example('sentinel systemd print | less'));
+  const unitOptions = (command: Command) =>
+    command
+      .option('--interval <duration>', 'how often `sentinel run` fires: whole minutes or hours', '5m')
+      .option('--health-interval <duration>', 'how often `sentinel health` fires', '1h')
+      .option('--user', 'units for your own systemd (systemctl --user) instead of the system\'s')
+      .option('--run-as <user>', 'system units: the service account', 'sentinel')
+      .option('--log-group <group>', 'system units: a group that may read the log database');
+  unitOptions(systemd.command('print'))
+    .description('print the rendered units (node, CLI, config and log database paths of this machine)')
+    .option('--out <dir>', 'write the unit files into this directory instead of stdout')
+    .addHelpText('after', example('sentinel systemd print --log-group app --out ./units && systemd-analyze verify ./units/sentinel.service'))
+    .action((opts) => done(import('./commands/systemd.js').then(({ systemdPrintCommand }) => systemdPrintCommand({ ...opts, config: global().config }, context))));
+  unitOptions(systemd.command('install'))
+    .description('write the units to /etc/systemd/system (or ~/.config/systemd/user) and print the systemctl commands')
+    .option('--prefix <dir>', 'place the unit directory under this root (packaging, tests)')
+    .option('--enable', 'also run the systemctl commands: reload, enable and start both timers')
+    .addHelpText('after', example('sudo sentinel --config /etc/sentinel/sentinel.yaml systemd install --log-group app --enable'))
+    .action((opts) => done(import('./commands/systemd.js').then(({ systemdInstallCommand }) => systemdInstallCommand({ ...opts, config: global().config }, context))));
+
+  const notify = program
+    .command('notify')
+    .description('send a message to the configured channels directly (not through the outbox)')
+    .addHelpText('after', example('sentinel notify test'));
+  notify
+    .command('test')
+    .description('send a test message to each channel; exits 1 if any channel failed')
+    .addHelpText('after', example('sentinel notify test'))
+    .action(() => done(import('./commands/notify.js').then(({ notifyTestCommand }) => notifyTestCommand({ config: global().config }, context))));
+  notify
+    .command('failure')
+    .description('push "sentinel failed: UNIT" with its last journal lines (run by sentinel-failure@.service)')
+    .requiredOption('--unit <unit>', 'the unit that failed')
+    .option('--scope <scope>', 'system or user: whose journal to read', 'system')
+    .addHelpText('after', example('sentinel notify failure --unit sentinel.service'))
+    .action((opts) => done(import('./commands/notify.js').then(({ notifyFailureCommand }) => notifyFailureCommand({ ...opts, config: global().config }, context))));
+
+  program
+    .command('doctor')
+    .description('check the set-up: config, log database, claude, credentials, ntfy, state dir, units; exits 1 on any ✗')
+    .addHelpText('after', example('sudo -u sentinel sentinel --config /etc/sentinel/sentinel.yaml doctor'))
+    .action(() => done(import('./commands/doctor.js').then(({ doctorCommand }) => doctorCommand({ config: global().config }, context))));
 
   return program;
 }

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
@@ -64,7 +64,8 @@ export function createClaudeRunner(opts: ClaudeRunnerOptions): ClaudeRunner {
   return {
     async investigate(req) {
       await mkdir(opts.privateDir, { recursive: true });
-      const runDir = await mkdtemp(join(opts.privateDir, 'run-'));
+      await removeStaleRunDirs(opts.privateDir);
+      const runDir = await mkdtemp(join(opts.privateDir, `run-${process.pid}-`));
       try {
         return await runClaude(opts, req, runDir);
       } finally {
@@ -72,6 +73,24 @@ export function createClaudeRunner(opts: ClaudeRunnerOptions): ClaudeRunner {
       }
     },
   };
+}
+
+/** A killed run never reaches its `finally`: its directory (a HOME and the MCP config) is removed
+ * by a later run once the process that made it is gone. */
+async function removeStaleRunDirs(privateDir: string): Promise<void> {
+  for (const name of await readdir(privateDir)) {
+    const pid = /^run-(\d+)-/.exec(name)?.[1];
+    if (pid !== undefined && !isRunning(Number(pid))) await rm(join(privateDir, name), { recursive: true, force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, someone else's
+  }
 }
 
 async function runClaude(opts: ClaudeRunnerOptions, req: InvestigateRequest, runDir: string): Promise<ClaudeOutcome> {

@@ -31,11 +31,12 @@ export function quoteCode(text: string, max = 120): string {
 
 /**
  * Model-written prose as Markdown: kept as Markdown, but it cannot open a code fence that would
- * swallow the rest of the document, nor forge a heading; control characters go, length is capped.
+ * swallow the rest of the document, nor forge a heading, nor hide it in raw HTML (`<!--`, tags the
+ * model copied from a log line); control characters go, length is capped.
  */
 export function sanitiseProse(text: string, max: number): string {
   const lines = capChars(stripControls(text).replace(/\r/g, '').trim(), max).split('\n');
-  return lines.map((line) => line.replace(/^(\s{0,3})(#|```|~~~|=+\s*$|-+\s*$)/, '$1\\$2')).join('\n');
+  return lines.map((line) => line.replace(/^(\s{0,3})(#|```|~~~|=+\s*$|-+\s*$)/, '$1\\$2').replace(/</g, '\\<')).join('\n');
 }
 
 /** At most `max` characters, with an ellipsis when cut; never splits a surrogate pair. */
