@@ -7,7 +7,8 @@ import { z } from 'zod';
 export type WriteResult = { kind: 'written'; path: string; fileName: string } | { kind: 'failed'; reason: string };
 
 export interface IncidentWriter {
-  /** Writes `content` as `fileName`, or as `<name>-2.md`, `-3` … if taken: never overwrites. */
+  /** Writes `content` as `fileName`, or as `<name>-2.md`, `-3` … if taken: never overwrites.
+   * Incidents are `.md`; a health incident's charts `.svg`, next to it. */
   write(fileName: string, content: string): WriteResult;
 }
 
@@ -17,7 +18,7 @@ export interface IncidentWriterOptions {
   mode?: 0o600 | 0o640;
 }
 
-const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}\.md$/;
+const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}\.(md|svg)$/;
 const MAX_SUFFIX = 1000;
 
 export function createIncidentWriter(opts: IncidentWriterOptions): IncidentWriter {
@@ -25,14 +26,15 @@ export function createIncidentWriter(opts: IncidentWriterOptions): IncidentWrite
   return {
     write(fileName, content) {
       if (!FILE_NAME.test(fileName)) return { kind: 'failed', reason: `not a plain file name: ${JSON.stringify(fileName)}` };
-      const stem = fileName.slice(0, -'.md'.length);
+      const ext = fileName.slice(fileName.lastIndexOf('.'));
+      const stem = fileName.slice(0, -ext.length);
       const temp = join(opts.dir, `.${stem}.${randomBytes(6).toString('hex')}.tmp`);
       try {
         mkdirSync(opts.dir, { recursive: true, mode: 0o750 });
         writeDurably(temp, content, mode);
         // link() fails on an existing name where rename() would replace it: no check-then-act race.
         for (let n = 1; n <= MAX_SUFFIX; n++) {
-          const name = n === 1 ? fileName : `${stem}-${n}.md`;
+          const name = n === 1 ? fileName : `${stem}-${n}${ext}`;
           try {
             linkSync(temp, join(opts.dir, name));
           } catch (error) {
@@ -42,7 +44,7 @@ export function createIncidentWriter(opts: IncidentWriterOptions): IncidentWrite
           syncDirectory(opts.dir);
           return { kind: 'written', path: join(opts.dir, name), fileName: name };
         }
-        return { kind: 'failed', reason: `${opts.dir}: ${stem}.md and ${MAX_SUFFIX - 1} suffixed names are all taken` };
+        return { kind: 'failed', reason: `${opts.dir}: ${fileName} and ${MAX_SUFFIX - 1} suffixed names are all taken` };
       } catch (error) {
         return { kind: 'failed', reason: `cannot write an incident in ${opts.dir}: ${describeError(error)}` };
       } finally {

@@ -84,5 +84,6 @@ export const MIGRATIONS: string[] = [
     subtype TEXT
   );
   CREATE TABLE system_samples (at INTEGER PRIMARY KEY, sample TEXT NOT NULL);
+  CREATE TABLE health_alerts (series TEXT PRIMARY KEY, alerted_at INTEGER NOT NULL) WITHOUT ROWID;
   `,
 ];

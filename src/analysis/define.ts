@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { StateStore } from '../adapters/state-store.js';
 import type { Config } from '../core/config.js';
 import { formatIssue } from '../core/config.js';
+import type { ChartSeries } from '../core/health.js';
 import type { Redactor } from '../core/redact.js';
 import type { Clock } from '../core/types.js';
 import type { LogRows } from './log-rows.js';
@@ -16,33 +17,35 @@ export interface AnalysisDeps {
   clock: Clock;
 }
 
-/** `rejected`: the arguments named nothing that exists; the text says what to ask instead. */
-export type AnalysisResult = { kind: 'ok'; text: string; truncated: boolean } | { kind: 'rejected'; text: string };
+/** `rejected`: the arguments named nothing that exists; the text says what to ask instead.
+ * `series`: the judged series behind the text, for `analyze --json/--svg` and `sentinel health`. */
+export type AnalysisResult = { kind: 'ok'; text: string; truncated: boolean; series?: ChartSeries[] } | { kind: 'rejected'; text: string };
 
 export interface Analysis {
   name: string;
   description: string;
   /** A strict zod object: the MCP server advertises it as the tool's JSON schema. */
   inputSchema: z.ZodObject;
-  /** Validates `args` against `inputSchema` first, whoever calls (MCP, `sentinel analyze`, scripts). */
-  run(args: unknown, deps: AnalysisDeps): AnalysisResult;
+  /** Validates `args` against `inputSchema` first, whoever calls (MCP, `sentinel analyze`, scripts).
+   * Async: some wait on something (a CPU sample, an operator's script). */
+  run(args: unknown, deps: AnalysisDeps): Promise<AnalysisResult>;
 }
 
 export function defineAnalysis<S extends z.ZodObject>(spec: {
   name: string;
   description: string;
   inputSchema: S;
-  run(args: z.infer<S>, deps: AnalysisDeps): AnalysisResult;
+  run(args: z.infer<S>, deps: AnalysisDeps): AnalysisResult | Promise<AnalysisResult>;
 }): Analysis {
   return {
     ...spec,
-    run(args, deps) {
+    async run(args, deps) {
       const parsed = spec.inputSchema.safeParse(args ?? {});
       if (!parsed.success) return { kind: 'rejected', text: `invalid arguments: ${parsed.error.issues.map(formatIssue).join('; ')}` };
-      const result = spec.run(parsed.data, deps);
+      const result = await spec.run(parsed.data, deps);
       if (result.kind !== 'ok') return result;
       const capped = capOutput(result.text); // the bound holds for every analysis, present and future
-      return { kind: 'ok', text: capped.text, truncated: result.truncated || capped.truncated };
+      return { ...result, text: capped.text, truncated: result.truncated || capped.truncated };
     },
   };
 }

@@ -2,24 +2,24 @@ import { z } from 'zod';
 import type { StateStore } from '../adapters/state-store.js';
 import { judge, type SeriesPoint } from '../core/judge.js';
 import { HOUR } from '../core/triggers.js';
-import { fingerprintArg, unknownGroup } from './define.js';
-import { defineHealthAnalysis } from './define-health.js';
+import { defineAnalysis, fingerprintArg, unknownGroup } from './define.js';
 import { renderSeries } from './render-series.js';
 
 /** Stored rows per clock hour, overall or for one group, with hours without rows as 0. The current
- * hour is still filling, so it is left out. */
+ * hour is still filling, so it is left out; hours before the first one sentinel counted are unknown. */
 export function readErrorHours(state: Pick<StateStore, 'db'>, fingerprint: string | null, hours: number, now: number): SeriesPoint[] {
   const end = Math.floor(now / HOUR) * HOUR;
-  const start = end - hours * HOUR;
+  const known = (state.db.prepare('SELECT min(hour) AS first FROM group_hours').get() as { first: number | null }).first;
+  const start = Math.max(end - hours * HOUR, known ?? 0);
   const filter = fingerprint === null ? '' : 'AND fingerprint = ?';
   const rows = state.db
     .prepare(`SELECT hour, sum(count) AS n FROM group_hours WHERE hour >= ? AND hour < ? ${filter} GROUP BY hour`)
     .all(start, end, ...(fingerprint === null ? [] : [fingerprint])) as { hour: number; n: number }[];
   const counts = new Map(rows.map((r) => [r.hour, r.n]));
-  return Array.from({ length: hours }, (_, i) => ({ t: start + i * HOUR, v: counts.get(start + i * HOUR) ?? 0 }));
+  return Array.from({ length: Math.max(0, (end - start) / HOUR) }, (_, i) => ({ t: start + i * HOUR, v: counts.get(start + i * HOUR) ?? 0 }));
 }
 
-export const errorsSeries = defineHealthAnalysis({
+export const errorsSeries = defineAnalysis({
   name: 'errors',
   description:
     'WARNING/ERROR rows per hour (UTC) from sentinel\'s own counts, overall or for one error group, judged against ' +

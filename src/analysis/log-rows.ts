@@ -112,3 +112,14 @@ function textOf(value: unknown): string | null {
   if (Buffer.isBuffer(value)) return value.toString('utf8');
   return String(value);
 }
+
+/** `openLogRows` on first use: an analysis that never reads a row (system, metric) must work even
+ * when the log database is unreadable. */
+export function openLogRowsLazily(path: string, source: Config['source']): LogRows {
+  let logs: LogRows | null = null;
+  return {
+    around: (...args) => (logs ??= openLogRows(path, source)).around(...args),
+    maxId: () => (logs ??= openLogRows(path, source)).maxId(),
+    close: () => logs?.close(),
+  };
+}

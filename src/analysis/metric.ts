@@ -5,7 +5,7 @@ import type { Config, MetricConfig } from '../core/config.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { judge, type SeriesPoint } from '../core/judge.js';
 import { parseRowTime } from '../core/row-time.js';
-import { defineHealthAnalysis } from './define-health.js';
+import { defineAnalysis } from './define.js';
 import { renderSeries } from './render-series.js';
 
 const HOUR = 3_600_000;
@@ -17,7 +17,8 @@ export type MetricSeries =
   | { kind: 'invalid'; message: string };
 
 export interface MetricReader {
-  /** Prepares the metric's statement without running it: null when it is usable, else why not. */
+  /** Prepares the metric's statement without running it: null when it is usable, else why not
+   * (about its `sql` or `count_where`, whichever it has). */
   check(metric: MetricConfig): string | null;
   /** The series over [since, until): `sql` rows as returned, `count_where` rows per bucket with
    * empty buckets as 0 and the unfinished current bucket left out. */
@@ -47,21 +48,21 @@ export function openMetricReader(path: string, source: Config['source']): Metric
   const c = source.columns;
   // The condition is the operator's own SQL from the config: it only ever sits inside parentheses
   // after our WHERE, and the statement must still be one read-only SELECT.
+  const firstTimeStmt = db.prepare(`SELECT ${quote(c.time)} FROM ${quote(source.table)} WHERE ${quote(c.id)} > ? ORDER BY ${quote(c.id)} LIMIT 1`).pluck();
   const countSql = (cond: string) => `SELECT ${quote(c.time)} FROM ${quote(source.table)} WHERE ${quote(c.id)} > ? AND (${cond})`;
 
-  const prepare = (metric: MetricConfig): { ok: true; stmt: Database.Statement } | { ok: false; message: string } => {
-    const key = metric.sql !== undefined ? 'sql' : 'count_where';
+  const prepare = (metric: MetricConfig): { ok: true; stmt: Database.Statement } | { ok: false; reason: string } => {
     let stmt: Database.Statement;
     try {
       stmt = db.prepare(metric.sql ?? countSql(metric.count_where ?? 'false'));
     } catch (error) {
-      return { ok: false, message: `metric ${metric.name}: ${key}: ${describeSqliteError(error)}` };
+      return { ok: false, reason: describeSqliteError(error) };
     }
     if (!stmt.reader || !stmt.readonly || (metric.sql !== undefined && !/^\s*(select|with)\b/i.test(metric.sql))) {
-      return { ok: false, message: `metric ${metric.name}: ${key}: must be a single read-only SELECT` };
+      return { ok: false, reason: 'must be a single read-only SELECT' };
     }
     if (metric.sql !== undefined && stmt.columns().length < 2) {
-      return { ok: false, message: `metric ${metric.name}: sql: must return two columns, time then value` };
+      return { ok: false, reason: 'must return two columns, time then value' };
     }
     return { ok: true, stmt };
   };
@@ -92,7 +93,9 @@ export function openMetricReader(path: string, source: Config['source']): Metric
     } finally {
       logSource.close();
     }
-    const first = Math.ceil(since / bucket) * bucket;
+    // Before the log's first row nothing was counted: those buckets are unknown, not zero.
+    const firstRow = parseRowTime(firstTimeStmt.get(firstId), source.time_format) ?? since;
+    const first = Math.max(Math.ceil(since / bucket) * bucket, Math.floor(firstRow / bucket) * bucket);
     const end = Math.floor(until / bucket) * bucket; // the current bucket is still filling
     const counts = new Map<number, number>();
     for (const time of stmt.pluck(true).iterate(firstId) as Iterable<unknown>) {
@@ -109,11 +112,11 @@ export function openMetricReader(path: string, source: Config['source']): Metric
   return {
     check: (metric) => {
       const prepared = prepare(metric);
-      return prepared.ok ? null : prepared.message;
+      return prepared.ok ? null : prepared.reason;
     },
     read(metric, since, until) {
       const prepared = prepare(metric);
-      if (!prepared.ok) return { kind: 'invalid', message: prepared.message };
+      if (!prepared.ok) return { kind: 'invalid', message: `metric ${metric.name}: ${metric.sql !== undefined ? 'sql' : 'count_where'}: ${prepared.reason}` };
       try {
         return metric.sql !== undefined ? readSql(prepared.stmt, since, until) : readCounts(prepared.stmt, metric.bucket, since, until);
       } catch (error) {
@@ -127,7 +130,7 @@ export function openMetricReader(path: string, source: Config['source']): Metric
 
 /** The `metric` analysis reads the log database named by `database` (the config's resolved path). */
 export function createMetricAnalysis(database: string) {
-  return defineHealthAnalysis({
+  return defineAnalysis({
     name: 'metric',
     description:
       'One operator-defined metric series from the config (a SQL query or a count of matching log rows per bucket), ' +

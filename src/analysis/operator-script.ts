@@ -4,7 +4,7 @@ import type { ScriptConfig } from '../core/config.js';
 import { cleanField } from '../core/clean.js';
 import type { Redactor } from '../core/redact.js';
 import { compileSafeRegex } from '../core/safe-regex.js';
-import { defineHealthAnalysis, type HealthAnalysis } from './define-health.js';
+import { defineAnalysis, type Analysis } from './define.js';
 import { fence } from './render.js';
 
 /** Read at most this much of stdout (the script is killed past it); the analysis returns 8 KB. */
@@ -128,7 +128,7 @@ export function renderScriptOutcome(script: ScriptConfig, outcome: Exclude<Scrip
 }
 
 /** One analysis per configured script, named as in the config. */
-export function createScriptAnalysis(script: ScriptConfig, options: Omit<ScriptRunOptions, 'redactor'>): HealthAnalysis {
+export function createScriptAnalysis(script: ScriptConfig, options: Omit<ScriptRunOptions, 'redactor'>): Analysis {
   const shape = Object.fromEntries(
     Object.entries(script.args).map(([name, spec]) => {
       const base = spec.enum ? z.enum(spec.enum as [string, ...string[]]) : z.string().max(MAX_VALUE_LENGTH);
@@ -136,7 +136,7 @@ export function createScriptAnalysis(script: ScriptConfig, options: Omit<ScriptR
       return [name, base.optional().describe(`${spec.description ?? name}${hint}`)];
     }),
   );
-  return defineHealthAnalysis({
+  return defineAnalysis({
     name: script.name,
     description: `${script.description || `The operator's script ${script.name}`} (runs ${script.command.join(' ')}; read-only, times out after ${script.timeout / 1000} s).`,
     inputSchema: z.strictObject(shape),

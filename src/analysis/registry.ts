@@ -1,9 +1,31 @@
+import type { Config } from '../core/config.js';
 import type { Analysis } from './define.js';
 import { errorGroup } from './error-group.js';
+import { errorsSeries } from './errors-series.js';
 import { fingerprintCounts } from './fingerprint-counts.js';
+import { createMetricAnalysis } from './metric.js';
+import { createScriptAnalysis } from './operator-script.js';
 import { rowsAround } from './rows-around.js';
+import { systemAnalysis } from './system.js';
 
-/** The analyses Claude gets as `mcp__sentinel__<name>`, in the order it sees them. */
-export const ANALYSES: readonly Analysis[] = [errorGroup, rowsAround, fingerprintCounts];
+export interface AnalysesOptions {
+  config: Config;
+  /** The log database, resolved against the config file's directory. */
+  database: string;
+  /** Looked up for the names a script declares in `env`; nothing else is passed on. */
+  env: NodeJS.ProcessEnv;
+  /** Scripts run here (the config file's directory), so relative commands read as written. */
+  cwd: string;
+}
 
-export const ANALYSIS_NAMES: readonly string[] = ANALYSES.map((a) => a.name);
+/** The one list of analyses: what `sentinel analyze` runs, `sentinel mcp` serves and Claude is
+ * allowed (as `mcp__sentinel__<name>`, in this order). Built in first, then one per configured
+ * script; a script named like a built-in is left out, so a config can never shadow one. */
+export function createAnalyses(options: AnalysesOptions): Analysis[] {
+  const builtIn = [errorGroup, rowsAround, fingerprintCounts, systemAnalysis, createMetricAnalysis(options.database), errorsSeries];
+  const taken = new Set(builtIn.map((a) => a.name));
+  const scripts = options.config.scripts
+    .filter((s) => !taken.has(s.name))
+    .map((s) => createScriptAnalysis(s, { env: options.env, cwd: options.cwd }));
+  return [...builtIn, ...scripts];
+}

@@ -1,6 +1,6 @@
 import { formatValue } from '../core/judge-format.js';
 import { renderSparkline } from '../core/sparkline.js';
-import type { ChartSeries } from './define-health.js';
+import type { ChartSeries } from '../core/health.js';
 import { formatTime } from './render.js';
 
 /** A judged series as text: the judge's one-line summary, a sparkline, open flags, the last values. */

@@ -15,8 +15,9 @@ const SHAPES: ((n: number) => string)[] = [
 ];
 for (let i = 0; i < 190; i++) SHAPES.push((n) => `Worker stage ${i} failed for job ${n}: code E${i}`);
 
-/** Writes `rows` rows in the default schema; `warnShare` of them WARNING or above. */
-export function writeBenchDatabase(path: string, rows: number, warnShare: number, startTime: number): void {
+/** Writes `rows` rows in the default schema; `warnShare` of them WARNING or above, drawn from the
+ * first `shapes` message shapes. */
+export function writeBenchDatabase(path: string, rows: number, warnShare: number, startTime: number, shapes = SHAPES.length): void {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.exec(`CREATE TABLE IF NOT EXISTS logs (id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, level TEXT NOT NULL,
@@ -34,7 +35,7 @@ export function writeBenchDatabase(path: string, rows: number, warnShare: number
           insert.run(time, 'INFO', 20, `request ${i} served in ${i % 300}ms`, 'app.http', 'serve', 12, null, null);
           continue;
         }
-        const shape = (i * 2654435761) % SHAPES.length;
+        const shape = (i * 2654435761) % shapes;
         const error = shape % 3 === 0;
         insert.run(
           time,

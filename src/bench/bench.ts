@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { writeBenchDatabase } from './bench-data.js';
+import { measurePrompt } from './prompt-size.js';
 
 /** `npm run bench`: the speed and memory figures of the brief, measured on this machine in one run. */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -108,6 +109,19 @@ async function main(): Promise<void> {
   const printed = fp.stdout.length > 0 ? 1_000_000 : 0;
   line(`(c) sentinel fingerprint, 1M ${source}`, `${Math.round(printed / (fp.wallMs / 1000)).toLocaleString('en')} lines/s`, 'target ≥ 200,000 lines/s');
   line('(c)   peak RSS', `${fp.peakRssMb.toFixed(0)} MB`, '');
+  // (d) The prompt stays bounded whatever the number of rows: one row, a storm of one error, 100k varied rows.
+  for (const [label, rows, share] of [['1 row', 1, 1], ['100,000 varied WARNING+ rows', 100_000, 1]] as const) {
+    const dir = join(work, `prompt-${rows}`);
+    spawnSync('mkdir', ['-p', dir]);
+    writeBenchDatabase(join(dir, 'logs.db'), rows, share, Date.now() - rows * 10);
+    const measured = measurePrompt(join(dir, 'logs.db'), join(dir, 'state'));
+    line(`(d) prompt for ${label}`, `${measured.bytes.toLocaleString('en')} bytes`, `${measured.groups} groups; limit 24,000 bytes`);
+  }
+  const storm = join(work, 'storm');
+  spawnSync('mkdir', ['-p', storm]);
+  writeBenchDatabase(join(storm, 'logs.db'), 10_000, 1, Date.now() - 100_000, 1);
+  const stormPrompt = measurePrompt(join(storm, 'logs.db'), join(storm, 'state'));
+  line('(d) prompt for a storm of 10,000 rows of one error', `${stormPrompt.bytes.toLocaleString('en')} bytes`, `${stormPrompt.groups} group: one investigation`);
   rmSync(work, { recursive: true, force: true });
 }
 

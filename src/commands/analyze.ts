@@ -3,12 +3,11 @@ import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { findConfigFile, loadConfig } from '../adapters/config-file.js';
 import { openStateStore } from '../adapters/state-store.js';
-import type { AnalysisDeps } from '../analysis/define.js';
-import type { ChartSeries, HealthResult } from '../analysis/define-health.js';
-import { createHealthAnalyses } from '../analysis/health-registry.js';
-import { openLogRows, type LogRows } from '../analysis/log-rows.js';
-import { ANALYSES } from '../analysis/registry.js';
+import type { AnalysisDeps, AnalysisResult } from '../analysis/define.js';
+import { openLogRowsLazily } from '../analysis/log-rows.js';
+import { createAnalyses } from '../analysis/registry.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
+import type { ChartSeries } from '../core/health.js';
 import { createRedactor } from '../core/redact.js';
 import { renderSvgChart } from '../core/svg-chart.js';
 import type { CommandContext } from './context.js';
@@ -64,24 +63,18 @@ function coerceArgs(schema: z.ZodObject, args: Record<string, string | true>): R
 export async function analyzeCommand(options: AnalyzeOptions, ctx: CommandContext): Promise<number> {
   const { config, paths, file } = loadConfig(findConfigFile(options.config, ctx.env, ctx.cwd), ctx.env);
   const name = options.name.replaceAll('-', '_');
-  const health = createHealthAnalyses({ config, database: paths.database, env: ctx.env, cwd: dirname(file) });
-  const analysis = [...ANALYSES, ...health].find((a) => a.name === name);
+  const analyses = createAnalyses({ config, database: paths.database, env: ctx.env, cwd: dirname(file) });
+  const analysis = analyses.find((a) => a.name === name);
   if (!analysis) {
-    const known = [...ANALYSES, ...health].map((a) => a.name.replaceAll('_', '-')).join(', ');
+    const known = analyses.map((a) => a.name.replaceAll('_', '-')).join(', ');
     throw new SentinelError(`analyze: no analysis named ${JSON.stringify(options.name)}; known: ${known}`, ExitCode.usage);
   }
   const parsed = parseAnalyzeArgs(options.args, POSITIONAL[name]);
   if (!parsed.ok) throw new SentinelError(`analyze ${options.name}: ${parsed.message}`, ExitCode.usage);
 
   const state = openStateStore(paths.stateDir, { readonly: true });
-  let logs: LogRows | null = null;
-  // Opened on first use: `analyze system` must work even when the log database is unreadable.
-  const lazyLogs: LogRows = {
-    around: (...a) => (logs ??= openLogRows(paths.database, config.source)).around(...a),
-    maxId: () => (logs ??= openLogRows(paths.database, config.source)).maxId(),
-    close: () => logs?.close(),
-  };
-  let result: HealthResult;
+  const lazyLogs = openLogRowsLazily(paths.database, config.source);
+  let result: AnalysisResult;
   try {
     const deps: AnalysisDeps = { config, state, logs: lazyLogs, redactor: createRedactor(config.redact.patterns), clock: ctx.clock };
     result = await analysis.run(coerceArgs(analysis.inputSchema, parsed.args), deps);
@@ -90,7 +83,7 @@ export async function analyzeCommand(options: AnalyzeOptions, ctx: CommandContex
     state.close();
   }
   if (result.kind === 'rejected') throw new SentinelError(`analyze ${options.name}: ${result.text}`, ExitCode.usage);
-  const series = 'series' in result ? result.series : [];
+  const series = result.series ?? [];
   if (options.svg) writeCharts(resolve(ctx.cwd, options.svg), series, ctx);
   if (options.json) {
     ctx.stdout(

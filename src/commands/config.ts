@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { findConfigFile, loadConfig } from '../adapters/config-file.js';
 import { loadIgnoreRules } from '../adapters/ignore-file.js';
+import { openMetricReader } from '../analysis/metric.js';
 import { configSchema } from '../core/config.js';
-import { ExitCode } from '../core/errors.js';
+import { ExitCode, SentinelError } from '../core/errors.js';
 import type { CommandContext } from './context.js';
 
 /** The config's JSON Schema, generated from the zod schema the loader validates with. */
@@ -11,10 +12,33 @@ export async function configSchemaCommand(ctx: CommandContext): Promise<number> 
   return ExitCode.ok;
 }
 
-/** Validates the config file and the ignore file it names; errors exit 2 like every command's. */
+/** Validates the config file, the ignore file it names, and each metric's query (prepared once on
+ * the log database, never run); errors exit 2 like every command's. */
 export async function configCheckCommand(options: { config?: string; file?: string }, ctx: CommandContext): Promise<number> {
   const loaded = loadConfig(findConfigFile(options.file ?? options.config, ctx.env, ctx.cwd), ctx.env);
   const rules = loadIgnoreRules(loaded.paths.ignoreFile);
+  checkMetrics(loaded, ctx);
   ctx.stdout(`${loaded.file}: valid (${rules.length} ignore rules in ${loaded.paths.ignoreFile})`);
   return ExitCode.ok;
+}
+
+function checkMetrics({ config, file, paths }: ReturnType<typeof loadConfig>, ctx: CommandContext): void {
+  if (config.metrics.length === 0) return;
+  let reader: ReturnType<typeof openMetricReader>;
+  try {
+    reader = openMetricReader(paths.database, config.source);
+  } catch (error) {
+    // The file can be valid on a machine without the log (a laptop, CI): say what was not checked.
+    ctx.stderr(`sentinel: warning: metrics not checked: ${error instanceof Error ? error.message : String(error)}`);
+    return;
+  }
+  try {
+    const errors = config.metrics.flatMap((metric, i) => {
+      const problem = reader.check(metric);
+      return problem === null ? [] : [`metrics.${i}.${metric.sql !== undefined ? 'sql' : 'count_where'}: ${problem} (metric ${metric.name})`];
+    });
+    if (errors.length) throw new SentinelError(`${file}: ${errors.join('; ')}`, ExitCode.usage);
+  } finally {
+    reader.close();
+  }
 }

@@ -1,12 +1,13 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { dirname } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { findConfigFile, loadConfig } from '../adapters/config-file.js';
 import { openStateStore } from '../adapters/state-store.js';
-import type { Analysis, AnalysisDeps, AnalysisResult } from '../analysis/define.js';
+import type { Analysis, AnalysisDeps } from '../analysis/define.js';
 import { openLogRows } from '../analysis/log-rows.js';
-import { ANALYSES } from '../analysis/registry.js';
+import { createAnalyses } from '../analysis/registry.js';
 import { ExitCode } from '../core/errors.js';
 import { createRedactor } from '../core/redact.js';
 import type { CommandContext } from './context.js';
@@ -25,13 +26,13 @@ export async function mcpCommand(
   ctx: CommandContext,
   io: McpIo = { input: process.stdin, output: process.stdout },
 ): Promise<number> {
-  const { config, paths } = loadConfig(findConfigFile(options.config, ctx.env, ctx.cwd), ctx.env);
+  const { config, paths, file } = loadConfig(findConfigFile(options.config, ctx.env, ctx.cwd), ctx.env);
   const state = openStateStore(paths.stateDir, { readonly: true });
   try {
     const logs = openLogRows(paths.database, config.source);
     try {
       const deps: AnalysisDeps = { config, state, logs, redactor: createRedactor(config.redact.patterns), clock: ctx.clock };
-      const server = createMcpServer(deps, ANALYSES);
+      const server = createMcpServer(deps, createAnalyses({ config, database: paths.database, env: ctx.env, cwd: dirname(file) }));
       const closed = new Promise<void>((resolve) => {
         io.input.once('end', resolve);
         io.input.once('close', resolve);
@@ -72,10 +73,7 @@ function trackRequests(transport: Transport): () => Promise<void> {
   return () => (pending.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (idle = resolve)));
 }
 
-/** Anything with an analysis' shape can be served; `run` may be async (the health analyses are). */
-type Served = Omit<Analysis, 'run'> & { run(args: unknown, deps: AnalysisDeps): AnalysisResult | Promise<AnalysisResult> };
-
-function createMcpServer(deps: AnalysisDeps, analyses: readonly Served[]): McpServer {
+function createMcpServer(deps: AnalysisDeps, analyses: readonly Analysis[]): McpServer {
   const server = new McpServer({ name: 'sentinel', version: '0.1.0' });
   for (const analysis of analyses) {
     server.registerTool(

@@ -3,11 +3,12 @@ import type { Answer, Verdict } from './answer.js';
 import { capBytes } from './clean.js';
 import { capChars, fenceText, flattenInline, quoteCode, sanitiseProse } from './fence.js';
 import { deriveFallbackSeverity, renderGroups, renderIgnoreCommands } from './incident-groups.js';
+import { renderHealthSection, summariseHealth, type HealthReport } from './incident-health.js';
 import { levelName } from './levels.js';
 import type { Severity } from './notification.js';
 import { formatUtc, type TriggeredGroup } from './prompt.js';
 
-/** What the file is about: error groups today, health series later; it names the file. */
+/** What the file is about: error groups, or concerning health series; it names the file. */
 export type ReportKind = 'incident' | 'health';
 
 /** The runner's record of one tool call (see adapters/claude-runner.ts). */
@@ -39,6 +40,8 @@ export interface IncidentInput {
   earlierFailures: string[];
   /** Dollars spent on this investigation, failed attempts included. */
   costUsd: number;
+  /** A health report's series and charts (`kind: 'health'`; its `groups` are empty). */
+  health?: HealthReport;
 }
 
 const MAX_FRONT_MATTER_FINGERPRINTS = 100;
@@ -51,6 +54,10 @@ export function summariseIncident(input: IncidentInput): { title: string; severi
   if (diagnosis.kind === 'claude') {
     const { answer } = diagnosis;
     return { title: flattenInline(answer.title, 120) || 'Untitled incident', severity: answer.severity, verdict: answer.verdict };
+  }
+  if (input.health) {
+    const { title, severity } = summariseHealth(input.health.series);
+    return { title, severity, verdict: 'unclear' };
   }
   return { title: describeGroups(input.groups), severity: deriveFallbackSeverity(input.groups).severity, verdict: 'unclear' };
 }
@@ -90,10 +97,14 @@ export function renderIncident(input: IncidentInput): string {
       title,
       severity,
       verdict,
-      trigger: [...new Set(input.groups.map((g) => g.trigger ?? 'none'))].join(', ') || 'none',
-      fingerprints: input.groups.slice(0, MAX_FRONT_MATTER_FINGERPRINTS).map((g) => g.fingerprint),
-      groups: input.groups.length,
-      rows,
+      ...(input.health
+        ? { trigger: 'health', series: input.health.series.map((s) => s.key) }
+        : {
+            trigger: [...new Set(input.groups.map((g) => g.trigger ?? 'none'))].join(', ') || 'none',
+            fingerprints: input.groups.slice(0, MAX_FRONT_MATTER_FINGERPRINTS).map((g) => g.fingerprint),
+            groups: input.groups.length,
+            rows,
+          }),
       window: { from: formatUtc(input.window.from), to: formatUtc(input.window.to) },
       model: diagnosis.kind === 'claude' ? diagnosis.run.model : null,
       cost_usd: Number(input.costUsd.toFixed(4)),
@@ -102,9 +113,10 @@ export function renderIncident(input: IncidentInput): string {
   );
   const facts = [`severity **${severity}**`, `verdict **${verdict.replace('_', ' ')}**`];
   if (diagnosis.kind === 'claude') facts.push(`confidence ${Math.round(diagnosis.answer.confidence * 100)}%`);
-  facts.push(`${countGroups(input.groups)}, ${rows} rows`, `${formatUtc(input.window.from)} to ${formatUtc(input.window.to)}`);
+  facts.push(input.health ? `${input.health.series.length} concerning series` : `${countGroups(input.groups)}, ${rows} rows`, `${formatUtc(input.window.from)} to ${formatUtc(input.window.to)}`);
   const sections = [`---\n${frontMatter}---`, `# ${title}`, facts.join(' · ')];
   sections.push(...(diagnosis.kind === 'claude' ? renderDiagnosis(diagnosis.answer) : renderFallback(input, diagnosis)));
+  if (input.health) sections.push('## Series', renderHealthSection(input.health));
   if (input.groups.length > 0) sections.push('## Error groups', renderGroups(input.groups));
   if (diagnosis.kind === 'claude' && diagnosis.answer.suggested_ignore.length > 0) {
     sections.push('## Suggested ignore rules', 'Suggested by the model: read them before running them.', renderIgnoreCommands(diagnosis.answer.suggested_ignore));
@@ -130,13 +142,15 @@ function renderDiagnosis(answer: Answer): string[] {
 }
 
 function renderFallback(input: IncidentInput, diagnosis: Extract<Diagnosis, { kind: 'fallback' }>): string[] {
-  const { because } = deriveFallbackSeverity(input.groups);
   const rows = input.groups.reduce((sum, g) => sum + g.count, 0);
+  const summary = input.health
+    ? `${input.health.series.length} series concerning between ${formatUtc(input.window.from)} and ${formatUtc(input.window.to)}. Severity derived from the series: ${summariseHealth(input.health.series).because}.`
+    : `${countGroups(input.groups)}, ${rows} rows between ${formatUtc(input.window.from)} and ${formatUtc(input.window.to)}. Severity derived from the groups: ${deriveFallbackSeverity(input.groups).because}.`;
   const analyses = diagnosis.analyses.flatMap((a) => [`### ${quoteCode(a.tool, 100)}`, fenceText(capBytes(a.text, ANALYSIS_CAP))]);
   return [
     `**No diagnosis:** ${explainNoDiagnosis(diagnosis.why)}`,
     '## Summary',
-    `${countGroups(input.groups)}, ${rows} rows between ${formatUtc(input.window.from)} and ${formatUtc(input.window.to)}. Severity derived from the groups: ${because}.`,
+    summary,
     '## Analyses (raw output)',
     analyses.join('\n\n') || 'No analysis ran.',
   ];

@@ -75,7 +75,7 @@ export function renderInvestigationPrompt(input: PromptInput): string {
 }
 
 /** Replaces `{{name}}` in one pass, so filled-in text is never scanned for placeholders again. */
-function fillTemplate(template: string, values: Record<string, string>): string {
+export function fillTemplate(template: string, values: Record<string, string>): string {
   return template.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`prompt template: unknown placeholder {{${name}}}`);
@@ -127,7 +127,7 @@ function renderOtherGroups(groups: TriggeredGroup[]): string {
   return `\n\n### Other triggered groups, largest first\n\n${fenceText(lines.join('\n'))}${more}`;
 }
 
-function renderTools(tools: PromptTool[]): string {
+export function renderTools(tools: PromptTool[]): string {
   if (tools.length === 0) return 'No tools are available for this run: answer from the groups above, with a low confidence.';
   const lines = tools.slice(0, MAX_TOOLS).map((t) => `- ${quoteCode(t.name, 64)}: ${flattenInline(t.description, 200)}`);
   if (tools.length > MAX_TOOLS) lines.push(`- … and ${tools.length - MAX_TOOLS} more`);

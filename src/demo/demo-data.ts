@@ -29,8 +29,10 @@ interface DemoRow {
 const LEVEL_NO = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40, CRITICAL: 50 } as const;
 
 /** The table examples/loguru_sqlite_sink.py creates, filled with three days of a TTS backend's life:
- * a job queue, GPU work overflowing to Runpod, Gemini and Inworld calls, the usual warnings, and in
- * the last hour a new error, an Inworld rate-limit storm and a queue backing up. */
+ * requests, a job queue, GPU work overflowing to Runpod, Gemini and Inworld calls, the usual warnings,
+ * and in the last hour a new error and an Inworld rate-limit storm: retried calls push Inworld's calls
+ * per minute near its quota and the queue backs up, while requests, Gemini and Runpod stay as usual
+ * (the metrics of examples/sentinel.yaml; `sentinel health` flags the queue and Inworld). */
 export function writeDemoDatabase(path: string, now: number, days = 3): number {
   const rand = random(42);
   const rows: DemoRow[] = [];
@@ -42,11 +44,14 @@ export function writeDemoDatabase(path: string, now: number, days = 3): number {
     const busy = hour >= 8 && hour <= 20 ? 1.6 : 0.6;
     depth = recent ? Math.min(180, depth + 3 + rand() * 3) : Math.max(0, Math.round(10 * busy + (rand() - 0.5) * 6));
     rows.push({ time: t, level: 'INFO', message: 'queue depth', name: 'app.queue', function: 'report_depth', line: 88, extra: { depth: Math.round(depth) } });
+    const requests = Math.round(5 * busy + rand() * 3);
+    for (let i = 0; i < requests; i++) rows.push({ time: t + 500 + i * 2100, level: 'INFO', message: 'request served', name: 'app.http', function: 'serve', line: 23 });
     const gemini = Math.round(8 * busy + rand() * 4);
     for (let i = 0; i < gemini; i++) rows.push({ time: t + i * 900, level: 'INFO', message: 'api call', name: 'app.llm', function: 'generate', line: 51, extra: { api: 'gemini' } });
-    const inworld = Math.round((recent ? 9 : 3) * busy + rand() * 2);
+    // Retries of rate-limited calls: near the quota of 20 a minute whatever the hour.
+    const inworld = Math.round(recent ? 15 + rand() * 3 : 3 * busy + rand() * 2);
     for (let i = 0; i < inworld; i++) rows.push({ time: t + i * 1700, level: 'INFO', message: 'api call', name: 'app.tts', function: 'synthesize', line: 140, extra: { api: 'inworld' } });
-    if (rand() < (recent ? 0.5 : 0.08)) {
+    if (rand() < 0.08) {
       rows.push({ time: t + 30_000, level: 'INFO', message: 'runpod overflow: job dispatched to serverless', name: 'app.gpu', function: 'dispatch', line: 203, extra: { runpod: true } });
     }
     if (rand() < 0.02) {

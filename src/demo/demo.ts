@@ -48,4 +48,6 @@ const sentinel = (...args: string[]) => {
 console.log(`demo: wrote ${rows} log rows (3 days of a TTS backend) to ${join(dir, 'logs.db')}`);
 sentinel('run');
 sentinel('run');
+console.log('\nThe health check judges every series (system, the metrics in the config, errors per hour):');
+sentinel('health');
 console.log(`\nThe demo lives in ${dir}: try \`node dist/cli.js --config demo/sentinel.yaml status\`.`);

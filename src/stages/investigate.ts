@@ -1,15 +1,13 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ClaudeOutcome, ClaudeRunner } from '../adapters/claude-runner.js';
-import type { IncidentWriter } from '../adapters/incident-writer.js';
-import type { QueuedInvestigation, StateStore } from '../adapters/state-store.js';
+import type { QueuedInvestigation } from '../adapters/state-store.js';
 import { answerJsonSchema, parseAnswer } from '../core/answer.js';
-import { incidentFileName, renderIncident, summariseIncident, type Diagnosis, type IncidentInput, type NoDiagnosis } from '../core/incident.js';
-import { budgetRefusal, retryDelay, startOfUtcDay } from '../core/investigation-policy.js';
-import type { Notification } from '../core/notification.js';
-import { renderInvestigationPrompt, type PromptTool, type TriggeredGroup } from '../core/prompt.js';
-import { ExitCode, SentinelError } from '../core/errors.js';
 import type { Config } from '../core/config.js';
+import type { HealthSubject } from '../core/health.js';
+import { renderHealthPrompt } from '../core/health-prompt.js';
+import type { Diagnosis, NoDiagnosis, ReportKind } from '../core/incident.js';
+import { budgetRefusal, retryDelay, startOfUtcDay } from '../core/investigation-policy.js';
+import { renderInvestigationPrompt, type PromptTool, type TriggeredGroup } from '../core/prompt.js';
+import { finishWriting, writeIncident, type IncidentFileDeps } from './incident-files.js';
 
 /** What a queued investigation is about, stored as JSON in the queue when the run commits. */
 export interface InvestigationSubject {
@@ -18,6 +16,9 @@ export interface InvestigationSubject {
   /** Each group's hourly rate when queued: the next cooldown compares against it. */
   rates: Record<string, number>;
 }
+
+/** A queued item's subject, by the item's kind: error groups, or concerning health series. */
+export type QueuedSubject = { kind: 'incident'; subject: InvestigationSubject } | { kind: 'health'; subject: HealthSubject };
 
 export type InvestigationKind = 'claude' | 'fallback' | 'queued' | 'none';
 
@@ -29,18 +30,16 @@ export interface InvestigateResult {
   retries: string[];
 }
 
-export interface InvestigateDeps {
+export interface InvestigateDeps extends IncidentFileDeps {
   config: Config;
-  state: StateStore;
-  writer: IncidentWriter;
-  incidentsDir: string;
   /** Null: Claude cannot be used this run, for this reason. */
   claude: { runner: ClaudeRunner; tools: PromptTool[] } | { unavailable: NoDiagnosis };
-  promptTemplate: string;
+  /** The text of prompts/investigate.md or prompts/health.md. */
+  promptTemplate(kind: ReportKind): string;
   /** Raw output of the curated analyses, for fallback reports. */
-  fallbackAnalyses(subject: InvestigationSubject): { tool: string; text: string }[];
-  channels: string[];
-  now: () => number;
+  fallbackAnalyses(queued: QueuedSubject): Promise<{ tool: string; text: string }[]>;
+  /** Only items of this kind (`sentinel health` leaves error investigations to `sentinel run`). */
+  onlyKind?: ReportKind;
   /** `--retry-now`: take queued investigations whatever their backoff. */
   ignoreBackoff: boolean;
   onProgress?: (progress: { elapsedMs: number; toolCalls: number }) => void;
@@ -53,22 +52,23 @@ export async function investigateQueue(deps: InvestigateDeps): Promise<Investiga
   const result: InvestigateResult = { investigation: 'none', incidents: [], costUsd: 0, retries: [] };
   let calledClaude = false;
   for (const item of deps.state.dueInvestigations(deps.ignoreBackoff ? Number.MAX_SAFE_INTEGER : deps.now())) {
+    if (deps.onlyKind !== undefined && item.kind !== deps.onlyKind) continue;
     if (item.state === 'writing') {
       result.incidents.push(finishWriting(deps, item));
       continue;
     }
-    const subject = JSON.parse(item.subject) as InvestigationSubject;
+    const queued = readSubject(item);
     let diagnosis: Diagnosis | null = null;
     const claude = deps.claude;
     const refusal = 'runner' in claude ? budgetCheck(deps) : null;
     if ('unavailable' in claude || refusal) {
-      diagnosis = fallback(deps, subject, 'unavailable' in claude ? claude.unavailable : { kind: 'over_budget', detail: refusal! });
+      diagnosis = await fallback(deps, queued, 'unavailable' in claude ? claude.unavailable : { kind: 'over_budget', detail: refusal! });
     } else if (calledClaude) {
       if (result.investigation === 'none') result.investigation = 'queued';
       continue;
     } else {
       calledClaude = true;
-      const outcome = await askClaude(deps, claude.runner, claude.tools, subject);
+      const outcome = await askClaude(deps, claude.runner, claude.tools, queued);
       result.costUsd += outcomeCost(outcome);
       const answer = outcome.kind === 'ok' ? parseAnswer(outcome.answer) : null;
       if (outcome.kind === 'ok' && answer?.ok) {
@@ -87,11 +87,11 @@ export async function investigateQueue(deps: InvestigateDeps): Promise<Investiga
           continue;
         }
         deps.state.failAttempt(item.id, reason, deps.now());
-        diagnosis = fallback(deps, subject, { kind: 'failed', attempts, reason });
+        diagnosis = await fallback(deps, queued, { kind: 'failed', attempts, reason });
         item.errors.push(reason);
       }
     }
-    result.incidents.push(writeIncident(deps, item, subject, diagnosis));
+    result.incidents.push(writeIncident(deps, item, queued, diagnosis));
     if (diagnosis.kind === 'claude') result.investigation = 'claude';
     else if (result.investigation !== 'claude') result.investigation = 'fallback';
   }
@@ -108,8 +108,18 @@ function budgetCheck(deps: InvestigateDeps): string | null {
   });
 }
 
-async function askClaude(deps: InvestigateDeps, runner: ClaudeRunner, tools: PromptTool[], subject: InvestigationSubject): Promise<ClaudeOutcome> {
-  const prompt = renderInvestigationPrompt({ template: deps.promptTemplate, groups: subject.groups, tools, window: subject.window });
+export function readSubject(item: QueuedInvestigation): QueuedSubject {
+  return item.kind === 'health'
+    ? { kind: 'health', subject: JSON.parse(item.subject) as HealthSubject }
+    : { kind: 'incident', subject: JSON.parse(item.subject) as InvestigationSubject };
+}
+
+async function askClaude(deps: InvestigateDeps, runner: ClaudeRunner, tools: PromptTool[], queued: QueuedSubject): Promise<ClaudeOutcome> {
+  const template = deps.promptTemplate(queued.kind);
+  const prompt =
+    queued.kind === 'health'
+      ? renderHealthPrompt({ template, subject: queued.subject, tools })
+      : renderInvestigationPrompt({ template, groups: queued.subject.groups, tools, window: queued.subject.window });
   const outcome = await runner.investigate({ prompt, jsonSchema: answerJsonSchema, ...(deps.onProgress ? { onProgress: deps.onProgress } : {}) });
   deps.state.recordClaudeCall({
     at: deps.now(),
@@ -125,78 +135,6 @@ async function askClaude(deps: InvestigateDeps, runner: ClaudeRunner, tools: Pro
 
 const outcomeCost = (outcome: ClaudeOutcome) => (outcome.kind === 'timeout' ? 0 : (outcome.costUsd ?? 0));
 
-function fallback(deps: InvestigateDeps, subject: InvestigationSubject, why: NoDiagnosis): Diagnosis {
-  return { kind: 'fallback', why, analyses: deps.fallbackAnalyses(subject) };
-}
-
-/** Renders and keeps the report in the queue (step 1), writes the file (2), then marks it done and
- * queues its notifications in one transaction (3). A crash anywhere repeats at most step 2's write,
- * which `finishWriting` recognises. */
-function writeIncident(deps: InvestigateDeps, item: QueuedInvestigation, subject: InvestigationSubject, diagnosis: Diagnosis): string {
-  const input: IncidentInput = {
-    kind: item.kind === 'health' ? 'health' : 'incident',
-    id: `${item.kind}-${item.id}`,
-    created: deps.now(),
-    groups: subject.groups,
-    window: subject.window,
-    diagnosis,
-    earlierFailures: item.errors,
-    costUsd: diagnosis.kind === 'claude' ? diagnosis.run.costUsd : 0,
-  };
-  const summary = summariseIncident(input);
-  const fileName = incidentFileName(input.kind, input.created, summary.title);
-  const report = renderIncident(input);
-  const notification: Notification = {
-    title: summary.title,
-    message: notificationText(diagnosis, subject, summary.title),
-    severity: summary.severity,
-    tags: [summary.verdict, ...new Set(subject.groups.map((g) => g.trigger ?? 'seen'))],
-  };
-  deps.state.reserveIncident(item.id, fileName, JSON.stringify({ report, notification }));
-  return finishWriting(deps, { ...item, state: 'writing', incidentPath: fileName, report: JSON.stringify({ report, notification }) });
-}
-
-function finishWriting(deps: InvestigateDeps, item: QueuedInvestigation): string {
-  const { report, notification } = JSON.parse(item.report!) as { report: string; notification: Notification };
-  const fileName = item.incidentPath!;
-  const path = findWritten(deps.incidentsDir, fileName, report) ?? write(deps, fileName, report);
-  const file = path.slice(path.lastIndexOf('/') + 1);
-  deps.state.completeInvestigation(
-    item.id,
-    deps.now(),
-    deps.channels.map((channel) => ({ channel, payload: JSON.stringify({ ...notification, file, message: `${notification.message}\n\n${file}` }) })),
-    Object.entries((JSON.parse(item.subject) as InvestigationSubject).rates).map(([fingerprint, rate]) => ({ fingerprint, rate })),
-  );
-  return path;
-}
-
-function write(deps: InvestigateDeps, fileName: string, report: string): string {
-  const written = deps.writer.write(fileName, report);
-  if (written.kind === 'failed') {
-    throw new SentinelError(`cannot write the incident to ${deps.incidentsDir}: ${written.reason} (kept in the queue for the next run)`, ExitCode.internal);
-  }
-  return written.path;
-}
-
-/** The file an interrupted earlier write left, if it is there whole: `name.md`, `name-2.md` … */
-function findWritten(dir: string, fileName: string, report: string): string | null {
-  if (!existsSync(dir)) return null;
-  const stem = fileName.replace(/\.md$/, '');
-  for (const name of readdirSync(dir)) {
-    if (name !== fileName && !(name.startsWith(`${stem}-`) && /^-\d+\.md$/.test(name.slice(stem.length)))) continue;
-    const path = join(dir, name);
-    if (readFileSync(path, 'utf8') === report) return path;
-  }
-  return null;
-}
-
-/** Summary, the first actions, then the file name: what fits on a lock screen. */
-function notificationText(diagnosis: Diagnosis, subject: InvestigationSubject, title: string): string {
-  const rows = subject.groups.reduce((sum, g) => sum + g.count, 0);
-  const counts = `${rows} rows in ${subject.groups.length} group${subject.groups.length === 1 ? '' : 's'}`;
-  if (diagnosis.kind === 'claude') {
-    const actions = diagnosis.answer.actions.slice(0, 3).map((a) => `- ${a}`);
-    return [diagnosis.answer.summary, ...(actions.length ? ['', '**Next:**', ...actions] : []), '', counts].join('\n');
-  }
-  return `${title}\n\nNo diagnosis (${diagnosis.why.kind.replace('_', ' ')}): ${counts}; the report has the raw analyses.`;
+async function fallback(deps: InvestigateDeps, queued: QueuedSubject, why: NoDiagnosis): Promise<Diagnosis> {
+  return { kind: 'fallback', why, analyses: await deps.fallbackAnalyses(queued) };
 }

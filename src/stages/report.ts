@@ -1,6 +1,7 @@
 import type { LoadedConfig } from '../adapters/config-file.js';
 import { createIncidentWriter } from '../adapters/incident-writer.js';
 import type { StateStore } from '../adapters/state-store.js';
+import type { ReportKind } from '../core/incident.js';
 import type { Redactor } from '../core/redact.js';
 import type { CommandContext } from '../commands/context.js';
 import { deliverOutbox } from './deliver.js';
@@ -15,6 +16,8 @@ export async function reportAndNotify(
   redactor: Redactor,
   ctx: CommandContext,
   retryNow: boolean,
+  /** `sentinel health` works on its own investigations only. */
+  onlyKind?: ReportKind,
 ): Promise<{ investigated: InvestigateResult; notified: number }> {
   const started = ctx.clock.now();
   const notifiers = buildNotifiers(loaded, ctx.env);
@@ -24,11 +27,12 @@ export async function reportAndNotify(
     writer: createIncidentWriter({ dir: loaded.paths.incidentsDir }),
     incidentsDir: loaded.paths.incidentsDir,
     claude: buildClaude(loaded, ctx),
-    promptTemplate: readPromptTemplate('investigate'),
+    promptTemplate: (kind) => readPromptTemplate(kind === 'health' ? 'health' : 'investigate'),
     fallbackAnalyses: fallbackAnalyses(loaded, state, redactor, ctx),
     channels: [...notifiers.keys()],
     now: () => ctx.clock.now(),
     ignoreBackoff: retryNow,
+    ...(onlyKind ? { onlyKind } : {}),
     onProgress: ({ toolCalls }) => ctx.progress(`investigating with Claude: ${Math.round((ctx.clock.now() - started) / 1000)}s, ${toolCalls} tool calls`),
   });
   ctx.progress('');

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { LoadedConfig } from '../adapters/config-file.js';
 import { createClaudeRunner } from '../adapters/claude-runner.js';
 import { createDiscordNotifier } from '../adapters/discord.js';
@@ -7,12 +7,12 @@ import { createNtfyNotifier } from '../adapters/ntfy.js';
 import { packageRoot } from '../adapters/package-root.js';
 import { findExecutable, readSecret } from '../adapters/secrets.js';
 import type { StateStore } from '../adapters/state-store.js';
-import { openLogRows } from '../analysis/log-rows.js';
-import { ANALYSES } from '../analysis/registry.js';
+import { openLogRowsLazily } from '../analysis/log-rows.js';
+import { createAnalyses } from '../analysis/registry.js';
 import type { Notifier } from '../core/notification.js';
 import type { Redactor } from '../core/redact.js';
 import type { CommandContext } from '../commands/context.js';
-import type { InvestigateDeps, InvestigationSubject } from './investigate.js';
+import type { InvestigateDeps, QueuedSubject } from './investigate.js';
 
 const TOOL_PREFIX = 'mcp__sentinel__';
 const FALLBACK_GROUPS = 3;
@@ -28,7 +28,9 @@ export function buildClaude(loaded: LoadedConfig, ctx: CommandContext): Investig
   if (!apiKey) {
     return { unavailable: { kind: 'unavailable', detail: 'no Anthropic credential: set ANTHROPIC_API_KEY or the systemd credential anthropic-api-key' } };
   }
-  const tools = ANALYSES.map((a) => ({ name: `${TOOL_PREFIX}${a.name}`, description: a.description }));
+  // The same list `sentinel mcp` serves from the same config: each tool allowed by name.
+  const analyses = createAnalyses({ config, database: paths.database, env: ctx.env, cwd: dirname(file) });
+  const tools = analyses.map((a) => ({ name: `${TOOL_PREFIX}${a.name}`, description: a.description }));
   const runner = createClaudeRunner({
     command,
     model: config.claude.model,
@@ -42,7 +44,7 @@ export function buildClaude(loaded: LoadedConfig, ctx: CommandContext): Investig
     apiTimeoutMs: Number(ctx.env.API_TIMEOUT_MS) || Math.min(config.claude.timeout, 120_000),
     maxRetries: ctx.env.CLAUDE_CODE_MAX_RETRIES === undefined ? 3 : Number(ctx.env.CLAUDE_CODE_MAX_RETRIES) || 0,
     mcpServer: { command: process.execPath, args: [ctx.cliPath, '--config', file, 'mcp'] },
-    tools: ANALYSES.map((a) => a.name),
+    tools: analyses.map((a) => a.name),
   });
   return { runner, tools };
 }
@@ -51,16 +53,25 @@ export function readPromptTemplate(name: 'investigate' | 'health'): string {
   return readFileSync(join(packageRoot(), 'prompts', `${name}.md`), 'utf8');
 }
 
-/** The error-group analysis of the largest groups, as the fallback report's raw material. */
-export function fallbackAnalyses(loaded: LoadedConfig, state: StateStore, redactor: Redactor, ctx: CommandContext) {
-  return (subject: InvestigationSubject) => {
-    const logs = openLogRows(loaded.paths.database, loaded.config.source);
+/** The fallback report's raw material: the error-group analysis of the largest groups, or the
+ * analyses behind the concerning series (each run once). */
+export function fallbackAnalyses(loaded: LoadedConfig, state: StateStore, redactor: Redactor, ctx: CommandContext): InvestigateDeps['fallbackAnalyses'] {
+  return async (queued: QueuedSubject) => {
+    const { config, paths, file } = loaded;
+    const analyses = createAnalyses({ config, database: paths.database, env: ctx.env, cwd: dirname(file) });
+    const calls =
+      queued.kind === 'health'
+        ? queued.subject.series.map((s) => ({ name: s.analysis, args: s.args }))
+        : queued.subject.groups.slice(0, FALLBACK_GROUPS).map((g) => ({ name: 'error_group', args: { fingerprint: g.fingerprint } }));
+    const unique = [...new Map(calls.map((c) => [`${c.name} ${Object.values(c.args).join(' ')}`.trim(), c])).entries()];
+    const logs = openLogRowsLazily(paths.database, config.source);
     try {
-      const errorGroup = ANALYSES.find((a) => a.name === 'error_group')!;
-      return subject.groups.slice(0, FALLBACK_GROUPS).map((group) => ({
-        tool: `error_group ${group.fingerprint}`,
-        text: errorGroup.run({ fingerprint: group.fingerprint }, { config: loaded.config, state, logs, redactor, clock: ctx.clock }).text,
-      }));
+      const out: { tool: string; text: string }[] = [];
+      for (const [tool, call] of unique) {
+        const analysis = analyses.find((a) => a.name === call.name);
+        if (analysis) out.push({ tool, text: (await analysis.run(call.args, { config, state, logs, redactor, clock: ctx.clock })).text });
+      }
+      return out;
     } finally {
       logs.close();
     }

@@ -56,7 +56,19 @@ describe('createIncidentWriter', () => {
     expect(readdirSync(dir).sort()).toEqual([...names].sort()); // no temp file left behind
   });
 
-  it.each([['../escape.md'], ['a/b.md'], ['.hidden.md'], ['notes.txt'], ['']])('refuses the file name %j', (name) => {
+  it('writes a health chart next to the incidents by the same rule: .svg, then -2.svg', () => {
+    const dir = makeDir();
+    const writer = createIncidentWriter({ dir });
+    const names = ['<svg>1</svg>', '<svg>2</svg>'].map((svg) => {
+      const result = writer.write('2026-05-01-health-x-queue-depth.svg', svg);
+      return result.kind === 'written' ? result.fileName : result.reason;
+    });
+    expect(names).toEqual(['2026-05-01-health-x-queue-depth.svg', '2026-05-01-health-x-queue-depth-2.svg']);
+    expect(readFileSync(join(dir, names[0]!), 'utf8')).toBe('<svg>1</svg>');
+    expect(listIncidents(dir).incidents).toEqual([]); // charts are not incidents
+  });
+
+  it.each([['../escape.md'], ['a/b.md'], ['.hidden.md'], ['notes.txt'], ['chart.svg.sh'], ['']])('refuses the file name %j', (name) => {
     const dir = makeDir();
     expect(createIncidentWriter({ dir }).write(name, 'x')).toMatchObject({ kind: 'failed', reason: expect.stringContaining('not a plain file name') });
   });

@@ -43,8 +43,8 @@ beforeAll(async () => {
 afterAll(() => deps?.close());
 
 describe('error_group', () => {
-  it('opens with a one-line summary, then what the group is, samples, the traceback and counts per hour', () => {
-    const result = errorGroup.run({ fingerprint, hours: 6 }, deps);
+  it('opens with a one-line summary, then what the group is, samples, the traceback and counts per hour', async () => {
+    const result = await errorGroup.run({ fingerprint, hours: 6 }, deps);
     expect(result).toMatchObject({ kind: 'ok', truncated: false });
     const lines = result.text.split('\n');
     expect(lines[0]).toMatch(new RegExp(`^Group ${fingerprint}: ERROR, active, 10 rows from \\S+ \\S+Z to \\S+ \\S+Z; 5 in the last 6 h; busiest hour ${formatHour(H - 5 * HOUR)} with 3\\.$`));
@@ -64,8 +64,8 @@ describe('error_group', () => {
     expectBalancedFences(result.text);
   });
 
-  it('trims a long traceback to its first and last lines', () => {
-    const result = errorGroup.run({ fingerprint }, deps);
+  it('trims a long traceback to its first and last lines', async () => {
+    const result = await errorGroup.run({ fingerprint }, deps);
     const trace = result.text.slice(result.text.indexOf('Traceback of sample 1 (row 1):'));
     expect(trace).toContain('Traceback (most recent call last):\n  File "/srv/app/jobs.py", line 1, in step_1\n');
     expect(trace).toContain('… 62 lines cut …\n  File "/srv/app/jobs.py", line 65, in step_65\n');
@@ -73,14 +73,14 @@ describe('error_group', () => {
     expect(trace).not.toContain('step_3\n');
   });
 
-  it('shows samples redacted', () => {
-    const result = errorGroup.run({ fingerprint }, deps);
+  it('shows samples redacted', async () => {
+    const result = await errorGroup.run({ fingerprint }, deps);
     expect(result.text).toContain('extra: {"api_key":"[REDACTED:anthropic_key]"}');
     expect(findLeaks(result.text)).toEqual([]);
   });
 
-  it('refuses malformed and unknown fingerprints and windows outside 1–168 hours', () => {
-    expect(errorGroup.run({ fingerprint: 'deadbeef00000000' }, deps)).toEqual({
+  it('refuses malformed and unknown fingerprints and windows outside 1–168 hours', async () => {
+    expect(await errorGroup.run({ fingerprint: 'deadbeef00000000' }, deps)).toEqual({
       kind: 'rejected',
       text: 'no error group with fingerprint deadbeef00000000: use a fingerprint named in the prompt',
     });
@@ -95,7 +95,7 @@ describe('error_group', () => {
       { fingerprint, hours: 2.5 },
       { fingerprint: 42 },
     ]) {
-      const result = errorGroup.run(args, deps);
+      const result = await errorGroup.run(args, deps);
       expect(result.kind, JSON.stringify(args)).toBe('rejected');
       expect(result.text).toMatch(/^invalid arguments: /);
     }
@@ -113,14 +113,14 @@ describe('error_group on a busy group', () => {
     const [group] = await runPipeline(project.dir);
     const busy = openDeps(project.configFile, now);
     try {
-      const week = errorGroup.run({ fingerprint: group!.fingerprint, hours: 168 }, busy);
+      const week = await errorGroup.run({ fingerprint: group!.fingerprint, hours: 168 }, busy);
       expect(week).toMatchObject({ kind: 'ok', truncated: true });
       expect(bytes(week.text)).toBeLessThanOrEqual(8192);
       expect(week.text.startsWith(`Group ${group!.fingerprint}: ERROR, active, 168 rows from`)).toBe(true);
       expect(week.text.endsWith(`\n${CUT_NOTE}`)).toBe(true);
       expectBalancedFences(week.text);
 
-      const day = errorGroup.run({ fingerprint: group!.fingerprint, hours: 24 }, busy);
+      const day = await errorGroup.run({ fingerprint: group!.fingerprint, hours: 24 }, busy);
       expect(day).toMatchObject({ kind: 'ok', truncated: false });
       expect(day.text).toContain('Rows per hour (UTC), last 24 h: 24 of 24 hours had rows:');
     } finally {

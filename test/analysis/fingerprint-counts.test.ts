@@ -23,8 +23,8 @@ beforeAll(async () => {
 afterAll(() => deps?.close());
 
 describe('fingerprint_counts', () => {
-  it('counts per hour, oldest first, against the period before', () => {
-    const result = fingerprintCounts.run({ fingerprint, last: 6 }, deps);
+  it('counts per hour, oldest first, against the period before', async () => {
+    const result = await fingerprintCounts.run({ fingerprint, last: 6 }, deps);
     expect(result.kind).toBe('ok');
     const [summary, , heading, ...rows] = result.text.split('\n');
     expect(summary).toMatch(
@@ -34,8 +34,8 @@ describe('fingerprint_counts', () => {
     expect(rows).toEqual([5, 4, 3, 2, 1, 0].map((ago) => `${formatHour(H - ago * HOUR)}  ${{ 5: 3, 2: 2 }[ago] ?? 0}`));
   });
 
-  it('counts per UTC day', () => {
-    const result = fingerprintCounts.run({ fingerprint, per: 'day', last: 4 }, deps);
+  it('counts per UTC day', async () => {
+    const result = await fingerprintCounts.run({ fingerprint, per: 'day', last: 4 }, deps);
     const rows = result.text.split('\n').slice(3);
     expect(rows).toHaveLength(4);
     expect(rows.every((r) => /^\d{4}-\d{2}-\d{2}  \d+$/.test(r))).toBe(true);
@@ -43,14 +43,14 @@ describe('fingerprint_counts', () => {
     expect(rows[3]!.startsWith(new Date(now).toISOString().slice(0, 10))).toBe(true);
   });
 
-  it('refuses more days than the state keeps, and unknown or malformed fingerprints', () => {
-    expect(fingerprintCounts.run({ fingerprint, per: 'day', last: 9 }, deps)).toEqual({
+  it('refuses more days than the state keeps, and unknown or malformed fingerprints', async () => {
+    expect(await fingerprintCounts.run({ fingerprint, per: 'day', last: 9 }, deps)).toEqual({
       kind: 'rejected',
       text: 'counts are kept for 8 days: ask for per=day with last at most 8',
     });
-    expect(fingerprintCounts.run({ fingerprint: 'nope' }, deps).kind).toBe('rejected');
+    expect((await fingerprintCounts.run({ fingerprint: 'nope' }, deps)).kind).toBe('rejected');
     for (const args of [{ fingerprint: '../state.db' }, { fingerprint, per: 'week' }, { fingerprint, last: 169 }, { fingerprint, last: -3 }]) {
-      expect(fingerprintCounts.run(args, deps).text, JSON.stringify(args)).toMatch(/^invalid arguments: /);
+      expect((await fingerprintCounts.run(args, deps)).text, JSON.stringify(args)).toMatch(/^invalid arguments: /);
     }
   });
 });

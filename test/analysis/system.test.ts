@@ -5,18 +5,19 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStateStore } from '../../src/adapters/state-store.js';
 import { openLogRows } from '../../src/analysis/log-rows.js';
-import { readSystemSample, readSystemSamples, recordSystemSample, systemAnalysis } from '../../src/analysis/system.js';
+import { readSystemSample, readSystemSamples, recordSystemSample, sampleSystemNow } from '../../src/adapters/system-probe.js';
+import { systemAnalysis } from '../../src/analysis/system.js';
 import { parseConfig } from '../../src/core/config.js';
 import { createRedactor } from '../../src/core/redact.js';
 
 const clock = { now: () => Date.now() };
 
 describe('readSystemSample', () => {
-  it('reads this machine: load, cores, CPU, memory and the mounts asked for', async () => {
-    const { sample, problems } = await readSystemSample(['/', '/no/such/mount'], clock);
+  it('reads this machine without waiting: load, cores, the CPU counters, memory and the mounts asked for', () => {
+    const { sample, problems } = readSystemSample(['/', '/no/such/mount'], clock);
     expect(sample.cores).toBeGreaterThan(0);
-    expect(sample.cpuBusy).toBeGreaterThanOrEqual(0);
-    expect(sample.cpuBusy).toBeLessThanOrEqual(1);
+    expect(sample.cpuBusy).toBeNull();
+    expect(sample.cpu?.total).toBeGreaterThan(sample.cpu?.idle ?? Infinity);
     expect(sample.memTotal).toBeGreaterThan(sample.memAvailable);
     expect(sample.mounts).toHaveLength(1);
     expect(sample.mounts[0]?.size).toBeGreaterThan(sample.mounts[0]?.free ?? Infinity);
@@ -24,13 +25,22 @@ describe('readSystemSample', () => {
   });
 });
 
+describe('sampleSystemNow', () => {
+  it('measures CPU use over a brief interval, for `analyze system`', async () => {
+    const { sample } = await sampleSystemNow(['/'], clock, 50);
+    expect(sample.cpuBusy).toBeGreaterThanOrEqual(0);
+    expect(sample.cpuBusy).toBeLessThanOrEqual(1);
+  });
+});
+
 describe('recorded samples and the system analysis', () => {
   it('records samples in the state DB and judges the machine against them', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'sentinel-state-'));
     const writable = openStateStore(stateDir);
-    const { sample } = await readSystemSample(['/'], clock);
+    const { sample } = readSystemSample(['/'], clock);
     const hour = 3_600_000;
-    for (let i = 48; i >= 1; i--) recordSystemSample(writable, { ...sample, at: sample.at - i * hour });
+    // A quarter of the CPU busy between consecutive samples: 100 jiffies an hour, 25 of them busy.
+    for (let i = 48; i >= 1; i--) recordSystemSample(writable, { ...sample, at: sample.at - i * hour, cpu: { idle: 75 * (48 - i), total: 100 * (48 - i) } });
     expect(readSystemSamples(writable, sample.at - 24.5 * hour)).toHaveLength(24);
     writable.close();
 
@@ -50,9 +60,11 @@ describe('recorded samples and the system analysis', () => {
     expect(result.text).toMatch(/^- load .* on \d+ cores/m);
     expect(result.text).toMatch(/^- \/: disk [\d.]+ % used, .* free; inodes .*; (not filling|full in|no fill)/m);
     expect(result.text).toContain('Series over the last 72 h (48 recorded samples):');
-    expect(result.kind === 'ok' && 'series' in result && result.series.map((s) => s.name)).toEqual(
-      expect.arrayContaining(['load per core', 'memory available', '/ disk used']),
+    expect(result.kind === 'ok' && result.series?.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['load per core', 'CPU busy', 'memory available', '/ disk used']),
     );
+    const cpu = result.kind === 'ok' ? result.series?.find((s) => s.name === 'CPU busy') : undefined;
+    expect(cpu?.points.slice(0, 47).map((p) => p.v)).toEqual(Array(47).fill(25)); // derived from the counters
   });
 
   it('refuses arguments outside the bounds', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forecastFull, judgeSystem, type SystemSample } from '../../src/core/system-health.js';
+import { deriveCpuBusy, forecastFull, judgeSystem, type SystemSample } from '../../src/core/system-health.js';
 
 const HOUR = 3_600_000;
 const GIB = 2 ** 30;
@@ -63,5 +63,31 @@ describe('forecastFull', () => {
     expect(forecastFull([{ t: t0, v: 1 }], 10, t0)).toMatch(/no fill forecast yet/);
     const flat = Array.from({ length: 10 }, (_, i) => ({ t: t0 + i * HOUR, v: 5 }));
     expect(forecastFull(flat, 10, t0 + 9 * HOUR)).toBe('not filling (trend over 9 hours)');
+  });
+});
+
+describe('deriveCpuBusy', () => {
+  const at = (i: number, cpu: SystemSample['cpu'], cpuBusy: number | null = null) => sample(t0 + i * 300_000, { cpu, cpuBusy });
+  it.each([
+    ['busy jiffies over all jiffies since the sample before', [at(0, { idle: 0, total: 0 }), at(1, { idle: 750, total: 1000 })], [null, 0.25]],
+    ['a live reading is kept', [at(0, { idle: 0, total: 0 }), at(1, { idle: 750, total: 1000 }, 0.9)], [null, 0.9]],
+    ['after a reboot the counters start again: no reading', [at(0, { idle: 5000, total: 9000 }), at(1, { idle: 10, total: 20 })], [null, null]],
+    ['no counters, no reading', [at(0, null), at(1, { idle: 10, total: 20 }), at(2, { idle: 20, total: 60 })], [null, null, 0.75]],
+  ])('%s', (_, samples, busy) => {
+    expect(deriveCpuBusy(samples).map((s) => s.cpuBusy)).toEqual(busy);
+  });
+
+  it('a recorded CPU series needs no live sampling', () => {
+    const recorded = Array.from({ length: 48 }, (_, i) => at(i, { idle: 60 * i, total: 100 * i }));
+    const judged = judgeSystem(recorded, sample(t0 + 48 * 300_000, { cpuBusy: 0.4 }));
+    expect(judged.series.find((s) => s.name === 'CPU busy')?.points.map((p) => Math.round(p.v))).toEqual([...Array(47).fill(40), 40]);
+  });
+});
+
+describe('hard thresholds', () => {
+  it('are attached to the series they belong to, so `sentinel health` can tell which series crossed one', () => {
+    const judged = judgeSystem(quiet, sample(now, {}, 5 * GIB));
+    expect(judged.series.find((s) => s.name === '/ disk used')?.thresholds).toEqual(['/ disk 95 % used, above 90 %']);
+    expect(judged.series.find((s) => s.name === 'memory available')?.thresholds).toBeUndefined();
   });
 });

@@ -2,7 +2,6 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANALYSIS_NAMES } from '../../src/analysis/registry.js';
 import { CLI, makeProject, runCli } from '../support/cli.js';
 import { writeWithLoguru } from '../support/loguru.js';
 
@@ -52,8 +51,8 @@ afterAll(async () => client?.close());
 describe('sentinel mcp over stdio', () => {
   it('lists the analyses as read-only tools with their argument schemas', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).toEqual(['error_group', 'rows_around', 'fingerprint_counts']);
-    expect(tools.map((t) => t.name)).toEqual([...ANALYSIS_NAMES]);
+    // One registry: the error analyses, the health analyses, then the config's scripts (none here).
+    expect(tools.map((t) => t.name)).toEqual(['error_group', 'rows_around', 'fingerprint_counts', 'system', 'metric', 'errors']);
     for (const tool of tools) {
       expect(tool.annotations?.readOnlyHint).toBe(true);
       expect(tool.inputSchema.additionalProperties).toBe(false);
@@ -81,6 +80,12 @@ describe('sentinel mcp over stdio', () => {
     const result = await call('fingerprint_counts', { fingerprint, last: 3 });
     expect(result.isError).toBe(false);
     expect(result.text.split('\n')[0]).toMatch(new RegExp(`^Group ${fingerprint}: 1 row in the last 3 hours, 0 in the 3 hours before;`));
+  });
+
+  it('serves the health analyses too: errors per hour from the state', async () => {
+    const result = await call('errors', { hours: 24 });
+    expect(result.isError).toBe(false);
+    expect(result.text.split('\n')[0]).toMatch(/^error rows per hour: normal — /);
   });
 
   it.each([

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { buildHealthSubject, judgeSeriesNow, pickDueSeries, renderHealthSummary, type ChartSeries } from '../../src/core/health.js';
+import type { Flag } from '../../src/core/judge.js';
+
+const T0 = Date.UTC(2026, 4, 1, 12, 0);
+const MINUTE = 60_000;
+const points = (values: number[]) => values.map((v, i) => ({ t: T0 + i * MINUTE, v }));
+
+function series(flags: Partial<Flag>[], extra: Partial<ChartSeries> = {}): ChartSeries {
+  const full = flags.map((f) => ({ start: T0, end: T0, score: 5, kind: 'above' as const, reason: 'r', ...f }));
+  return {
+    name: 'queue_depth',
+    points: points([10, 11, 9, 10, 150, 160]),
+    judgement: { verdict: full.length ? 'concerning' : 'normal', flags: full, summary: 'queue_depth: …' },
+    ...extra,
+  };
+}
+
+describe('judgeSeriesNow', () => {
+  const last = T0 + 5 * MINUTE;
+  it.each([
+    ['no flag', [], [], 'normal'],
+    ['a flag that ended earlier is history', [{ end: T0 + 2 * MINUTE, reason: 'past' }], [], 'normal'],
+    ['a flag open at the latest point', [{ start: T0 + 4 * MINUTE, end: last, reason: 'queue_depth 160, above its usual 9–11' }], ['queue_depth 160, above its usual 9–11'], 'concerning'],
+  ] as const)('%s', (_, flags, reasons, verdict) => {
+    const judged = judgeSeriesNow('metric', { name: 'queue_depth' }, series([...flags]));
+    expect(judged).toMatchObject({ key: 'metric:queue_depth', analysis: 'metric', verdict, reasons: [...reasons] });
+  });
+
+  it('a hard threshold crossed now is concerning without any flag, and comes first', () => {
+    const judged = judgeSeriesNow('system', {}, series([{ start: last, end: last, reason: 'flag' }], { name: '/ disk used', thresholds: ['/ disk 93 % used, above 90 %'] }));
+    expect(judged).toMatchObject({ key: 'system:/ disk used', verdict: 'concerning', reasons: ['/ disk 93 % used, above 90 %', 'flag'] });
+  });
+});
+
+describe('pickDueSeries', () => {
+  const concerning = judgeSeriesNow('metric', { name: 'queue_depth' }, series([{ end: T0 + 5 * MINUTE }]));
+  const normal = judgeSeriesNow('metric', { name: 'gemini_rpm' }, { ...series([]), name: 'gemini_rpm' });
+  const hour = 60 * MINUTE;
+  it.each([
+    ['never alerted', new Map<string, number>(), ['metric:queue_depth']],
+    ['alerted within the cooldown', new Map([['metric:queue_depth', T0 - hour]]), []],
+    ['alerted a cooldown ago', new Map([['metric:queue_depth', T0 - 6 * hour]]), ['metric:queue_depth']],
+    ['another series alerted', new Map([['metric:gemini_rpm', T0]]), ['metric:queue_depth']],
+  ])('%s', (_, alerts, due) => {
+    expect(pickDueSeries([concerning, normal], alerts, 6 * hour, T0).map((v) => v.key)).toEqual(due);
+  });
+});
+
+describe('buildHealthSubject', () => {
+  it('keeps what the prompt and the incident need: open flags, sparkline, recent values, the chart with the flagged span', () => {
+    const flags = [
+      { start: T0 + MINUTE, end: T0 + MINUTE, reason: 'an old dip', kind: 'below' as const },
+      { start: T0 + 4 * MINUTE, end: T0 + 5 * MINUTE, reason: 'queue_depth 150, above its usual 9–11' },
+    ];
+    const verdict = judgeSeriesNow('metric', { name: 'queue_depth' }, series(flags, { limit: 100, unit: ' jobs' }));
+    const subject = buildHealthSubject([verdict], T0 + 6 * MINUTE);
+    expect(subject.window).toEqual({ from: T0 + 4 * MINUTE, to: T0 + 6 * MINUTE });
+    const [s] = subject.series;
+    expect(s).toMatchObject({
+      key: 'metric:queue_depth',
+      args: { name: 'queue_depth' },
+      limit: 100,
+      unit: ' jobs',
+      reasons: ['queue_depth 150, above its usual 9–11'],
+      flags: [{ start: T0 + 4 * MINUTE, end: T0 + 5 * MINUTE, kind: 'above', reason: 'queue_depth 150, above its usual 9–11' }],
+      sparkline: '▁▁▁▁██',
+      from: T0,
+      to: T0 + 5 * MINUTE,
+    });
+    expect(s!.recent).toHaveLength(6);
+    // Both flagged spans shaded (the old one is context), and the limit drawn.
+    expect(s!.svg.match(/fill-opacity="0.18"/g)).toHaveLength(2);
+    expect(s!.svg).toContain('limit 100 jobs');
+  });
+});
+
+describe('renderHealthSummary', () => {
+  const concerning = judgeSeriesNow('metric', { name: 'queue_depth' }, series([{ end: T0 + 5 * MINUTE, reason: 'queue_depth 160, at its limit' }]));
+  const normal = judgeSeriesNow('errors', {}, { ...series([]), name: 'error rows per hour' });
+  it('concerning series first, marked when alerted now; the incident after', () => {
+    const text = renderHealthSummary({ verdicts: [normal, concerning], alerted: new Set(['metric:queue_depth']), incident: '/srv/incidents/x.md', notified: 1, dryRun: false });
+    expect(text).toBe(
+      [
+        'health: 1 of 2 series concerning',
+        '  CONCERNING  metric:queue_depth: queue_depth 160, at its limit',
+        '  normal      errors:error rows per hour',
+        'incident: /srv/incidents/x.md',
+        'notified: 1',
+      ].join('\n'),
+    );
+  });
+
+  it('says when a concerning series is cooling down, and what a dry run would do', () => {
+    const text = renderHealthSummary({ verdicts: [concerning], alerted: new Set(), incident: null, notified: 0, dryRun: true });
+    expect(text.split('\n')).toEqual([
+      'health: 1 of 1 series concerning',
+      '  concerning  metric:queue_depth: queue_depth 160, at its limit (alerted within the cooldown)',
+      'dry run: 0 series would be investigated; nothing queued, written or sent',
+    ]);
+  });
+});
