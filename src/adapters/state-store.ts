@@ -19,6 +19,8 @@ export interface CommittedRun {
   warnings: { kind: string; message: string }[];
   /** The triggered groups to investigate, queued in the same transaction (null: none). */
   investigation: { kind: string; subject: string } | null;
+  /** Meta keys to set with the run (e.g. the silence already reported). */
+  meta?: Record<string, string>;
   now: number;
 }
 
@@ -212,6 +214,23 @@ function queueOperations(db: Database.Database, guard: <T>(what: string, fn: () 
       );
     },
     /** Anything queued or unsent, whatever its backoff: whether reporting has work to look at. */
+    /** When each health series (by key) was last alerted on: the per-series cooldown. */
+    healthAlerts(): Map<string, number> {
+      return guard('read health alerts', () =>
+        new Map((db.prepare('SELECT series, alerted_at FROM health_alerts').all() as { series: string; alerted_at: number }[]).map((r) => [r.series, r.alerted_at])),
+      );
+    },
+    /** Queues a health investigation and starts its series' cooldown in one transaction: a retry or
+     * the next health run, while it waits, never queues the same series twice. */
+    queueHealthInvestigation(subject: string, series: string[], now: number): number {
+      return guard('queue investigation', () =>
+        db.transaction(() => {
+          const mark = db.prepare('INSERT INTO health_alerts (series, alerted_at) VALUES (?, ?) ON CONFLICT DO UPDATE SET alerted_at = excluded.alerted_at');
+          for (const key of series) mark.run(key, now);
+          return Number(db.prepare("INSERT INTO investigations (kind, created_at, subject, next_attempt_at) VALUES ('health', ?, ?, ?)").run(now, subject, now).lastInsertRowid);
+        })(),
+      );
+    },
     hasPendingWork(): boolean {
       return guard('read queue', () =>
         !!db.prepare("SELECT 1 FROM investigations WHERE state != 'done' UNION ALL SELECT 1 FROM outbox WHERE state = 'pending' LIMIT 1").get(),
@@ -347,6 +366,7 @@ function writeRun(db: Database.Database, change: CommittedRun, setMeta: (k: stri
   setMeta('checkpoint', String(change.checkpoint.id));
   setMeta('checkpoint_identity', change.checkpoint.identity ?? '');
   if (change.learnerSnapshot !== null) setMeta('learner', change.learnerSnapshot);
+  for (const [key, value] of Object.entries(change.meta ?? {})) setMeta(key, value);
   for (const warning of change.warnings) db.prepare('INSERT INTO warnings (at, kind, message) VALUES (?, ?, ?)').run(now, warning.kind, warning.message);
   const triggered = [...change.triggers.values()].filter(Boolean).length;
   db.prepare(

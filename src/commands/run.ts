@@ -1,8 +1,10 @@
 import { findConfigFile, loadConfig } from '../adapters/config-file.js';
+import { createHeartbeat } from '../adapters/heartbeat.js';
 import { loadIgnoreRules } from '../adapters/ignore-file.js';
 import { openLogSource } from '../adapters/log-source.js';
 import { acquireRunLock } from '../adapters/run-lock.js';
 import { openStateStore } from '../adapters/state-store.js';
+import { readSystemSample, recordSystemSample } from '../adapters/system-probe.js';
 import { parseDuration } from '../core/duration.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { createRedactor } from '../core/redact.js';
@@ -10,6 +12,7 @@ import { renderRunSummary, type RunReport } from '../core/run-report.js';
 import { collect, type CollectedGroup } from '../stages/collect.js';
 import type { InvestigateResult } from '../stages/investigate.js';
 import { investigationSubject } from '../stages/queue-subject.js';
+import { checkSilence } from '../stages/silence.js';
 import type { CommandContext } from './context.js';
 
 export interface RunOptions {
@@ -47,7 +50,14 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
     try {
       const collected = collect({ config, rules, redactor, source, state, now: startedAt, ...(since === undefined ? {} : { since }) });
       for (const warning of collected.warnings) ctx.stderr(`sentinel: warning: ${warning.message}`);
-      const subject = investigationSubject(collected.groups, config, startedAt);
+      let subject = investigationSubject(collected.groups, config, startedAt);
+      let meta: Record<string, string> = {};
+      // A replay of a copied database is not the live app: its silence means nothing.
+      if (options.db === undefined && since === undefined) {
+        const silence = checkSilence({ source, state, silenceAfterMs: config.source.silence_after, now: startedAt, subject });
+        if (silence.warning) ctx.stderr(`sentinel: warning: ${silence.warning}`);
+        ({ subject, meta } = silence);
+      }
       let investigated: InvestigateResult = { investigation: 'none', incidents: [], costUsd: 0, retries: [] };
       let notified = 0;
       if (!dryRun) {
@@ -61,14 +71,17 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
           learnerSnapshot: collected.learnerSnapshot,
           warnings: collected.warnings,
           investigation: subject ? { kind: 'incident', subject: JSON.stringify(subject) } : null,
+          meta,
           now: startedAt,
         });
+        recordMachine(config.system.mounts, state, ctx);
         // Reporting is loaded only when there is something to report: the quiet run stays cheap.
         if (state.hasPendingWork()) {
           const { reportAndNotify } = await import('../stages/report.js');
           ({ investigated, notified } = await reportAndNotify(loaded, state, redactor, ctx, !!options.retryNow));
         }
         state.finishRun(runId, ctx.clock.now(), 'ok', null);
+        await pingHeartbeat(config.heartbeat?.url, state, ctx);
       }
       const report: RunReport = {
         rowsRead: collected.tally.rowsRead,
@@ -93,6 +106,27 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
   } finally {
     lock?.release();
   }
+}
+
+/** One system sample per run, so `sentinel health` has history at the timer's pace: a few reads of
+ * /proc and one insert, no waiting. A machine that cannot be read is a warning, never a failed run. */
+function recordMachine(mounts: readonly string[], state: ReturnType<typeof openStateStore>, ctx: CommandContext): void {
+  try {
+    const { sample, problems } = readSystemSample(mounts, ctx.clock);
+    recordSystemSample(state, sample);
+    for (const problem of problems) ctx.stderr(`sentinel: warning: system sample: cannot read mount ${problem}`);
+  } catch (error) {
+    ctx.stderr(`sentinel: warning: system sample not recorded: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** The dead man's switch after a successful run; its failure is a warning, never a failed run. */
+async function pingHeartbeat(url: string | undefined, state: ReturnType<typeof openStateStore>, ctx: CommandContext): Promise<void> {
+  if (url === undefined) return;
+  const ping = await createHeartbeat({ url, timeoutMs: 10_000 }).ping();
+  if (ping.kind === 'ok') return;
+  ctx.stderr(`sentinel: warning: heartbeat: ${ping.reason}`);
+  state.addWarning(ctx.clock.now(), 'heartbeat', ping.reason);
 }
 
 function toJson(report: RunReport, groups: CollectedGroup[], investigated: InvestigateResult) {

@@ -4,6 +4,7 @@ import { openLogSource } from '../adapters/log-source.js';
 import { openStateStore } from '../adapters/state-store.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { isExpired } from '../core/ignore.js';
+import { judgeRunStaleness } from '../core/run-staleness.js';
 import { renderStatus, type StatusReport } from '../core/status-report.js';
 import type { CommandContext } from './context.js';
 
@@ -16,12 +17,14 @@ export async function statusCommand(options: { json?: boolean; config?: string }
   const state = openStateStore(paths.stateDir, { readonly: true });
   try {
     const checkpoint = state.checkpoint();
+    const lastSuccess = state.lastSuccessfulRun('run')?.finishedAt ?? null;
     const report: StatusReport = {
       now,
       checkpoint: checkpoint?.id ?? null,
       source: readSource(paths.database, config.source, checkpoint?.id ?? 0),
       runs: state.recentRuns(5),
-      lastSuccess: state.lastSuccessfulRun('run')?.finishedAt ?? null,
+      lastSuccess,
+      staleness: judgeRunStaleness({ runStarts: state.recentRuns(40).filter((r) => r.kind === 'run').map((r) => r.startedAt), lastSuccess, now }).warning,
       groups: state.listGroups(50),
       groupCount: state.countGroups(),
       rules: loadIgnoreRules(paths.ignoreFile).map((rule) => {
@@ -63,6 +66,7 @@ function toJson(report: StatusReport) {
     checkpoint: report.checkpoint,
     source: { ...report.source, newest_row_time: iso(report.source.newestRowTime) },
     last_success: iso(report.lastSuccess),
+    stale: report.staleness,
     runs: report.runs.map((r) => ({
       id: r.id,
       kind: r.kind,

@@ -6,6 +6,8 @@ export interface StatusReport {
   source: { path: string; maxId: number | null; rowsBehind: number | null; newestRowTime: number | null; error: string | null };
   runs: RunRecord[];
   lastSuccess: number | null;
+  /** Set when runs have stopped succeeding (see run-staleness.ts). */
+  staleness: string | null;
   groups: GroupRecord[];
   groupCount: number;
   rules: { id: string; reason: string; expired: boolean; unused: boolean; hits24h: number; lastHit: number | null }[];
@@ -26,6 +28,7 @@ export function renderStatus(report: StatusReport): string {
     );
   }
   lines.push(`last successful run  ${iso(report.lastSuccess)}`);
+  if (report.staleness) lines.push(`  ✗ ${report.staleness}`);
   for (const run of report.runs) {
     lines.push(
       `  #${run.id} ${run.kind.padEnd(6)} ${iso(run.startedAt)}  ${run.outcome.padEnd(7)} ${run.rowsRead} read, ${run.ignored} ignored, ${run.groups} groups, ${run.triggered} triggered${run.message ? ` — ${run.message}` : ''}`,

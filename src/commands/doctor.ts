@@ -1,0 +1,35 @@
+import type { Check } from '../core/doctor.js';
+import { describeError, doctorExitCode, fail, renderChecks, warn } from '../core/doctor.js';
+import { checkClaude, checkConfig, checkDatabase, checkNotify } from '../stages/doctor-checks.js';
+import { checkIncidentsDir, checkStateDir, checkUnits, effectiveStateDir, findInstalledUnits } from '../stages/doctor-system.js';
+import type { CommandContext } from './context.js';
+
+/** `sentinel doctor`: every part of the set-up, one line each, ✓ or ✗ with the fix. Exits 1 on any ✗
+ * (warnings, `!`, do not count). Each check runs on its own: one broken part hides no other. */
+export async function doctorCommand(options: { config?: string }, ctx: CommandContext): Promise<number> {
+  const checks: Check[] = [];
+  const uid = process.getuid?.() ?? null;
+  if (uid === 0) checks.push(warn('running as root: the access checks say what root may do', 'run it as the service account: sudo -u sentinel sentinel doctor'));
+  const { check, loaded } = checkConfig(options.config, ctx.env, ctx.cwd);
+  checks.push(check);
+  if (loaded) {
+    const units = findInstalledUnits(ctx.env);
+    const steps: (() => Check[] | Promise<Check[]>)[] = [
+      () => checkDatabase(loaded, uid),
+      () => checkClaude(loaded, ctx.env),
+      () => checkNotify(loaded, ctx.env),
+      () => checkStateDir(effectiveStateDir(loaded, ctx.env, units), units, ctx.env, ctx.clock.now()),
+      () => [checkIncidentsDir(loaded, units, ctx.env)],
+      () => checkUnits(loaded, ctx.env, units),
+    ];
+    for (const step of steps) {
+      try {
+        checks.push(...(await step()));
+      } catch (error) {
+        checks.push(fail(`unexpected: ${describeError(error)}`, 'report it with this output'));
+      }
+    }
+  }
+  ctx.stdout(renderChecks(checks));
+  return doctorExitCode(checks);
+}

@@ -1,0 +1,129 @@
+import { execa } from 'execa';
+import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { findConfigFile, loadConfig, type LoadedConfig } from '../adapters/config-file.js';
+import { openLogSource } from '../adapters/log-source.js';
+import { findExecutable, readSecret } from '../adapters/secrets.js';
+import { describeError, fail, ok, skip, warn, type Check } from '../core/doctor.js';
+import { formatUtc } from '../core/prompt.js';
+
+/** Where the units' LoadCredential= looks for a credential by name (systemd.exec(5)); the user
+ * units name ~/.config/credstore explicitly. */
+export function credstoreDirs(env: NodeJS.ProcessEnv): string[] {
+  const user = env.XDG_CONFIG_HOME || (env.HOME ? join(env.HOME, '.config') : null);
+  return ['/etc/credstore', '/run/credstore', ...(user ? [join(user, 'credstore')] : [])];
+}
+
+export function checkConfig(explicit: string | undefined, env: NodeJS.ProcessEnv, cwd: string): { check: Check; loaded: LoadedConfig | null } {
+  try {
+    const loaded = loadConfig(findConfigFile(explicit, env, cwd), env);
+    return { check: ok(`config ${loaded.file} is valid`), loaded };
+  } catch (error) {
+    return { check: fail(`config: ${describeError(error)}`, 'fix the file (`sentinel config check FILE` names each key), or point --config / $SENTINEL_CONFIG at it'), loaded: null };
+  }
+}
+
+export function checkDatabase(loaded: LoadedConfig, uid: number | null): Check[] {
+  const path = loaded.paths.database;
+  const checks: Check[] = [];
+  try {
+    const source = openLogSource(path, loaded.config.source);
+    try {
+      const newest = source.newestRowTime();
+      checks.push(ok(`log database ${path} is readable: ${source.maxId()} rows, newest ${newest === null ? 'none' : formatUtc(newest)}`));
+    } finally {
+      source.close();
+    }
+  } catch (error) {
+    checks.push(
+      fail(
+        describeError(error),
+        `let the service account read it: chgrp app ${path}* && chmod g+r ${path}* (and g+rx on its directory; WAL databases need it for -shm), then --log-group app on \`sentinel systemd install\``,
+      ),
+    );
+  }
+  if (isWritable(path)) {
+    const who = uid === 0 ? 'root (run doctor as the service account to check its own access)' : 'this user';
+    checks.push(warn(`log database ${path} is writable by ${who}: sentinel only needs to read it`, `chmod g-w,o-w ${path}* (the systemd units bind it read-only regardless)`));
+  }
+  return checks;
+}
+
+export async function checkClaude(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Promise<Check[]> {
+  const { claude } = loaded.config;
+  if (!claude.enabled) return [skip('claude is disabled (claude.enabled: false): incidents get the fallback report')];
+  const command = findExecutable(claude.command, env.PATH ?? '');
+  if (!command) {
+    return [fail(`claude.command ${JSON.stringify(claude.command)} is not found on PATH`, 'npm install -g @anthropic-ai/claude-code, or set claude.command to its absolute path')];
+  }
+  const checks: Check[] = [];
+  const version = await execa(command, ['--version'], { env: { PATH: env.PATH ?? '', HOME: env.HOME ?? '/nonexistent' }, extendEnv: false, reject: false, timeout: 10_000, stdin: 'ignore' });
+  if (version.exitCode === 0 && version.stdout.trim()) checks.push(ok(`claude ${command}: ${version.stdout.trim().split('\n')[0]}`));
+  else {
+    const why = version.timedOut ? 'no answer within 10 s' : version.stderr.trim().split('\n').at(-1) || version.shortMessage;
+    checks.push(fail(`claude ${command} --version failed: ${why}`, 'reinstall it (npm install -g @anthropic-ai/claude-code) or fix claude.command'));
+  }
+  checks.push(checkSecret(env, { what: 'Anthropic credential', envName: 'ANTHROPIC_API_KEY', credential: 'anthropic-api-key' }));
+  return checks;
+}
+
+export async function checkNotify(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Promise<Check[]> {
+  const { ntfy, discord } = loaded.config.notify;
+  if (!ntfy && !discord) return [warn('no notification channel: incidents are written but nobody is told', 'add notify.ntfy (or notify.discord) to the config')];
+  const checks: Check[] = [];
+  if (ntfy) {
+    if (ntfy.token_file && !readSecret(env, { file: ntfy.token_file })) {
+      checks.push(fail(`ntfy token file ${ntfy.token_file} is missing or empty`, 'write the token into it (mode 600), or use the credential ntfy-token'));
+    } else if (ntfy.token_env) {
+      checks.push(checkSecret(env, { what: 'ntfy token', envName: ntfy.token_env, credential: 'ntfy-token' }));
+    }
+    checks.push(await checkReachable('ntfy', ntfy.url, `check notify.ntfy.url (${ntfy.url}), DNS and the firewall; \`sentinel notify test\` sends a real message`));
+  }
+  if (discord) {
+    const url = readSecret(env, { envName: discord.webhook_url_env, credential: 'discord-webhook-url' });
+    if (!url) checks.push(checkSecret(env, { what: 'Discord webhook URL', envName: discord.webhook_url_env, credential: 'discord-webhook-url' }));
+    else checks.push(await checkReachable('discord', url, 'check the webhook URL (Server Settings → Integrations → Webhooks)', 'the webhook'));
+  }
+  return checks;
+}
+
+/** A secret from the environment, $CREDENTIALS_DIRECTORY, or a credstore the units load it from. */
+function checkSecret(env: NodeJS.ProcessEnv, s: { what: string; envName: string; credential: string }): Check {
+  if (env[s.envName]?.trim()) return ok(`${s.what} present in $${s.envName}`);
+  if (readSecret(env, { credential: s.credential })) return ok(`${s.what} present in $CREDENTIALS_DIRECTORY/${s.credential}`);
+  let unreadable: string | null = null;
+  for (const dir of credstoreDirs(env)) {
+    try {
+      if (readdirSync(dir).includes(s.credential)) return ok(`${s.what} present in ${join(dir, s.credential)} (the units load it)`);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EACCES') unreadable = dir;
+    }
+  }
+  const fix = `put it into /etc/credstore/${s.credential} (root, mode 600; the units load it with LoadCredential=), or set $${s.envName} for a manual run`;
+  if (unreadable) return warn(`${s.what}: not in $${s.envName}, and ${unreadable} is not readable by this user`, `run doctor as root to look there; else ${fix}`);
+  return fail(`${s.what} missing: not in $${s.envName}, $CREDENTIALS_DIRECTORY or ${credstoreDirs(env).join(', ')}`, fix);
+}
+
+/** Any HTTP answer means the server is there; nothing is published. */
+async function checkReachable(name: string, url: string, fix: string, shown = url): Promise<Check> {
+  try {
+    const target = name === 'ntfy' ? new URL('/', url) : new URL(url);
+    const res = await fetch(target, { method: 'GET', redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+    await res.arrayBuffer().catch(() => undefined);
+    if (name === 'discord' && (res.status === 401 || res.status === 404)) return fail(`discord: ${shown} answers HTTP ${res.status}: deleted or wrong`, fix);
+    return ok(`${name} ${shown} is reachable (HTTP ${res.status})`);
+  } catch (error) {
+    const reason = error instanceof Error && error.name === 'TimeoutError' ? 'no answer within 10 s' : error instanceof Error && error.cause instanceof Error ? error.cause.message : describeError(error);
+    return fail(`${name} ${shown} is not reachable: ${name === 'discord' ? reason.replaceAll(url, '<webhook>') : reason}`, fix);
+  }
+}
+
+function isWritable(path: string): boolean {
+  if (!existsSync(path)) return false;
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

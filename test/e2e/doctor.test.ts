@@ -1,0 +1,114 @@
+import Database from 'better-sqlite3';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFakeNtfy, type FakeNtfy } from '../fakes/fake-ntfy.js';
+import { makeProject, runCli } from '../support/cli.js';
+
+const servers: FakeNtfy[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+/** A stand-in `claude` that answers --version as Claude Code does. */
+function fakeClaude(script = 'echo "2.1.197 (Claude Code)"'): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'sentinel-claude-')), 'claude');
+  writeFileSync(file, `#!/bin/sh\n${script}\n`);
+  chmodSync(file, 0o755);
+  return file;
+}
+
+interface Breakage {
+  /** Changes the files or the environment of the healthy set-up. */
+  setup?: (p: { dir: string; db: string; env: Record<string, string> }) => void;
+  config?: Record<string, unknown>;
+  args?: (dir: string) => string[];
+  ntfyDown?: boolean;
+}
+
+/** A healthy set-up (log DB, claude, credential, ntfy, state dir), with one part broken as asked. */
+async function doctor(breakage: Breakage = {}) {
+  const ntfy = await startFakeNtfy();
+  servers.push(ntfy);
+  const p = makeProject({ claude: { enabled: true, command: fakeClaude() }, notify: { ntfy: { url: ntfy.url, topic: 'ops' } }, state_dir: './state', ...breakage.config });
+  const db = new Database(p.db);
+  db.exec("CREATE TABLE logs (id INTEGER PRIMARY KEY, time TEXT, level TEXT, message TEXT, name TEXT, function TEXT, line INTEGER, exception TEXT, extra TEXT); INSERT INTO logs (time, level, message) VALUES ('2026-05-01T08:00:00Z', 'INFO', 'hello')");
+  db.close();
+  const env: Record<string, string> = { ANTHROPIC_API_KEY: 'sk-ant-api03-doctor' };
+  breakage.setup?.({ ...p, env });
+  if (breakage.ntfyDown) await ntfy.close();
+  const result = await runCli([...(breakage.args?.(p.dir) ?? []), 'doctor'], { cwd: p.dir, env });
+  const lines = result.stdout.split('\n');
+  // Where systemd runs (a CI VM, say), this throwaway project's units are not installed: that ✗ is expected.
+  const failures = lines.filter((line) => line.startsWith('✗') && !/systemd units are not installed|sentinel(-health)?\.timer is/.test(line));
+  return { ...result, ...p, ntfy, lines, failures };
+}
+
+const credentialElsewhere = ['/etc/credstore', '/run/credstore'].some((dir) => existsSync(join(dir, 'anthropic-api-key')));
+
+describe('sentinel doctor', () => {
+  it('passes a healthy set-up, line by line, with the writable log database as a warning', async () => {
+    const result = await doctor();
+    expect(result.stderr).toBe('');
+    expect(result.lines).toEqual(
+      expect.arrayContaining([
+        `✓ config ${result.configFile} is valid`,
+        `✓ log database ${result.db} is readable: 1 rows, newest 2026-05-01T08:00:00Z`,
+        expect.stringMatching(/^! log database .* is writable by (root|this user)/),
+        expect.stringMatching(/^✓ claude \/.*\/claude: 2\.1\.197 \(Claude Code\)$/),
+        '✓ Anthropic credential present in $ANTHROPIC_API_KEY',
+        expect.stringMatching(/^✓ ntfy http:\/\/127\.0\.0\.1:\d+ is reachable \(HTTP 404\)$/),
+        `✓ state dir ${join(result.dir, 'state')} does not exist yet; it can be created`,
+        `✓ incidents dir ${join(result.dir, 'incidents')} does not exist yet; it can be created`,
+      ]),
+    );
+    if (!existsSync('/run/systemd/system')) expect(result.lines).toContain('– systemd is not running here: units and timers not checked');
+    expect(result.failures).toEqual([]);
+    expect(result.exitCode).toBe(result.lines.some((line) => line.startsWith('✗')) ? 1 : 0);
+    // Nothing was published, nothing was created.
+    expect(result.ntfy.messages).toEqual([]);
+    expect(existsSync(join(result.dir, 'state'))).toBe(false);
+  });
+
+  it.each<[string, Breakage, RegExp]>([
+    ['a missing config', { args: (dir) => ['--config', join(dir, 'nope.yaml')] }, /^✗ config: .*nope\.yaml: cannot read config: ENOENT$/],
+    ['an invalid config', { config: { claude: { max_turns: 0 } } }, /^✗ config: .*claude\.max_turns: /],
+    ['an unreadable log database', { setup: (p) => writeFileSync(p.db, 'not sqlite, just text '.repeat(40)) }, /^✗ log database .*: file is not a database/],
+    ['a log database without its table', { setup: (p) => new Database(p.db).exec('DROP TABLE logs').close() }, /^✗ log database .*: no table "logs"/],
+    ['a missing claude', { config: { claude: { command: 'no-such-claude' } } }, /^✗ claude\.command "no-such-claude" is not found on PATH$/],
+    ['a broken claude', { config: { claude: { command: fakeClaude('echo "error: cannot load native module" >&2; exit 1') } } }, /^✗ claude .* --version failed: error: cannot load native module$/],
+    ['ntfy down', { ntfyDown: true }, /^✗ ntfy http:\/\/127\.0\.0\.1:\d+ is not reachable: .*ECONNREFUSED/],
+    ['a state dir that cannot be created', { setup: (p) => writeFileSync(join(p.dir, 'file'), ''), config: { state_dir: './file/state' } }, /^✗ state dir .*\/file\/state cannot be created: .*\/file is not a directory$/],
+    ['a state dir that is a file', { setup: (p) => writeFileSync(join(p.dir, 'state'), '') }, /^✗ state dir .*\/state is not a directory$/],
+    [
+      'a corrupt state database',
+      { setup: (p) => (mkdirSync(join(p.dir, 'state')), writeFileSync(join(p.dir, 'state', 'state.db'), 'garbage'.repeat(100))) },
+      /^✗ state database .*state\.db: cannot open: file is not a database/,
+    ],
+  ])('catches %s', async (_what, breakage, line) => {
+    const result = await doctor(breakage);
+    expect(result.failures.join('\n')).toMatch(new RegExp(line.source, 'm'));
+    expect(result.exitCode).toBe(1);
+  });
+
+  it.skipIf(credentialElsewhere)('catches a missing Anthropic credential', async () => {
+    const result = await doctor({ setup: (p) => delete p.env.ANTHROPIC_API_KEY });
+    expect(result.failures).toEqual([expect.stringMatching(/^✗ Anthropic credential missing: not in \$ANTHROPIC_API_KEY, \$CREDENTIALS_DIRECTORY or \/etc\/credstore/)]);
+    expect(result.lines).toContain('    fix: put it into /etc/credstore/anthropic-api-key (root, mode 600; the units load it with LoadCredential=), or set $ANTHROPIC_API_KEY for a manual run');
+    expect(result.exitCode).toBe(1);
+  });
+
+  it('finds the credential where systemd put it ($CREDENTIALS_DIRECTORY)', async () => {
+    const result = await doctor({
+      setup: (p) => {
+        delete p.env.ANTHROPIC_API_KEY;
+        mkdirSync(join(p.dir, 'creds'));
+        writeFileSync(join(p.dir, 'creds', 'anthropic-api-key'), 'sk-ant-api03-x\n');
+        p.env.CREDENTIALS_DIRECTORY = join(p.dir, 'creds');
+      },
+    });
+    expect(result.lines).toContain('✓ Anthropic credential present in $CREDENTIALS_DIRECTORY/anthropic-api-key');
+    expect(result.failures).toEqual([]);
+  });
+});
