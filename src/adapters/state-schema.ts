@@ -81,7 +81,8 @@ export const MIGRATIONS: string[] = [
     cost_usd REAL NOT NULL DEFAULT 0,
     num_turns INTEGER,
     duration_ms INTEGER,
-    subtype TEXT
+    subtype TEXT,
+    permission_denials TEXT NOT NULL DEFAULT '[]'
   );
   CREATE TABLE system_samples (at INTEGER PRIMARY KEY, sample TEXT NOT NULL);
   CREATE TABLE health_alerts (series TEXT PRIMARY KEY, alerted_at INTEGER NOT NULL) WITHOUT ROWID;

@@ -271,11 +271,19 @@ function queueOperations(db: Database.Database, guard: <T>(what: string, fn: () 
         })(),
       );
     },
-    recordClaudeCall(call: { at: number; outcome: string; costUsd: number; numTurns: number | null; durationMs: number; subtype: string | null }) {
+    recordClaudeCall(call: {
+      at: number;
+      outcome: string;
+      costUsd: number;
+      numTurns: number | null;
+      durationMs: number;
+      subtype: string | null;
+      permissionDenials: string[];
+    }) {
       guard('record claude call', () =>
         db
-          .prepare('INSERT INTO claude_calls (at, outcome, cost_usd, num_turns, duration_ms, subtype) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(call.at, call.outcome, call.costUsd, call.numTurns, call.durationMs, call.subtype),
+          .prepare('INSERT INTO claude_calls (at, outcome, cost_usd, num_turns, duration_ms, subtype, permission_denials) VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .run(call.at, call.outcome, call.costUsd, call.numTurns, call.durationMs, call.subtype, JSON.stringify(call.permissionDenials)),
       );
     },
     claudeUsageSince(since: number): { calls: number; cost: number } {

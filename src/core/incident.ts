@@ -114,7 +114,7 @@ export function renderIncident(input: IncidentInput): string {
   const facts = [`severity **${severity}**`, `verdict **${verdict.replace('_', ' ')}**`];
   if (diagnosis.kind === 'claude') facts.push(`confidence ${Math.round(diagnosis.answer.confidence * 100)}%`);
   facts.push(input.health ? `${input.health.series.length} concerning series` : `${countGroups(input.groups)}, ${rows} rows`, `${formatUtc(input.window.from)} to ${formatUtc(input.window.to)}`);
-  const sections = [`---\n${frontMatter}---`, `# ${title}`, facts.join(' · ')];
+  const sections = [`---\n${frontMatter}---`, `# ${sanitiseProse(title, 120)}`, facts.join(' · ')];
   sections.push(...(diagnosis.kind === 'claude' ? renderDiagnosis(diagnosis.answer) : renderFallback(input, diagnosis)));
   if (input.health) sections.push('## Series', renderHealthSection(input.health));
   if (input.groups.length > 0) sections.push('## Error groups', renderGroups(input.groups));
@@ -158,9 +158,9 @@ function renderFallback(input: IncidentInput, diagnosis: Extract<Diagnosis, { ki
 
 function explainNoDiagnosis(why: NoDiagnosis): string {
   if (why.kind === 'disabled') return 'Claude is disabled in the config (claude.enabled: false).';
-  if (why.kind === 'unavailable') return `Claude could not be started (${flattenInline(why.detail, 300)}).`;
-  if (why.kind === 'over_budget') return `the daily Claude budget is used up (${flattenInline(why.detail, 300)}).`;
-  return `Claude failed after ${why.attempts} attempt${why.attempts === 1 ? '' : 's'}: ${flattenInline(why.reason, 300)}`;
+  if (why.kind === 'unavailable') return `Claude could not be started (${proseLine(why.detail)}).`;
+  if (why.kind === 'over_budget') return `the daily Claude budget is used up (${proseLine(why.detail)}).`;
+  return `Claude failed after ${why.attempts} attempt${why.attempts === 1 ? '' : 's'}: ${proseLine(why.reason)}`;
 }
 
 /** `3 groups (2 new, 1 escalating)`. */
@@ -195,7 +195,7 @@ function renderRunDetails(input: IncidentInput): string {
     );
   }
   lines.push(`- Total cost of this investigation: $${input.costUsd.toFixed(4)}`);
-  input.earlierFailures.forEach((reason, i) => lines.push(`- Attempt ${i + 1} failed: ${flattenInline(reason, 300)}`));
+  input.earlierFailures.forEach((reason, i) => lines.push(`- Attempt ${i + 1} failed: ${proseLine(reason)}`));
   const calls = diagnosis.kind === 'claude' ? diagnosis.run.toolCalls : [];
   if (calls.length === 0) return lines.join('\n');
   const listed = calls.slice(0, MAX_TOOL_CALLS).map((c, i) => {
@@ -208,3 +208,6 @@ function renderRunDetails(input: IncidentInput): string {
 
 /** Model prose squeezed onto one list line. */
 const renderLine = (text: string, max: number) => sanitiseProse(text, max).replace(/\s*\n\s*/g, ' ');
+
+/** A reason from a process or the model, as one line of prose that cannot open markup. */
+const proseLine = (text: string) => sanitiseProse(flattenInline(text, 300), 300);

@@ -129,6 +129,7 @@ async function askClaude(deps: InvestigateDeps, runner: ClaudeRunner, tools: Pro
     numTurns: outcome.kind === 'timeout' ? null : outcome.numTurns,
     durationMs: outcome.durationMs,
     subtype: outcome.kind === 'timeout' ? 'timeout' : outcome.subtype,
+    permissionDenials: outcome.permissionDenials,
   });
   return outcome;
 }

@@ -62,7 +62,10 @@ export function fallbackAnalyses(loaded: LoadedConfig, state: StateStore, redact
     const calls =
       queued.kind === 'health'
         ? queued.subject.series.map((s) => ({ name: s.analysis, args: s.args }))
-        : queued.subject.groups.slice(0, FALLBACK_GROUPS).map((g) => ({ name: 'error_group', args: { fingerprint: g.fingerprint } }));
+        : queued.subject.groups
+            .filter((g) => g.count > 0) // a synthetic group (the app went silent) has no rows to analyse
+            .slice(0, FALLBACK_GROUPS)
+            .map((g) => ({ name: 'error_group', args: { fingerprint: g.fingerprint } }));
     const unique = [...new Map(calls.map((c) => [`${c.name} ${Object.values(c.args).join(' ')}`.trim(), c])).entries()];
     const logs = openLogRowsLazily(paths.database, config.source);
     try {
