@@ -70,6 +70,7 @@ export function incidentFileName(kind: ReportKind, created: number, title: strin
 /** ASCII, lower-case, `-` separated, at most 48 characters, never empty. */
 export function slugify(title: string): string {
   const words = title
+    .replace(/\([^)]*\)/g, ' ') // "(+2 more groups)" would read like a collision suffix
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
     .toLowerCase()

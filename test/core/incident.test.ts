@@ -330,6 +330,7 @@ describe('slugify and incidentFileName', () => {
     ['one two three four five six seven eight nine ten', 'one-two-three-four-five-six-seven-eight'],
     ['a'.repeat(60), 'a'.repeat(48)],
     ['Redis connection pool exhausted during nightly re-indexing', 'redis-connection-pool-exhausted-during-nightly'],
+    ['New ERROR KeyError in app.worker (+2 more groups)', 'new-error-keyerror-in-app-worker'],
   ])('%j → %s', (title, slug) => {
     expect(slugify(title)).toBe(slug);
     expect(slug).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
