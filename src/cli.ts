@@ -62,7 +62,7 @@ function buildProgram(exit: (code: number) => void): Command {
     .description('read one message per line on stdin; print "<fingerprint>\\t<template>" per line, same order')
     .option('--explain', 'also print the masked message the template was learned from')
     .addHelpText('after', example("printf 'Timeout after 30s calling gemini\\n' | sentinel fingerprint"))
-    .action((opts) => done(import('./commands/fingerprint.js').then(({ fingerprintCommand }) => fingerprintCommand(opts, context, process.stdin))));
+    .action((opts) => done(import('./commands/fingerprint.js').then(({ fingerprintCommand }) => fingerprintCommand(opts, { input: process.stdin, output: process.stdout }))));
 
   program
     .command('resolve')
