@@ -4,6 +4,7 @@ import { openLogSource } from '../adapters/log-source.js';
 import { openStateStore } from '../adapters/state-store.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { isExpired } from '../core/ignore.js';
+import { startOfUtcDay } from '../core/investigation-policy.js';
 import { judgeRunStaleness } from '../core/run-staleness.js';
 import { renderStatus, type StatusReport } from '../core/status-report.js';
 import type { CommandContext } from './context.js';
@@ -34,6 +35,7 @@ export async function statusCommand(options: { json?: boolean; config?: string }
         return { id: rule.id, reason: rule.reason, expired: isExpired(rule, now), unused, hits24h: stats.lastDay, lastHit: stats.lastHit };
       }),
       warnings: state.warningsSince(now - 7 * DAY),
+      reporting: reportingOf(state, now),
     };
     ctx.stdout(options.json ? JSON.stringify(toJson(report)) : renderStatus(report));
     return ExitCode.ok;
@@ -57,6 +59,18 @@ function readSource(path: string, config: Parameters<typeof openLogSource>[1], c
     if (!(error instanceof SentinelError)) throw error;
     return { path, maxId: null, rowsBehind: null, newestRowTime: null, error: error.message };
   }
+}
+
+function reportingOf(state: ReturnType<typeof openStateStore>, now: number): StatusReport['reporting'] {
+  const outbox = state.outboxCounts();
+  const usage = state.claudeUsageSince(startOfUtcDay(now));
+  return {
+    queued: state.pendingInvestigations(),
+    unsent: outbox.pending ?? 0,
+    dropped: outbox.dropped ?? 0,
+    claudeCallsToday: usage.calls,
+    claudeCostToday: usage.cost,
+  };
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -91,5 +105,12 @@ function toJson(report: StatusReport) {
     })),
     rules: report.rules.map((r) => ({ ...r, last_hit: iso(r.lastHit), lastHit: undefined })),
     warnings: report.warnings.map((w) => ({ at: iso(w.at), kind: w.kind, message: w.message })),
+    reporting: {
+      investigations_queued: report.reporting.queued,
+      notifications_unsent: report.reporting.unsent,
+      notifications_dropped: report.reporting.dropped,
+      claude_calls_today: report.reporting.claudeCallsToday,
+      claude_cost_today_usd: report.reporting.claudeCostToday,
+    },
   };
 }

@@ -12,6 +12,8 @@ export interface StatusReport {
   groupCount: number;
   rules: { id: string; reason: string; expired: boolean; unused: boolean; hits24h: number; lastHit: number | null }[];
   warnings: { at: number; kind: string; message: string }[];
+  /** What is waiting to be reported, and what Claude has cost today. */
+  reporting: { queued: number; unsent: number; dropped: number; claudeCallsToday: number; claudeCostToday: number };
 }
 
 const iso = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z'));
@@ -34,6 +36,11 @@ export function renderStatus(report: StatusReport): string {
       `  #${run.id} ${run.kind.padEnd(6)} ${iso(run.startedAt)}  ${run.outcome.padEnd(7)} ${run.rowsRead} read, ${run.ignored} ignored, ${run.groups} groups, ${run.triggered} triggered${run.message ? ` — ${run.message}` : ''}`,
     );
   }
+  const r = report.reporting;
+  lines.push(
+    `reporting  ${r.queued} investigation${r.queued === 1 ? '' : 's'} queued, ${r.unsent} notification${r.unsent === 1 ? '' : 's'} unsent` +
+      `${r.dropped ? `, ${r.dropped} dropped` : ''}; Claude today: ${r.claudeCallsToday} call${r.claudeCallsToday === 1 ? '' : 's'}, $${r.claudeCostToday.toFixed(2)}`,
+  );
   lines.push(`groups  ${report.groupCount}${report.groupCount > report.groups.length ? ` (the ${report.groups.length} seen last)` : ''}`);
   for (const g of report.groups) {
     lines.push(`  ${g.fingerprint}  ${g.status.padEnd(8)} ${String(g.total).padStart(7)}  last ${iso(g.lastSeen)}  ${g.template.replace(/\s+/g, ' ').slice(0, 90)}`);

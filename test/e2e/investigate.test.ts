@@ -52,6 +52,8 @@ describe('sentinel run investigates with the real claude CLI and notifies throug
   it('loguru errors → one Claude investigation → one incident file → one notification; a quiet run after sends nothing', async () => {
     const secret = FAKE_SECRETS.find((s) => s.kind === 'anthropic_key')!.secret;
     const t = await setup([
+      { kind: 'tool_use', name: 'Bash', input: { command: 'cat /etc/passwd' } },
+      { kind: 'tool_use', name: 'mcp__sentinel__error_group', input: { fingerprint: "x' OR 1=1 --" } },
       { kind: 'tool_use', name: 'mcp__sentinel__rows_around', input: { id: 2, before: 1, after: 1 } },
       { kind: 'structured_output', output: ANSWER },
     ]);
@@ -77,11 +79,19 @@ describe('sentinel run investigates with the real claude CLI and notifies throug
     const offered = (bodies[0] as { tools?: { name: string }[] }).tools!.map((tool) => tool.name).sort();
     expect(offered.every((name) => name.startsWith('mcp__sentinel__') || name === 'StructuredOutput')).toBe(true);
     expect(t.api.unexpectedRequests()).toEqual([]);
+    // Bash does not exist for it, a hostile argument is refused, the real call answers with the rows.
+    const results = JSON.stringify(t.api.messageBodies().at(-1));
+    expect(results).toMatch(/No such tool available: Bash/);
+    expect(results).toMatch(/a fingerprint is 1–64 letters/);
+    expect(results).toContain('loading settings for user 7');
 
     expect(t.ntfy.messages).toHaveLength(1);
     expect(t.ntfy.messages[0]).toMatchObject({ topic: 'sentinel-e2e', title: ANSWER.title, priority: 4, markdown: true });
     expect(t.ntfy.messages[0]!.click).toBe(`https://git.example.com/incidents/${encodeURIComponent(incidents(t.dir)[0]!)}`);
     expect(t.ntfy.messages[0]!.message).toContain(ANSWER.actions[0]);
+
+    const status = await runCli(['status', '--json'], { cwd: t.dir });
+    expect(JSON.parse(status.stdout).reporting).toMatchObject({ claude_calls_today: 1, notifications_unsent: 0 });
 
     const quiet = await t.run();
     expect(quiet.json).toMatchObject({ rows_read: 0, investigation: 'none', notified: 0, incident: null });
@@ -131,6 +141,8 @@ describe('sentinel run investigates with the real claude CLI and notifies throug
     const first = await t.run();
     expect(first.json).toMatchObject({ investigation: 'fallback', notified: 0 });
     expect(first.stderr).toMatch(/ntfy: .*429/);
+    const status = await runCli(['status', '--json'], { cwd: t.dir, env: { NTFY_TOKEN } });
+    expect(JSON.parse(status.stdout).reporting).toMatchObject({ investigations_queued: 0, notifications_unsent: 1 });
     t.ntfy.failNext(1, 500);
     expect((await t.run('--retry-now')).json).toMatchObject({ notified: 0 });
     expect((await t.run('--retry-now')).json).toMatchObject({ notified: 1 });
