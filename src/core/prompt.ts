@@ -1,24 +1,14 @@
 import { capBytes, measureUtf8 } from './clean.js';
 import { capChars, fenceText, flattenInline, quoteCode } from './fence.js';
 import { levelName } from './levels.js';
-import type { Sample } from './tally.js';
+import type { GroupTally } from './tally.js';
 import type { Trigger } from './triggers.js';
 
 /** A group as the prompt and the incident file show it; `CollectedGroup` fits as it is. */
-export interface TriggeredGroup {
-  fingerprint: string;
-  template: string;
-  exceptionType: string | null;
-  logger: string | null;
-  function: string | null;
-  levelNo: number;
-  count: number;
-  firstSeen: number;
-  lastSeen: number;
-  samples: Sample[];
-  trigger: Trigger | null;
-  triggerReason: string;
-}
+export type TriggeredGroup = Pick<
+  GroupTally,
+  'fingerprint' | 'template' | 'exceptionType' | 'logger' | 'function' | 'levelNo' | 'count' | 'firstSeen' | 'lastSeen' | 'samples'
+> & { trigger: Trigger | null; triggerReason: string };
 
 export interface PromptTool {
   name: string;
