@@ -1,10 +1,9 @@
 import Database from 'better-sqlite3';
 import type { Config } from '../core/config.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
-import { levelName, levelNumber } from '../core/levels.js';
-import { parseRowTime } from '../core/row-time.js';
 import type { LogRow } from '../core/types.js';
 import { describeSqliteError } from '../adapters/log-source.js';
+import { logRowColumns, quoteIdentifier, toLogRow } from '../adapters/log-row-shape.js';
 
 export interface RowsAround {
   target: LogRow;
@@ -20,21 +19,16 @@ export interface LogRows {
   close(): void;
 }
 
-const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /** The app's log database, read-only, for the analyses: unlike the log source it reads every level. */
 export function openLogRows(path: string, source: Config['source']): LogRows {
   const fail = (what: string, error: unknown): never => {
     throw new SentinelError(`log database ${path}: ${what}: ${describeSqliteError(error)}`, ExitCode.source, { cause: error });
   };
-  const c = source.columns;
-  const table = quote(source.table);
-  const id = quote(c.id);
-  const optional = (name: string | null) => (name ? quote(name) : 'NULL');
+  const table = quoteIdentifier(source.table);
+  const id = quoteIdentifier(source.columns.id);
   // Table and column names come from the validated config only; values are always bound.
-  const columns = `${id} AS id, ${quote(c.time)} AS time, ${quote(c.level)} AS level, ${quote(c.message)} AS message,
-    ${optional(c.logger)} AS logger, ${optional(c.function)} AS function, ${optional(c.line)} AS line,
-    ${optional(c.exception)} AS exception, ${optional(c.extra)} AS extra`;
+  const columns = logRowColumns(source);
   let db!: Database.Database;
   let statements!: Record<'one' | 'before' | 'after' | 'max', Database.Statement>;
   try {
@@ -50,33 +44,20 @@ export function openLogRows(path: string, source: Config['source']): LogRows {
       after: db.prepare(`SELECT ${columns} FROM ${table} WHERE ${id} > ? ORDER BY ${id} LIMIT ?`),
       max: db.prepare(`SELECT max(${id}) AS max FROM ${table}`),
     };
+    for (const statement of [statements.one, statements.before, statements.after]) statement.raw(true);
   } catch (error) {
     db.close();
     fail('cannot read (check source.table and source.columns)', error);
   }
-  const toRow = (raw: Record<string, unknown>): LogRow => {
-    const level = readLevel(raw.level);
-    return {
-      id: Number(raw.id),
-      time: parseRowTime(raw.time, source.time_format),
-      levelNo: level.levelNo,
-      levelName: level.name,
-      message: textOf(raw.message) ?? '',
-      logger: textOf(raw.logger),
-      function: textOf(raw.function),
-      line: raw.line == null ? null : Number(raw.line) || null,
-      exception: textOf(raw.exception),
-      extra: textOf(raw.extra),
-    };
-  };
-  const readAll = (stmt: Database.Statement, ...params: number[]) => (stmt.all(...params) as Record<string, unknown>[]).map(toRow);
+  const toRow = (raw: unknown[]) => toLogRow(raw, source, 0);
+  const readAll = (stmt: Database.Statement, ...params: number[]) => (stmt.all(...params) as unknown[][]).map(toRow);
 
   return {
     around(rowId, before, after) {
       try {
         // One read transaction: the three reads see the same snapshot while the app keeps writing.
         return db.transaction(() => {
-          const target = statements.one.get(rowId) as Record<string, unknown> | undefined;
+          const target = statements.one.get(rowId) as unknown[] | undefined;
           if (!target) return null;
           return {
             target: toRow(target),
@@ -97,20 +78,6 @@ export function openLogRows(path: string, source: Config['source']): LogRows {
     },
     close: () => db.close(),
   };
-}
-
-/** A level name nobody knows reads as level 0: shown, never dropped. */
-function readLevel(value: unknown): { levelNo: number; name: string } {
-  if (typeof value === 'number') return { levelNo: value, name: levelName(value) };
-  const text = textOf(value)?.trim() ?? '';
-  if (/^\d+$/.test(text)) return { levelNo: Number(text), name: levelName(Number(text)) };
-  return { levelNo: levelNumber(text) ?? 0, name: text.toUpperCase() || 'UNKNOWN' };
-}
-
-function textOf(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  if (Buffer.isBuffer(value)) return value.toString('utf8');
-  return String(value);
 }
 
 /** `openLogRows` on first use: an analysis that never reads a row (system, metric) must work even
