@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
-import { createStreamState, isRecord, readEvent, type StreamToolCall } from '../core/claude-stream.js';
+import { createStreamState, readEvent, type StreamToolCall } from '../core/claude-stream.js';
 
 export interface ClaudeRunnerOptions {
   /** The claude executable: a path, or a name looked up in `pathEnv`. */
