@@ -68,7 +68,7 @@ function capInput(input: unknown): unknown {
   return json.length <= MAX_INPUT_CHARS ? input : `${json.slice(0, MAX_INPUT_CHARS)}… (truncated)`;
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
+function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
