@@ -92,6 +92,8 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
         groups: collected.groups,
         incident: investigated.incidents.at(-1) ?? null,
         notified,
+        investigation: investigated.investigation,
+        costUsd: investigated.costUsd,
         dryRun,
       };
       ctx.stdout(options.json ? JSON.stringify(toJson(report, collected.groups, investigated)) : renderRunSummary(report));

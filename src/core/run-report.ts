@@ -9,6 +9,9 @@ export interface RunReport {
   groups: { fingerprint: string; count: number; levelName: string; template: string; trigger: Trigger | null }[];
   incident: string | null;
   notified: number;
+  /** How the triggered groups were handled: Claude, the fallback report, still queued, or none. */
+  investigation: 'claude' | 'fallback' | 'queued' | 'none';
+  costUsd: number;
   dryRun: boolean;
 }
 
@@ -30,6 +33,10 @@ export function renderRunSummary(report: RunReport): string {
   }
   if (ordered.length > MAX_LISTED) lines.push(`  … and ${ordered.length - MAX_LISTED} more groups (sentinel status lists them)`);
   if (report.incident) lines.push(`incident: ${report.incident}`);
+  if (report.investigation === 'claude') lines.push(`investigated by Claude for $${report.costUsd.toFixed(2)}`);
+  if (report.investigation === 'fallback') lines.push('no Claude diagnosis: the incident has the deterministic report');
+  if (report.investigation === 'queued') lines.push('investigation queued: retried on a later run (sentinel status shows the queue)');
+  if (report.notified) lines.push(`notified: ${report.notified}`);
   if (report.dryRun) lines.push('dry run: nothing was written, nothing was sent');
   return lines.join('\n');
 }
