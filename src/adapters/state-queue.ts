@@ -1,0 +1,163 @@
+import type Database from 'better-sqlite3';
+
+export interface QueuedInvestigation {
+  id: number;
+  kind: string;
+  createdAt: number;
+  subject: string;
+  state: 'queued' | 'writing' | 'done';
+  attempts: number;
+  errors: string[];
+  /** The rendered incident, kept while its file is being written (state `writing`). */
+  report: string | null;
+  incidentPath: string | null;
+}
+
+export interface OutboxItem {
+  id: number;
+  createdAt: number;
+  channel: string;
+  incidentPath: string;
+  payload: string;
+  attempts: number;
+}
+
+/** The investigation queue, the outbox and the Claude ledger: what survives a crash between runs. */
+export function queueOperations(db: Database.Database, guard: <T>(what: string, fn: () => T) => T) {
+  const toQueued = (row: Record<string, unknown>): QueuedInvestigation => ({
+    id: Number(row.id),
+    kind: String(row.kind),
+    createdAt: Number(row.created_at),
+    subject: String(row.subject),
+    state: row.state as QueuedInvestigation['state'],
+    attempts: Number(row.attempts),
+    errors: JSON.parse(String(row.errors)) as string[],
+    report: (row.report as string | null) ?? null,
+    incidentPath: (row.incident_path as string | null) ?? null,
+  });
+  return {
+    enqueueInvestigation(kind: string, subject: string, now: number): number {
+      return guard('queue investigation', () =>
+        Number(db.prepare('INSERT INTO investigations (kind, created_at, subject, next_attempt_at) VALUES (?, ?, ?, ?)').run(kind, now, subject, now).lastInsertRowid),
+      );
+    },
+    dueInvestigations(now: number): QueuedInvestigation[] {
+      return guard('read queue', () =>
+        (db.prepare("SELECT * FROM investigations WHERE state != 'done' AND next_attempt_at <= ? ORDER BY id").all(now) as Record<string, unknown>[]).map(toQueued),
+      );
+    },
+    /** Anything queued or unsent, whatever its backoff: whether reporting has work to look at. */
+    /** When each health series (by key) was last alerted on: the per-series cooldown. */
+    healthAlerts(): Map<string, number> {
+      return guard('read health alerts', () =>
+        new Map((db.prepare('SELECT series, alerted_at FROM health_alerts').all() as { series: string; alerted_at: number }[]).map((r) => [r.series, r.alerted_at])),
+      );
+    },
+    /** Queues a health investigation and starts its series' cooldown in one transaction: a retry or
+     * the next health run, while it waits, never queues the same series twice. */
+    queueHealthInvestigation(subject: string, series: string[], now: number): number {
+      return guard('queue investigation', () =>
+        db.transaction(() => {
+          const mark = db.prepare('INSERT INTO health_alerts (series, alerted_at) VALUES (?, ?) ON CONFLICT DO UPDATE SET alerted_at = excluded.alerted_at');
+          for (const key of series) mark.run(key, now);
+          return Number(db.prepare("INSERT INTO investigations (kind, created_at, subject, next_attempt_at) VALUES ('health', ?, ?, ?)").run(now, subject, now).lastInsertRowid);
+        })(),
+      );
+    },
+    hasPendingWork(): boolean {
+      return guard('read queue', () =>
+        !!db.prepare("SELECT 1 FROM investigations WHERE state != 'done' UNION ALL SELECT 1 FROM outbox WHERE state = 'pending' LIMIT 1").get(),
+      );
+    },
+    pendingInvestigations(): number {
+      return guard('read queue', () => (db.prepare("SELECT count(*) AS n FROM investigations WHERE state != 'done'").get() as { n: number }).n);
+    },
+    failAttempt(id: number, error: string, nextAttemptAt: number) {
+      guard('update queue', () =>
+        db
+          .prepare("UPDATE investigations SET attempts = attempts + 1, last_error = ?, errors = json_insert(errors, '$[#]', ?), next_attempt_at = ? WHERE id = ?")
+          .run(error, error, nextAttemptAt, id),
+      );
+    },
+    /** Step 1 of 2: the incident's path and text are kept before the file is written, so a crash
+     * in between never costs a second Claude call nor writes a second file. */
+    reserveIncident(id: number, path: string, report: string) {
+      guard('update queue', () =>
+        db.prepare("UPDATE investigations SET state = 'writing', incident_path = ?, report = ? WHERE id = ?").run(path, report, id),
+      );
+    },
+    /** Step 2 of 2, once the file is on disk: done, notifications queued, groups cooled down. */
+    completeInvestigation(
+      id: number,
+      now: number,
+      outbox: { channel: string; payload: string }[],
+      investigated: { fingerprint: string; rate: number }[],
+    ) {
+      guard('complete investigation', () =>
+        db.transaction(() => {
+          const row = db.prepare('SELECT incident_path FROM investigations WHERE id = ?').get(id) as { incident_path: string };
+          db.prepare("UPDATE investigations SET state = 'done', report = NULL WHERE id = ?").run(id);
+          const add = db.prepare('INSERT INTO outbox (created_at, channel, incident_path, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?)');
+          for (const item of outbox) add.run(now, item.channel, row.incident_path, item.payload, now);
+          const cool = db.prepare('UPDATE groups SET last_investigated_at = ?, last_investigated_rate = ? WHERE fingerprint = ?');
+          for (const g of investigated) cool.run(now, g.rate, g.fingerprint);
+        })(),
+      );
+    },
+    recordClaudeCall(call: {
+      at: number;
+      outcome: string;
+      costUsd: number;
+      numTurns: number | null;
+      durationMs: number;
+      subtype: string | null;
+      permissionDenials: string[];
+    }) {
+      guard('record claude call', () =>
+        db
+          .prepare('INSERT INTO claude_calls (at, outcome, cost_usd, num_turns, duration_ms, subtype, permission_denials) VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .run(call.at, call.outcome, call.costUsd, call.numTurns, call.durationMs, call.subtype, JSON.stringify(call.permissionDenials)),
+      );
+    },
+    claudeUsageSince(since: number): { calls: number; cost: number } {
+      return guard('read claude calls', () =>
+        db.prepare('SELECT count(*) AS calls, coalesce(sum(cost_usd), 0) AS cost FROM claude_calls WHERE at >= ?').get(since) as { calls: number; cost: number },
+      );
+    },
+    pendingOutbox(now: number): OutboxItem[] {
+      return guard('read outbox', () =>
+        (db.prepare("SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id").all(now) as Record<string, unknown>[]).map((row) => ({
+          id: Number(row.id),
+          createdAt: Number(row.created_at),
+          channel: String(row.channel),
+          incidentPath: String(row.incident_path),
+          payload: String(row.payload),
+          attempts: Number(row.attempts),
+        })),
+      );
+    },
+    /** Oldest pending notification per channel, to keep a channel's messages in order. */
+    blockedChannels(now: number): Set<string> {
+      return guard('read outbox', () => new Set(
+        (db.prepare("SELECT DISTINCT channel FROM outbox WHERE state = 'pending' AND next_attempt_at > ?").all(now) as { channel: string }[]).map((r) => r.channel),
+      ));
+    },
+    markSent(id: number, now: number) {
+      guard('update outbox', () => db.prepare("UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?").run(now, id));
+    },
+    markRetry(id: number, error: string, nextAttemptAt: number) {
+      guard('update outbox', () =>
+        db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?').run(error, nextAttemptAt, id),
+      );
+    },
+    markDropped(id: number, error: string) {
+      guard('update outbox', () => db.prepare("UPDATE outbox SET state = 'dropped', last_error = ? WHERE id = ?").run(error, id));
+    },
+    outboxCounts(): Record<string, number> {
+      return guard('read outbox', () =>
+        Object.fromEntries((db.prepare('SELECT state, count(*) AS n FROM outbox GROUP BY state').all() as { state: string; n: number }[]).map((r) => [r.state, r.n])),
+      );
+    },
+  };
+}
+
