@@ -90,7 +90,8 @@ export function openLogSource(path: string, source: SourceConfig): LogSource {
         const row = run('search by time', () => timeAtStmt.get(mid + 1) as { id: number; time: unknown } | undefined);
         if (!row) break;
         const time = parseRowTime(row.time, source.time_format);
-        if (time !== null && time >= since) high = mid;
+        // An unreadable time counts as recent: reading a few rows too many beats skipping some.
+        if (time === null || time >= since) high = mid;
         else low = Math.min(Number(row.id), high);
       }
       return low;
