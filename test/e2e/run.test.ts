@@ -120,6 +120,20 @@ describe('sentinel run over a database written by real loguru', () => {
   });
 });
 
+describe('the first run', () => {
+  it('starts first_run_lookback back, and a row with a garbage time does not make it skip recent rows', async () => {
+    const { dir, db } = makeProject({ source: { first_run_lookback: '1h' } });
+    await writeWithLoguru(db, [{ level: 'ERROR', message: 'boot' }]);
+    const raw = new Database(db);
+    const insert = raw.prepare("INSERT INTO logs (time, level, level_no, message) VALUES (?, 'ERROR', 40, ?)");
+    raw.prepare('UPDATE logs SET time = ?').run(new Date(Date.now() - 3 * 3_600_000).toISOString()); // older than the lookback
+    for (let i = 0; i < 99; i++) insert.run(i === 40 ? 'not a time' : new Date(Date.now() - (99 - i) * 1000).toISOString(), `recent ${i}`);
+    raw.close();
+    const run = await runJson(dir);
+    expect(run.rows_read).toBe(99);
+  });
+});
+
 describe('a normalizer upgrade', () => {
   it('keeps the fingerprints of known groups as aliases, so nothing known re-alerts', async () => {
     const { dir, db } = makeProject();
