@@ -127,7 +127,8 @@ describe('the first run', () => {
     const raw = new Database(db);
     const insert = raw.prepare("INSERT INTO logs (time, level, level_no, message) VALUES (?, 'ERROR', 40, ?)");
     raw.prepare('UPDATE logs SET time = ?').run(new Date(Date.now() - 3 * 3_600_000).toISOString()); // older than the lookback
-    for (let i = 0; i < 99; i++) insert.run(i === 40 ? 'not a time' : new Date(Date.now() - (99 - i) * 1000).toISOString(), `recent ${i}`);
+    // Row 51 is where the search looks first.
+    for (let i = 0; i < 99; i++) insert.run(i === 49 ? 'not a time' : new Date(Date.now() - (99 - i) * 1000).toISOString(), `recent ${i}`);
     raw.close();
     const run = await runJson(dir);
     expect(run.rows_read).toBe(99);
