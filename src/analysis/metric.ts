@@ -49,7 +49,10 @@ export function openMetricReader(path: string, source: Config['source']): Metric
   // The condition is the operator's own SQL from the config: it only ever sits inside parentheses
   // after our WHERE, and the statement must still be one read-only SELECT.
   const firstTimeStmt = db.prepare(`SELECT ${quote(c.time)} FROM ${quote(source.table)} WHERE ${quote(c.id)} > ? ORDER BY ${quote(c.id)} LIMIT 1`).pluck();
-  const countSql = (cond: string) => `SELECT ${quote(c.time)} FROM ${quote(source.table)} WHERE ${quote(c.id)} > ? AND (${cond})`;
+  // A row whose `extra` is not valid JSON (or nested past SQLite's limit) would make json_extract fail
+  // the whole query: such rows are left out of the count, so one bad log line cannot blind a metric.
+  const guarded = (cond: string) => (c.extra ? `CASE WHEN ${quote(c.extra)} IS NULL OR json_valid(${quote(c.extra)}) THEN (${cond}) END` : `(${cond})`);
+  const countSql = (cond: string) => `SELECT ${quote(c.time)} FROM ${quote(source.table)} WHERE ${quote(c.id)} > ? AND ${guarded(cond)}`;
 
   const prepare = (metric: MetricConfig): { ok: true; stmt: Database.Statement } | { ok: false; reason: string } => {
     let stmt: Database.Statement;
