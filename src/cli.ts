@@ -25,7 +25,6 @@ function buildProgram(exit: (code: number) => void): Command {
   const program = new Command('sentinel')
     .description("A small team's production watchdog: groups new WARNING/ERROR rows of a loguru SQLite log and reports what is new.")
     .option('-c, --config <file>', 'config file (default: $SENTINEL_CONFIG, ./sentinel.yaml, /etc/sentinel/sentinel.yaml)')
-    .showHelpAfterError()
     .exitOverride();
   const global = () => program.opts<{ config?: string }>();
   // Commands are imported when chosen: the every-5-minutes `run` must not load the MCP SDK.

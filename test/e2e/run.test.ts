@@ -166,6 +166,17 @@ describe('sentinel run refuses bad input with one line and a documented exit cod
     expect(result.stderr).toMatch(/no column "context" \(source\.columns\.extra\)/);
   });
 
+  it.each([
+    [['run', '--bogus'], /unknown option '--bogus'/],
+    [['bogus'], /unknown command 'bogus'/],
+    [['ignore', 'add', '--message', 'x'], /required option '--reason <text>' not specified/],
+  ])('exit 2 with one line for a usage error: %j', async (args, message) => {
+    const { dir } = makeProject();
+    const result = await runCli(args, { cwd: dir });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(message)]);
+  });
+
   it('exit 3 naming a missing database', async () => {
     const { dir } = makeProject();
     const result = await runCli(['run'], { cwd: dir });
