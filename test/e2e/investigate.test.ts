@@ -125,6 +125,16 @@ describe('sentinel run investigates with the real claude CLI and notifies throug
     expect(t.ntfy.messages).toHaveLength(1);
   });
 
+  it('over the daily budget: the fallback report says why, and Claude is not started', async () => {
+    const t = await setup([{ kind: 'structured_output', output: ANSWER }], { daily_max_runs: 0 });
+    await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook returned 500' }]);
+    const run = await t.run();
+    expect(run.json).toMatchObject({ investigation: 'fallback', notified: 1 });
+    expect(t.api.requests).toHaveLength(0);
+    const file = readFileSync(join(t.dir, 'incidents', incidents(t.dir)[0]!), 'utf8');
+    expect(file).toMatch(/daily Claude budget is used up \(the daily limit of 0 Claude runs is reached/);
+  });
+
   it('with Claude disabled every trigger still ends in a fallback incident and a notification', async () => {
     const t = await setup([], { enabled: false });
     await writeWithLoguru(t.db, [{ level: 'CRITICAL', message: 'database disk image is malformed', exception: 'sqlite3.DatabaseError: malformed' }]);
