@@ -12,6 +12,8 @@ export interface LogSource {
    * consistent snapshot of the database. */
   readSince(afterId: number, batchSize?: number): Iterable<LogRow[]>;
   maxId(): number;
+  /** How many rows `readSince(afterId)` would read: what `status` calls rows behind. */
+  countSince(afterId: number): number;
   /** A hash of the row with this id, to notice a replaced database; null when there is no such row. */
   rowIdentity(id: number): string | null;
   /** The first id whose time is at or after `since` (binary search: ids grow with time, roughly). */
@@ -45,6 +47,7 @@ export function openLogSource(path: string, source: SourceConfig): LogSource {
   const select = db.prepare(`SELECT ${logRowColumns(source)} FROM ${table} WHERE ${id} > ? AND ${levelFilter} ORDER BY ${id} LIMIT ?`);
   select.raw(true); // arrays, not objects: a third cheaper per row
   const maxIdStmt = db.prepare(`SELECT max(${id}) AS max FROM ${table}`);
+  const countStmt = db.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${id} > ? AND ${levelFilter}`);
   const identityStmt = db.prepare(`SELECT ${quoteIdentifier(c.time)} AS time, ${quoteIdentifier(c.message)} AS message FROM ${table} WHERE ${id} = ?`);
   const timeAtStmt = db.prepare(`SELECT ${id} AS id, ${quoteIdentifier(c.time)} AS time FROM ${table} WHERE ${id} >= ? ORDER BY ${id} LIMIT 1`);
 
@@ -77,6 +80,7 @@ export function openLogSource(path: string, source: SourceConfig): LogSource {
       }
     },
     maxId: () => run('read max id', () => Number((maxIdStmt.get() as { max: number | null }).max ?? 0)),
+    countSince: (afterId) => run('count rows', () => (countStmt.get(afterId) as { n: number }).n),
     rowIdentity(rowId) {
       const row = run('read checkpoint row', () => identityStmt.get(rowId) as { time: unknown; message: unknown } | undefined);
       if (!row) return null;

@@ -49,9 +49,7 @@ function readSource(path: string, config: Parameters<typeof openLogSource>[1], c
   try {
     const source = openLogSource(path, config);
     try {
-      let behind = 0;
-      for (const batch of source.readSince(checkpoint, 10_000)) behind += batch.length;
-      return { path, maxId: source.maxId(), rowsBehind: behind, newestRowTime: source.newestRowTime(), error: null };
+      return { path, maxId: source.maxId(), rowsBehind: source.countSince(checkpoint), newestRowTime: source.newestRowTime(), error: null };
     } finally {
       source.close();
     }
@@ -78,7 +76,13 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 function toJson(report: StatusReport) {
   return {
     checkpoint: report.checkpoint,
-    source: { ...report.source, newest_row_time: iso(report.source.newestRowTime) },
+    source: {
+      path: report.source.path,
+      max_id: report.source.maxId,
+      rows_behind: report.source.rowsBehind,
+      newest_row_time: iso(report.source.newestRowTime),
+      error: report.source.error,
+    },
     last_success: iso(report.lastSuccess),
     stale: report.staleness,
     runs: report.runs.map((r) => ({
@@ -103,7 +107,7 @@ function toJson(report: StatusReport) {
       last_seen: iso(g.lastSeen),
       status: g.status,
     })),
-    rules: report.rules.map((r) => ({ ...r, last_hit: iso(r.lastHit), lastHit: undefined })),
+    rules: report.rules.map((r) => ({ id: r.id, reason: r.reason, expired: r.expired, unused_30d: r.unused, hits_24h: r.hits24h, last_hit: iso(r.lastHit) })),
     warnings: report.warnings.map((w) => ({ at: iso(w.at), kind: w.kind, message: w.message })),
     reporting: {
       investigations_queued: report.reporting.queued,

@@ -85,6 +85,8 @@ describe('sentinel run over a database written by real loguru', () => {
     const dry = await runJson(dir, ['--dry-run']);
     expect(dry).toMatchObject({ rows_read: 1, dry_run: true });
     expect(files()).toEqual(before);
+    const status = JSON.parse((await runCli(['status', '--json'], { cwd: dir })).stdout) as { checkpoint: number | null; source: { rows_behind: number } };
+    expect(status).toMatchObject({ checkpoint: null, source: { rows_behind: 1 } });
     const real = await runJson(dir);
     expect(real.groups[0]).toMatchObject({ count: 1, trigger: 'new' });
   });
@@ -248,6 +250,27 @@ describe('ignore rules', () => {
     const file = readFileSync(join(dir, 'ignore.yaml'), 'utf8');
     expect(file).toContain('# kept by hand');
     expect(file).not.toContain('rule-2');
+  });
+
+  it('status flags expired rules and rules unused for 30 days', async () => {
+    const { dir, db } = makeProject();
+    writeFileSync(
+      join(dir, 'ignore.yaml'),
+      [
+        '- {id: old, match: {message: "^never matches"}, reason: forgotten, added: {date: 2026-01-01, author: ops}}',
+        '- {id: done, match: {message: "^boom"}, reason: was noisy, until: 2026-01-31}',
+        '- {id: busy, match: {message: "^retry"}, reason: expected, added: {date: 2026-01-01}}',
+      ].join('\n'),
+    );
+    await writeWithLoguru(db, [{ level: 'WARNING', message: 'retry 1' }, { level: 'ERROR', message: 'boom' }]);
+    const run = await runJson(dir);
+    expect(run).toMatchObject({ ignored: 1, groups: [expect.objectContaining({ template: 'boom' })] });
+    const status = JSON.parse((await runCli(['status', '--json'], { cwd: dir })).stdout) as { rules: Record<string, unknown>[] };
+    expect(status.rules).toEqual([
+      expect.objectContaining({ id: 'old', expired: false, unused_30d: true, hits_24h: 0, last_hit: null }),
+      expect.objectContaining({ id: 'done', expired: true }),
+      expect.objectContaining({ id: 'busy', expired: false, unused_30d: false, hits_24h: 1 }),
+    ]);
   });
 
   it('a catastrophic-backtracking regex cannot hang a run, and a bad one is a config error naming the rule', async () => {
