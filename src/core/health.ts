@@ -1,4 +1,5 @@
 import type { Flag, Judgement, SeriesPoint } from './judge.js';
+import { formatDuration, formatValue } from './judge-format.js';
 import { renderSparkline } from './sparkline.js';
 import { renderSvgChart } from './svg-chart.js';
 
@@ -28,9 +29,12 @@ export interface SeriesVerdict {
 
 /** A flag in the past is history; only thresholds crossed now and flags open at the latest point count. */
 export function judgeSeriesNow(analysis: string, args: SeriesVerdict['args'], series: ChartSeries): SeriesVerdict {
-  const latest = series.points.reduce((max, p) => Math.max(max, p.t), Number.NEGATIVE_INFINITY);
+  const last = series.points.reduce<ChartSeries['points'][number] | null>((a, p) => (a === null || p.t > a.t ? p : a), null);
+  const latest = last?.t ?? Number.NEGATIVE_INFINITY;
   const open = series.judgement.flags.filter((f) => f.end >= latest);
-  const reasons = [...(series.thresholds ?? []), ...open.map((f) => f.reason)];
+  // A flag's reason is decided when it is raised; where it still stands is what the operator needs now.
+  const still = (f: Flag) => (last && f.kind !== 'limit' && f.start < last.t ? `; now ${formatValue(last.v)}${series.unit ?? ''}, flagged for ${formatDuration(last.t - f.start)}` : '');
+  const reasons = [...(series.thresholds ?? []), ...open.map((f) => `${f.reason}${still(f)}`)];
   return { key: `${analysis}:${series.name}`, analysis, args, series, verdict: reasons.length ? 'concerning' : 'normal', reasons };
 }
 

@@ -21,7 +21,7 @@ describe('judgeSeriesNow', () => {
   it.each([
     ['no flag', [], [], 'normal'],
     ['a flag that ended earlier is history', [{ end: T0 + 2 * MINUTE, reason: 'past' }], [], 'normal'],
-    ['a flag open at the latest point', [{ start: T0 + 4 * MINUTE, end: last, reason: 'queue_depth 160, above its usual 9–11' }], ['queue_depth 160, above its usual 9–11'], 'concerning'],
+    ['a flag open at the latest point', [{ start: T0 + 4 * MINUTE, end: last, reason: 'queue_depth 160, above its usual 9–11' }], ['queue_depth 160, above its usual 9–11; now 160, flagged for 1 minute'], 'concerning'],
   ] as const)('%s', (_, flags, reasons, verdict) => {
     const judged = judgeSeriesNow('metric', { name: 'queue_depth' }, series([...flags]));
     expect(judged).toMatchObject({ key: 'metric:queue_depth', analysis: 'metric', verdict, reasons: [...reasons] });
@@ -62,7 +62,7 @@ describe('buildHealthSubject', () => {
       args: { name: 'queue_depth' },
       limit: 100,
       unit: ' jobs',
-      reasons: ['queue_depth 150, above its usual 9–11'],
+      reasons: ['queue_depth 150, above its usual 9–11; now 160 jobs, flagged for 1 minute'],
       flags: [{ start: T0 + 4 * MINUTE, end: T0 + 5 * MINUTE, kind: 'above', reason: 'queue_depth 150, above its usual 9–11' }],
       sparkline: '▁▁▁▁██',
       from: T0,
@@ -76,7 +76,7 @@ describe('buildHealthSubject', () => {
 });
 
 describe('renderHealthSummary', () => {
-  const concerning = judgeSeriesNow('metric', { name: 'queue_depth' }, series([{ end: T0 + 5 * MINUTE, reason: 'queue_depth 160, at its limit' }]));
+  const concerning = judgeSeriesNow('metric', { name: 'queue_depth' }, series([{ end: T0 + 5 * MINUTE, kind: 'limit', reason: 'queue_depth 160, at its limit' }]));
   const normal = judgeSeriesNow('errors', {}, { ...series([]), name: 'error rows per hour' });
   it('concerning series first, marked when alerted now; the incident after', () => {
     const text = renderHealthSummary({ verdicts: [normal, concerning], alerted: new Set(['metric:queue_depth']), incident: '/srv/incidents/x.md', notified: 1, dryRun: false });
