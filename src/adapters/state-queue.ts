@@ -72,10 +72,15 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
     pendingInvestigations(): number {
       return guard('read queue', () => (db.prepare("SELECT count(*) AS n FROM investigations WHERE state != 'done'").get() as { n: number }).n);
     },
-    failAttempt(id: number, error: string, nextAttemptAt: number) {
+    /** Before a Claude call: the attempt and its retry time are recorded first, so a process killed
+     * during the call still uses up the attempt, and a call that always dies ends in the fallback. */
+    claimAttempt(id: number, retryAt: number) {
+      guard('update queue', () => db.prepare('UPDATE investigations SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?').run(retryAt, id));
+    },
+    recordFailure(id: number, error: string, nextAttemptAt: number) {
       guard('update queue', () =>
         db
-          .prepare("UPDATE investigations SET attempts = attempts + 1, last_error = ?, errors = json_insert(errors, '$[#]', ?), next_attempt_at = ? WHERE id = ?")
+          .prepare("UPDATE investigations SET last_error = ?, errors = json_insert(errors, '$[#]', ?), next_attempt_at = ? WHERE id = ?")
           .run(error, error, nextAttemptAt, id),
       );
     },
@@ -104,19 +109,18 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
         })(),
       );
     },
-    recordClaudeCall(call: {
-      at: number;
-      outcome: string;
-      costUsd: number;
-      numTurns: number | null;
-      durationMs: number;
-      subtype: string | null;
-      permissionDenials: string[];
-    }) {
+    /** A call counts against the daily limit from the moment it starts, whatever becomes of it. */
+    startClaudeCall(at: number): number {
+      return guard('record claude call', () => Number(db.prepare("INSERT INTO claude_calls (at, outcome) VALUES (?, 'started')").run(at).lastInsertRowid));
+    },
+    finishClaudeCall(
+      id: number,
+      call: { outcome: string; costUsd: number; numTurns: number | null; durationMs: number; subtype: string | null; permissionDenials: string[] },
+    ) {
       guard('record claude call', () =>
         db
-          .prepare('INSERT INTO claude_calls (at, outcome, cost_usd, num_turns, duration_ms, subtype, permission_denials) VALUES (?, ?, ?, ?, ?, ?, ?)')
-          .run(call.at, call.outcome, call.costUsd, call.numTurns, call.durationMs, call.subtype, JSON.stringify(call.permissionDenials)),
+          .prepare('UPDATE claude_calls SET outcome = ?, cost_usd = ?, num_turns = ?, duration_ms = ?, subtype = ?, permission_denials = ? WHERE id = ?')
+          .run(call.outcome, call.costUsd, call.numTurns, call.durationMs, call.subtype, JSON.stringify(call.permissionDenials), id),
       );
     },
     claudeUsageSince(since: number): { calls: number; cost: number } {

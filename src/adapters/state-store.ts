@@ -20,8 +20,10 @@ export interface CommittedRun {
   triggers: Map<string, Trigger | null>;
   learnerSnapshot: string | null;
   warnings: { kind: string; message: string }[];
-  /** The triggered groups to investigate, queued in the same transaction (null: none). */
-  investigation: { kind: string; subject: string } | null;
+  /** The triggered groups to investigate, queued in the same transaction (null: none). Their
+   * cooldown starts with it (each group's hourly rate), so while the item waits for a retry a later
+   * run does not queue the same groups again; the completed investigation restarts it. */
+  investigation: { kind: string; subject: string; groups?: { fingerprint: string; rate: number }[] } | null;
   /** Meta keys to set with the run (e.g. the silence already reported). */
   meta?: Record<string, string>;
   now: number;
@@ -96,6 +98,12 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean }
     canonicalFingerprint: (fingerprint: string) => canonical(fingerprint),
     /** After a normalizer upgrade: the fingerprints the new one gives stand for the groups they were. */
     addAliases(pairs: [alias: string, fingerprint: string][]) {
+      if (options.readonly) {
+        // A dry run writes nothing: the aliases hold in memory for this run only.
+        canonical('');
+        for (const [alias, fingerprint] of pairs) if (!aliases!.has(alias)) aliases!.set(alias, fingerprint);
+        return;
+      }
       guard('record aliases', () =>
         db.transaction(() => {
           const add = db.prepare('INSERT OR IGNORE INTO aliases (alias, fingerprint) VALUES (?, ?)');
@@ -211,7 +219,10 @@ function writeRun(db: Database.Database, change: CommittedRun, setMeta: (k: stri
   );
   for (const [ruleId, minutes] of tally.ruleHits) {
     for (const [minute, count] of minutes) addHit.run(ruleId, minute, count);
-    lastHit.run(ruleId, Math.max(...minutes.keys()));
+    // A loop, not Math.max(...keys): a reset reading months of logs can hold more minutes than a call takes arguments.
+    let last = -Infinity;
+    for (const minute of minutes.keys()) if (minute > last) last = minute;
+    lastHit.run(ruleId, last);
   }
   setMeta('checkpoint', String(change.checkpoint.id));
   setMeta('checkpoint_identity', change.checkpoint.identity ?? '');
@@ -226,6 +237,8 @@ function writeRun(db: Database.Database, change: CommittedRun, setMeta: (k: stri
   db.prepare('DELETE FROM group_hours WHERE hour < ?').run(hourStart(now) - RETAIN_HOURS_MS);
   db.prepare('DELETE FROM rule_hits WHERE minute < ?').run(now - RETAIN_HOURS_MS);
   if (!change.investigation) return null;
+  const cool = db.prepare('UPDATE groups SET last_investigated_at = ?, last_investigated_rate = ? WHERE fingerprint = ?');
+  for (const g of change.investigation.groups ?? []) cool.run(now, g.rate, g.fingerprint);
   return Number(
     db
       .prepare('INSERT INTO investigations (kind, created_at, subject, next_attempt_at) VALUES (?, ?, ?, ?)')

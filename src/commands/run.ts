@@ -70,7 +70,9 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
           triggers: new Map(collected.groups.map((g) => [g.fingerprint, g.trigger])),
           learnerSnapshot: collected.learnerSnapshot,
           warnings: collected.warnings,
-          investigation: subject ? { kind: 'incident', subject: JSON.stringify(subject) } : null,
+          investigation: subject
+            ? { kind: 'incident', subject: JSON.stringify(subject), groups: Object.entries(subject.rates).map(([fingerprint, rate]) => ({ fingerprint, rate })) }
+            : null,
           meta,
           now: startedAt,
         });

@@ -156,6 +156,10 @@ function mergeInto(groups: Map<string, GroupTally>, incoming: GroupTally): void 
   existing.firstSeen = Math.min(existing.firstSeen, incoming.firstSeen);
   existing.lastSeen = Math.max(existing.lastSeen, incoming.lastSeen);
   existing.escalatedByRule ??= incoming.escalatedByRule;
+  if (incoming.levelNo > existing.levelNo) {
+    existing.levelNo = incoming.levelNo;
+    existing.levelName = incoming.levelName;
+  }
   for (const [hour, count] of incoming.hours) existing.hours.set(hour, (existing.hours.get(hour) ?? 0) + count);
   for (const sample of incoming.samples) {
     if (existing.samples.length < MAX_SAMPLES && !existing.samples.some((s) => s.message === sample.message)) existing.samples.push(sample);

@@ -3,6 +3,8 @@ import { formatDuration } from '../core/duration.js';
 import { retryDelay } from '../core/investigation-policy.js';
 import type { Notification, Notifier } from '../core/notification.js';
 
+const MAX_RETRY_AFTER_MS = 3_600_000;
+
 export interface DeliverResult {
   sent: number;
   /** One line per notification not sent this run (will retry, or was dropped). */
@@ -41,7 +43,8 @@ export async function deliverOutbox(opts: {
     }
     // Retried even when rejected (a bad token, say): fixing the config must still deliver it.
     const reason = outcome === null ? `${item.channel}: ${notifier && 'missing' in notifier ? notifier.missing : 'channel no longer configured'}` : outcome.reason;
-    const delay = outcome?.kind === 'retry' && outcome.retryAfterMs !== undefined ? outcome.retryAfterMs : retryDelay(item.attempts + 1);
+    // A server's Retry-After is honoured up to an hour: beyond, one answer could stall the channel.
+    const delay = outcome?.kind === 'retry' && outcome.retryAfterMs !== undefined ? Math.min(outcome.retryAfterMs, MAX_RETRY_AFTER_MS) : retryDelay(item.attempts + 1);
     state.markRetry(item.id, reason, now() + delay);
     stalled.add(item.channel);
     result.problems.push(`${reason} (retry in ${formatDuration(Math.ceil(delay / 1000) * 1000)})`);

@@ -61,13 +61,19 @@ export async function investigateQueue(deps: InvestigateDeps): Promise<Investiga
     let diagnosis: Diagnosis | null = null;
     const claude = deps.claude;
     const refusal = 'runner' in claude ? budgetCheck(deps) : null;
-    if ('unavailable' in claude || refusal) {
+    if (item.attempts >= deps.config.investigate.max_attempts) {
+      // Every attempt was claimed and none came back: the process died during each Claude call.
+      const reason = item.errors.at(-1) ?? 'the process was stopped during each Claude call';
+      diagnosis = await fallback(deps, queued, { kind: 'failed', attempts: item.attempts, reason });
+    } else if ('unavailable' in claude || refusal) {
       diagnosis = await fallback(deps, queued, 'unavailable' in claude ? claude.unavailable : { kind: 'over_budget', detail: refusal! });
     } else if (calledClaude) {
       if (result.investigation === 'none') result.investigation = 'queued';
       continue;
     } else {
       calledClaude = true;
+      const attempts = item.attempts + 1;
+      deps.state.claimAttempt(item.id, deps.now() + retryDelay(attempts));
       const outcome = await askClaude(deps, claude.runner, claude.tools, queued);
       result.costUsd += outcomeCost(outcome);
       const answer = outcome.kind === 'ok' ? parseAnswer(outcome.answer) : null;
@@ -79,14 +85,13 @@ export async function investigateQueue(deps: InvestigateDeps): Promise<Investiga
         };
       } else {
         const reason = outcome.kind === 'ok' ? `the answer did not fit the schema: ${answer && !answer.ok ? answer.reason : ''}` : outcome.reason;
-        const attempts = item.attempts + 1;
         if (attempts < deps.config.investigate.max_attempts) {
-          deps.state.failAttempt(item.id, reason, deps.now() + retryDelay(attempts));
+          deps.state.recordFailure(item.id, reason, deps.now() + retryDelay(attempts));
           result.retries.push(`attempt ${attempts} of ${deps.config.investigate.max_attempts} failed: ${reason}`);
           result.investigation = 'queued';
           continue;
         }
-        deps.state.failAttempt(item.id, reason, deps.now());
+        deps.state.recordFailure(item.id, reason, deps.now());
         diagnosis = await fallback(deps, queued, { kind: 'failed', attempts, reason });
         item.errors.push(reason);
       }
@@ -120,9 +125,9 @@ async function askClaude(deps: InvestigateDeps, runner: ClaudeRunner, tools: Pro
     queued.kind === 'health'
       ? renderHealthPrompt({ template, subject: queued.subject, tools })
       : renderInvestigationPrompt({ template, groups: queued.subject.groups, tools, window: queued.subject.window });
+  const callId = deps.state.startClaudeCall(deps.now());
   const outcome = await runner.investigate({ prompt, jsonSchema: answerJsonSchema, ...(deps.onProgress ? { onProgress: deps.onProgress } : {}) });
-  deps.state.recordClaudeCall({
-    at: deps.now(),
+  deps.state.finishClaudeCall(callId, {
     outcome: outcome.kind,
     // A timed-out call's cost is unknown; it still counts as a call against the daily limit.
     costUsd: outcomeCost(outcome),

@@ -21,29 +21,41 @@ export async function reportAndNotify(
 ): Promise<{ investigated: InvestigateResult; notified: number }> {
   const started = ctx.clock.now();
   const notifiers = buildNotifiers(loaded, ctx.env);
-  const investigated = await investigateQueue({
-    config: loaded.config,
-    state,
-    writer: createIncidentWriter({ dir: loaded.paths.incidentsDir }),
-    incidentsDir: loaded.paths.incidentsDir,
-    claude: buildClaude(loaded, ctx),
-    promptTemplate: (kind) => readPromptTemplate(kind === 'health' ? 'health' : 'investigate'),
-    fallbackAnalyses: fallbackAnalyses(loaded, state, redactor, ctx),
-    channels: [...notifiers.keys()],
-    now: () => ctx.clock.now(),
-    ignoreBackoff: retryNow,
-    ...(onlyKind ? { onlyKind } : {}),
-    onProgress: ({ toolCalls }) => ctx.progress(`investigating with Claude: ${Math.round((ctx.clock.now() - started) / 1000)}s, ${toolCalls} tool calls`),
-  });
+  const deliver = async () => {
+    const delivered = await deliverOutbox({
+      state,
+      notifiers,
+      maxAgeMs: loaded.config.notify.max_age,
+      now: () => ctx.clock.now(),
+      ignoreBackoff: retryNow,
+    });
+    for (const problem of delivered.problems) ctx.stderr(`sentinel: warning: ${problem}`);
+    return delivered.sent;
+  };
+  let investigated: InvestigateResult;
+  try {
+    investigated = await investigateQueue({
+      config: loaded.config,
+      state,
+      writer: createIncidentWriter({ dir: loaded.paths.incidentsDir }),
+      incidentsDir: loaded.paths.incidentsDir,
+      claude: buildClaude(loaded, ctx),
+      promptTemplate: (kind) => readPromptTemplate(kind === 'health' ? 'health' : 'investigate'),
+      fallbackAnalyses: fallbackAnalyses(loaded, state, redactor, ctx),
+      channels: [...notifiers.keys()],
+      now: () => ctx.clock.now(),
+      ignoreBackoff: retryNow,
+      ...(onlyKind ? { onlyKind } : {}),
+      onProgress: ({ toolCalls }) => ctx.progress(`investigating with Claude: ${Math.round((ctx.clock.now() - started) / 1000)}s, ${toolCalls} tool calls`),
+    });
+  } catch (error) {
+    // An incident that cannot be written (disk full) fails the run, but must not hold back the
+    // notifications of incidents already on disk.
+    ctx.progress('');
+    await deliver();
+    throw error;
+  }
   ctx.progress('');
   for (const retry of investigated.retries) ctx.stderr(`sentinel: warning: investigation ${retry}`);
-  const delivered = await deliverOutbox({
-    state,
-    notifiers,
-    maxAgeMs: loaded.config.notify.max_age,
-    now: () => ctx.clock.now(),
-    ignoreBackoff: retryNow,
-  });
-  for (const problem of delivered.problems) ctx.stderr(`sentinel: warning: ${problem}`);
-  return { investigated, notified: delivered.sent };
+  return { investigated, notified: await deliver() };
 }

@@ -94,6 +94,15 @@ describe('tally', () => {
     expect(result.groups.size).toBe(0);
   });
 
+  it('rows escalated by an unless rule merge into their group with their level: an escalated CRITICAL is not shown as a WARNING', () => {
+    const rows = [
+      row(1, 'worker 1 stalled', { levelNo: 30, levelName: 'WARNING' }),
+      ...[2, 3, 4, 5].map((id) => row(id, `worker ${id} stalled`, { levelNo: 50, levelName: 'CRITICAL' })),
+    ];
+    const result = tallyOf(rows, rules([{ id: 'r', match: { level: 'CRITICAL' }, reason: 'flaps', unless: { count: 3, per: '1h' } }]));
+    expect([...result.groups.values()]).toEqual([expect.objectContaining({ count: 5, levelNo: 50, levelName: 'CRITICAL', escalatedByRule: 'r' })]);
+  });
+
   it('an expired rule no longer matches', () => {
     const result = tallyOf([row(1, 'retrying')], rules([{ id: 'r', match: { message: 'retrying' }, reason: 'x', until: '2026-01-01' }]));
     expect(result.ignored).toBe(0);

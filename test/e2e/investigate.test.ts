@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, type FakeTurn } from '../fakes/fake-anthropic.js';
 import { startFakeNtfy } from '../fakes/fake-ntfy.js';
 import { FAKE_SECRETS } from '../fixtures/secrets.js';
-import { makeProject, runCli } from '../support/cli.js';
+import { execa } from 'execa';
+import { CLI, makeProject, runCli } from '../support/cli.js';
 import { writeWithLoguru } from '../support/loguru.js';
 
 const CLAUDE = fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url));
@@ -43,7 +44,7 @@ async function setup(turns: FakeTurn[], claude: Record<string, unknown> = {}) {
     expect(result.stderr).not.toMatch(/internal error/);
     return { ...result, json: result.exitCode === 0 ? (JSON.parse(result.stdout) as Record<string, unknown>) : null };
   };
-  return { api, ntfy, ...project, run };
+  return { api, ntfy, ...project, env, run };
 }
 
 const incidents = (dir: string) => readdirSync(join(dir, 'incidents')).sort();
@@ -125,6 +126,39 @@ describe('sentinel run investigates with the real claude CLI and notifies throug
     expect(t.ntfy.messages).toHaveLength(1);
   });
 
+  it('a group whose investigation waits for a retry is not queued again by the next run (one incident, not two)', async () => {
+    const t = await setup([{ kind: 'error', status: 500 }, { kind: 'error', status: 500 }, { kind: 'error', status: 500 }]);
+    const add = await runCli(['ignore', 'add', '--message', '^Retrying upload', '--reason', 'retries are expected', '--unless', '5/1h', '--author', 'ops'], { cwd: t.dir });
+    expect(add.exitCode, add.stderr).toBe(0);
+    await writeWithLoguru(t.db, [{ level: 'WARNING', message: 'Retrying upload of job 1', repeat: 20 }]);
+    const first = await t.run();
+    expect(first.json).toMatchObject({ investigation: 'queued', groups: [expect.objectContaining({ trigger: 'escalating' })] });
+    await writeWithLoguru(t.db, [{ level: 'WARNING', message: 'Retrying upload of job 1', repeat: 20 }]);
+    const second = await t.run();
+    expect(second.exitCode, second.stderr).toBe(0);
+    // Still escalating, but the investigation queued for it in the first run covers it (cooldown).
+    const status = JSON.parse((await runCli(['status', '--json'], { cwd: t.dir, env: { NTFY_TOKEN } })).stdout);
+    expect(status.reporting).toMatchObject({ investigations_queued: 1 });
+  });
+
+  it('a run killed during every Claude call still ends in the fallback report once the attempts are used up', async () => {
+    const t = await setup([{ kind: 'hang' }, { kind: 'structured_output', output: ANSWER }]);
+    writeFileSync(t.configFile, readFileSync(t.configFile, 'utf8') + 'investigate:\n  max_attempts: 1\n');
+    await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook returned 500' }]);
+    const child = execa('node', [CLI, 'run'], { cwd: t.dir, env: { PATH: process.env.PATH ?? '', HOME: t.dir, ...t.env }, extendEnv: false, reject: false, detached: true });
+    for (let i = 0; i < 200 && t.api.messageBodies().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(t.api.messageBodies()).toHaveLength(1); // Claude is mid-call …
+    process.kill(-child.pid!, 'SIGKILL'); // … when the whole run dies, as under a unit's start timeout
+    await child;
+    const next = await t.run('--retry-now');
+    expect(next.json).toMatchObject({ investigation: 'fallback', notified: 1 });
+    expect(t.api.messageBodies()).toHaveLength(1); // not asked again
+    const file = readFileSync(join(t.dir, 'incidents', incidents(t.dir)[0]!), 'utf8');
+    expect(file).toMatch(/Claude failed after 1 attempt: the process was stopped during each Claude call/);
+    const status = JSON.parse((await runCli(['status', '--json'], { cwd: t.dir })).stdout);
+    expect(status.reporting).toMatchObject({ claude_calls_today: 1 });
+  });
+
   it('over the daily budget: the fallback report says why, and Claude is not started', async () => {
     const t = await setup([{ kind: 'structured_output', output: ANSWER }], { daily_max_runs: 0 });
     await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook returned 500' }]);
@@ -142,6 +176,20 @@ describe('sentinel run investigates with the real claude CLI and notifies throug
     expect(run.json).toMatchObject({ investigation: 'fallback', notified: 1 });
     expect(t.api.requests).toHaveLength(0);
     expect(t.ntfy.messages[0]).toMatchObject({ priority: 4 });
+  });
+
+  it('an incident that cannot be written fails the run loudly, but the notifications already due still go out', async () => {
+    const t = await setup([], { enabled: false });
+    t.ntfy.failNext(1, 429);
+    await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'first failure' }]);
+    expect((await t.run()).json).toMatchObject({ investigation: 'fallback', notified: 0 });
+    // The incidents dir now lies under a regular file: no write can succeed, not even root's.
+    writeFileSync(t.configFile, readFileSync(t.configFile, 'utf8') + `incidents_dir: ${join(t.db, 'incidents')}\n`);
+    await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'second failure' }]);
+    const broken = await t.run('--retry-now');
+    expect(broken.exitCode).toBe(1);
+    expect(broken.stderr).toMatch(/cannot write the incident .*kept in the queue for the next run/);
+    expect(t.ntfy.messages.map((m) => m.message)).toEqual([expect.stringContaining('first failure')]);
   });
 
   it('ntfy answering 429 and 500 keeps the notification in the outbox until it is accepted', async () => {

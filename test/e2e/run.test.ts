@@ -156,6 +156,26 @@ describe('a normalizer upgrade', () => {
     const after = JSON.parse(result.stdout) as RunJson;
     expect(after.groups).toEqual([expect.objectContaining({ fingerprint: 'legacy0000000001', count: 1, trigger: null })]);
   });
+
+  it('a dry run right after the upgrade uses the aliases without writing them', async () => {
+    const { dir, db } = makeProject();
+    const row = { level: 'ERROR', message: 'Upstream 502 from tts-gateway for job 31', logger: 'app.tts', function: 'call' };
+    await writeWithLoguru(db, [row]);
+    const first = await runJson(dir);
+    const stateFile = join(dir, '.sentinel', 'state.db');
+    const state = new Database(stateFile);
+    state.prepare('UPDATE groups SET fingerprint = ? WHERE fingerprint = ?').run('legacy0000000001', first.groups[0]!.fingerprint);
+    state.prepare('UPDATE group_hours SET fingerprint = ?').run('legacy0000000001');
+    state.prepare("UPDATE meta SET value = json_set(value, '$.version', 0) WHERE key = 'learner'").run();
+    state.close();
+
+    await writeWithLoguru(db, [{ ...row, message: 'Upstream 502 from tts-gateway for job 32' }]);
+    const dry = await runJson(dir, ['--dry-run']);
+    expect(dry.groups).toEqual([expect.objectContaining({ fingerprint: 'legacy0000000001', count: 1, trigger: null })]);
+    const after = new Database(stateFile, { readonly: true });
+    expect(after.prepare('SELECT count(*) AS n FROM aliases').get()).toEqual({ n: 0 });
+    after.close();
+  });
 });
 
 describe('sentinel run refuses bad input with one line and a documented exit code', () => {
