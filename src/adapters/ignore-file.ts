@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { isMap, isSeq, parseDocument, YAMLSeq, type Document } from 'yaml';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { parseIgnoreRules, type IgnoreRule } from '../core/ignore.js';
@@ -49,8 +49,12 @@ export function removeIgnoreRule(file: string, id: string): boolean {
   return true;
 }
 
+/** Keeps the file's permission bits (a new file gets 0644): the CLI's umask is 077, and a file
+ * `sudo sentinel ignore add` left 0600 root would be unreadable to the service user. */
 function writeAtomically(file: string, text: string): void {
   const temp = `${file}.tmp-${process.pid}`;
-  writeFileSync(temp, text, { mode: 0o644 });
+  const mode = existsSync(file) ? statSync(file).mode & 0o777 : 0o644;
+  writeFileSync(temp, text, { mode });
+  chmodSync(temp, mode);
   renameSync(temp, file);
 }

@@ -101,11 +101,17 @@ export async function analyzeCommand(options: AnalyzeOptions, ctx: CommandContex
 }
 
 function writeCharts(dir: string, series: readonly ChartSeries[], ctx: CommandContext): void {
-  mkdirSync(dir, { recursive: true });
-  for (const s of series) {
-    const path = join(dir, `${s.name.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-|-$/g, '') || 'series'}.svg`);
-    const { flags } = s.judgement;
-    writeFileSync(path, renderSvgChart({ title: s.name, points: s.points, flags, ...(s.unit ? { unit: s.unit } : {}), ...(s.limit === undefined ? {} : { limit: s.limit }) }));
-    ctx.stderr(`sentinel: wrote ${path}`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    for (const s of series) {
+      const path = join(dir, `${s.name.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-|-$/g, '') || 'series'}.svg`);
+      const { flags } = s.judgement;
+      writeFileSync(path, renderSvgChart({ title: s.name, points: s.points, flags, ...(s.unit ? { unit: s.unit } : {}), ...(s.limit === undefined ? {} : { limit: s.limit }) }));
+      ctx.stderr(`sentinel: wrote ${path}`);
+    }
+  } catch (error) {
+    // A directory the user named that cannot take the files is a bad argument, not a bug.
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new SentinelError(`--svg ${dir}: cannot write the charts: ${code}`, ExitCode.usage, { cause: error });
   }
 }

@@ -32,11 +32,14 @@ export function quoteCode(text: string, max = 120): string {
 /**
  * Model-written prose as Markdown: kept as Markdown, but it cannot open a code fence that would
  * swallow the rest of the document, nor forge a heading, nor hide it in raw HTML (`<!--`, tags the
- * model copied from a log line); control characters go, length is capped.
+ * model copied from a log line), nor embed a remote image; control characters go, length is capped.
  */
 export function sanitiseProse(text: string, max: number): string {
   const lines = capChars(stripControls(text).replace(/\r/g, '').trim(), max).split('\n');
-  return lines.map((line) => line.replace(/^(\s{0,3})(#|```|~~~|=+\s*$|-+\s*$)/, '$1\\$2').replace(/</g, '\\<')).join('\n');
+  // `![…]` would make any viewer fetch a URL the model wrote (log text may have told it to): no images.
+  return lines
+    .map((line) => line.replace(/^(\s{0,3})(#|```|~~~|=+\s*$|-+\s*$)/, '$1\\$2').replace(/</g, '\\<').replace(/!\[/g, '!\\['))
+    .join('\n');
 }
 
 /** At most `max` characters, with an ellipsis when cut; never splits a surrogate pair. */

