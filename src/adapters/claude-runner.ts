@@ -25,7 +25,7 @@ export interface ClaudeRunnerOptions {
   /** CLAUDE_CODE_MAX_RETRIES: API retries the CLI makes before giving up. */
   maxRetries: number;
   /** The stdio MCP server serving sentinel's read-only tools (`node dist/cli.js mcp --config …`). */
-  mcpServer: { command: string; args: string[] };
+  mcpServer: { command: string; args: string[]; env: Record<string, string> };
   /** Tool names of that server the model may call (without the `mcp__sentinel__` prefix). */
   tools: string[];
 }
@@ -97,7 +97,7 @@ async function runClaude(opts: ClaudeRunnerOptions, req: InvestigateRequest, run
   const [home, tmp, cwd] = ['home', 'tmp', 'work'].map((name) => join(runDir, name)) as [string, string, string];
   await Promise.all([home, tmp, cwd].map((dir) => mkdir(dir)));
   const mcpConfig = join(runDir, 'mcp.json');
-  const server = { type: 'stdio', command: opts.mcpServer.command, args: opts.mcpServer.args };
+  const server = { type: 'stdio', command: opts.mcpServer.command, args: opts.mcpServer.args, env: opts.mcpServer.env };
   await writeFile(mcpConfig, JSON.stringify({ mcpServers: { [SERVER]: server } }));
 
   const started = performance.now();

@@ -43,7 +43,9 @@ export function buildClaude(loaded: LoadedConfig, ctx: CommandContext): Investig
     ...(ctx.env.ANTHROPIC_BASE_URL ? { baseUrl: ctx.env.ANTHROPIC_BASE_URL } : {}),
     apiTimeoutMs: Number(ctx.env.API_TIMEOUT_MS) || Math.min(config.claude.timeout, 120_000),
     maxRetries: ctx.env.CLAUDE_CODE_MAX_RETRIES === undefined ? 3 : Number(ctx.env.CLAUDE_CODE_MAX_RETRIES) || 0,
-    mcpServer: { command: process.execPath, args: [ctx.cliPath, '--config', file, 'mcp'] },
+    // The tools must read the state this run uses, also when it came from systemd's $STATE_DIRECTORY,
+    // which the CLI's minimal environment does not carry.
+    mcpServer: { command: process.execPath, args: [ctx.cliPath, '--config', file, 'mcp'], env: { STATE_DIRECTORY: paths.stateDir } },
     tools: analyses.map((a) => a.name),
   });
   return { runner, tools };

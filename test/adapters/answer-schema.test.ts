@@ -42,7 +42,7 @@ async function investigate(firstOutput: unknown): Promise<{ fake: FakeAnthropic;
     baseUrl: fake.url,
     apiTimeoutMs: 10_000,
     maxRetries: 0,
-    mcpServer: { command: process.execPath, args: [resolve('test/fixtures/echo-mcp.mjs')] },
+    mcpServer: { command: process.execPath, args: [resolve('test/fixtures/echo-mcp.mjs')], env: {} },
     tools: [],
   });
   return { fake, outcome: await runner.investigate({ prompt: 'Investigate.', jsonSchema: answerJsonSchema }) };

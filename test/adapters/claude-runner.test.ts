@@ -37,7 +37,7 @@ async function setUp(turns: FakeTurn[], overrides: Partial<ClaudeRunnerOptions> 
     baseUrl: fake.url,
     apiTimeoutMs: 10_000,
     maxRetries: 0,
-    mcpServer: { command: process.execPath, args: [ECHO_MCP, '--pid-file', mcpPidFile] },
+    mcpServer: { command: process.execPath, args: [ECHO_MCP, '--pid-file', mcpPidFile], env: {} },
     tools: ['group_detail', 'env_report'],
     ...overrides,
   };

@@ -141,6 +141,21 @@ describe('sentinel run investigates with the real claude CLI and notifies throug
     expect(status.reporting).toMatchObject({ investigations_queued: 1 });
   });
 
+  it("Claude's tools read the state this run uses, also when systemd's $STATE_DIRECTORY names it", async () => {
+    const turns: FakeTurn[] = [];
+    const t = await setup(turns);
+    const stateDir = join(t.dir, 'var-lib-sentinel');
+    await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'voice settings missing', exception: "KeyError: 'voice_id'", repeat: 2 }]);
+    const dry = await runCli(['run', '--dry-run', '--json'], { cwd: t.dir, env: { ...t.env, STATE_DIRECTORY: stateDir } });
+    const fingerprint = (JSON.parse(dry.stdout) as { groups: { fingerprint: string }[] }).groups[0]!.fingerprint;
+    turns.push({ kind: 'tool_use', name: 'mcp__sentinel__error_group', input: { fingerprint } }, { kind: 'structured_output', output: ANSWER });
+    const run = await runCli(['run', '--json'], { cwd: t.dir, env: { ...t.env, STATE_DIRECTORY: stateDir } });
+    expect(JSON.parse(run.stdout)).toMatchObject({ investigation: 'claude' });
+    const toolResult = JSON.stringify(t.api.messageBodies().at(-1));
+    expect(toolResult).toContain(`Group ${fingerprint}: ERROR`);
+    expect(toolResult).not.toMatch(/no error group with fingerprint/);
+  });
+
   it('a run killed during every Claude call still ends in the fallback report once the attempts are used up', async () => {
     const t = await setup([{ kind: 'hang' }, { kind: 'structured_output', output: ANSWER }]);
     writeFileSync(t.configFile, readFileSync(t.configFile, 'utf8') + 'investigate:\n  max_attempts: 1\n');
