@@ -30,7 +30,8 @@ export function readIgnoreDocument(file: string): Document {
 /** Appends a rule, keeping the file's comments and layout; written atomically. */
 export function appendIgnoreRule(file: string, rule: Record<string, unknown>): void {
   const doc = readIgnoreDocument(file);
-  if (!isSeq(doc.contents)) doc.contents = new YAMLSeq();
+  // An empty (or missing) file starts a block list, the layout a person edits, not `[ {…} ]`.
+  if (!isSeq(doc.contents) || doc.contents.items.length === 0) doc.contents = new YAMLSeq();
   (doc.contents as YAMLSeq).add(doc.createNode(rule));
   const check = parseIgnoreRules(doc.toJS());
   if (!check.ok) throw new SentinelError(`ignore rule not added: ${check.errors.join('; ')}`, ExitCode.usage);

@@ -6,6 +6,7 @@ import { formatDuration, parseDuration } from '../core/duration.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { createFingerprinter } from '../core/fingerprint.js';
 import { createIgnoreMatcher, isExpired } from '../core/ignore.js';
+import { levelNumber } from '../core/levels.js';
 import { createRedactor } from '../core/redact.js';
 import { createTemplateLearner } from '../core/template.js';
 import { parseLearnerSnapshot } from '../core/template-snapshot.js';
@@ -37,6 +38,9 @@ export async function ignoreAddCommand(options: IgnoreAddOptions, ctx: CommandCo
     throw new SentinelError('ignore add: give at least one of --fingerprint, --message, --logger, --exception, --level', ExitCode.usage);
   }
   if (options.for && options.until) throw new SentinelError('ignore add: give --for or --until, not both', ExitCode.usage);
+  if (options.level && levelNumber(options.level) === undefined) {
+    throw new SentinelError(`--level: unknown level ${JSON.stringify(options.level)}; use a loguru level name such as WARNING or ERROR`, ExitCode.usage);
+  }
   const now = ctx.clock.now();
   const rules = loadIgnoreRules(paths.ignoreFile);
   const next = 1 + Math.max(0, ...rules.map((r) => Number(/^rule-(\d+)$/.exec(r.id)?.[1] ?? 0)));

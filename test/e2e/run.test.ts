@@ -192,6 +192,7 @@ describe('sentinel run refuses bad input with one line and a documented exit cod
     [['run', '--bogus'], /unknown option '--bogus'/],
     [['bogus'], /unknown command 'bogus'/],
     [['ignore', 'add', '--message', 'x'], /required option '--reason <text>' not specified/],
+    [['ignore', 'add', '--level', 'LOUD', '--reason', 'x'], /--level: unknown level "LOUD"/],
   ])('exit 2 with one line for a usage error: %j', async (args, message) => {
     const { dir } = makeProject();
     const result = await runCli(args, { cwd: dir });
@@ -269,6 +270,7 @@ describe('ignore rules', () => {
     expect((await runCli(['ignore', 'rm', 'rule-2'], { cwd: dir })).exitCode).toBe(0);
     const file = readFileSync(join(dir, 'ignore.yaml'), 'utf8');
     expect(file).toContain('# kept by hand');
+    expect(file).toMatch(/^- id: rule-1$/m); // a block list, as a person would write it
     expect(file).not.toContain('rule-2');
   });
 
