@@ -3,9 +3,8 @@
  * way Discord does (content or embeds required, embed limits counted in characters, valid
  * allowed_mentions), answering with Discord's error shapes. Tests can script trouble.
  */
-import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startScriptedServer } from './scripted-server.js';
 
 export interface DiscordMessage {
   content?: string;
@@ -35,57 +34,33 @@ type Errors = Record<string, unknown>;
 
 export async function startFakeDiscord(): Promise<FakeDiscord> {
   const messages: DiscordMessage[] = [];
-  const requests: FakeDiscord['requests'] = [];
   const troubles: Trouble[] = [];
-  const delays: number[] = [];
-  const timers = new Set<NodeJS.Timeout>();
-
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      requests.push({ url: req.url ?? '', headers: req.headers, body });
-      const answer = (): void => {
-        const url = new URL(req.url ?? '/', 'http://fake');
-        const trouble = troubles.shift();
-        if (trouble?.status === 429) {
-          const limited = { message: 'You are being rate limited.', retry_after: trouble.retryAfterS, global: false };
-          return send(res, 429, limited, { 'retry-after': String(Math.ceil(trouble.retryAfterS)) });
-        }
-        if (trouble?.status === 500) return send(res, 500, { message: '500: Internal Server Error', code: 0 });
-        const match = /^\/api\/webhooks\/(\d+)\/([^/]+)$/.exec(url.pathname);
-        if (req.method !== 'POST' || match === null) return send(res, 404, { message: '404: Not Found', code: 0 });
-        if (match[1] !== WEBHOOK_ID) return send(res, 404, { message: 'Unknown Webhook', code: 10015 });
-        if (match[2] !== WEBHOOK_TOKEN) return send(res, 401, { message: 'Invalid Webhook Token', code: 50027 });
-        const checked = checkMessage(body);
-        if (checked.kind === 'empty') return send(res, 400, { message: 'Cannot send an empty message', code: 50006 });
-        if (checked.kind === 'invalid') return send(res, 400, { code: 50035, errors: checked.errors, message: 'Invalid Form Body' });
-        messages.push(checked.message);
-        if (url.searchParams.get('wait') !== 'true') return void res.writeHead(204).end();
-        send(res, 200, { id: String(messages.length), type: 0, webhook_id: WEBHOOK_ID, ...checked.message });
-      };
-      const delay = delays.shift();
-      if (delay === undefined) return answer();
-      const timer = setTimeout(() => (timers.delete(timer), answer()), delay);
-      timers.add(timer);
-    });
+  const server = await startScriptedServer((req, res, body) => {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const trouble = troubles.shift();
+    if (trouble?.status === 429) {
+      const limited = { message: 'You are being rate limited.', retry_after: trouble.retryAfterS, global: false };
+      return send(res, 429, limited, { 'retry-after': String(Math.ceil(trouble.retryAfterS)) });
+    }
+    if (trouble?.status === 500) return send(res, 500, { message: '500: Internal Server Error', code: 0 });
+    const match = /^\/api\/webhooks\/(\d+)\/([^/]+)$/.exec(url.pathname);
+    if (req.method !== 'POST' || match === null) return send(res, 404, { message: '404: Not Found', code: 0 });
+    if (match[1] !== WEBHOOK_ID) return send(res, 404, { message: 'Unknown Webhook', code: 10015 });
+    if (match[2] !== WEBHOOK_TOKEN) return send(res, 401, { message: 'Invalid Webhook Token', code: 50027 });
+    const checked = checkMessage(body);
+    if (checked.kind === 'empty') return send(res, 400, { message: 'Cannot send an empty message', code: 50006 });
+    if (checked.kind === 'invalid') return send(res, 400, { code: 50035, errors: checked.errors, message: 'Invalid Form Body' });
+    messages.push(checked.message);
+    if (url.searchParams.get('wait') !== 'true') return void res.writeHead(204).end();
+    send(res, 200, { id: String(messages.length), type: 0, webhook_id: WEBHOOK_ID, ...checked.message });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-
   return {
-    webhookUrl: `http://127.0.0.1:${port}/api/webhooks/${WEBHOOK_ID}/${WEBHOOK_TOKEN}`,
+    webhookUrl: `http://127.0.0.1:${server.port}/api/webhooks/${WEBHOOK_ID}/${WEBHOOK_TOKEN}`,
     messages,
-    requests,
+    requests: server.requests,
     failNext: (count, status, retryAfterS = 1.5) => troubles.push(...Array<Trouble>(count).fill({ status, retryAfterS })),
-    delayNext: (count, ms) => delays.push(...Array<number>(count).fill(ms)),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const timer of timers) clearTimeout(timer);
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    delayNext: server.delayNext,
+    close: server.close,
   };
 }
 

@@ -3,10 +3,9 @@
  * matching ntfy's rules, priority 1–5, tags as strings, a message within the size limit, and a
  * Bearer token when one is configured. Answers carry ntfy's error JSON. Tests can script trouble.
  */
-import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { startScriptedServer } from './scripted-server.js';
 
 export interface NtfyMessage {
   topic: string;
@@ -52,51 +51,27 @@ const ERRORS = {
 
 export async function startFakeNtfy(opts: { token?: string } = {}): Promise<FakeNtfy> {
   const messages: NtfyMessage[] = [];
-  const requests: FakeNtfy['requests'] = [];
   const failures: (429 | 500)[] = [];
-  const delays: number[] = [];
-  const timers = new Set<NodeJS.Timeout>();
-
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      requests.push({ headers: req.headers, body });
-      const answer = (): void => {
-        const failure = failures.shift();
-        if (failure !== undefined) return sendError(res, failure === 429 ? ERRORS.tooManyRequests : ERRORS.internal);
-        if (req.method !== 'POST' && req.method !== 'PUT') return sendError(res, ERRORS.notFound);
-        const auth = req.headers.authorization;
-        if (opts.token !== undefined && auth === undefined) return sendError(res, ERRORS.forbidden);
-        if (opts.token !== undefined && auth !== `Bearer ${opts.token}`) return sendError(res, ERRORS.unauthorized);
-        const checked = checkMessage(body);
-        if ('error' in checked) return sendError(res, checked);
-        messages.push(checked);
-        const stored = { id: randomUUID().slice(0, 12), time: Math.floor(Date.now() / 1000), event: 'message', ...checked };
-        res.writeHead(200, { 'content-type': 'application/json' }).end(`${JSON.stringify(stored)}\n`);
-      };
-      const delay = delays.shift();
-      if (delay === undefined) return answer();
-      const timer = setTimeout(() => (timers.delete(timer), answer()), delay);
-      timers.add(timer);
-    });
+  const server = await startScriptedServer((req, res, body) => {
+    const failure = failures.shift();
+    if (failure !== undefined) return sendError(res, failure === 429 ? ERRORS.tooManyRequests : ERRORS.internal);
+    if (req.method !== 'POST' && req.method !== 'PUT') return sendError(res, ERRORS.notFound);
+    const auth = req.headers.authorization;
+    if (opts.token !== undefined && auth === undefined) return sendError(res, ERRORS.forbidden);
+    if (opts.token !== undefined && auth !== `Bearer ${opts.token}`) return sendError(res, ERRORS.unauthorized);
+    const checked = checkMessage(body);
+    if ('error' in checked) return sendError(res, checked);
+    messages.push(checked);
+    const stored = { id: randomUUID().slice(0, 12), time: Math.floor(Date.now() / 1000), event: 'message', ...checked };
+    res.writeHead(200, { 'content-type': 'application/json' }).end(`${JSON.stringify(stored)}\n`);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${server.port}`,
     messages,
-    requests,
+    requests: server.requests,
     failNext: (count, status) => failures.push(...Array<429 | 500>(count).fill(status)),
-    delayNext: (count, ms) => delays.push(...Array<number>(count).fill(ms)),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const timer of timers) clearTimeout(timer);
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    delayNext: server.delayNext,
+    close: server.close,
   };
 }
 
