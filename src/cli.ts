@@ -3,6 +3,12 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, SentinelError } from './core/errors.js';
 import type { CommandContext } from './commands/context.js';
 
+// `sentinel status | head` closes the pipe early: that is the reader's choice, not a failure.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 // Everything sentinel writes (state, incidents, charts) holds log samples: private to its user.
 process.umask(0o077);
 

@@ -1,0 +1,43 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI, runCli } from '../support/cli.js';
+
+const cwd = mkdtempSync(join(tmpdir(), 'sentinel-help-'));
+
+/** The README promises every command a --help with an example: the commands, as `sentinel --help` lists them. */
+async function commands(prefix: string[] = []): Promise<string[][]> {
+  const help = (await runCli([...prefix, '--help'], { cwd })).stdout;
+  const section = /\nCommands:\n([\s\S]*?)(\n\n|$)/.exec(help)?.[1] ?? '';
+  const names = [...section.matchAll(/^ {2}([a-z][a-z-]*)/gm)].map((m) => m[1]!).filter((n) => n !== 'help');
+  const found: string[][] = [];
+  for (const name of names) {
+    const sub = await commands([...prefix, name]);
+    found.push(...(sub.length ? sub : [[...prefix, name]]));
+  }
+  return found;
+}
+
+describe('--help', () => {
+  it('every command explains itself with an example', { timeout: 60_000 }, async () => {
+    const all = await commands();
+    expect(all.length).toBeGreaterThan(15);
+    for (const command of all) {
+      const result = await runCli([...command, '--help'], { cwd });
+      expect(result.exitCode, command.join(' ')).toBe(0);
+      expect(result.stdout, command.join(' ')).toMatch(/Example:\n {2}.*\bsentinel /);
+    }
+  });
+});
+
+describe('a reader that stops early', () => {
+  it('`sentinel … | head` ends quietly, with no stack trace', async () => {
+    const { execa } = await import('execa');
+    // Far more output than a pipe buffers, so the write after `head` is gone really fails.
+    const script = `yes 'user 42 logged in' | head -n 200000 | node "${CLI}" fingerprint | head -c 4`;
+    const result = await execa('sh', ['-c', script], { cwd, reject: false });
+    expect(result.stdout).toMatch(/^[0-9a-f]{4}$/);
+    expect(result.stderr).toBe('');
+  });
+});
