@@ -86,5 +86,8 @@ export const MIGRATIONS: string[] = [
   );
   CREATE TABLE system_samples (at INTEGER PRIMARY KEY, sample TEXT NOT NULL);
   CREATE TABLE health_alerts (series TEXT PRIMARY KEY, alerted_at INTEGER NOT NULL) WITHOUT ROWID;
+  -- Every run prunes buckets older than 8 days: by index, not by scanning every group's hours.
+  CREATE INDEX group_hours_by_hour ON group_hours (hour);
+  CREATE INDEX rule_hits_by_minute ON rule_hits (minute);
   `,
 ];
