@@ -90,4 +90,9 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX group_hours_by_hour ON group_hours (hour);
   CREATE INDEX rule_hits_by_minute ON rule_hits (minute);
   `,
+  `
+  -- issue 9: splinter groups folded into the group they belong to; aliases keep mapping their fingerprints
+  CREATE TABLE folds (alias TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, at INTEGER NOT NULL, rows INTEGER NOT NULL, template TEXT NOT NULL) WITHOUT ROWID;
+  CREATE INDEX folds_by_fingerprint ON folds (fingerprint);
+  `,
 ];

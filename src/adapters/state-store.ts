@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExitCode, SentinelError } from '../core/errors.js';
-import type { RunTally, Sample } from '../core/tally.js';
+import type { GroupFold, RunTally, Sample } from '../core/tally.js';
 import type { Checkpoint, GroupRecord, RunRecord } from '../core/records.js';
 import { HOUR, hourStart, type Trigger } from '../core/triggers.js';
 import { describeSqliteError } from './log-source.js';
@@ -112,6 +112,24 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean }
       );
       aliases = null;
     },
+    /** Folds splinter groups into their survivors (a normalizer upgrade does it before a run). */
+    foldGroups(folds: readonly GroupFold[], now: number) {
+      if (options.readonly) {
+        canonical('');
+        for (const fold of folds) aliases!.set(fold.from, fold.to);
+        return;
+      }
+      guard('fold groups', () => db.transaction(() => writeFolds(db, folds, now))());
+      aliases = null;
+    },
+    /** What was folded into a group, newest first. */
+    foldsInto: (fingerprint: string) =>
+      guard('read folds', () =>
+        db.prepare('SELECT alias, at, rows, template FROM folds WHERE fingerprint = ? ORDER BY at DESC, alias').all(canonical(fingerprint)) as FoldRecord[],
+      ),
+    /** Folds since `since`: how many splinters went into how many groups. */
+    foldsSince: (since: number) =>
+      guard('read folds', () => db.prepare('SELECT count(*) AS splinters, count(DISTINCT fingerprint) AS groups, coalesce(sum(rows), 0) AS rows FROM folds WHERE at >= ?').get(since) as { splinters: number; groups: number; rows: number }),
     allGroups: () => guard('read groups', () => (db.prepare('SELECT * FROM groups ORDER BY first_seen').all() as Record<string, unknown>[]).map(toGroupRecord)),
     /** Stored rows of a group in [from, to), by clock hour. */
     countBetween: (fingerprint: string, from: number, to: number) =>
@@ -193,8 +211,57 @@ function migrate(db: Database.Database, readonly: boolean): void {
   })();
 }
 
+export interface FoldRecord {
+  alias: string;
+  at: number;
+  rows: number;
+  template: string;
+}
+
+/** A splinter's counts, hours and cooldown go to its survivor, whose status stays; the splinter's
+ * fingerprint (and every alias of it) then stands for the survivor. */
+function writeFolds(db: Database.Database, folds: readonly GroupFold[], now: number): void {
+  const get = db.prepare('SELECT total FROM groups WHERE fingerprint = ?');
+  const merge = db.prepare(`
+    UPDATE groups SET total = groups.total + s.total, first_seen = min(groups.first_seen, s.first_seen), last_seen = max(groups.last_seen, s.last_seen),
+      level_name = CASE WHEN s.level_no > groups.level_no THEN s.level_name ELSE groups.level_name END, level_no = max(groups.level_no, s.level_no),
+      last_investigated_rate = CASE WHEN coalesce(s.last_investigated_at, 0) > coalesce(groups.last_investigated_at, 0) THEN s.last_investigated_rate ELSE groups.last_investigated_rate END,
+      last_investigated_at = max(coalesce(groups.last_investigated_at, 0), coalesce(s.last_investigated_at, 0))
+    FROM (SELECT * FROM groups WHERE fingerprint = @from) AS s WHERE groups.fingerprint = @to`);
+  const noCooldown = db.prepare('UPDATE groups SET last_investigated_at = NULL WHERE fingerprint = ? AND last_investigated_at = 0');
+  const drop = db.prepare('DELETE FROM groups WHERE fingerprint = ?');
+  const rename = db.prepare('UPDATE groups SET fingerprint = @to WHERE fingerprint = @from');
+  const moveHours = db.prepare(
+    'INSERT INTO group_hours (fingerprint, hour, count) SELECT @to, hour, count FROM group_hours WHERE fingerprint = @from ON CONFLICT DO UPDATE SET count = count + excluded.count',
+  );
+  const dropHours = db.prepare('DELETE FROM group_hours WHERE fingerprint = ?');
+  const alias = db.prepare('INSERT INTO aliases (alias, fingerprint) VALUES (@from, @to) ON CONFLICT (alias) DO UPDATE SET fingerprint = excluded.fingerprint');
+  const repoint = db.prepare('UPDATE aliases SET fingerprint = @to WHERE fingerprint = @from');
+  const record = db.prepare(
+    'INSERT INTO folds (alias, fingerprint, at, rows, template) VALUES (@from, @to, @at, @rows, @template) ON CONFLICT (alias) DO UPDATE SET fingerprint = excluded.fingerprint, at = excluded.at, rows = excluded.rows',
+  );
+  const repointFolds = db.prepare('UPDATE folds SET fingerprint = @to WHERE fingerprint = @from');
+  for (const fold of folds) {
+    if (fold.from === fold.to) continue;
+    const ids = { from: fold.from, to: fold.to };
+    const stored = get.get(fold.from) as { total: number } | undefined;
+    if (stored && get.get(fold.to)) {
+      merge.run(ids);
+      noCooldown.run(fold.to);
+      drop.run(fold.from);
+    } else if (stored) rename.run(ids);
+    moveHours.run(ids);
+    dropHours.run(fold.from);
+    alias.run(ids);
+    repoint.run(ids);
+    repointFolds.run(ids);
+    record.run({ ...ids, at: now, rows: (stored?.total ?? 0) + fold.rows, template: fold.template });
+  }
+}
+
 function writeRun(db: Database.Database, change: CommittedRun, setMeta: (k: string, v: string) => unknown): number | null {
   const { tally, now } = change;
+  writeFolds(db, tally.folds, now);
   const upsertGroup = db.prepare(`
     INSERT INTO groups (fingerprint, template, exception_type, logger, function, level_no, level_name, samples, first_seen, last_seen, total)
     VALUES (@fingerprint, @template, @exceptionType, @logger, @function, @levelNo, @levelName, @samples, @firstSeen, @lastSeen, @count)

@@ -1,5 +1,6 @@
-// Groups a Loghub `lines.tsv` (EventId<TAB>Content) with the template learner, in order, and
-// prints one group id per line for `grouping_accuracy.py`. Usage:
+// Groups a Loghub `lines.tsv` (EventId<TAB>Content) as one run of `sentinel run` groups its rows:
+// every line through the learner, its decision, then each line's group. Prints one group id per
+// line for `grouping_accuracy.py`. Usage:
 //   node dist/bench/loghub-accuracy.js <Dataset>/lines.tsv > <Dataset>.groups
 import { readFileSync } from 'node:fs';
 import { createTemplateLearner } from '../core/template.js';
@@ -7,6 +8,8 @@ import { createTemplateLearner } from '../core/template.js';
 /** One group id per Content line; the same key always gets the same id. */
 function groupLines(contents: readonly string[]): string[] {
   const learner = createTemplateLearner();
+  for (const content of contents) learner.templateOf(content);
+  learner.decide();
   const ids = new Map<string, string>();
   return contents.map((content) => {
     const { key } = learner.templateOf(content);

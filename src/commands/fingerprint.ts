@@ -4,10 +4,14 @@ import { cleanField, FIELD_CAPS } from '../core/clean.js';
 import { ExitCode } from '../core/errors.js';
 import { createFingerprinter } from '../core/fingerprint.js';
 import { createRedactor } from '../core/redact.js';
-import { createTemplateLearner, maskMessage } from '../core/template.js';
+import { createTemplateLearner } from '../core/template.js';
+
+/** Lines decided together, as `sentinel run` decides a run's rows together: bounded memory. */
+const BATCH = 10_000;
 
 /** One message per line in, `<fingerprint>\t<template>` per line out, in order. Messages are cleaned
- * as `sentinel run` cleans them, so a line groups here exactly as the same row would. */
+ * as `sentinel run` cleans them, and each batch of lines is grouped as one run's rows would be.
+ * `--explain` adds a third column: per token, why it is a variable or kept. */
 export async function fingerprintCommand(
   options: { explain?: boolean },
   io: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream },
@@ -15,29 +19,26 @@ export async function fingerprintCommand(
   const learner = createTemplateLearner();
   const fingerprinter = createFingerprinter([]);
   const redactor = createRedactor();
-  const out: string[] = [];
+  const batch: string[] = [];
   // Waits for a slow reader: 1M lines must not pile up in memory on their way out.
   const flush = async () => {
+    for (const message of batch) learner.templateOf(message);
+    learner.decide();
+    const out = batch.map((message) => {
+      const { key, template } = learner.templateOf(message);
+      const fingerprint = fingerprinter.fingerprintOf({ message, template: key, exceptionType: null, logger: null, function: null, line: null, levelName: 'ERROR' });
+      const explained = options.explain ? `\t${learner.explain(message).map((t) => `${t.token}: ${t.why}`).join(' | ')}` : '';
+      return `${fingerprint}\t${oneLine(template)}${oneLine(explained)}`;
+    });
+    batch.length = 0;
     if (out.length && !io.output.write(`${out.join('\n')}\n`)) await once(io.output, 'drain');
-    out.length = 0;
   };
   for await (const line of createInterface({ input: io.input, crlfDelay: Infinity })) {
-    const message = cleanField(line, FIELD_CAPS.message, redactor).text;
-    const { key, template } = learner.templateOf(message);
-    const fingerprint = fingerprinter.fingerprintOf({
-      message,
-      template: key,
-      exceptionType: null,
-      logger: null,
-      function: null,
-      line: null,
-      levelName: 'ERROR',
-    });
-    out.push(options.explain ? `${fingerprint}\t${oneLine(template)}\t${oneLine(maskMessage(message))}` : `${fingerprint}\t${oneLine(template)}`);
-    if (out.length >= 4096) await flush();
+    batch.push(cleanField(line, FIELD_CAPS.message, redactor).text);
+    if (batch.length >= BATCH) await flush();
   }
   await flush();
   return ExitCode.ok;
 }
 
-const oneLine = (text: string) => text.replace(/[\t\n]/g, ' ');
+const oneLine = (text: string) => text.replace(/\n/g, ' ');

@@ -128,8 +128,8 @@ export async function ignoreTestCommand(options: IgnoreTestOptions, ctx: Command
     const stored = parseLearnerSnapshot(JSON.parse(state.learnerSnapshot() ?? 'null'));
     const learner = createTemplateLearner(stored.kind === 'ok' ? stored.snapshot : undefined);
     const message = cleanField(options.message, FIELD_CAPS.message, createRedactor(config.redact.patterns)).text;
-    const { key, template } = learner.templateOf(message);
     const exceptionType = options.exception ?? null;
+    const { key, template } = learner.templateOf(message, { exceptionType, logger: options.logger ?? null, function: options.function ?? null, frames: '' });
     const fingerprint = state.canonicalFingerprint(
       createFingerprinter(config.fingerprint.rules).fingerprintOf({
         message,

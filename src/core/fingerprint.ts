@@ -66,3 +66,19 @@ export function exceptionTypeOf(traceback: string | null): string | null {
   const last = text.slice(text.lastIndexOf('\n') + 1).trim();
   return /^([A-Za-z_][\w.]*)(?::|$)/.exec(last)?.[1] ?? null;
 }
+
+const FRAME = /^\s*File "([^"]*)", line \d+, in (\S+)/gm;
+const LIBRARY = /[/\\](?:site-packages|dist-packages|lib[/\\]python\d[\w.]*)[/\\]|^<frozen /;
+const MAX_FRAMES = 8;
+
+/** The application's own frames of a Python traceback, innermost last, as `file:function` lines
+ * (library and interpreter frames left out; line numbers too, since any edit moves them). */
+export function appFramesOf(traceback: string | null): string {
+  if (!traceback) return '';
+  const frames: string[] = [];
+  for (const [, file, fn] of traceback.matchAll(FRAME)) {
+    if (LIBRARY.test(file!)) continue;
+    frames.push(`${file!.slice(Math.max(file!.lastIndexOf('/'), file!.lastIndexOf('\\')) + 1)}:${fn}`);
+  }
+  return frames.slice(-MAX_FRAMES).join('\n');
+}

@@ -1,7 +1,8 @@
 import type { Fingerprinter } from './fingerprint.js';
-import { exceptionTypeOf } from './fingerprint.js';
+import { appFramesOf, exceptionTypeOf } from './fingerprint.js';
 import type { IgnoreMatcher, IgnoreRule } from './ignore.js';
 import { hourStart } from './triggers.js';
+import { contextKey, type Fold, type MessageContext } from './template-learner.js';
 import type { LogRow } from './types.js';
 
 export const MAX_SAMPLES = 3;
@@ -44,12 +45,24 @@ export interface RunTally {
   groups: Map<string, GroupTally>;
   /** Rule id → minute (epoch ms) → rows it matched. */
   ruleHits: Map<string, Map<number, number>>;
+  /** Splinter groups folded into their survivors, in order: the state keeps `from` as an alias of `to`. */
+  folds: GroupFold[];
+}
+
+export interface GroupFold {
+  from: string;
+  to: string;
+  /** The splinter's rows in this run (now counted in `to`), and its template. */
+  rows: number;
+  template: string;
 }
 
 export interface TallyDeps {
   clean(row: LogRow): { row: LogRow; redactions: number };
   /** `key` is the message's stable group identity (fingerprinted); `template` is for display. */
-  templateOf(message: string): { key: string; template: string };
+  templateOf(message: string, context: MessageContext): { key: string; template: string };
+  /** The learner's folds after the run's rows: splinter keys and the keys they now belong to. */
+  decide(): Fold[];
   fingerprinter: Fingerprinter;
   ignore: IgnoreMatcher;
   /** Rows each rule with an `unless` bound matched within its window before this run. */
@@ -59,7 +72,9 @@ export interface TallyDeps {
 
 /** Folds rows into per-fingerprint groups: clean, fingerprint, ignore. Pure: state comes in as deps. */
 export function createTally(deps: TallyDeps) {
-  const tally: RunTally = { rowsRead: 0, ignored: 0, redactions: 0, lastId: 0, groups: new Map(), ruleHits: new Map() };
+  const tally: RunTally = { rowsRead: 0, ignored: 0, redactions: 0, lastId: 0, groups: new Map(), ruleHits: new Map(), folds: [] };
+  // Learner key (with its context) → the fingerprints its rows got, so a fold can move them.
+  const origins = new Map<string, Set<string>>();
   // Rows held by a rule with an `unless` bound: ignored, or escalating once the bound is exceeded.
   const held = new Map<string, { rule: IgnoreRule; groups: Map<string, GroupTally> }>();
 
@@ -70,7 +85,8 @@ export function createTally(deps: TallyDeps) {
     tally.redactions += redactions;
     const time = row.time !== null && row.time <= deps.now + FUTURE_SLACK ? row.time : deps.now;
     const exceptionType = exceptionTypeOf(row.exception);
-    const { key, template } = deps.templateOf(row.message);
+    const context = { exceptionType, logger: row.logger, function: row.function, frames: appFramesOf(row.exception) };
+    const { key, template } = deps.templateOf(row.message, context);
     const fingerprint = deps.fingerprinter.fingerprintOf({
       message: row.message,
       template: key,
@@ -80,6 +96,10 @@ export function createTally(deps: TallyDeps) {
       line: row.line,
       levelName: row.levelName,
     });
+    const origin = originOf(contextKey(context), key);
+    const known = origins.get(origin);
+    if (known) known.add(fingerprint);
+    else origins.set(origin, new Set([fingerprint]));
     const rule = deps.ignore.match({ fingerprint, message: row.message, logger: row.logger, exceptionType, levelName: row.levelName });
     let groups = tally.groups;
     if (rule) {
@@ -140,11 +160,58 @@ export function createTally(deps: TallyDeps) {
       for (const group of groups.values()) mergeInto(tally.groups, { ...group, escalatedByRule: rule.id });
     }
     held.clear();
+    applyFolds(deps.decide());
     return tally;
+  }
+
+  /** Moves each splinter's rows of this run into its survivor, and names the stored ones to fold. */
+  function applyFolds(folds: readonly Fold[]): void {
+    const moved = new Map<string, string>();
+    const resolve = (fingerprint: string) => {
+      let f = fingerprint;
+      for (let next = moved.get(f); next !== undefined; next = moved.get(f)) f = next;
+      return f;
+    };
+    const record = (from: string, to: string, rows: number, template: string) => {
+      const [a, b] = [resolve(from), resolve(to)];
+      if (a === b) return;
+      moved.set(a, b);
+      tally.folds.push({ from: a, to: b, rows, template });
+    };
+    for (const fold of folds) {
+      const [exceptionType, logger, fn] = fold.context.split('\u0000').slice(1);
+      const input = { exceptionType: exceptionType || null, logger: logger || null, function: fn || null, line: null, levelName: '' };
+      const survivor = deps.fingerprinter.fingerprintOf({ ...input, message: fold.to, template: fold.to });
+      const origin = originOf(fold.context, fold.from);
+      const splinters = origins.get(origin) ?? new Set<string>();
+      origins.delete(origin);
+      // A splinter of an earlier run, without rows now, is folded by its default fingerprint.
+      if (splinters.size === 0) record(deps.fingerprinter.fingerprintOf({ ...input, message: fold.from, template: fold.from }), survivor, 0, fold.from);
+      for (const fingerprint of splinters) {
+        const group = tally.groups.get(resolve(fingerprint));
+        const to = group
+          ? deps.fingerprinter.fingerprintOf({ ...input, message: group.samples[0]?.message ?? fold.to, template: fold.to, levelName: group.levelName })
+          : survivor;
+        record(fingerprint, to, group?.count ?? 0, group?.template ?? fold.from);
+        if (group && resolve(group.fingerprint) !== group.fingerprint) {
+          tally.groups.delete(group.fingerprint);
+          const target = resolve(group.fingerprint);
+          const existing = tally.groups.get(target);
+          mergeInto(tally.groups, { ...group, fingerprint: target, template: existing?.template ?? fold.template });
+        }
+      }
+      const survivorGroup = tally.groups.get(resolve(survivor));
+      if (survivorGroup) survivorGroup.template = fold.template;
+      const targets = origins.get(originOf(fold.context, fold.to)) ?? new Set<string>();
+      for (const f of splinters) targets.add(resolve(f));
+      origins.set(originOf(fold.context, fold.to), targets);
+    }
   }
 
   return { add, finish };
 }
+
+const originOf = (context: string, key: string) => `${context}\u0002${key}`;
 
 function mergeInto(groups: Map<string, GroupTally>, incoming: GroupTally): void {
   const existing = groups.get(incoming.fingerprint);

@@ -1,119 +1,239 @@
-// Online template learner (Drain-like) on top of the regex masking.
+// Template learner: regex masking, then variables learned from evidence (template-evidence.ts).
+//
+// Two passes per run. While rows are read, a message joins a cluster only when it equals the
+// cluster's template at every position that is not yet a variable; otherwise it founds a cluster.
+// `decide()`, after the run's rows (and every DECIDE_EVERY new clusters, so memory stays bounded),
+// judges each family of alike clusters from the rows counted at every position and FOLDS the
+// splinters into their oldest member: the fold is returned, so the caller records it as an alias.
 //
 // Stability rule. Every cluster has a KEY: the masked text of the message that founded it. The key
-// never changes; the cluster's TEMPLATE may generalise (differing positions become `<*>`). Every
-// masked shape the learner answers while learning is remembered and always gets the same answer
-// again. When the memory is full (`maxShapes`) the learner freezes: no merges, no new clusters, so
-// answers for shapes it never saw are fixed too. Fingerprint by `key`; show `template`.
+// never changes; a cluster's TEMPLATE only generalises (positions become `<*>`), and a folded cluster
+// answers with its survivor's key. Every masked shape answered is remembered (up to `maxShapes`)
+// and gets the same cluster again: its answer moves only by a fold. Fingerprint by `key`.
+import { decideFamily, familiesOf, WILDCARD, tokensAgree, type PositionVerdict } from './template-evidence.js';
 import { isPlaceholder, tokenizeMessage } from './template-mask.js';
 
 /** Bump when masking or learning changes, so old fingerprints can be kept as aliases. */
-export const NORMALIZER_VERSION = 1;
+export const NORMALIZER_VERSION = 2;
+
+/** New clusters between two decisions within a run: a storm of fresh ids folds as it goes. */
+export const DECIDE_EVERY = 1000;
 
 export interface TemplateMatch {
-  /** Stable identity of the message's group: never changes once returned for a message shape. */
+  /** Stable identity of the message's group: changes only by a fold. */
   key: string;
   /** The group's current template; may become more general over time. */
   template: string;
 }
 
+/** What a message is compared within: only alike messages of the same origin are one group. */
+export interface MessageContext {
+  exceptionType: string | null;
+  logger: string | null;
+  function: string | null;
+  /** The application's own frames of the traceback (`file:function` lines), or ''. */
+  frames: string;
+}
+
+/** A splinter cluster folded into its survivor; both have `context`. */
+export interface Fold {
+  context: string;
+  from: string;
+  to: string;
+  /** The survivor's template after the fold. */
+  template: string;
+}
+
+export interface TokenExplanation {
+  token: string;
+  why: string;
+}
+
 export interface LearnerOptions {
-  /** Share of token positions that must agree to join a cluster (0–1). */
-  similarity: number;
-  /** Leading constant tokens that must be equal to join a cluster (Drain's prefix depth). */
-  prefix: number;
   /** No clusters beyond this; an unmatched message then gets its regex-only template. */
   maxClusters: number;
-  /** Shapes remembered; when full, the learner freezes. */
+  /** Shapes remembered; beyond this, a shape is matched again each time (the same way). */
   maxShapes: number;
   /** Longer messages are cut before masking, so cost and memory per message stay bounded. */
   maxLength: number;
 }
 
+export interface SnapshotCluster {
+  key: string;
+  template: string;
+  context: string;
+  rows: number;
+  /** Index of the cluster it was folded into. */
+  into?: number;
+  /** Why a position is a variable or a category, by position. */
+  why?: Record<string, string>;
+}
+
 export interface LearnerSnapshot {
   version: number;
   options: LearnerOptions;
-  /** Clusters in creation order: [key, template]. */
-  clusters: Array<[key: string, template: string]>;
-  /** Remembered shapes in insertion order: [shape, cluster index or -1 for regex-only]. */
+  /** Clusters in creation order. */
+  clusters: SnapshotCluster[];
+  /** Remembered shapes in insertion order: [context + shape, cluster index or -1 for regex-only]. */
   shapes: Array<[shape: string, cluster: number]>;
 }
 
 export interface TemplateLearner {
-  templateOf(message: string): TemplateMatch;
+  templateOf(message: string, context?: MessageContext): TemplateMatch;
+  /** Folds the splinters found since the last call; the caller records them. */
+  decide(): Fold[];
+  /** Per token of the message: why it is a variable or kept. */
+  explain(message: string, context?: MessageContext): TokenExplanation[];
   /** Plain JSON-serializable state; restoring it gives identical future answers. */
   snapshot(): LearnerSnapshot;
 }
 
-export const DEFAULT_LEARNER_OPTIONS: LearnerOptions = {
-  similarity: 0.78,
-  prefix: 4,
-  maxClusters: 10_000,
-  maxShapes: 20_000,
-  maxLength: 2048,
-};
+export const DEFAULT_LEARNER_OPTIONS: LearnerOptions = { maxClusters: 10_000, maxShapes: 20_000, maxLength: 2048 };
 
 interface Cluster {
   key: string;
+  context: string;
   tokens: string[];
   template: string;
+  rows: number;
+  into: number;
+  why: Map<number, string>;
 }
 
 const REGEX_ONLY = -1;
-const WILDCARD = '<*>';
-const PLACEHOLDER = /<(?:[a-z]+|\*)>/g;
-const HAS_LETTER = /[A-Za-z]/;
+const LIVE = -1;
+const NO_CONTEXT = '';
+
+/** The context as one string; with a traceback it is marked, since the stack is strong evidence. */
+export function contextKey(context: MessageContext | undefined): string {
+  if (!context) return NO_CONTEXT;
+  const stack = context.exceptionType !== null && context.frames !== '' ? 'T' : '-';
+  return [stack, context.exceptionType ?? '', context.logger ?? '', context.function ?? '', context.frames].join('\u0000');
+}
 
 /** Creates a learner, empty or from a snapshot (whose options then win over `options`). */
-export function createTemplateLearner(
-  snapshot?: LearnerSnapshot,
-  options?: Partial<LearnerOptions>,
-): TemplateLearner {
+export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Partial<LearnerOptions>): TemplateLearner {
   const opts: LearnerOptions = { ...DEFAULT_LEARNER_OPTIONS, ...options, ...snapshot?.options };
   const clusters: Cluster[] = [];
   const buckets = new Map<string, number[]>();
   const shapes = new Map<string, number>();
+  const dirty = new Set<string>();
+  const pending: { fold: Fold; survivor: number }[] = [];
+  let createdSinceDecide = 0;
 
-  // The bucket comes from the founding shape (the key): merges may turn its prefix into `<*>`.
-  const addCluster = (key: string, tokens: string[], template = key): number => {
+  const bucketOf = (context: string, length: number) => `${context}\u0001${length}`;
+  const addCluster = (cluster: Cluster): number => {
     const index = clusters.length;
-    clusters.push({ key, tokens, template });
-    const bucket = bucketOf(splitShape(key), opts.prefix);
-    const list = buckets.get(bucket);
-    if (list) list.push(index);
-    else buckets.set(bucket, [index]);
+    clusters.push(cluster);
+    if (cluster.into === LIVE) {
+      const bucket = bucketOf(cluster.context, cluster.tokens.length);
+      const list = buckets.get(bucket);
+      if (list) list.push(index);
+      else buckets.set(bucket, [index]);
+    }
     return index;
   };
-  for (const [key, template] of snapshot?.clusters ?? []) {
-    addCluster(key, splitShape(template), template);
+  for (const c of snapshot?.clusters ?? []) {
+    const why = new Map(Object.entries(c.why ?? {}).map(([i, text]) => [Number(i), text]));
+    addCluster({ key: c.key, context: c.context, tokens: splitShape(c.template), template: c.template, rows: c.rows, into: c.into ?? LIVE, why });
   }
   for (const [shape, index] of snapshot?.shapes ?? []) shapes.set(shape, index);
 
+  const survivorOf = (index: number): number => {
+    let i = index;
+    while (i !== REGEX_ONLY && clusters[i]!.into !== LIVE) i = clusters[i]!.into;
+    return i;
+  };
   const answer = (index: number, shape: string): TemplateMatch => {
     const cluster = clusters[index];
     return cluster ? { key: cluster.key, template: cluster.template } : { key: shape, template: shape };
   };
 
-  return {
-    templateOf(message) {
-      const tokens = tokenizeMessage(message.length > opts.maxLength ? message.slice(0, opts.maxLength) : message);
-      const shape = tokens.join(' ');
-      const known = shapes.get(shape);
-      if (known !== undefined) return answer(known, shape);
+  const locate = (message: string, context: MessageContext | undefined) => {
+    const tokens = tokenizeMessage(message.length > opts.maxLength ? message.slice(0, opts.maxLength) : message);
+    const shape = tokens.join(' ');
+    const ctx = contextKey(context);
+    return { tokens, shape, ctx, memo: ctx === NO_CONTEXT ? shape : `${ctx}\u0001${shape}` };
+  };
 
-      const best = findBestCluster(clusters, buckets.get(bucketOf(tokens, opts.prefix)), tokens, opts.similarity);
-      if (shapes.size >= opts.maxShapes) return answer(best ?? REGEX_ONLY, shape);
-      let index = best ?? REGEX_ONLY;
-      if (best !== undefined) mergeInto(clusters[best] as Cluster, tokens);
-      else if (clusters.length < opts.maxClusters) index = addCluster(shape, tokens);
-      shapes.set(shape, index);
+  const match = (ctx: string, tokens: readonly string[]): number | undefined =>
+    buckets.get(bucketOf(ctx, tokens.length))?.find((i) => fits(clusters[i]!.tokens, tokens));
+
+  const decideBucket = (bucket: string) => {
+    const live = buckets.get(bucket) ?? [];
+    if (live.length < 2) return;
+    const members = live.map((i) => clusters[i]!);
+    const stack = members[0]!.context.startsWith('T');
+    for (const family of familiesOf(members)) {
+      if (family.length < 2) continue;
+      const { groups, verdicts } = decideFamily(family.map((m) => members[m]!), stack);
+      for (const group of groups) {
+        const survivor = members[family[group[0]!]!]!;
+        for (const [position, verdict] of verdicts) generalise(survivor, position, verdict);
+        for (const m of group.slice(1)) {
+          const splinter = members[family[m]!]!;
+          splinter.into = live[family[group[0]!]!]!;
+          survivor.rows += splinter.rows;
+          pending.push({ fold: { context: survivor.context, from: splinter.key, to: survivor.key, template: '' }, survivor: splinter.into });
+        }
+      }
+    }
+    buckets.set(bucket, live.filter((i) => clusters[i]!.into === LIVE));
+  };
+
+  const decideDirty = () => {
+    for (const bucket of dirty) decideBucket(bucket);
+    dirty.clear();
+    createdSinceDecide = 0;
+  };
+
+  return {
+    templateOf(message, context) {
+      const { tokens, shape, ctx, memo } = locate(message, context);
+      const known = shapes.get(memo);
+      let index = known === undefined ? (match(ctx, tokens) ?? REGEX_ONLY) : survivorOf(known);
+      if (known === undefined) {
+        if (index === REGEX_ONLY && clusters.length < opts.maxClusters) {
+          index = addCluster({ key: shape, context: ctx, tokens, template: shape, rows: 0, into: LIVE, why: new Map() });
+          dirty.add(bucketOf(ctx, tokens.length));
+          if (++createdSinceDecide >= DECIDE_EVERY) decideDirty();
+        }
+        if (shapes.size < opts.maxShapes) shapes.set(memo, index);
+        index = survivorOf(index);
+      }
+      if (index !== REGEX_ONLY) clusters[index]!.rows++;
       return answer(index, shape);
+    },
+    decide() {
+      decideDirty();
+      // Templates as they stand after every fold of the batch.
+      return pending.splice(0).map(({ fold, survivor }) => ({ ...fold, template: clusters[survivorOf(survivor)]!.template }));
+    },
+    explain(message, context) {
+      const { tokens, ctx, memo } = locate(message, context);
+      const known = shapes.get(memo);
+      const index = known === undefined ? match(ctx, tokens) : survivorOf(known);
+      const cluster = index === undefined || index === REGEX_ONLY ? undefined : clusters[index];
+      return tokens.map((token, i) => {
+        if (isPlaceholder(token)) return { token, why: `variable: masked as ${token} by its pattern` };
+        const why = cluster?.why.get(i);
+        if (why) return { token, why };
+        if (token.includes('<')) return { token, why: 'kept, with the masked value in it' };
+        return { token, why: cluster ? `kept: the same in all ${cluster.rows} rows of its group` : 'kept: no group learned yet' };
+      });
     },
     snapshot() {
       return {
         version: NORMALIZER_VERSION,
         options: { ...opts },
-        clusters: clusters.map((c) => [c.key, c.template]),
+        clusters: clusters.map((c) => ({
+          key: c.key,
+          template: c.template,
+          context: c.context,
+          rows: c.rows,
+          ...(c.into === LIVE ? {} : { into: c.into }),
+          ...(c.why.size ? { why: Object.fromEntries(c.why) } : {}),
+        })),
         shapes: [...shapes],
       };
     },
@@ -124,68 +244,16 @@ function splitShape(shape: string): string[] {
   return shape === '' ? [] : shape.split(' ');
 }
 
-// Candidates share the token count and the first constant tokens: Drain's prefix idea, which
-// keeps "cupsd startup" apart from "klogd startup" and "VM Started" apart from "VM Paused".
-function bucketOf(tokens: readonly string[], prefix: number): string {
-  let bucket = String(tokens.length);
-  let taken = 0;
-  for (let i = 0; i < tokens.length && taken < prefix; i++) {
-    const token = tokens[i] as string;
-    if (isVariable(token) || !HAS_LETTER.test(token)) continue;
-    bucket += '\u0000' + token;
-    taken++;
-  }
-  return bucket;
+/** A message fits a template when every position agrees: equal, a `<*>`, or the same masked shape. */
+function fits(template: readonly string[], tokens: readonly string[]): boolean {
+  for (let i = 0; i < tokens.length; i++) if (!tokensAgree(template[i]!, tokens[i]!)) return false;
+  return true;
 }
 
-function isVariable(token: string): boolean {
-  return token.includes('<');
-}
-
-function findBestCluster(
-  clusters: readonly Cluster[],
-  candidates: readonly number[] | undefined,
-  tokens: readonly string[],
-  threshold: number,
-): number | undefined {
-  let best: number | undefined;
-  let bestScore = threshold;
-  for (const index of candidates ?? []) {
-    const score = scoreMatch((clusters[index] as Cluster).tokens, tokens);
-    if (score > bestScore || (score === bestScore && best === undefined)) {
-      best = index;
-      bestScore = score;
-    }
-  }
-  return best;
-}
-
-// Share of positions that agree; two placeholders agree with each other, a `<*>` with anything.
-function scoreMatch(template: readonly string[], tokens: readonly string[]): number {
-  const n = tokens.length;
-  if (n === 0) return 1;
-  let same = 0;
-  for (let i = 0; i < n; i++) {
-    const t = template[i] as string;
-    const m = tokens[i] as string;
-    if (t === m || t === WILDCARD || (isPlaceholder(t) && isPlaceholder(m)) || sameSkeleton(t, m)) same++;
-  }
-  return same / n;
-}
-
-// `(<host>)` and `()` differ only by a value: an empty value is still a value.
-function sameSkeleton(a: string, b: string): boolean {
-  return (isVariable(a) || isVariable(b)) && a.replace(PLACEHOLDER, '') === b.replace(PLACEHOLDER, '');
-}
-
-function mergeInto(cluster: Cluster, tokens: readonly string[]): void {
-  const template = cluster.tokens;
-  let changed = false;
-  for (let i = 0; i < template.length; i++) {
-    if (template[i] !== tokens[i] && template[i] !== WILDCARD) {
-      template[i] = WILDCARD;
-      changed = true;
-    }
-  }
-  if (changed) cluster.template = template.join(' ');
+function generalise(cluster: Cluster, position: number, verdict: PositionVerdict): void {
+  if (verdict.kind === 'constant' || cluster.tokens[position] === WILDCARD) return;
+  cluster.why.set(position, verdict.why);
+  if (verdict.kind !== 'variable') return;
+  cluster.tokens[position] = WILDCARD;
+  cluster.template = cluster.tokens.join(' ');
 }

@@ -1,7 +1,7 @@
 import { cleanRow } from '../core/clean.js';
 import type { Config } from '../core/config.js';
 import { createFingerprinter } from '../core/fingerprint.js';
-import { createIgnoreMatcher, type IgnoreRule } from '../core/ignore.js';
+import { createIgnoreMatcher, type IgnoreMatcher, type IgnoreRule } from '../core/ignore.js';
 import type { Redactor } from '../core/redact.js';
 import { createTally, type GroupTally, type RunTally } from '../core/tally.js';
 import type { TemplateLearner } from '../core/template.js';
@@ -16,6 +16,8 @@ export interface CollectedGroup extends GroupTally {
   triggerReason: string;
   /** Rows in the current clock hour, this run's included: the rate cooldowns compare. */
   hourCount: number;
+  /** Splinter groups folded into this one by this run. */
+  folded: string[];
   /** When this group was last investigated, and its hourly rate then (for the cooldown). */
   lastInvestigatedAt: number | null;
   lastInvestigatedRate: number | null;
@@ -50,13 +52,17 @@ export function collect(options: CollectOptions): Collected {
 
   // Restored on the first row only: a run with nothing new must stay cheap.
   let learner: TemplateLearner | null = null;
-  const getLearner = () => (learner ??= restoreLearner(state, fingerprinter, warnings));
+  const getLearner = () => (learner ??= restoreLearner(state, fingerprinter, warnings, now));
+  // Built after the learner, whose upgrade may fold groups: a rule naming a splinter names its survivor.
+  let ignore: IgnoreMatcher | null = null;
+  const getIgnore = () => (ignore ??= createIgnoreMatcher(followFolds(options.rules, state), now));
   const fingerprinter = createFingerprinter(config.fingerprint.rules);
   const tally = createTally({
     clean: (row) => cleanRow(row, options.redactor),
-    templateOf: (message) => getLearner().templateOf(message),
+    templateOf: (message, context) => getLearner().templateOf(message, context),
+    decide: () => learner?.decide() ?? [],
     fingerprinter: { fingerprintOf: (input) => state.canonicalFingerprint(fingerprinter.fingerprintOf(input)) },
-    ignore: createIgnoreMatcher(options.rules, now),
+    ignore: { match: (subject) => getIgnore().match(subject) },
     priorRuleHits: (rule) => state.ruleHitsSince(rule.id, now - rule.unless!.per),
     now,
   });
@@ -64,18 +70,23 @@ export function collect(options: CollectOptions): Collected {
   const result = tally.finish();
 
   const thisHour = hourStart(now);
+  const folded = foldedInto(result.folds);
   const groups = [...result.groups.values()].map((group): CollectedGroup => {
-    const known = state.group(group.fingerprint);
-    const hourCount = state.countBetween(group.fingerprint, thisHour, thisHour + HOUR) + (group.hours.get(thisHour) ?? 0);
+    // Until the commit moves them, a stored splinter's counts are still under its own fingerprint.
+    const history = [group.fingerprint, ...(folded.get(group.fingerprint) ?? [])];
+    const stored = (from: number, to: number) => history.reduce((sum, f) => sum + state.countBetween(f, from, to), 0);
+    const known = history.map((f) => state.group(f)).find((g) => g !== null) ?? null;
+    const hourCount = stored(thisHour, thisHour + HOUR) + (group.hours.get(thisHour) ?? 0);
     const decision = decideTrigger({
       known,
       escalatedByRule: group.escalatedByRule,
       currentHourCount: hourCount,
-      previousWeekCount: state.countBetween(group.fingerprint, thisHour - 7 * 24 * HOUR, thisHour),
+      previousWeekCount: stored(thisHour - 7 * 24 * HOUR, thisHour),
       now,
     });
     return {
       ...group,
+      folded: folded.get(group.fingerprint) ?? [],
       trigger: decision.trigger,
       triggerReason: decision.reason,
       hourCount,
@@ -94,6 +105,28 @@ export function collect(options: CollectOptions): Collected {
     learnerSnapshot: learner === null ? null : JSON.stringify((learner as TemplateLearner).snapshot()),
     warnings,
   };
+}
+
+/** Survivor → the splinters folded into it, following chains (a → b, b → c: both under c). */
+function foldedInto(folds: RunTally['folds']): Map<string, string[]> {
+  const next = new Map(folds.map((f) => [f.from, f.to]));
+  const out = new Map<string, string[]>();
+  for (const { from } of folds) {
+    let to = next.get(from)!;
+    for (let n = next.get(to); n !== undefined; n = next.get(to)) to = n;
+    out.set(to, [...(out.get(to) ?? []), from]);
+  }
+  return out;
+}
+
+/** Rules by fingerprint follow folds: one naming a splinter now names the group it was folded into. */
+function followFolds(rules: IgnoreRule[], state: StateStore): IgnoreRule[] {
+  return rules.map((rule) => {
+    const fingerprint = rule.match.fingerprint;
+    if (fingerprint === undefined) return rule;
+    const canonical = state.canonicalFingerprint(fingerprint);
+    return canonical === fingerprint ? rule : { ...rule, match: { ...rule.match, fingerprint: canonical } };
+  });
 }
 
 /** Where this run starts reading: the checkpoint, unless the database was replaced or truncated

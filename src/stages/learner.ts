@@ -1,12 +1,20 @@
 import type { StateStore } from '../adapters/state-store.js';
-import type { Fingerprinter } from '../core/fingerprint.js';
+import { appFramesOf, type Fingerprinter } from '../core/fingerprint.js';
+import type { GroupFold } from '../core/tally.js';
 import { createTemplateLearner, NORMALIZER_VERSION, type TemplateLearner } from '../core/template.js';
 import { parseLearnerSnapshot } from '../core/template-snapshot.js';
+import type { GroupRecord } from '../core/records.js';
 
 /** The template learner as the last run left it. When another normalizer version (or nothing
- * readable) is stored, a fresh learner re-learns each known group's sample, and the fingerprint it
- * now gets becomes an alias of the group's: an upgrade never re-alerts what is already known. */
-export function restoreLearner(state: StateStore, fingerprinter: Fingerprinter, warnings: { kind: string; message: string }[]): TemplateLearner {
+ * readable) is stored, a fresh learner learns every known group's samples and decides; each
+ * fingerprint it now gives becomes an alias of the oldest group it stands for, and the younger
+ * groups it also stands for are splinters, folded into that one: an upgrade never re-alerts. */
+export function restoreLearner(
+  state: StateStore,
+  fingerprinter: Fingerprinter,
+  warnings: { kind: string; message: string }[],
+  now: number,
+): TemplateLearner {
   const text = state.learnerSnapshot();
   if (!text) return createTemplateLearner();
   let raw: unknown = null;
@@ -19,26 +27,42 @@ export function restoreLearner(state: StateStore, fingerprinter: Fingerprinter, 
   if (parsed.kind === 'ok') return createTemplateLearner(parsed.snapshot);
 
   const learner = createTemplateLearner();
-  const aliases: [string, string][] = [];
-  for (const group of state.allGroups()) {
-    const sample = group.samples[0];
-    if (!sample) continue;
-    const fingerprint = fingerprinter.fingerprintOf({
-      message: sample.message,
-      template: learner.templateOf(sample.message).key,
+  const groups = state.allGroups(); // oldest first
+  const keyOf = (group: GroupRecord, sample: GroupRecord['samples'][number]) =>
+    learner.templateOf(sample.message, {
       exceptionType: group.exceptionType,
       logger: group.logger,
       function: group.function,
-      line: null,
-      levelName: group.levelName,
-    });
-    if (fingerprint !== group.fingerprint) aliases.push([fingerprint, group.fingerprint]);
+      frames: appFramesOf(sample.exception),
+    }).key;
+  for (const group of groups) for (const sample of group.samples) keyOf(group, sample);
+  learner.decide();
+
+  const claimed = new Map<string, string>();
+  const folds: GroupFold[] = [];
+  for (const group of groups) {
+    const fingerprints = group.samples.map((sample) =>
+      fingerprinter.fingerprintOf({
+        message: sample.message,
+        template: keyOf(group, sample),
+        exceptionType: group.exceptionType,
+        logger: group.logger,
+        function: group.function,
+        line: null,
+        levelName: group.levelName,
+      }),
+    );
+    const owner = fingerprints.map((f) => claimed.get(f)).find((f) => f !== undefined && f !== group.fingerprint);
+    if (owner !== undefined) folds.push({ from: group.fingerprint, to: owner, rows: 0, template: group.template });
+    for (const f of fingerprints) if (!claimed.has(f)) claimed.set(f, owner ?? group.fingerprint);
   }
-  state.addAliases(aliases);
+  state.addAliases([...claimed].filter(([alias, fingerprint]) => alias !== fingerprint));
+  state.foldGroups(folds, now);
   const was = parsed.kind === 'outdated' ? `version ${parsed.version}` : 'unreadable state';
+  const survivors = new Set(folds.map((f) => f.to)).size;
   warnings.push({
     kind: 'normalizer-upgrade',
-    message: `normalizer ${was} → version ${NORMALIZER_VERSION}: ${aliases.length} changed fingerprints kept as aliases of their groups`,
+    message: `normalizer ${was} → version ${NORMALIZER_VERSION}: ${folds.length} splinter groups folded into ${survivors} groups, ${claimed.size} fingerprints kept as aliases of their groups`,
   });
   return learner;
 }

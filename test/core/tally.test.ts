@@ -31,6 +31,7 @@ function tallyOf(rows: LogRow[], ignore: IgnoreRule[] = [], prior = 0) {
   const tally = createTally({
     clean: (r) => ({ row: r, redactions: 0 }),
     templateOf: (message) => ({ key: message.replace(/\d+/g, '<num>'), template: message.replace(/\d+/g, '<num>') }),
+    decide: () => [],
     fingerprinter: createFingerprinter([]),
     ignore: createIgnoreMatcher(ignore, NOW),
     priorRuleHits: () => prior,
