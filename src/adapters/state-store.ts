@@ -122,14 +122,11 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean }
       guard('fold groups', () => db.transaction(() => writeFolds(db, folds, now))());
       aliases = null;
     },
-    /** What was folded into a group, newest first. */
-    foldsInto: (fingerprint: string) =>
+    /** Splinter groups folded into each group, by survivor. */
+    foldCounts: () =>
       guard('read folds', () =>
-        db.prepare('SELECT alias, at, rows, template FROM folds WHERE fingerprint = ? ORDER BY at DESC, alias').all(canonical(fingerprint)) as FoldRecord[],
+        new Map((db.prepare('SELECT fingerprint, count(*) AS n FROM folds GROUP BY fingerprint').all() as { fingerprint: string; n: number }[]).map((r) => [r.fingerprint, r.n])),
       ),
-    /** Folds since `since`: how many splinters went into how many groups. */
-    foldsSince: (since: number) =>
-      guard('read folds', () => db.prepare('SELECT count(*) AS splinters, count(DISTINCT fingerprint) AS groups, coalesce(sum(rows), 0) AS rows FROM folds WHERE at >= ?').get(since) as { splinters: number; groups: number; rows: number }),
     allGroups: () => guard('read groups', () => (db.prepare('SELECT * FROM groups ORDER BY first_seen').all() as Record<string, unknown>[]).map(toGroupRecord)),
     /** Stored rows of a group in [from, to), by clock hour. */
     countBetween: (fingerprint: string, from: number, to: number) =>
@@ -209,13 +206,6 @@ function migrate(db: Database.Database, readonly: boolean): void {
     for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
     db.pragma(`user_version = ${MIGRATIONS.length}`);
   })();
-}
-
-export interface FoldRecord {
-  alias: string;
-  at: number;
-  rows: number;
-  template: string;
 }
 
 /** A splinter's counts, hours and cooldown go to its survivor, whose status stays; the splinter's

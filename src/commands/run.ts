@@ -146,6 +146,7 @@ function toJson(report: RunReport, groups: CollectedGroup[], investigated: Inves
       template: g.template,
       trigger: g.trigger,
       trigger_reason: g.triggerReason || null,
+      folded: g.folded,
       first_seen: new Date(g.firstSeen).toISOString(),
       last_seen: new Date(g.lastSeen).toISOString(),
     })),

@@ -28,6 +28,7 @@ export async function statusCommand(options: { json?: boolean; config?: string }
       staleness: judgeRunStaleness({ runStarts: state.recentRuns(40).filter((r) => r.kind === 'run').map((r) => r.startedAt), lastSuccess, now }).warning,
       groups: state.listGroups(50),
       groupCount: state.countGroups(),
+      folded: state.foldCounts(),
       rules: loadIgnoreRules(paths.ignoreFile).map((rule) => {
         const stats = state.ruleStats(rule.id, now);
         const addedAt = rule.added?.date ?? null;
@@ -106,6 +107,7 @@ function toJson(report: StatusReport) {
       first_seen: iso(g.firstSeen),
       last_seen: iso(g.lastSeen),
       status: g.status,
+      folded: report.folded?.get(g.fingerprint) ?? 0,
     })),
     rules: report.rules.map((r) => ({ id: r.id, reason: r.reason, expired: r.expired, unused_30d: r.unused, hits_24h: r.hits24h, last_hit: iso(r.lastHit) })),
     warnings: report.warnings.map((w) => ({ at: iso(w.at), kind: w.kind, message: w.message })),

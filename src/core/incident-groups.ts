@@ -26,6 +26,8 @@ export function renderGroups(groups: TriggeredGroup[]): string {
   return parts.join('\n\n');
 }
 
+const FOLDS_SHOWN = 5;
+
 function renderSamples(group: TriggeredGroup, index: number): string {
   const reason = group.triggerReason ? `: ${group.triggerReason}` : '';
   const described = [
@@ -34,9 +36,13 @@ function renderSamples(group: TriggeredGroup, index: number): string {
     `logger: ${group.logger ?? '-'}`,
     `function: ${group.function ?? '-'}`,
   ].join('\n');
+  const folded = group.folded ?? [];
   const parts = [
     `### Group ${index}: ${quoteCode(group.fingerprint, 64)}`,
     `${group.count} rows, trigger ${group.trigger ?? 'none'}${reason}.`,
+    ...(folded.length
+      ? [`${folded.length} splinter group${folded.length === 1 ? '' : 's'} folded into it by this run: ${folded.slice(0, FOLDS_SHOWN).map((f) => quoteCode(f, 64)).join(', ')}${folded.length > FOLDS_SHOWN ? ', …' : ''}.`]
+      : []),
     fenceText(described),
   ];
   for (const sample of group.samples) {

@@ -8,7 +8,7 @@ import type { Trigger } from './triggers.js';
 export type TriggeredGroup = Pick<
   GroupTally,
   'fingerprint' | 'template' | 'exceptionType' | 'logger' | 'function' | 'levelNo' | 'count' | 'firstSeen' | 'lastSeen' | 'samples'
-> & { trigger: Trigger | null; triggerReason: string };
+> & { trigger: Trigger | null; triggerReason: string; /** Splinter groups this run folded into it. */ folded?: string[] };
 
 export interface PromptTool {
   name: string;

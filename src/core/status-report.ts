@@ -10,6 +10,8 @@ export interface StatusReport {
   staleness: string | null;
   groups: GroupRecord[];
   groupCount: number;
+  /** Splinter groups folded into a group, by its fingerprint. */
+  folded?: ReadonlyMap<string, number>;
   rules: { id: string; reason: string; expired: boolean; unused: boolean; hits24h: number; lastHit: number | null }[];
   warnings: { at: number; kind: string; message: string }[];
   /** What is waiting to be reported, and what Claude has cost today. */
@@ -41,9 +43,16 @@ export function renderStatus(report: StatusReport): string {
     `reporting  ${r.queued} investigation${r.queued === 1 ? '' : 's'} queued, ${r.unsent} notification${r.unsent === 1 ? '' : 's'} unsent` +
       `${r.dropped ? `, ${r.dropped} dropped` : ''}; Claude today: ${r.claudeCallsToday} call${r.claudeCallsToday === 1 ? '' : 's'}, $${r.claudeCostToday.toFixed(2)}`,
   );
-  lines.push(`groups  ${report.groupCount}${report.groupCount > report.groups.length ? ` (the ${report.groups.length} seen last)` : ''}`);
+  const folds = [...(report.folded?.values() ?? [])].reduce((sum, n) => sum + n, 0);
+  lines.push(
+    `groups  ${report.groupCount}${report.groupCount > report.groups.length ? ` (the ${report.groups.length} seen last)` : ''}` +
+      `${folds ? `; ${folds} splinter group${folds === 1 ? '' : 's'} folded into ${report.folded!.size}` : ''}`,
+  );
   for (const g of report.groups) {
-    lines.push(`  ${g.fingerprint}  ${g.status.padEnd(8)} ${String(g.total).padStart(7)}  last ${iso(g.lastSeen)}  ${g.template.replace(/\s+/g, ' ').slice(0, 90)}`);
+    const folded = report.folded?.get(g.fingerprint);
+    lines.push(
+      `  ${g.fingerprint}  ${g.status.padEnd(8)} ${String(g.total).padStart(7)}  last ${iso(g.lastSeen)}  ${g.template.replace(/\s+/g, ' ').slice(0, 90)}${folded ? `  (+${folded} folded)` : ''}`,
+    );
   }
   lines.push(`ignore rules  ${report.rules.length}`);
   for (const r of report.rules) {

@@ -41,6 +41,7 @@ export function investigationSubject(groups: CollectedGroup[], config: Config, n
       samples: i < GROUPS_WITH_SAMPLES ? g.samples : [],
       trigger: g.trigger,
       triggerReason: g.triggerReason,
+      ...(g.folded.length ? { folded: g.folded } : {}),
     })),
     rates: Object.fromEntries(due.map((g) => [g.fingerprint, g.hourCount])),
   };

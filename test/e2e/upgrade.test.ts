@@ -53,7 +53,8 @@ describe('upgrading a state database written by normalizer 1', () => {
     console.log(`upgrade: ${groupsBefore} groups → ${groups}, ${folds} folds, ${first.groups.length} groups in the run, 0 triggered`);
 
     const status = await runCli(['status'], { cwd: dir });
-    expect(status.stdout).toMatch(/folded/);
+    expect(status.stdout).toContain(`groups  ${groups}; ${folds} splinter groups folded into`);
+    expect(status.stdout).toMatch(/ \(\+\d+ folded\)/);
 
     await writeWithLoguru(db, generateStorm(3, 1200).map(({ problem: _, ...spec }) => spec));
     const next = JSON.parse((await runCli(['run', '--json'], { cwd: dir })).stdout) as RunJson;
