@@ -1,9 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { DECIDE_EVERY } from '../../src/core/template-learner.js';
 import {
   createTemplateLearner,
   maskMessage,
+  type MessageContext,
   NORMALIZER_VERSION,
   parseLearnerSnapshot,
   type TemplateLearner,
@@ -68,9 +70,19 @@ const STREAM = [
   'session opened for user root by (uid=0)',
 ];
 
+const decided = (messages: readonly string[], context?: MessageContext) => {
+  const learner = createTemplateLearner();
+  for (const m of messages) learner.templateOf(m, context);
+  const folds = learner.decide();
+  return { learner, folds, keys: messages.map((m) => learner.templateOf(m, context).key) };
+};
+
+const batch = (ids: readonly string[]) => ids.map((id) => `Batch ${id} produced no output`);
+const WORD_IDS = ['bravo-oscar-kilo', 'alpha-lima-echo', 'delta-golf-papa', 'hotel-mike-romeo', 'india-tango-kilo'];
+
 describe('createTemplateLearner', () => {
-  it('groups messages that differ in a value, and keeps different events apart', () => {
-    const keys = feed(createTemplateLearner(), STREAM).map((m) => m.key);
+  it('groups messages that differ in a value once the run is decided, and keeps different events apart', () => {
+    const { keys } = decided(STREAM);
     expect(keys[1]).toBe(keys[3]); // closed for root / cyrus
     expect(keys[3]).toBe(keys[4]);
     expect(keys[0]).toBe(keys[2]); // opened for root / cyrus
@@ -80,13 +92,63 @@ describe('createTemplateLearner', () => {
     expect(new Set(keys).size).toBe(6);
   });
 
-  it('keeps the key of a group while its template generalises', () => {
+  it('folds the splinters of a digit-free id into the oldest cluster, whose key stays', () => {
     const learner = createTemplateLearner();
-    const first = learner.templateOf('session closed for user root');
-    const second = learner.templateOf('session closed for user cyrus');
-    expect(first).toEqual({ key: 'session closed for user root', template: 'session closed for user root' });
-    expect(second).toEqual({ key: 'session closed for user root', template: 'session closed for user <*>' });
-    expect(learner.templateOf('session closed for user root').key).toBe(first.key);
+    const before = batch(WORD_IDS).map((m) => learner.templateOf(m).key);
+    expect(new Set(before).size).toBe(WORD_IDS.length); // row by row, nothing says the id is a variable
+    const folds = learner.decide();
+    expect(folds).toEqual(
+      before.slice(1).map((from) => ({ context: '', from, to: before[0], template: 'Batch <*> produced no output' })),
+    );
+    expect(learner.templateOf('Batch bravo-oscar-kilo produced no output')).toEqual({ key: before[0], template: 'Batch <*> produced no output' });
+    // Fresh values of a decided group join it at once: no new cluster, nothing to fold.
+    expect(learner.templateOf('Batch sierra-echo-lima produced no output').key).toBe(before[0]);
+    expect(learner.decide()).toEqual([]);
+  });
+
+  it('keeps look-alikes apart: a word with few values that recur is a category', () => {
+    const messages = ['Gemini', 'Inworld', 'Gemini', 'Inworld', 'Gemini', 'Inworld'].map((p, i) => `Daily quota exhausted for ${p} (used ${i} of 1000)`);
+    const { learner, keys } = decided(messages);
+    expect(new Set(keys).size).toBe(2);
+    expect(learner.explain(messages[0]!)[4]).toEqual({ token: 'Gemini', why: 'category: 2 values in 6 rows, 0 of them in at most 2 rows (Gemini 3, Inworld 3)' });
+  });
+
+  it('under one traceback two values are enough for a variable; without one they are a category', () => {
+    const messages = ['Export alpha failed', 'Export beta failed'];
+    const stack: MessageContext = { exceptionType: 'ValueError', logger: 'app.jobs', function: 'run', frames: 'jobs.py:run' };
+    expect(new Set(decided(messages, stack).keys).size).toBe(1);
+    expect(new Set(decided(messages, { ...stack, frames: '' }).keys).size).toBe(2);
+  });
+
+  it('never groups messages of another logger, function or exception type together', () => {
+    const learner = createTemplateLearner();
+    const contexts = ['a', 'b', 'c', 'd', 'e'].map((logger) => ({ exceptionType: null, logger, function: 'f', frames: '' }));
+    batch(WORD_IDS).forEach((m, i) => learner.templateOf(m, contexts[i]));
+    expect(learner.decide()).toEqual([]);
+  });
+
+  it('folds a storm as it goes, so one run of fresh ids keeps a bounded number of clusters', () => {
+    const learner = createTemplateLearner();
+    for (let i = 0; i < 3 * DECIDE_EVERY; i++) learner.templateOf(`Session ${i.toString(26).replace(/\d/g, (d) => 'qrstuvwxyz'[Number(d)]!)}x expired`);
+    expect(learner.snapshot().clusters.length).toBeLessThanOrEqual(DECIDE_EVERY);
+    expect(learner.decide().length).toBe(DECIDE_EVERY - 1);
+  });
+
+  it('explains per token why it is a variable or kept', () => {
+    const { learner } = decided(batch(WORD_IDS));
+    expect(learner.explain('Batch zulu-kilo-echo produced no output in 3s')).toEqual([
+      { token: 'Batch', why: 'kept: no group learned yet' },
+      { token: 'zulu-kilo-echo', why: 'kept: no group learned yet' },
+      { token: 'produced', why: 'kept: no group learned yet' },
+      { token: 'no', why: 'kept: no group learned yet' },
+      { token: 'output', why: 'kept: no group learned yet' },
+      { token: 'in', why: 'kept: no group learned yet' },
+      { token: '<duration>', why: 'variable: masked as <duration> by its pattern' },
+    ]);
+    expect(learner.explain('Batch zulu-kilo-echo produced no output').slice(0, 2)).toEqual([
+      { token: 'Batch', why: 'kept: the same in all 10 rows of its group' },
+      { token: 'zulu-kilo-echo', why: 'variable: 5 values in 5 rows, 5 of them in at most 2 rows (mostly rare)' },
+    ]);
   });
 
   it('answers a message the same way again, whatever came in between', () => {
@@ -96,17 +158,19 @@ describe('createTemplateLearner', () => {
     expect(again).toEqual(first);
   });
 
-  it('is online: the answers for a prefix do not depend on what follows', () => {
+  it('is online until decided: the answers for a prefix do not depend on what follows', () => {
     const all = feed(createTemplateLearner(), STREAM);
     for (const n of [1, 4, 8]) expect(feed(createTemplateLearner(), STREAM.slice(0, n))).toEqual(all.slice(0, n));
   });
 
   it('gives identical future answers after a JSON snapshot round trip', () => {
     const learner = createTemplateLearner();
-    feed(learner, STREAM.slice(0, 6));
+    feed(learner, [...STREAM.slice(0, 6), ...batch(WORD_IDS)]);
+    learner.decide();
     const restored = createTemplateLearner(JSON.parse(JSON.stringify(learner.snapshot())));
-    const rest = [...STREAM.slice(6), 'session closed for user games', 'ntpd startup succeeded'];
+    const rest = [...STREAM.slice(6), 'session closed for user games', 'ntpd startup succeeded', ...batch(['x-y-z', 'q-r-s'])];
     expect(feed(restored, rest)).toEqual(feed(learner, rest));
+    expect(restored.decide()).toEqual(learner.decide());
     expect(restored.snapshot()).toEqual(learner.snapshot());
   });
 
@@ -120,7 +184,7 @@ describe('createTemplateLearner', () => {
     expect(learner.snapshot().clusters).toHaveLength(1);
   });
 
-  it('freezes when the shape memory is full, so unseen shapes keep their answer too', () => {
+  it('beyond the shape memory, an unseen shape is matched again each time, the same way', () => {
     const learner = createTemplateLearner(undefined, { maxShapes: 2 });
     feed(learner, ['job alpha failed on node one', 'job beta failed on node one']);
     const before = learner.templateOf('job gamma failed on node one');
@@ -181,14 +245,17 @@ const LOGHUB = fileURLToPath(new URL('../../../shared/eval/loghub2k', import.met
 const DATASETS = ['HDFS', 'Spark', 'BGL', 'Thunderbird', 'Linux', 'HealthApp', 'Proxifier', 'OpenStack'];
 
 describe.skipIf(!existsSync(LOGHUB))('grouping accuracy on Loghub-2k', () => {
-  it('averages at least 0.82 over the eight datasets with one configuration', () => {
+  // Each dataset is one run: every line read, then decided, then grouped. Scores with the defaults:
+  // HDFS 0.998, Spark 0.998, BGL 0.988, Thunderbird 0.957, Linux 0.748, HealthApp 0.999, Proxifier 1.000,
+  // OpenStack 0.978 (normalizer 1, online: 0.952 on average).
+  it('averages at least 0.93 over the eight datasets with one configuration', () => {
     const scores = DATASETS.map((name) => {
       const rows = readFileSync(`${LOGHUB}/${name}/lines.tsv`, 'utf8').split('\n').filter((l) => l !== '');
-      const learner = createTemplateLearner();
-      const predicted = rows.map((row) => learner.templateOf(row.slice(row.indexOf('\t') + 1)).key);
+      const contents = rows.map((row) => row.slice(row.indexOf('\t') + 1));
+      const { keys: predicted } = decided(contents);
       return groupingAccuracy(rows.map((row) => row.slice(0, row.indexOf('\t'))), predicted);
     });
-    expect(scores.reduce((a, b) => a + b, 0) / scores.length).toBeGreaterThanOrEqual(0.82);
+    expect(scores.reduce((a, b) => a + b, 0) / scores.length).toBeGreaterThanOrEqual(0.93);
   });
 
   it('scores a perfect, a merged and a split grouping as logparser does', () => {
