@@ -159,7 +159,9 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean }
     /** Everything a run learned, in ONE transaction: a crash before it commits loses nothing and a
      * crash after it counts nothing twice, because the checkpoint moves with the counts. */
     commitRun(change: CommittedRun): number | null {
-      return guard('commit run', () => db.transaction(() => writeRun(db, change, setMeta))());
+      const queued = guard('commit run', () => db.transaction(() => writeRun(db, change, setMeta))());
+      if (change.tally.folds.length) aliases = null;
+      return queued;
     },
     addWarning(at: number, kind: string, message: string) {
       guard('record warning', () => db.prepare('INSERT INTO warnings (at, kind, message) VALUES (?, ?, ?)').run(at, kind, message));

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createFingerprinter } from '../../src/core/fingerprint.js';
 import { createIgnoreMatcher, parseIgnoreRules, type IgnoreRule } from '../../src/core/ignore.js';
 import { createTally } from '../../src/core/tally.js';
+import { createTemplateLearner } from '../../src/core/template.js';
 import type { LogRow } from '../../src/core/types.js';
 
 const NOW = Date.UTC(2026, 10, 29, 12, 30);
@@ -107,5 +108,40 @@ describe('tally', () => {
   it('an expired rule no longer matches', () => {
     const result = tallyOf([row(1, 'retrying')], rules([{ id: 'r', match: { message: 'retrying' }, reason: 'x', until: '2026-01-01' }]));
     expect(result.ignored).toBe(0);
+  });
+});
+
+describe('tally with the template learner', () => {
+  const withLearner = (rows: LogRow[], learner = createTemplateLearner()) => {
+    const tally = createTally({
+      clean: (r) => ({ row: r, redactions: 0 }),
+      templateOf: (message, context) => learner.templateOf(message, context),
+      decide: () => learner.decide(),
+      fingerprinter: createFingerprinter([]),
+      ignore: createIgnoreMatcher([], NOW),
+      priorRuleHits: () => 0,
+      now: NOW,
+    });
+    rows.forEach((r) => tally.add(r));
+    return { result: tally.finish(), learner };
+  };
+  const ids = ['bravo-oscar-kilo', 'alpha-lima-echo', 'delta-golf-papa', 'hotel-mike-romeo'];
+
+  it('decides after the run: the splinters of a digit-free id are one group, each fold recorded', () => {
+    const { result } = withLearner(ids.map((id, i) => row(i + 1, `Batch ${id} produced no output`)));
+    expect([...result.groups.values()].map((g) => [g.count, g.template])).toEqual([[4, 'Batch <*> produced no output']]);
+    const survivor = [...result.groups.keys()][0];
+    expect(result.folds).toHaveLength(3);
+    expect(result.folds.every((f) => f.to === survivor && f.rows === 1 && f.from !== survivor)).toBe(true);
+  });
+
+  it('names the splinters of an earlier run that have no rows in this one', () => {
+    const learner = createTemplateLearner();
+    learner.templateOf('Batch bravo-oscar-kilo produced no output', { exceptionType: null, logger: 'app.jobs', function: 'run', frames: '' });
+    learner.templateOf('Batch alpha-lima-echo produced no output', { exceptionType: null, logger: 'app.jobs', function: 'run', frames: '' });
+    const { result } = withLearner([row(1, 'Batch delta-golf-papa produced no output')], learner);
+    expect(result.groups.size).toBe(1);
+    expect(result.folds.map((f) => f.rows)).toEqual([0, 1]);
+    expect(new Set(result.folds.map((f) => f.to))).toEqual(new Set(result.groups.keys()));
   });
 });

@@ -59,5 +59,21 @@ describe('upgrading a state database written by normalizer 1', () => {
     await writeWithLoguru(db, generateStorm(3, 1200).map(({ problem: _, ...spec }) => spec));
     const next = JSON.parse((await runCli(['run', '--json'], { cwd: dir })).stdout) as RunJson;
     expect(next.groups.filter((g) => g.trigger !== null)).toEqual([]);
+
+    // Rules and `resolve` by a splinter's fingerprint act on the group it was folded into.
+    const db2 = state();
+    const { alias, fingerprint } = db2.prepare('SELECT alias, fingerprint FROM folds ORDER BY rows DESC LIMIT 1').get() as { alias: string; fingerprint: string };
+    db2.close();
+    expect((await runCli(['resolve', alias], { cwd: dir })).exitCode).toBe(0);
+    const resolved = state();
+    expect(resolved.prepare('SELECT status FROM groups WHERE fingerprint = ?').get(fingerprint)).toEqual({ status: 'resolved' });
+    resolved.close();
+    const added = await runCli(['ignore', 'add', '--fingerprint', alias, '--reason', 'muted by a splinter fingerprint'], { cwd: dir });
+    expect(added.exitCode, added.stderr).toBe(0);
+    await writeWithLoguru(db, generateStorm(4, 1200).map(({ problem: _, ...spec }) => spec));
+    const muted = JSON.parse((await runCli(['run', '--json'], { cwd: dir })).stdout) as RunJson & { ignored: number };
+    expect(muted.ignored).toBeGreaterThan(0);
+    expect(muted.groups.map((g) => g.fingerprint)).not.toContain(fingerprint);
+    expect(muted.groups.filter((g) => g.trigger !== null)).toEqual([]);
   }, 120_000);
 });
