@@ -8,7 +8,7 @@ import { createFingerprinter } from '../core/fingerprint.js';
 import { createIgnoreMatcher, isExpired } from '../core/ignore.js';
 import { levelNumber } from '../core/levels.js';
 import { createRedactor } from '../core/redact.js';
-import { createTemplateLearner } from '../core/template.js';
+import { contextKey, createTemplateLearner } from '../core/template.js';
 import { parseLearnerSnapshot } from '../core/template-snapshot.js';
 import type { CommandContext } from './context.js';
 
@@ -129,7 +129,10 @@ export async function ignoreTestCommand(options: IgnoreTestOptions, ctx: Command
     const learner = createTemplateLearner(stored.kind === 'ok' ? stored.snapshot : undefined);
     const message = cleanField(options.message, FIELD_CAPS.message, createRedactor(config.redact.patterns)).text;
     const exceptionType = options.exception ?? null;
-    const { key, template } = learner.templateOf(message, { exceptionType, logger: options.logger ?? null, function: options.function ?? null, frames: '' });
+    const { key, template } = learner.templateOf(
+      message,
+      contextKey({ exceptionType, logger: options.logger ?? null, function: options.function ?? null, frames: '' }),
+    );
     const fingerprint = state.canonicalFingerprint(
       createFingerprinter(config.fingerprint.rules).fingerprintOf({
         message,

@@ -2,7 +2,7 @@ import type { Fingerprinter } from './fingerprint.js';
 import { appFramesOf, exceptionTypeOf } from './fingerprint.js';
 import type { IgnoreMatcher, IgnoreRule } from './ignore.js';
 import { hourStart } from './triggers.js';
-import { contextKey, type Fold, type MessageContext } from './template-learner.js';
+import { contextKey, type Fold } from './template-learner.js';
 import type { LogRow } from './types.js';
 
 export const MAX_SAMPLES = 3;
@@ -60,7 +60,8 @@ export interface GroupFold {
 export interface TallyDeps {
   clean(row: LogRow): { row: LogRow; redactions: number };
   /** `key` is the message's stable group identity (fingerprinted); `template` is for display. */
-  templateOf(message: string, context: MessageContext): { key: string; template: string };
+  /** `context` is the row's `contextKey`. */
+  templateOf(message: string, context: string): { key: string; template: string };
   /** The learner's folds after the run's rows: splinter keys and the keys they now belong to. */
   decide(): Fold[];
   fingerprinter: Fingerprinter;
@@ -85,7 +86,7 @@ export function createTally(deps: TallyDeps) {
     tally.redactions += redactions;
     const time = row.time !== null && row.time <= deps.now + FUTURE_SLACK ? row.time : deps.now;
     const exceptionType = exceptionTypeOf(row.exception);
-    const context = { exceptionType, logger: row.logger, function: row.function, frames: appFramesOf(row.exception) };
+    const context = contextKey({ exceptionType, logger: row.logger, function: row.function, frames: appFramesOf(row.exception) });
     const { key, template } = deps.templateOf(row.message, context);
     const fingerprint = deps.fingerprinter.fingerprintOf({
       message: row.message,
@@ -96,7 +97,7 @@ export function createTally(deps: TallyDeps) {
       line: row.line,
       levelName: row.levelName,
     });
-    const origin = originOf(contextKey(context), key);
+    const origin = originOf(context, key);
     const known = origins.get(origin);
     if (known) known.add(fingerprint);
     else origins.set(origin, new Set([fingerprint]));

@@ -79,11 +79,12 @@ export interface LearnerSnapshot {
 }
 
 export interface TemplateLearner {
-  templateOf(message: string, context?: MessageContext): TemplateMatch;
+  /** `context`: the message's `contextKey`; messages of different contexts are never one group. */
+  templateOf(message: string, context?: string): TemplateMatch;
   /** Folds the splinters found since the last call; the caller records them. */
   decide(): Fold[];
   /** Per token of the message: why it is a variable or kept. */
-  explain(message: string, context?: MessageContext): TokenExplanation[];
+  explain(message: string, context?: string): TokenExplanation[];
   /** Plain JSON-serializable state; restoring it gives identical future answers. */
   snapshot(): LearnerSnapshot;
 }
@@ -105,8 +106,7 @@ const LIVE = -1;
 const NO_CONTEXT = '';
 
 /** The context as one string; with a traceback it is marked, since the stack is strong evidence. */
-export function contextKey(context: MessageContext | undefined): string {
-  if (!context) return NO_CONTEXT;
+export function contextKey(context: MessageContext): string {
   const stack = context.exceptionType !== null && context.frames !== '' ? 'T' : '-';
   return [stack, context.exceptionType ?? '', context.logger ?? '', context.function ?? '', context.frames].join('\u0000');
 }
@@ -149,10 +149,9 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
     return cluster ? { key: cluster.key, template: cluster.template } : { key: shape, template: shape };
   };
 
-  const locate = (message: string, context: MessageContext | undefined) => {
+  const locate = (message: string, ctx = NO_CONTEXT) => {
     const tokens = tokenizeMessage(message.length > opts.maxLength ? message.slice(0, opts.maxLength) : message);
     const shape = tokens.join(' ');
-    const ctx = contextKey(context);
     return { tokens, shape, ctx, memo: ctx === NO_CONTEXT ? shape : `${ctx}\u0001${shape}` };
   };
 

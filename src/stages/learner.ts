@@ -1,7 +1,7 @@
 import type { StateStore } from '../adapters/state-store.js';
 import { appFramesOf, type Fingerprinter } from '../core/fingerprint.js';
 import type { GroupFold } from '../core/tally.js';
-import { createTemplateLearner, NORMALIZER_VERSION, type TemplateLearner } from '../core/template.js';
+import { contextKey, createTemplateLearner, NORMALIZER_VERSION, type TemplateLearner } from '../core/template.js';
 import { parseLearnerSnapshot } from '../core/template-snapshot.js';
 import type { GroupRecord } from '../core/records.js';
 
@@ -29,12 +29,10 @@ export function restoreLearner(
   const learner = createTemplateLearner();
   const groups = state.allGroups(); // oldest first
   const keyOf = (group: GroupRecord, sample: GroupRecord['samples'][number]) =>
-    learner.templateOf(sample.message, {
-      exceptionType: group.exceptionType,
-      logger: group.logger,
-      function: group.function,
-      frames: appFramesOf(sample.exception),
-    }).key;
+    learner.templateOf(
+      sample.message,
+      contextKey({ exceptionType: group.exceptionType, logger: group.logger, function: group.function, frames: appFramesOf(sample.exception) }),
+    ).key;
   for (const group of groups) for (const sample of group.samples) keyOf(group, sample);
   learner.decide();
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createFingerprinter } from '../../src/core/fingerprint.js';
 import { createIgnoreMatcher, parseIgnoreRules, type IgnoreRule } from '../../src/core/ignore.js';
 import { createTally } from '../../src/core/tally.js';
-import { createTemplateLearner } from '../../src/core/template.js';
+import { contextKey, createTemplateLearner } from '../../src/core/template.js';
 import type { LogRow } from '../../src/core/types.js';
 
 const NOW = Date.UTC(2026, 10, 29, 12, 30);
@@ -137,8 +137,9 @@ describe('tally with the template learner', () => {
 
   it('names the splinters of an earlier run that have no rows in this one', () => {
     const learner = createTemplateLearner();
-    learner.templateOf('Batch bravo-oscar-kilo produced no output', { exceptionType: null, logger: 'app.jobs', function: 'run', frames: '' });
-    learner.templateOf('Batch alpha-lima-echo produced no output', { exceptionType: null, logger: 'app.jobs', function: 'run', frames: '' });
+    const context = contextKey({ exceptionType: null, logger: 'app.jobs', function: 'run', frames: '' });
+    learner.templateOf('Batch bravo-oscar-kilo produced no output', context);
+    learner.templateOf('Batch alpha-lima-echo produced no output', context);
     const { result } = withLearner([row(1, 'Batch delta-golf-papa produced no output')], learner);
     expect(result.groups.size).toBe(1);
     expect(result.folds.map((f) => f.rows)).toEqual([0, 1]);
