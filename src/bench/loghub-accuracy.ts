@@ -12,7 +12,7 @@ function groupLines(contents: readonly string[]): string[] {
   learner.decide();
   const ids = new Map<string, string>();
   return contents.map((content) => {
-    const { key } = learner.templateOf(content);
+    const { key } = learner.lookup(content);
     let id = ids.get(key);
     if (id === undefined) {
       id = `G${ids.size + 1}`;

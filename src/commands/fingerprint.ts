@@ -25,7 +25,7 @@ export async function fingerprintCommand(
     for (const message of batch) learner.templateOf(message);
     learner.decide();
     const out = batch.map((message) => {
-      const { key, template } = learner.templateOf(message);
+      const { key, template } = learner.lookup(message);
       const fingerprint = fingerprinter.fingerprintOf({ message, template: key, exceptionType: null, logger: null, function: null, line: null, levelName: 'ERROR' });
       const explained = options.explain ? `\t${learner.explain(message).map((t) => `${t.token}: ${t.why}`).join(' | ')}` : '';
       return `${fingerprint}\t${oneLine(template)}${oneLine(explained)}`;

@@ -81,6 +81,8 @@ export interface LearnerSnapshot {
 export interface TemplateLearner {
   /** `context`: the message's `contextKey`; messages of different contexts are never one group. */
   templateOf(message: string, context?: string): TemplateMatch;
+  /** The answer for a message already fed, after the decision: not counted again, nothing learned. */
+  lookup(message: string, context?: string): TemplateMatch;
   /** Folds the splinters found since the last call; the caller records them. */
   decide(): Fold[];
   /** Per token of the message: why it is a variable or kept. */
@@ -203,6 +205,11 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
       if (index !== REGEX_ONLY) clusters[index]!.rows++;
       return answer(index, shape);
     },
+    lookup(message, context) {
+      const { tokens, shape, ctx, memo } = locate(message, context);
+      const known = shapes.get(memo);
+      return answer(known === undefined ? (match(ctx, tokens) ?? REGEX_ONLY) : survivorOf(known), shape);
+    },
     decide() {
       decideDirty();
       // Templates as they stand after every fold of the batch.
@@ -211,8 +218,7 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
     explain(message, context) {
       const { tokens, ctx, memo } = locate(message, context);
       const known = shapes.get(memo);
-      const index = known === undefined ? match(ctx, tokens) : survivorOf(known);
-      const cluster = index === undefined || index === REGEX_ONLY ? undefined : clusters[index];
+      const cluster = clusters[known === undefined ? (match(ctx, tokens) ?? REGEX_ONLY) : survivorOf(known)];
       return tokens.map((token, i) => {
         if (isPlaceholder(token)) return { token, why: `variable: masked as ${token} by its pattern` };
         const why = cluster?.why.get(i);

@@ -28,12 +28,9 @@ export function restoreLearner(
 
   const learner = createTemplateLearner();
   const groups = state.allGroups(); // oldest first
-  const keyOf = (group: GroupRecord, sample: GroupRecord['samples'][number]) =>
-    learner.templateOf(
-      sample.message,
-      contextKey({ exceptionType: group.exceptionType, logger: group.logger, function: group.function, frames: appFramesOf(sample.exception) }),
-    ).key;
-  for (const group of groups) for (const sample of group.samples) keyOf(group, sample);
+  const contextOf = (group: GroupRecord, sample: GroupRecord['samples'][number]) =>
+    contextKey({ exceptionType: group.exceptionType, logger: group.logger, function: group.function, frames: appFramesOf(sample.exception) });
+  for (const group of groups) for (const sample of group.samples) learner.templateOf(sample.message, contextOf(group, sample));
   learner.decide();
 
   const claimed = new Map<string, string>();
@@ -42,7 +39,7 @@ export function restoreLearner(
     const fingerprints = group.samples.map((sample) =>
       fingerprinter.fingerprintOf({
         message: sample.message,
-        template: keyOf(group, sample),
+        template: learner.lookup(sample.message, contextOf(group, sample)).key,
         exceptionType: group.exceptionType,
         logger: group.logger,
         function: group.function,

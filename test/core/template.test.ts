@@ -75,7 +75,7 @@ const decided = (messages: readonly string[], context?: string) => {
   const learner = createTemplateLearner();
   for (const m of messages) learner.templateOf(m, context);
   const folds = learner.decide();
-  return { learner, folds, keys: messages.map((m) => learner.templateOf(m, context).key) };
+  return { learner, folds, keys: messages.map((m) => learner.lookup(m, context).key) };
 };
 
 const batch = (ids: readonly string[]) => ids.map((id) => `Batch ${id} produced no output`);
@@ -147,7 +147,7 @@ describe('createTemplateLearner', () => {
       { token: '<duration>', why: 'variable: masked as <duration> by its pattern' },
     ]);
     expect(learner.explain('Batch zulu-kilo-echo produced no output').slice(0, 2)).toEqual([
-      { token: 'Batch', why: 'kept: the same in all 10 rows of its group' },
+      { token: 'Batch', why: 'kept: the same in all 5 rows of its group' },
       { token: 'zulu-kilo-echo', why: 'variable: 5 values in 5 rows, 5 of them in at most 2 rows (mostly rare)' },
     ]);
   });

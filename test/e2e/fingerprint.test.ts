@@ -28,14 +28,37 @@ describe('sentinel fingerprint', () => {
     expect(result.stdout).not.toContain('alice@example.com');
   });
 
-  it('--explain adds the masked message', async () => {
-    const result = await runCli(['fingerprint', '--explain'], { cwd, input: 'user 42 logged in from 10.0.0.7\n' });
-    expect(result.stdout.split('\t')).toHaveLength(3);
-    expect(result.stdout).toContain('<ip>');
+  it('groups the lines of a batch together: digit-free ids are variables, look-alike words stay apart', async () => {
+    const ids = ['deadbeef', 'cafebabe', 'facefeed', 'beadfade', 'fadedbed'];
+    const input = [
+      ...ids.map((id) => `Object ${id} missing from the blob index`),
+      ...['Gemini', 'Inworld', 'Gemini', 'Inworld', 'Gemini', 'Inworld'].map((p) => `Daily quota exhausted for ${p} today`),
+    ].join('\n');
+    const lines = (await runCli(['fingerprint'], { cwd, input })).stdout.split('\n').map((l) => l.split('\t'));
+    expect(new Set(lines.slice(0, 5).map(([fp]) => fp)).size).toBe(1);
+    expect(lines[0]![1]).toBe('Object <*> missing from the blob index');
+    expect(new Set(lines.slice(5).map(([fp]) => fp)).size).toBe(2);
+  });
+
+  it('--explain says per token why it is a variable or kept', async () => {
+    const input = ['user 42 logged in from 10.0.0.7 via alpha-kilo', 'user 7 logged in from 10.0.0.9 via bravo-lima', 'user 9 logged in from 10.0.0.1 via echo-golf'].join('\n');
+    const result = await runCli(['fingerprint', '--explain'], { cwd, input });
+    const [, template, explained] = result.stdout.split('\n')[0]!.split('\t');
+    expect(template).toBe('user <num> logged in from <ip> via <*>');
+    expect(explained!.split(' | ')).toEqual([
+      'user: kept: the same in all 3 rows of its group',
+      '<num>: variable: masked as <num> by its pattern',
+      'logged: kept: the same in all 3 rows of its group',
+      'in: kept: the same in all 3 rows of its group',
+      'from: kept: the same in all 3 rows of its group',
+      '<ip>: variable: masked as <ip> by its pattern',
+      'via: kept: the same in all 3 rows of its group',
+      'alpha-kilo: variable: 3 values in 3 rows, 3 of them in at most 2 rows (mostly rare)',
+    ]);
   });
 
   // The grouping-quality figure of the brief, measured through the CLI as an operator would use it.
-  it.skipIf(!existsSync(LOGHUB))('groups Loghub-2k with an average grouping accuracy of at least 0.82', async () => {
+  it.skipIf(!existsSync(LOGHUB))('groups Loghub-2k with an average grouping accuracy of at least 0.93', async () => {
     const accuracies: number[] = [];
     for (const dataset of ['HDFS', 'Spark', 'BGL', 'Thunderbird', 'Linux', 'HealthApp', 'Proxifier', 'OpenStack']) {
       const rows = readFileSync(join(LOGHUB, dataset, 'lines.tsv'), 'utf8').split('\n').filter(Boolean).map((l) => l.split('\t'));
@@ -43,7 +66,7 @@ describe('sentinel fingerprint', () => {
       const predicted = result.stdout.split('\n').map((l) => l.split('\t')[0]!);
       accuracies.push(groupingAccuracy(rows.map((r) => r[0]!), predicted));
     }
-    expect(accuracies.reduce((a, b) => a + b, 0) / accuracies.length).toBeGreaterThanOrEqual(0.82);
+    expect(accuracies.reduce((a, b) => a + b, 0) / accuracies.length).toBeGreaterThanOrEqual(0.93);
   });
 });
 
