@@ -211,7 +211,8 @@ function migrate(db: Database.Database, readonly: boolean): void {
 }
 
 /** A splinter's counts, hours and cooldown go to its survivor, whose status stays; the splinter's
- * fingerprint (and every alias of it) then stands for the survivor. */
+ * fingerprint (and every alias of it) then stands for the survivor. A fold of a fingerprint that
+ * names nothing stored (a variant this run met and decided) needs no alias: the learner answers it. */
 function writeFolds(db: Database.Database, folds: readonly GroupFold[], now: number): void {
   const get = db.prepare('SELECT total FROM groups WHERE fingerprint = ?');
   const merge = db.prepare(`
@@ -237,17 +238,18 @@ function writeFolds(db: Database.Database, folds: readonly GroupFold[], now: num
     if (fold.from === fold.to) continue;
     const ids = { from: fold.from, to: fold.to };
     const stored = get.get(fold.from) as { total: number } | undefined;
-    if (stored && get.get(fold.to)) {
+    if (!stored) continue;
+    if (get.get(fold.to)) {
       merge.run(ids);
       noCooldown.run(fold.to);
       drop.run(fold.from);
-    } else if (stored) rename.run(ids);
+    } else rename.run(ids);
     moveHours.run(ids);
     dropHours.run(fold.from);
     alias.run(ids);
     repoint.run(ids);
     repointFolds.run(ids);
-    record.run({ ...ids, at: now, rows: (stored?.total ?? 0) + fold.rows, template: fold.template });
+    record.run({ ...ids, at: now, rows: stored.total + fold.rows, template: fold.template });
   }
 }
 

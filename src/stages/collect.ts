@@ -16,7 +16,7 @@ export interface CollectedGroup extends GroupTally {
   triggerReason: string;
   /** Rows in the current clock hour, this run's included: the rate cooldowns compare. */
   hourCount: number;
-  /** Splinter groups folded into this one by this run. */
+  /** Stored splinter groups folded into this one by this run. */
   folded: string[];
   /** When this group was last investigated, and its hourly rate then (for the cooldown). */
   lastInvestigatedAt: number | null;
@@ -70,7 +70,7 @@ export function collect(options: CollectOptions): Collected {
   const result = tally.finish();
 
   const thisHour = hourStart(now);
-  const folded = foldedInto(result.folds);
+  const folded = foldedInto(result.folds.filter((fold) => state.group(fold.from) !== null));
   const groups = [...result.groups.values()].map((group): CollectedGroup => {
     // Until the commit moves them, a stored splinter's counts are still under its own fingerprint.
     const history = [group.fingerprint, ...(folded.get(group.fingerprint) ?? [])];
