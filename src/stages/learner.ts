@@ -51,13 +51,14 @@ export function restoreLearner(
     if (owner !== undefined) folds.push({ from: group.fingerprint, to: owner, rows: 0, template: group.template });
     for (const f of fingerprints) if (!claimed.has(f)) claimed.set(f, owner ?? group.fingerprint);
   }
-  state.addAliases([...claimed].filter(([alias, fingerprint]) => alias !== fingerprint));
+  const aliases = [...claimed].filter(([alias, fingerprint]) => alias !== fingerprint);
+  state.addAliases(aliases);
   state.foldGroups(folds, now);
   const was = parsed.kind === 'outdated' ? `version ${parsed.version}` : 'unreadable state';
   const survivors = new Set(folds.map((f) => f.to)).size;
   warnings.push({
     kind: 'normalizer-upgrade',
-    message: `normalizer ${was} → version ${NORMALIZER_VERSION}: ${folds.length} splinter groups folded into ${survivors} groups, ${claimed.size} fingerprints kept as aliases of their groups`,
+    message: `normalizer ${was} → version ${NORMALIZER_VERSION}: ${folds.length} splinter groups folded into ${survivors} groups, ${aliases.length} changed fingerprints kept as aliases of their groups`,
   });
   return learner;
 }

@@ -152,7 +152,7 @@ describe('a normalizer upgrade', () => {
 
     await writeWithLoguru(db, [{ ...row, message: 'Upstream 502 from tts-gateway for job 32' }]);
     const result = await runCli(['run', '--json'], { cwd: dir });
-    expect(result.stderr).toMatch(/normalizer version 0 → version \d+: 1 changed fingerprints kept as aliases/);
+    expect(result.stderr).toMatch(/normalizer version 0 → version \d+: 0 splinter groups folded into 0 groups, 1 changed fingerprints kept as aliases/);
     const after = JSON.parse(result.stdout) as RunJson;
     expect(after.groups).toEqual([expect.objectContaining({ fingerprint: 'legacy0000000001', count: 1, trigger: null })]);
   });
