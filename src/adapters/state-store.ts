@@ -170,7 +170,9 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean }
     setStatus(fingerprint: string, status: 'active' | 'resolved', at: number): boolean {
       return guard('update group', () => {
         const target = canonical(fingerprint);
-        return db.prepare('UPDATE groups SET status = ?, resolved_at = ? WHERE fingerprint = ?').run(status, status === 'resolved' ? at : null, target).changes > 0;
+        // "Fixed, deployed, back the same afternoon": a resolve ends the cooldown, so the regression alerts.
+        const cooldown = status === 'resolved' ? ', last_investigated_at = NULL, last_investigated_rate = NULL' : '';
+        return db.prepare(`UPDATE groups SET status = ?, resolved_at = ?${cooldown} WHERE fingerprint = ?`).run(status, status === 'resolved' ? at : null, target).changes > 0;
       });
     },
     ...queueOperations(db, guard),

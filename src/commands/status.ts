@@ -3,6 +3,7 @@ import { loadIgnoreRules } from '../adapters/ignore-file.js';
 import { openLogSource } from '../adapters/log-source.js';
 import { openStateStore } from '../adapters/state-store.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
+import { HELD_BACK_META_KEY, parseHeldBack } from '../core/held-back.js';
 import { isExpired } from '../core/ignore.js';
 import { startOfUtcDay } from '../core/investigation-policy.js';
 import { judgeRunStaleness } from '../core/run-staleness.js';
@@ -36,6 +37,7 @@ export async function statusCommand(options: { json?: boolean; config?: string }
       }),
       warnings: state.warningsSince(now - 7 * DAY),
       reporting: reportingOf(state, now),
+      heldBack: parseHeldBack(state.getMeta(HELD_BACK_META_KEY)).filter((h) => h.until > now),
     };
     ctx.stdout(options.json ? JSON.stringify(toJson(report)) : renderStatus(report));
     return ExitCode.ok;
@@ -109,6 +111,7 @@ function toJson(report: StatusReport) {
     })),
     rules: report.rules.map((r) => ({ id: r.id, reason: r.reason, expired: r.expired, unused_30d: r.unused, hits_24h: r.hits24h, last_hit: iso(r.lastHit) })),
     warnings: report.warnings.map((w) => ({ at: iso(w.at), kind: w.kind, message: w.message })),
+    held_back: report.heldBack.map((h) => ({ fingerprint: h.fingerprint, trigger: h.trigger, reason: h.reason, until: iso(h.until) })),
     reporting: {
       investigations_queued: report.reporting.queued,
       notifications_unsent: report.reporting.unsent,

@@ -1,3 +1,5 @@
+import { bySeverity } from './group-order.js';
+import { describeHeldBack, type HeldBack } from './held-back.js';
 import type { Trigger } from './triggers.js';
 
 export interface RunReport {
@@ -6,7 +8,9 @@ export interface RunReport {
   redactions: number;
   checkpointFrom: number;
   checkpointTo: number;
-  groups: { fingerprint: string; count: number; levelName: string; template: string; trigger: Trigger | null }[];
+  groups: { fingerprint: string; count: number; levelNo: number; levelName: string; template: string; trigger: Trigger | null }[];
+  /** Triggered groups kept from an alert this run (cooldown). */
+  heldBack: HeldBack[];
   incident: string | null;
   notified: number;
   /** How the triggered groups were handled: Claude, the fallback report, still queued, or none. */
@@ -26,12 +30,14 @@ export function renderRunSummary(report: RunReport): string {
       (report.checkpointTo > report.checkpointFrom ? ` (rows ${report.checkpointFrom + 1}…${report.checkpointTo}` : ` (nothing new after row ${report.checkpointTo}`) +
       `${report.redactions ? `, ${report.redactions} secrets redacted` : ''})`,
   );
-  const ordered = [...triggered, ...report.groups.filter((g) => !g.trigger)];
+  const ordered = [...[...triggered].sort(bySeverity), ...report.groups.filter((g) => !g.trigger).sort(bySeverity)];
   for (const group of ordered.slice(0, MAX_LISTED)) {
     const trigger = (group.trigger ?? '').padEnd(10);
     lines.push(`  ${trigger} ${group.levelName.padEnd(8)} ${String(group.count).padStart(7)}  ${group.fingerprint}  ${oneLine(group.template)}`);
   }
   if (ordered.length > MAX_LISTED) lines.push(`  … and ${ordered.length - MAX_LISTED} more groups (sentinel status lists them)`);
+  const held = describeHeldBack(report.heldBack);
+  if (held) lines.push(held);
   if (report.incident) lines.push(`incident: ${report.incident}`);
   if (report.investigation === 'claude') lines.push(`investigated by Claude for $${report.costUsd.toFixed(2)}`);
   if (report.investigation === 'fallback') lines.push('no Claude diagnosis: the incident has the deterministic report');

@@ -1,3 +1,4 @@
+import { clockTime, type HeldBack } from './held-back.js';
 import type { GroupRecord, RunRecord } from './records.js';
 
 export interface StatusReport {
@@ -14,6 +15,8 @@ export interface StatusReport {
   warnings: { at: number; kind: string; message: string }[];
   /** What is waiting to be reported, and what Claude has cost today. */
   reporting: { queued: number; unsent: number; dropped: number; claudeCallsToday: number; claudeCostToday: number };
+  /** Triggers kept from an alert, and until when. */
+  heldBack: HeldBack[];
 }
 
 const iso = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z'));
@@ -41,6 +44,11 @@ export function renderStatus(report: StatusReport): string {
     `reporting  ${r.queued} investigation${r.queued === 1 ? '' : 's'} queued, ${r.unsent} notification${r.unsent === 1 ? '' : 's'} unsent` +
       `${r.dropped ? `, ${r.dropped} dropped` : ''}; Claude today: ${r.claudeCallsToday} call${r.claudeCallsToday === 1 ? '' : 's'}, $${r.claudeCostToday.toFixed(2)}`,
   );
+  const held = report.heldBack.filter((h) => h.until > report.now);
+  if (held.length) {
+    lines.push(`held back  ${held.length} triggered group${held.length === 1 ? '' : 's'}`);
+    for (const h of held) lines.push(`  ${h.fingerprint}  ${h.trigger.padEnd(10)} in cooldown until ${clockTime(h.until, report.now)}`);
+  }
   lines.push(`groups  ${report.groupCount}${report.groupCount > report.groups.length ? ` (the ${report.groups.length} seen last)` : ''}`);
   for (const g of report.groups) {
     lines.push(`  ${g.fingerprint}  ${g.status.padEnd(8)} ${String(g.total).padStart(7)}  last ${iso(g.lastSeen)}  ${g.template.replace(/\s+/g, ' ').slice(0, 90)}`);
