@@ -46,7 +46,12 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
         (db.prepare("SELECT * FROM investigations WHERE state != 'done' AND next_attempt_at <= ? ORDER BY id").all(now) as Record<string, unknown>[]).map(toQueued),
       );
     },
-    /** Anything queued or unsent, whatever its backoff: whether reporting has work to look at. */
+    investigation(id: number): QueuedInvestigation | null {
+      return guard('read queue', () => {
+        const row = db.prepare('SELECT * FROM investigations WHERE id = ?').get(id) as Record<string, unknown> | undefined;
+        return row ? toQueued(row) : null;
+      });
+    },
     /** When each health series (by key) was last alerted on: the per-series cooldown. */
     healthAlerts(): Map<string, number> {
       return guard('read health alerts', () =>
@@ -64,6 +69,7 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
         })(),
       );
     },
+    /** Anything queued or unsent, whatever its backoff: whether reporting has work to look at. */
     hasPendingWork(): boolean {
       return guard('read queue', () =>
         !!db.prepare("SELECT 1 FROM investigations WHERE state != 'done' UNION ALL SELECT 1 FROM outbox WHERE state = 'pending' LIMIT 1").get(),
@@ -104,6 +110,19 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
           db.prepare("UPDATE investigations SET state = 'done', report = NULL WHERE id = ?").run(id);
           const add = db.prepare('INSERT INTO outbox (created_at, channel, incident_path, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?)');
           for (const item of outbox) add.run(now, item.channel, row.incident_path, item.payload, now);
+          const cool = db.prepare('UPDATE groups SET last_investigated_at = ?, last_investigated_rate = ? WHERE fingerprint = ?');
+          for (const g of investigated) cool.run(now, g.rate, g.fingerprint);
+        })(),
+      );
+    },
+    /** The first report is out while Claude is still to answer: the item stays queued for the next
+     * attempt, with the file name to update in place; notifications queued, groups cooled down. */
+    completeFirstReport(id: number, file: string, now: number, outbox: { channel: string; payload: string }[], investigated: { fingerprint: string; rate: number }[]) {
+      guard('complete first report', () =>
+        db.transaction(() => {
+          db.prepare("UPDATE investigations SET state = 'queued', incident_path = ?, report = NULL WHERE id = ?").run(file, id);
+          const add = db.prepare('INSERT INTO outbox (created_at, channel, incident_path, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?)');
+          for (const item of outbox) add.run(now, item.channel, file, item.payload, now);
           const cool = db.prepare('UPDATE groups SET last_investigated_at = ?, last_investigated_rate = ? WHERE fingerprint = ?');
           for (const g of investigated) cool.run(now, g.rate, g.fingerprint);
         })(),

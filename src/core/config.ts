@@ -136,8 +136,13 @@ export const configSchema = z.strictObject({
   redact: z.strictObject({ patterns: z.array(safeRegex).default([]) }).default({ patterns: [] }),
   claude: claude.default(claude.parse({})),
   investigate: z
-    .strictObject({ cooldown: duration.default(21_600_000), max_attempts: z.number().int().min(1).max(20).default(3) })
-    .default({ cooldown: 21_600_000, max_attempts: 3 }),
+    .strictObject({
+      cooldown: duration.default(21_600_000),
+      max_attempts: z.number().int().min(1).max(20).default(3),
+      // issue 15: how long the first push may wait for Claude before the deterministic report leaves.
+      first_push_within: duration.default(60_000),
+    })
+    .default({ cooldown: 21_600_000, max_attempts: 3, first_push_within: 60_000 }),
   notify: notify.default({ max_age: 86_400_000 }),
   metrics: z.array(metric).default([]),
   scripts: z.array(script).default([]),

@@ -22,7 +22,9 @@ export type NoDiagnosis =
   | { kind: 'disabled' }
   | { kind: 'unavailable'; detail: string }
   | { kind: 'over_budget'; detail: string }
-  | { kind: 'failed'; attempts: number; reason: string };
+  | { kind: 'failed'; attempts: number; reason: string }
+  /** Claude has not answered yet and will be asked again: the file is updated in place when it does. */
+  | { kind: 'pending'; reason: string };
 
 export type Diagnosis =
   | { kind: 'claude'; answer: Answer; run: { model: string; numTurns: number; costUsd: number; durationMs: number; toolCalls: ToolCallRecord[] } }
@@ -107,6 +109,7 @@ export function renderIncident(input: IncidentInput): string {
             rows,
           }),
       window: { from: formatUtc(input.window.from), to: formatUtc(input.window.to) },
+      diagnosis: diagnosisState(diagnosis),
       model: diagnosis.kind === 'claude' ? diagnosis.run.model : null,
       cost_usd: Number(input.costUsd.toFixed(4)),
     },
@@ -161,7 +164,22 @@ function explainNoDiagnosis(why: NoDiagnosis): string {
   if (why.kind === 'disabled') return 'Claude is disabled in the config (claude.enabled: false).';
   if (why.kind === 'unavailable') return `Claude could not be started (${proseLine(why.detail)}).`;
   if (why.kind === 'over_budget') return `the daily Claude budget is used up (${proseLine(why.detail)}).`;
+  if (why.kind === 'pending') return `not yet: ${proseLine(why.reason)}. Claude is asked again; this file is updated in place and one more notification follows.`;
   return `Claude failed after ${why.attempts} attempt${why.attempts === 1 ? '' : 's'}: ${proseLine(why.reason)}`;
+}
+
+/** Front matter `diagnosis:`: `done` (Claude's), `pending` (one will follow), `none` (none will). */
+export function diagnosisState(diagnosis: Diagnosis): 'done' | 'pending' | 'none' {
+  if (diagnosis.kind === 'claude') return 'done';
+  return diagnosis.why.kind === 'pending' ? 'pending' : 'none';
+}
+
+/** Why there is no diagnosis, in the few words a phone shows: "no Anthropic credential …". */
+export function describeNoDiagnosis(why: NoDiagnosis): string {
+  if (why.kind === 'disabled') return 'Claude is disabled (claude.enabled: false)';
+  if (why.kind === 'unavailable' || why.kind === 'over_budget') return flattenInline(why.detail, 160);
+  if (why.kind === 'pending') return `diagnosis pending (${flattenInline(why.reason, 120)})`;
+  return `Claude failed after ${why.attempts} attempt${why.attempts === 1 ? '' : 's'}: ${flattenInline(why.reason, 120)}`;
 }
 
 /** `3 groups (2 new, 1 escalating)`. */

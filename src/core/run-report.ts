@@ -14,7 +14,7 @@ export interface RunReport {
   incident: string | null;
   notified: number;
   /** How the triggered groups were handled: Claude, the fallback report, still queued, or none. */
-  investigation: 'claude' | 'fallback' | 'queued' | 'none';
+  investigation: 'claude' | 'fallback' | 'pending' | 'queued' | 'none';
   costUsd: number;
   dryRun: boolean;
 }
@@ -41,6 +41,7 @@ export function renderRunSummary(report: RunReport): string {
   if (report.incident) lines.push(`incident: ${report.incident}`);
   if (report.investigation === 'claude') lines.push(`investigated by Claude for $${report.costUsd.toFixed(2)}`);
   if (report.investigation === 'fallback') lines.push('no Claude diagnosis: the incident has the deterministic report');
+  if (report.investigation === 'pending') lines.push('no Claude diagnosis yet: the deterministic report went out; the diagnosis updates it in place on a later run');
   if (report.investigation === 'queued') lines.push('investigation queued: retried on a later run (sentinel status shows the queue)');
   if (report.notified) lines.push(`notified: ${report.notified}`);
   if (report.dryRun) lines.push('dry run: nothing was written, nothing was sent');

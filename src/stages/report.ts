@@ -21,6 +21,7 @@ export async function reportAndNotify(
 ): Promise<{ investigated: InvestigateResult; notified: number }> {
   const started = ctx.clock.now();
   const notifiers = buildNotifiers(loaded, ctx.env);
+  let notified = 0;
   const deliver = async () => {
     const delivered = await deliverOutbox({
       state,
@@ -30,7 +31,7 @@ export async function reportAndNotify(
       ignoreBackoff: retryNow,
     });
     for (const problem of delivered.problems) ctx.stderr(`sentinel: warning: ${problem}`);
-    return delivered.sent;
+    notified += delivered.sent;
   };
   let investigated: InvestigateResult;
   try {
@@ -45,6 +46,7 @@ export async function reportAndNotify(
       channels: [...notifiers.keys()],
       now: () => ctx.clock.now(),
       ignoreBackoff: retryNow,
+      deliverNow: deliver,
       ...(onlyKind ? { onlyKind } : {}),
       onProgress: ({ toolCalls }) => ctx.progress(`investigating with Claude: ${Math.round((ctx.clock.now() - started) / 1000)}s, ${toolCalls} tool calls`),
     });
@@ -57,5 +59,6 @@ export async function reportAndNotify(
   }
   ctx.progress('');
   for (const retry of investigated.retries) ctx.stderr(`sentinel: warning: investigation ${retry}`);
-  return { investigated, notified: await deliver() };
+  await deliver();
+  return { investigated, notified };
 }

@@ -71,6 +71,7 @@ describe('renderIncident', () => {
       window:
         from: 2026-05-01T11:00:00Z
         to: 2026-05-01T12:00:00Z
+      diagnosis: done
       model: sonnet
       cost_usd: 0.2
       ---
@@ -180,6 +181,7 @@ describe('renderIncident', () => {
       window:
         from: 2026-05-01T11:00:00Z
         to: 2026-05-01T12:00:00Z
+      diagnosis: none
       model: null
       cost_usd: 0.05
       ---

@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { startFakeAnthropic, type FakeTurn } from '../fakes/fake-anthropic.js';
 import { startFakeNtfy } from '../fakes/fake-ntfy.js';
 import { makeProject, runCli } from '../support/cli.js';
 import { writeWithLoguru } from '../support/loguru.js';
@@ -26,6 +28,47 @@ async function setup(config: Record<string, unknown> = {}) {
 }
 
 const incidents = (dir: string) => readdirSync(join(dir, 'incidents')).sort();
+const CLAUDE = fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url));
+const ANSWER = {
+  verdict: 'real_issue',
+  severity: 'high',
+  title: 'Payment webhook rejects signed payloads',
+  summary: 'The payment provider rotated its signing key; every webhook since 14:02 fails verification.',
+  root_cause: { status: 'hypothesis', text: 'The webhook secret in the config is the old one.' },
+  evidence: [{ tool: 'error_group', finding: 'All rows carry the same signature error since 14:02.' }],
+  actions: ['Rotate the webhook secret', 'Replay the failed webhooks'],
+  suggested_ignore: [],
+  confidence: 0.6,
+};
+
+/** A run with Claude behind `turns` (or unreachable), timed from the rows written to the first push. */
+async function timedRun(turns: FakeTurn[] | 'unreachable', investigate: Record<string, unknown> = {}) {
+  const api = await startFakeAnthropic(turns === 'unreachable' ? [] : turns);
+  servers.push(api);
+  const baseUrl = api.url;
+  if (turns === 'unreachable') await api.close(); // the port is closed: connection refused
+  const t = await setup({ claude: { enabled: true, command: CLAUDE, timeout: '20s' }, investigate: { max_attempts: 2, ...investigate } });
+  await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook signature invalid', logger: 'app.pay', exception: 'ValueError: bad signature', repeat: 5 }]);
+  const written = Date.now();
+  const env = { ANTHROPIC_API_KEY: 'sk-ant-test-key', ANTHROPIC_BASE_URL: baseUrl, CLAUDE_CODE_MAX_RETRIES: '0' };
+  const running = runCli(['run', '--json'], { cwd: t.dir, env, timeoutMs: 90_000 });
+  let firstPushMs: number | null = null;
+  let finished = false;
+  void running.then(() => (finished = true));
+  while (!finished) {
+    if (firstPushMs === null && t.ntfy.messages.length > 0) firstPushMs = Date.now() - written;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  const result = await running;
+  const runMs = Date.now() - written;
+  if (firstPushMs === null && t.ntfy.messages.length > 0) firstPushMs = runMs;
+  return { ...t, api, env, result, json: JSON.parse(result.stdout) as Record<string, unknown>, firstPushMs, runMs };
+}
+
+const figures: string[] = [];
+afterAll(() => {
+  if (figures.length) console.log(['rows written → first push (ms) | whole run (ms) | Claude', ...figures].join('\n'));
+});
 
 describe('every alert on time', () => {
   it('a regression after `sentinel resolve` alerts inside the cooldown', async () => {
@@ -60,5 +103,49 @@ describe('every alert on time', () => {
     expect(lines[0]).toMatch(/^held back: in cooldown until \d\d:\d\d UTC: [0-9a-f]{16} \(escalating\)/);
     expect(t.ntfy.messages).toHaveLength(1);
     expect(await t.status()).toMatch(/held back {2}1 triggered group\n {2}[0-9a-f]{16} {2}escalating +in cooldown until \d\d:\d\d UTC/);
+  });
+});
+
+describe('no alert waits for Claude', () => {
+  it('healthy: one push, with the diagnosis, in the run', async () => {
+    const t = await timedRun([{ kind: 'structured_output', output: ANSWER }]);
+    figures.push(`${t.firstPushMs} | ${t.runMs} | healthy`);
+    expect(t.json).toMatchObject({ investigation: 'claude', notified: 1 });
+    expect(t.ntfy.messages.map((m) => m.title)).toEqual([ANSWER.title]);
+    expect(readFileSync(join(t.dir, 'incidents', incidents(t.dir)[0]!), 'utf8')).toMatch(/^diagnosis: done$/m);
+  });
+
+  it.each([
+    ['failing (HTTP 500)', [{ kind: 'error', status: 500 }] as FakeTurn[]],
+    ['unreachable', 'unreachable' as const],
+  ])('%s: the deterministic report is pushed in the run that found the trigger; the diagnosis follows in place', async (name, turns) => {
+    const t = await timedRun(turns);
+    figures.push(`${t.firstPushMs} | ${t.runMs} | ${name}`);
+    expect(t.json).toMatchObject({ investigation: 'pending', notified: 1 });
+    expect(t.firstPushMs).not.toBeNull();
+    const [file] = incidents(t.dir);
+    const first = readFileSync(join(t.dir, 'incidents', file!), 'utf8');
+    expect(first).toMatch(/^diagnosis: pending$/m);
+    expect(first).toMatch(/\*\*No diagnosis:\*\* not yet: attempt 1 of 2 failed/);
+    if (turns === 'unreachable') return;
+    // Claude is back: the next attempt updates the same file and sends one follow-up.
+    const api = await startFakeAnthropic([{ kind: 'structured_output', output: ANSWER }]);
+    servers.push(api);
+    const retry = await runCli(['run', '--json', '--retry-now'], { cwd: t.dir, env: { ...t.env, ANTHROPIC_BASE_URL: api.url }, timeoutMs: 90_000 });
+    expect(JSON.parse(retry.stdout)).toMatchObject({ investigation: 'claude', notified: 1 });
+    expect(incidents(t.dir)).toEqual([file]);
+    const updated = readFileSync(join(t.dir, 'incidents', file!), 'utf8');
+    expect(updated).toMatch(/^diagnosis: done$/m);
+    expect(updated).toContain(ANSWER.summary);
+    expect(updated.match(/^created: .*$/m)![0]).toBe(first.match(/^created: .*$/m)![0]);
+    expect(t.ntfy.messages.map((m) => m.title)).toEqual([expect.stringMatching(/^New ERROR ValueError/), `Diagnosis: ${ANSWER.title}`]);
+  });
+
+  it('hanging: the deterministic report leaves after investigate.first_push_within while Claude is still asked', async () => {
+    const t = await timedRun([{ kind: 'hang' }], { first_push_within: '3s' });
+    figures.push(`${t.firstPushMs} | ${t.runMs} | hanging (first_push_within 3s, claude.timeout 20s)`);
+    expect(t.json).toMatchObject({ investigation: 'pending', notified: 1 });
+    expect(t.firstPushMs!).toBeLessThan(t.runMs - 5_000); // well before Claude's timeout ended the run
+    expect(readFileSync(join(t.dir, 'incidents', incidents(t.dir)[0]!), 'utf8')).toMatch(/not yet: Claude had not answered within 3s/);
   });
 });
