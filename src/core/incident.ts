@@ -6,7 +6,9 @@ import { deriveFallbackSeverity, renderGroups, renderIgnoreCommands } from './in
 import { renderHealthSection, summariseHealth, type HealthReport } from './incident-health.js';
 import { levelName } from './levels.js';
 import type { Severity } from './notification.js';
+import { bySeverity } from './group-order.js';
 import { formatUtc, type TriggeredGroup } from './prompt.js';
+import { formatRoughly, SILENCE_FINGERPRINT } from './silence.js';
 
 /** What the file is about: error groups, or concerning health series; it names the file. */
 export type ReportKind = 'incident' | 'health';
@@ -174,13 +176,6 @@ export function diagnosisState(diagnosis: Diagnosis): 'done' | 'pending' | 'none
   return diagnosis.why.kind === 'pending' ? 'pending' : 'none';
 }
 
-/** Why there is no diagnosis, in the few words a phone shows: "no Anthropic credential …". */
-export function describeNoDiagnosis(why: NoDiagnosis): string {
-  if (why.kind === 'disabled') return 'Claude is disabled (claude.enabled: false)';
-  if (why.kind === 'unavailable' || why.kind === 'over_budget') return flattenInline(why.detail, 160);
-  if (why.kind === 'pending') return `diagnosis pending (${flattenInline(why.reason, 120)})`;
-  return `Claude failed after ${why.attempts} attempt${why.attempts === 1 ? '' : 's'}: ${flattenInline(why.reason, 120)}`;
-}
 
 /** `3 groups (2 new, 1 escalating)`. */
 function countGroups(groups: TriggeredGroup[]): string {
@@ -190,15 +185,19 @@ function countGroups(groups: TriggeredGroup[]): string {
   return `${groups.length} group${groups.length === 1 ? '' : 's'}${kinds ? ` (${kinds})` : ''}`;
 }
 
-/** A deterministic title from the largest group; log text goes in only when it is a plain identifier. */
+/** A deterministic title from the most severe group (the app falling silent first of all); log text
+ * goes in only when it is a plain identifier. */
 function describeGroups(groups: TriggeredGroup[]): string {
-  const largest = [...groups].sort((a, b) => b.count - a.count)[0];
-  if (!largest) return 'No error groups';
-  const trigger = largest.trigger ? `${largest.trigger[0]?.toUpperCase()}${largest.trigger.slice(1)} ` : '';
-  const what = identifierOrNull(largest.exceptionType) ?? 'error group';
-  const where = identifierOrNull(largest.logger);
+  const silence = groups.find((g) => g.fingerprint === SILENCE_FINGERPRINT);
+  const lead = silence ?? [...groups].sort(bySeverity)[0];
+  if (!lead) return 'No error groups';
   const more = groups.length > 1 ? ` (+${groups.length - 1} more group${groups.length > 2 ? 's' : ''})` : '';
-  return `${trigger}${levelName(largest.levelNo)} ${what}${where ? ` in ${where}` : ''}${more}`;
+  if (lead === silence) return `app stopped logging: no rows for ${formatRoughly(lead.lastSeen - lead.firstSeen)}, last at ${formatUtc(lead.firstSeen)}${more}`;
+  const trigger = lead.trigger ? `${lead.trigger[0]?.toUpperCase()}${lead.trigger.slice(1)} ` : '';
+  const what = identifierOrNull(lead.exceptionType);
+  const where = identifierOrNull(lead.logger);
+  const place = where ? ` in ${where}` : what ? '' : ` group ${lead.fingerprint.slice(0, 8)}`;
+  return `${trigger}${levelName(lead.levelNo)}${what ? ` ${what}` : ''}${place}${more}`;
 }
 
 const identifierOrNull = (text: string | null) => (text && /^[A-Za-z][\w.:-]{0,79}$/.test(text) ? text : null);

@@ -6,8 +6,7 @@ import { ExitCode, SentinelError } from '../core/errors.js';
 import { describeHealthNotification } from '../core/incident-health.js';
 import { incidentFileName, renderIncident, slugify, summariseIncident, type Diagnosis, type IncidentInput } from '../core/incident.js';
 import type { Notification } from '../core/notification.js';
-import { flattenInline } from '../core/fence.js';
-import { levelName } from '../core/levels.js';
+import { describeErrorPush, pushSeverity, pushTags } from '../core/push.js';
 import type { QueuedSubject } from './investigate.js';
 
 export interface IncidentFileDeps {
@@ -55,9 +54,9 @@ export function writeIncident(deps: IncidentFileDeps, item: QueuedInvestigation,
   const report = renderIncident(input);
   const notification: Notification | null = phase === 'update' && diagnosis.kind !== 'claude' ? null : {
     title: phase === 'update' ? `Diagnosis: ${summary.title}` : summary.title,
-    message: queued.kind === 'health' ? describeHealthNotification(diagnosis, queued.subject.series, summary.title) : notificationText(diagnosis, queued.subject.groups),
-    severity: summary.severity,
-    tags: [summary.verdict, ...(queued.kind === 'health' ? ['health'] : new Set(queued.subject.groups.map((g) => g.trigger ?? 'seen')))],
+    message: queued.kind === 'health' ? describeHealthNotification(diagnosis, queued.subject.series, summary.title) : describeErrorPush(diagnosis, input.groups),
+    severity: pushSeverity(summary.severity, input.groups),
+    tags: pushTags({ severity: pushSeverity(summary.severity, input.groups), groups: input.groups, health: queued.kind === 'health', diagnosis, followUp: phase === 'update' }),
   };
   const kept = JSON.stringify({ report, notification, phase } satisfies KeptReport);
   deps.state.reserveIncident(item.id, fileName, kept);
@@ -111,20 +110,4 @@ function findWritten(dir: string, fileName: string, report: string): string | nu
     if (readFileSync(path, 'utf8') === report) return path;
   }
   return null;
-}
-
-/** Summary, the first actions, then the file name: what fits on a lock screen. */
-function notificationText(diagnosis: Diagnosis, groups: IncidentInput['groups']): string {
-  const rows = groups.reduce((sum, g) => sum + g.count, 0);
-  const counts = `${rows} rows in ${groups.length} group${groups.length === 1 ? '' : 's'}`;
-  if (diagnosis.kind === 'claude') {
-    const actions = diagnosis.answer.actions.slice(0, 3).map((a) => `- ${a}`);
-    return [diagnosis.answer.summary, ...(actions.length ? ['', '**Next:**', ...actions] : []), '', counts].join('\n');
-  }
-  // Without a diagnosis the person woken up still needs to know what is failing: the top groups.
-  const top = [...groups]
-    .sort((a, b) => b.count - a.count)
-    .slice(0, 3)
-    .map((g) => `- ${g.count}× ${levelName(g.levelNo)} \`${flattenInline(g.template, 160).replaceAll('`', "'")}\``);
-  return [`No diagnosis (${diagnosis.why.kind.replace('_', ' ')}): ${counts}; the report has the raw analyses.`, '', ...top].join('\n');
 }

@@ -9,6 +9,7 @@ import { findExecutable, readSecret } from '../adapters/secrets.js';
 import type { StateStore } from '../adapters/state-store.js';
 import { openLogRowsLazily } from '../analysis/log-rows.js';
 import { createAnalyses } from '../analysis/registry.js';
+import { bySeverity } from '../core/group-order.js';
 import type { Notifier } from '../core/notification.js';
 import type { Redactor } from '../core/redact.js';
 import type { CommandContext } from '../commands/context.js';
@@ -64,8 +65,9 @@ export function fallbackAnalyses(loaded: LoadedConfig, state: StateStore, redact
     const calls =
       queued.kind === 'health'
         ? queued.subject.series.map((s) => ({ name: s.analysis, args: s.args }))
-        : queued.subject.groups
+        : [...queued.subject.groups]
             .filter((g) => g.count > 0) // a synthetic group (the app went silent) has no rows to analyse
+            .sort(bySeverity)
             .slice(0, FALLBACK_GROUPS)
             .map((g) => ({ name: 'error_group', args: { fingerprint: g.fingerprint } }));
     const unique = [...new Map(calls.map((c) => [`${c.name} ${Object.values(c.args).join(' ')}`.trim(), c])).entries()];

@@ -149,3 +149,55 @@ describe('no alert waits for Claude', () => {
     expect(readFileSync(join(t.dir, 'incidents', incidents(t.dir)[0]!), 'utf8')).toMatch(/not yet: Claude had not answered within 3s/);
   });
 });
+
+describe('led by what matters', () => {
+  it('the push leads with the errors, carries their exception and frame, says why there is no diagnosis, and uses emoji tags', async () => {
+    // Claude is on, but no credential: the push must say that, not "unavailable".
+    const t = await setup({ claude: { enabled: true, command: CLAUDE } });
+    await writeWithLoguru(t.db, [
+      { level: 'WARNING', message: 'slow request to /api/feed took 2300 ms', logger: 'app.api', repeat: 172 },
+      { level: 'WARNING', message: 'cache miss for key feed', logger: 'app.cache', repeat: 90 },
+      { level: 'WARNING', message: 'retrying upload', logger: 'app.storage', repeat: 40 },
+      { level: 'ERROR', message: 'job 4412 failed', logger: 'app.worker', function: 'render_job', exception: "KeyError: 'voice_id'", repeat: 2 },
+      { level: 'ERROR', message: 'payment webhook rejected', logger: 'app.pay', exception: 'ValueError: bad signature', repeat: 1 },
+    ]);
+    await t.run();
+    expect(t.ntfy.messages).toHaveLength(1);
+    const push = t.ntfy.messages[0]!;
+    expect(push.title).toBe('New ERROR KeyError in app.worker (+4 more groups)');
+    expect(push.priority).toBe(4);
+    expect(push.tags).toEqual(['warning', 'new']);
+    const lines = push.message!.split('\n');
+    expect(lines[0]).toBe('No diagnosis: no Anthropic credential: set ANTHROPIC_API_KEY or the systemd credential anthropic-api-key.');
+    const bullets = lines.filter((l) => l.startsWith('- '));
+    expect(bullets[0]).toMatch(/^- 2× ERROR new `job <num> failed`$/);
+    expect(bullets[1]).toMatch(/^- 1× ERROR new `payment webhook rejected`$/);
+    expect(bullets[2]).toMatch(/^- 172× WARNING new/);
+    expect(lines[lines.indexOf(bullets[0]!) + 1]).toMatch(/^ {2}`KeyError: 'voice_id'` at `support\/write_logs\.py:\d+ in main`$/);
+    const file = readFileSync(join(t.dir, 'incidents', incidents(t.dir)[0]!), 'utf8');
+    const analysed = [...file.matchAll(/^### `error_group ([0-9a-f]{16})`$/gm)].map((m) => m[1]);
+    const table = file.split('\n').filter((l) => /^\| \d/.test(l)).map((l) => l.split(' | ')[2]);
+    expect(table).toEqual(['ERROR', 'ERROR', 'WARNING', 'WARNING', 'WARNING']);
+    const errors = file.split('\n').filter((l) => /^\| \d .* \| ERROR \|/.test(l)).map((l) => /`([0-9a-f]{16})`/.exec(l)![1]);
+    expect(analysed.slice(0, 2)).toEqual(errors);
+    expect(file).not.toMatch(/WARNING error group|no triggered group over 100 rows/);
+  });
+
+  it('a warning digest is pushed below a new error', async () => {
+    const t = await setup();
+    await writeWithLoguru(t.db, [{ level: 'WARNING', message: 'slow request to /api/feed took 2300 ms', logger: 'app.api', repeat: 172 }]);
+    await t.run();
+    expect(t.ntfy.messages[0]).toMatchObject({ title: 'New WARNING in app.api', priority: 2, tags: ['information_source', 'new'] });
+  });
+
+  it('the app stopped logging is its own alert, at high priority', async () => {
+    const t = await setup({ source: { silence_after: '1s' } });
+    await writeWithLoguru(t.db, [{ level: 'INFO', message: 'started' }]);
+    await t.run();
+    await new Promise((r) => setTimeout(r, 2_100));
+    await t.run();
+    expect(t.ntfy.messages).toHaveLength(1);
+    expect(t.ntfy.messages[0]!.title).toMatch(/^app stopped logging: no rows for \d+m, last at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(t.ntfy.messages[0]).toMatchObject({ priority: 4, tags: ['warning', 'mute', 'new'] });
+  });
+});
