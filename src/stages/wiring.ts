@@ -85,17 +85,26 @@ export function fallbackAnalyses(loaded: LoadedConfig, state: StateStore, redact
   };
 }
 
+function explainRefusals(notifier: Notifier, note: string): Notifier {
+  return {
+    name: notifier.name,
+    async send(n) {
+      const result = await notifier.send(n);
+      return result.kind === 'rejected' && /HTTP 40[13]\b/.test(result.reason) ? { ...result, reason: `${result.reason} (${note})` } : result;
+    },
+  };
+}
+
 /** The configured channels; one whose secret is missing stays in the map, to be reported per message. */
 export function buildNotifiers(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Map<string, Notifier | { missing: string }> {
   const notifiers = new Map<string, Notifier | { missing: string }>();
   const { ntfy, discord } = loaded.config.notify;
   if (ntfy) {
     const token = readSecret(env, { ...(ntfy.token_env ? { envName: ntfy.token_env } : {}), ...(ntfy.token_file ? { file: ntfy.token_file } : {}), credential: 'ntfy-token' });
-    if ((ntfy.token_env || ntfy.token_file) && !token) {
-      notifiers.set('ntfy', { missing: `no token in ${ntfy.token_env ? `$${ntfy.token_env}` : ntfy.token_file}` });
-    } else {
-      notifiers.set('ntfy', createNtfyNotifier({ url: ntfy.url, topic: ntfy.topic, ...(token ? { token } : {}), ...(ntfy.click ? { click: ntfy.click } : {}), timeoutMs: 15_000 }));
-    }
+    const notifier = createNtfyNotifier({ url: ntfy.url, topic: ntfy.topic, ...(token ? { token } : {}), ...(ntfy.click ? { click: ntfy.click } : {}), timeoutMs: 15_000 });
+    // The token is optional (a public topic needs none): without it, a refusal says what is missing.
+    const missing = (ntfy.token_env || ntfy.token_file) && !token ? `no token in ${ntfy.token_env ? `$${ntfy.token_env}` : ntfy.token_file}, sent without one` : null;
+    notifiers.set('ntfy', missing === null ? notifier : explainRefusals(notifier, missing));
   }
   if (discord) {
     const webhookUrl = readSecret(env, { envName: discord.webhook_url_env, credential: 'discord-webhook-url' });

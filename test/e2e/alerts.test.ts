@@ -201,3 +201,39 @@ describe('led by what matters', () => {
     expect(t.ntfy.messages[0]).toMatchObject({ priority: 4, tags: ['warning', 'mute', 'new'] });
   });
 });
+
+describe('a channel that works as ntfy documents it', () => {
+  it('a topic inside notify.ntfy.url is taken apart: the phone gets the alert, not raw JSON', async () => {
+    const ntfy = await startFakeNtfy();
+    servers.push(ntfy);
+    const p = makeProject({ notify: { ntfy: { url: `${ntfy.url}/mytopic` } } });
+    await writeWithLoguru(p.db, [{ level: 'ERROR', message: 'payment webhook returned 500', logger: 'app.pay' }]);
+    const run = await runCli(['run'], { cwd: p.dir });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(ntfy.messages).toEqual([expect.objectContaining({ topic: 'mytopic', title: 'New ERROR in app.pay', priority: 4 })]);
+    expect(ntfy.messages[0]!.message).not.toMatch(/^\{/);
+    const bad = makeProject({ notify: { ntfy: { url: `${ntfy.url}/a/b`, topic: 'ops' } } });
+    const refused = await runCli(['run'], { cwd: bad.dir });
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toMatch(/notify\.ntfy\.url: give the server root \(http:\/\/127\.0\.0\.1:\d+\) and the topic apart, not the path \/a\/b/);
+  });
+
+  it('the token is optional: unset, a public topic still gets the push, and doctor says "!" not "✗"', async () => {
+    const ntfy = await startFakeNtfy();
+    servers.push(ntfy);
+    const p = makeProject({ notify: { ntfy: { url: ntfy.url, topic: 'public-topic', token_env: 'NTFY_TOKEN' } } });
+    await writeWithLoguru(p.db, [{ level: 'ERROR', message: 'payment webhook returned 500', logger: 'app.pay' }]);
+    const run = await runCli(['run'], { cwd: p.dir });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(ntfy.messages).toHaveLength(1);
+    expect(ntfy.requests[0]!.headers.authorization).toBeUndefined();
+    const doctor = await runCli(['doctor'], { cwd: p.dir });
+    expect(doctor.stdout).toMatch(/^! ntfy token missing: not in \$NTFY_TOKEN.*; sending without one \(fine for a public topic\)$/m);
+    expect(doctor.stdout).not.toMatch(/^✗ ntfy/m);
+  });
+
+  it('the example config needs no ntfy token', () => {
+    const example = readFileSync(fileURLToPath(new URL('../../examples/sentinel.yaml', import.meta.url)), 'utf8');
+    expect(example).not.toMatch(/^\s+token_(env|file):/m);
+  });
+});
