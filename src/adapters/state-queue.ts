@@ -168,9 +168,29 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
     markSent(id: number, now: number) {
       guard('update outbox', () => db.prepare("UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?").run(now, id));
     },
-    markRetry(id: number, error: string, nextAttemptAt: number) {
+    markRetry(id: number, error: string, nextAttemptAt: number, channelConfig: string | null) {
       guard('update outbox', () =>
-        db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?').run(error, nextAttemptAt, id),
+        db
+          .prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, channel_config = ? WHERE id = ?')
+          .run(error, nextAttemptAt, channelConfig, id),
+      );
+    },
+    /** A channel whose configuration changed since its messages failed (a token or URL fixed) is due now. */
+    resetChangedChannel(channel: string, channelConfig: string, now: number) {
+      guard('update outbox', () =>
+        db
+          .prepare("UPDATE outbox SET next_attempt_at = ? WHERE state = 'pending' AND channel = ? AND channel_config IS NOT NULL AND channel_config != ?")
+          .run(now, channel, channelConfig),
+      );
+    },
+    /** Each unsent notification with why it is unsent and when it is tried next, oldest first. */
+    unsentOutbox(limit: number): { channel: string; incidentPath: string; attempts: number; lastError: string | null; nextAttemptAt: number }[] {
+      return guard('read outbox', () =>
+        (
+          db
+            .prepare("SELECT channel, incident_path, attempts, last_error, next_attempt_at FROM outbox WHERE state = 'pending' ORDER BY id LIMIT ?")
+            .all(limit) as { channel: string; incident_path: string; attempts: number; last_error: string | null; next_attempt_at: number }[]
+        ).map((r) => ({ channel: r.channel, incidentPath: r.incident_path, attempts: r.attempts, lastError: r.last_error, nextAttemptAt: r.next_attempt_at })),
       );
     },
     markDropped(id: number, error: string) {

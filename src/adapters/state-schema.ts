@@ -90,4 +90,7 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX group_hours_by_hour ON group_hours (hour);
   CREATE INDEX rule_hits_by_minute ON rule_hits (minute);
   `,
+  `-- issue 15: the channel configuration a notification last failed with: a changed one is tried at once.
+  ALTER TABLE outbox ADD COLUMN channel_config TEXT;
+  `,
 ];

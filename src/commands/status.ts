@@ -38,6 +38,7 @@ export async function statusCommand(options: { json?: boolean; config?: string }
       warnings: state.warningsSince(now - 7 * DAY),
       reporting: reportingOf(state, now),
       heldBack: parseHeldBack(state.getMeta(HELD_BACK_META_KEY)).filter((h) => h.until > now),
+      unsent: state.unsentOutbox(20),
     };
     ctx.stdout(options.json ? JSON.stringify(toJson(report)) : renderStatus(report));
     return ExitCode.ok;
@@ -112,6 +113,7 @@ function toJson(report: StatusReport) {
     rules: report.rules.map((r) => ({ id: r.id, reason: r.reason, expired: r.expired, unused_30d: r.unused, hits_24h: r.hits24h, last_hit: iso(r.lastHit) })),
     warnings: report.warnings.map((w) => ({ at: iso(w.at), kind: w.kind, message: w.message })),
     held_back: report.heldBack.map((h) => ({ fingerprint: h.fingerprint, trigger: h.trigger, reason: h.reason, until: iso(h.until) })),
+    unsent: report.unsent.map((u) => ({ channel: u.channel, incident: u.incidentPath, attempts: u.attempts, last_error: u.lastError, next_attempt: iso(u.nextAttemptAt) })),
     reporting: {
       investigations_queued: report.reporting.queued,
       notifications_unsent: report.reporting.unsent,

@@ -17,6 +17,8 @@ export interface StatusReport {
   reporting: { queued: number; unsent: number; dropped: number; claudeCallsToday: number; claudeCostToday: number };
   /** Triggers kept from an alert, and until when. */
   heldBack: HeldBack[];
+  /** Each unsent notification: why, and when it is tried next. */
+  unsent: { channel: string; incidentPath: string; attempts: number; lastError: string | null; nextAttemptAt: number }[];
 }
 
 const iso = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z'));
@@ -44,6 +46,11 @@ export function renderStatus(report: StatusReport): string {
     `reporting  ${r.queued} investigation${r.queued === 1 ? '' : 's'} queued, ${r.unsent} notification${r.unsent === 1 ? '' : 's'} unsent` +
       `${r.dropped ? `, ${r.dropped} dropped` : ''}; Claude today: ${r.claudeCallsToday} call${r.claudeCallsToday === 1 ? '' : 's'}, $${r.claudeCostToday.toFixed(2)}`,
   );
+  for (const u of report.unsent) {
+    const next = u.nextAttemptAt <= report.now ? 'next run' : clockTime(u.nextAttemptAt, report.now);
+    const why = u.lastError ?? 'not tried yet';
+    lines.push(`  unsent ${u.channel} ${u.incidentPath}: ${u.attempts} attempt${u.attempts === 1 ? '' : 's'}, last error: ${why}; next attempt ${next} (or run --retry-now)`);
+  }
   const held = report.heldBack.filter((h) => h.until > report.now);
   if (held.length) {
     lines.push(`held back  ${held.length} triggered group${held.length === 1 ? '' : 's'}`);

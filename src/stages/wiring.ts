@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { LoadedConfig } from '../adapters/config-file.js';
@@ -83,6 +84,19 @@ export function fallbackAnalyses(loaded: LoadedConfig, state: StateStore, redact
       logs.close();
     }
   };
+}
+
+/** A digest per channel of everything that decides whether a send can work (secrets included, hashed). */
+export function describeChannelConfigs(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Map<string, string> {
+  const { ntfy, discord } = loaded.config.notify;
+  const digest = (parts: unknown[]) => createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
+  const configs = new Map<string, string>();
+  if (ntfy) {
+    const token = readSecret(env, { ...(ntfy.token_env ? { envName: ntfy.token_env } : {}), ...(ntfy.token_file ? { file: ntfy.token_file } : {}), credential: 'ntfy-token' });
+    configs.set('ntfy', digest([ntfy.url, ntfy.topic, ntfy.click ?? null, token?.trim() ?? null]));
+  }
+  if (discord) configs.set('discord', digest([readSecret(env, { envName: discord.webhook_url_env, credential: 'discord-webhook-url' }) ?? null]));
+  return configs;
 }
 
 function explainRefusals(notifier: Notifier, note: string): Notifier {

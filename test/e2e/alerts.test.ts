@@ -237,3 +237,27 @@ describe('a channel that works as ntfy documents it', () => {
     expect(example).not.toMatch(/^\s+token_(env|file):/m);
   });
 });
+
+describe('a fixed channel sends at once', () => {
+  it('status names each unsent notification with its last error and next attempt; a changed token ends the backoff', async () => {
+    const ntfy = await startFakeNtfy({ token: 'tk_therightone' });
+    servers.push(ntfy);
+    const p = makeProject({ notify: { ntfy: { url: ntfy.url, topic: 'ops', token_env: 'NTFY_TOKEN' } } });
+    await writeWithLoguru(p.db, [{ level: 'ERROR', message: 'payment webhook returned 500', logger: 'app.pay' }]);
+    const wrong = await runCli(['run'], { cwd: p.dir, env: { NTFY_TOKEN: 'tk_wrong' } });
+    expect(wrong.exitCode, wrong.stderr).toBe(0);
+    expect(ntfy.messages).toHaveLength(0);
+    const status = await runCli(['status'], { cwd: p.dir });
+    expect(status.stdout).toMatch(
+      /^ {2}unsent ntfy \d{4}-\d\d-\d\d-incident-new-error-in-app-pay\.md: 1 attempt, last error: ntfy: HTTP 401 unauthorized \(code 40101\); next attempt \d\d:\d\d UTC \(or run --retry-now\)$/m,
+    );
+    expect(status.stdout).not.toContain('tk_wrong');
+    // The same wrong token again: still in its backoff, nothing is tried.
+    await runCli(['run'], { cwd: p.dir, env: { NTFY_TOKEN: 'tk_wrong' } });
+    expect(ntfy.requests).toHaveLength(1);
+    // The token fixed: sent in the next run, without --retry-now.
+    const fixed = await runCli(['run', '--json'], { cwd: p.dir, env: { NTFY_TOKEN: 'tk_therightone' } });
+    expect(JSON.parse(fixed.stdout)).toMatchObject({ notified: 1 });
+    expect(ntfy.messages).toHaveLength(1);
+  });
+});
