@@ -92,5 +92,7 @@ export const MIGRATIONS: string[] = [
   `,
   `-- issue 15: the channel configuration a notification last failed with: a changed one is tried at once.
   ALTER TABLE outbox ADD COLUMN channel_config TEXT;
+  -- issue 15: the process of a run, so status tells one in progress from one that was killed.
+  ALTER TABLE runs ADD COLUMN pid INTEGER;
   `,
 ];

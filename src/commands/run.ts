@@ -47,7 +47,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
     const state = openStateStore(paths.stateDir, { readonly: dryRun });
     const source = openLogSource(options.db ?? paths.database, config.source);
     const startedAt = ctx.clock.now();
-    const runId = dryRun ? 0 : state.startRun('run', startedAt, state.checkpoint()?.id ?? null);
+    const runId = dryRun ? 0 : state.startRun('run', startedAt, state.checkpoint()?.id ?? null, ctx.pid);
     try {
       const collected = collect({ config, rules, redactor, source, state, now: startedAt, ...(since === undefined ? {} : { since }) });
       for (const warning of collected.warnings) ctx.stderr(`sentinel: warning: ${warning.message}`);

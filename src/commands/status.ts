@@ -1,7 +1,9 @@
 import { findConfigFile, loadConfig } from '../adapters/config-file.js';
 import { loadIgnoreRules } from '../adapters/ignore-file.js';
 import { openLogSource } from '../adapters/log-source.js';
-import { openStateStore } from '../adapters/state-store.js';
+import { isProcessAlive } from '../adapters/run-lock.js';
+import { INTERRUPTED, openStateStore } from '../adapters/state-store.js';
+import type { RunRecord } from '../core/records.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { HELD_BACK_META_KEY, parseHeldBack } from '../core/held-back.js';
 import { isExpired } from '../core/ignore.js';
@@ -24,7 +26,7 @@ export async function statusCommand(options: { json?: boolean; config?: string }
       now,
       checkpoint: checkpoint?.id ?? null,
       source: readSource(paths.database, config.source, checkpoint?.id ?? 0),
-      runs: state.recentRuns(5),
+      runs: state.recentRuns(5).map(markInterrupted),
       lastSuccess,
       staleness: judgeRunStaleness({ runStarts: state.recentRuns(40).filter((r) => r.kind === 'run').map((r) => r.startedAt), lastSuccess, now }).warning,
       groups: state.listGroups(50),
@@ -45,6 +47,12 @@ export async function statusCommand(options: { json?: boolean; config?: string }
   } finally {
     state.close();
   }
+}
+
+/** A run marked running whose process is gone was stopped (the next run records it as interrupted too). */
+function markInterrupted(run: RunRecord): RunRecord {
+  if (run.outcome !== 'running' || (run.pid !== null && isProcessAlive(run.pid))) return run;
+  return { ...run, outcome: 'interrupted', message: run.message ?? INTERRUPTED };
 }
 
 /** The source's side of status; an unreadable database is reported, not fatal: status must still show. */
@@ -99,6 +107,7 @@ function toJson(report: StatusReport) {
       triggered: r.triggered,
       outcome: r.outcome,
       message: r.message,
+      pid: r.pid,
     })),
     group_count: report.groupCount,
     groups: report.groups.map((g) => ({

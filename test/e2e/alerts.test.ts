@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, type FakeTurn } from '../fakes/fake-anthropic.js';
 import { startFakeNtfy } from '../fakes/fake-ntfy.js';
-import { makeProject, runCli } from '../support/cli.js';
+import { CLI, makeProject, runCli } from '../support/cli.js';
+import { execa } from 'execa';
 import { writeWithLoguru } from '../support/loguru.js';
 
 let servers: { close(): Promise<void> }[] = [];
@@ -259,5 +260,22 @@ describe('a fixed channel sends at once', () => {
     const fixed = await runCli(['run', '--json'], { cwd: p.dir, env: { NTFY_TOKEN: 'tk_therightone' } });
     expect(JSON.parse(fixed.stdout)).toMatchObject({ notified: 1 });
     expect(ntfy.messages).toHaveLength(1);
+  });
+});
+
+describe('runs that were stopped', () => {
+  it.each(['SIGINT', 'SIGTERM', 'SIGKILL'] as const)('a run stopped by %s shows as interrupted, and while it ran, with its pid', async (signal) => {
+    const api = await startFakeAnthropic([{ kind: 'hang' }]);
+    servers.push(api);
+    const t = await setup({ claude: { enabled: true, command: CLAUDE, timeout: '60s' } });
+    await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook returned 500', logger: 'app.pay' }]);
+    const env = { PATH: process.env.PATH ?? '', HOME: t.dir, ANTHROPIC_API_KEY: 'sk-ant-test-key', ANTHROPIC_BASE_URL: api.url, CLAUDE_CODE_MAX_RETRIES: '0' };
+    const child = execa('node', [CLI, 'run'], { cwd: t.dir, env, extendEnv: false, reject: false, detached: true });
+    for (let i = 0; i < 200 && api.messageBodies().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(api.messageBodies()).toHaveLength(1); // Claude is mid-call
+    expect(await t.status()).toMatch(new RegExp(`^ {2}#1 run +\\S+ {2}running \\(pid ${child.pid}\\) `, 'm'));
+    process.kill(-child.pid!, signal);
+    await child;
+    expect(await t.status()).toMatch(/^ {2}#1 run +\S+ {2}interrupted .* — stopped before it finished/m);
   });
 });
