@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { writeLogDb, type RowSpec } from '../analysis/support.js';
 import { startFakeAnthropic, type FakeTurn } from '../fakes/fake-anthropic.js';
 import { startFakeNtfy } from '../fakes/fake-ntfy.js';
 import { CLI, makeProject, runCli } from '../support/cli.js';
@@ -277,5 +278,43 @@ describe('runs that were stopped', () => {
     process.kill(-child.pid!, signal);
     await child;
     expect(await t.status()).toMatch(/^ {2}#1 run +\S+ {2}interrupted .* — stopped before it finished/m);
+  });
+});
+
+describe('health tells the truth while it warms up', () => {
+  it('a young series is "warming up (N of 24 h)", never normal; a limit breach alerts at once and leads the push', async () => {
+    const t = await setup({
+      system: { mounts: [] },
+      metrics: [
+        // Listed after the latency: the order of the push comes from what is most actionable, not from here.
+        { name: 'latency_ms', sql: "SELECT time, json_extract(extra, '$.ms') FROM logs WHERE message = 'latency' AND time >= :since" },
+        { name: 'queue_depth', sql: "SELECT time, json_extract(extra, '$.depth') FROM logs WHERE message = 'queue depth' AND time >= :since", limit: 100 },
+        { name: 'signups', sql: "SELECT time, json_extract(extra, '$.n') FROM logs WHERE message = 'signup' AND time >= :since" },
+      ],
+    });
+    // Three days of a steady latency (about 10 ms), written straight into the sink's table.
+    const now = Date.now();
+    const rows: RowSpec[] = [];
+    let seed = 11;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let at = now - 3 * 86_400_000; at < now - 30 * 60_000; at += 5 * 60_000) rows.push({ time: at, level: 'INFO', message: 'latency', extra: JSON.stringify({ ms: 9 + rand() * 2 }) });
+    writeLogDb(t.db, rows);
+    // Now, through loguru: the latency far above its usual, and a queue that is new and over its limit.
+    for (const ms of [90, 95, 100, 110, 120, 130]) await writeWithLoguru(t.db, [{ level: 'INFO', message: 'latency', extra: { ms } }]);
+    for (const depth of [150, 160, 170]) await writeWithLoguru(t.db, [{ level: 'INFO', message: 'queue depth', extra: { depth } }]);
+    for (const n of [1, 2, 3]) await writeWithLoguru(t.db, [{ level: 'INFO', message: 'signup', extra: { n } }]);
+    const health = await runCli(['health'], { cwd: t.dir });
+    expect(health.exitCode, health.stderr).toBe(0);
+    expect(health.stdout).toMatch(/^ {2}warming up \(0 of 24 h\) {2}metric:signups$/m);
+    expect(health.stdout).not.toMatch(/normal +metric:signups/);
+    expect(health.stdout).toMatch(/^ {2}CONCERNING {2}metric:queue_depth: queue_depth .*limit/m);
+    expect(health.stdout).toMatch(/^ {2}CONCERNING {2}metric:latency_ms: /m);
+    expect(t.ntfy.messages).toHaveLength(1);
+    const push = t.ntfy.messages[0]!;
+    // (The test machine's own load may be concerning too: a threshold, as actionable as a limit.)
+    expect(push.title).toMatch(/^Concerning: (load per core, )?queue_depth, latency_ms/);
+    const series = push.message!.split('\n').filter((l) => l.startsWith('**')).map((l) => /^\*\*(.+?)\*\*/.exec(l)![1]);
+    expect(series.filter((name) => name !== 'load per core')).toEqual(['queue_depth', 'latency_ms']);
+    expect(push.priority).toBe(4);
   });
 });
