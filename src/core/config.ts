@@ -92,6 +92,8 @@ const ntfy = z
     token_env: z.string().min(1).optional(),
     token_file: z.string().min(1).optional(),
     click: z.string().min(1).optional(),
+    // issue 15: attach the incident file to the push (ntfy's attachment upload), one tap away.
+    attach: z.boolean().default(false),
   })
   .refine((n) => !(n.token_env && n.token_file), 'give token_env or token_file, not both')
   .transform((n, ctx) => splitNtfyUrl(n, ctx));

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { LoadedConfig } from '../adapters/config-file.js';
 import { createClaudeRunner } from '../adapters/claude-runner.js';
 import { createDiscordNotifier } from '../adapters/discord.js';
@@ -12,7 +12,7 @@ import { openLogRowsLazily } from '../analysis/log-rows.js';
 import { createAnalyses } from '../analysis/registry.js';
 import { bySeverity } from '../core/group-order.js';
 import type { Notifier } from '../core/notification.js';
-import type { Redactor } from '../core/redact.js';
+import { createRedactor, type Redactor } from '../core/redact.js';
 import type { CommandContext } from '../commands/context.js';
 import type { InvestigateDeps, QueuedSubject } from './investigate.js';
 
@@ -99,6 +99,20 @@ export function describeChannelConfigs(loaded: LoadedConfig, env: NodeJS.Process
   return configs;
 }
 
+/** The incident file as written, redacted once more with the configured patterns before it leaves. */
+function readIncidentForAttachment(loaded: LoadedConfig): (file: string) => string | null {
+  const redactor = createRedactor(loaded.config.redact.patterns);
+  return (file) => {
+    // The outbox names a file this sentinel wrote: a bare name inside the incidents dir, nothing else.
+    if (basename(file) !== file) return null;
+    try {
+      return redactor.redact(readFileSync(join(loaded.paths.incidentsDir, file), 'utf8')).text;
+    } catch {
+      return null; // moved or deleted since: the push still goes, without the file
+    }
+  };
+}
+
 function explainRefusals(notifier: Notifier, note: string): Notifier {
   return {
     name: notifier.name,
@@ -115,7 +129,14 @@ export function buildNotifiers(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Ma
   const { ntfy, discord } = loaded.config.notify;
   if (ntfy) {
     const token = readSecret(env, { ...(ntfy.token_env ? { envName: ntfy.token_env } : {}), ...(ntfy.token_file ? { file: ntfy.token_file } : {}), credential: 'ntfy-token' });
-    const notifier = createNtfyNotifier({ url: ntfy.url, topic: ntfy.topic, ...(token ? { token } : {}), ...(ntfy.click ? { click: ntfy.click } : {}), timeoutMs: 15_000 });
+    const notifier = createNtfyNotifier({
+      url: ntfy.url,
+      topic: ntfy.topic,
+      ...(token ? { token } : {}),
+      ...(ntfy.click ? { click: ntfy.click } : {}),
+      ...(ntfy.attach ? { readAttachment: readIncidentForAttachment(loaded) } : {}),
+      timeoutMs: 15_000,
+    });
     // The token is optional (a public topic needs none): without it, a refusal says what is missing.
     const missing = (ntfy.token_env || ntfy.token_file) && !token ? `no token in ${ntfy.token_env ? `$${ntfy.token_env}` : ntfy.token_file}, sent without one` : null;
     notifiers.set('ntfy', missing === null ? notifier : explainRefusals(notifier, missing));

@@ -318,3 +318,24 @@ describe('health tells the truth while it warms up', () => {
     expect(push.priority).toBe(4);
   });
 });
+
+describe('the whole incident one tap away', () => {
+  it('notify.ntfy.attach uploads the incident file with the push; a server that keeps no files still gets the push', async () => {
+    for (const attachments of [true, false]) {
+      const ntfy = await startFakeNtfy({ attachments });
+      servers.push(ntfy);
+      const p = makeProject({ notify: { ntfy: { url: ntfy.url, topic: 'ops', attach: true, click: 'https://git.example.com/ops/incidents/{file}' } } });
+      await writeWithLoguru(p.db, [{ level: 'ERROR', message: 'payment webhook rejected — signature ✗', logger: 'app.pay', exception: 'ValueError: bad signature' }]);
+      const run = await runCli(['run'], { cwd: p.dir });
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect(ntfy.messages).toHaveLength(1);
+      const [file] = incidents(p.dir);
+      const push = ntfy.messages[0]!;
+      expect(push).toMatchObject({ topic: 'ops', title: 'New ERROR ValueError in app.pay', priority: 4, tags: ['warning', 'new'], markdown: true });
+      expect(push.click).toBe(`https://git.example.com/ops/incidents/${file}`);
+      expect(push.message).toContain('signature ✗');
+      if (attachments) expect(push.attachment).toEqual({ name: file, body: readFileSync(join(p.dir, 'incidents', file!), 'utf8') });
+      else expect(push.attachment).toBeUndefined();
+    }
+  });
+});

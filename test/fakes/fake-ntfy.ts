@@ -54,7 +54,8 @@ const ERRORS = {
   internal: { code: 50001, http: 500, error: 'internal server error' },
 } as const;
 
-export async function startFakeNtfy(opts: { token?: string } = {}): Promise<FakeNtfy> {
+/** `attachments: false`: a server without an attachment cache (ntfy's default), which refuses files. */
+export async function startFakeNtfy(opts: { token?: string; attachments?: boolean } = {}): Promise<FakeNtfy> {
   const messages: NtfyMessage[] = [];
   const failures: (429 | 500)[] = [];
   const server = await startScriptedServer((req, res, body) => {
@@ -65,7 +66,7 @@ export async function startFakeNtfy(opts: { token?: string } = {}): Promise<Fake
     if (opts.token !== undefined && auth === undefined) return sendError(res, ERRORS.forbidden);
     if (opts.token !== undefined && auth !== `Bearer ${opts.token}`) return sendError(res, ERRORS.unauthorized);
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
-    const checked = path === '/' ? checkMessage(body) : readTopicPublish(path.slice(1), req.headers, body);
+    const checked = path === '/' ? checkMessage(body) : readTopicPublish(path.slice(1), req.headers, body, opts.attachments ?? true);
     if ('error' in checked) return sendError(res, checked);
     messages.push(checked);
     const stored = { id: randomUUID().slice(0, 12), time: Math.floor(Date.now() / 1000), event: 'message', ...checked };
@@ -106,7 +107,7 @@ function checkMessage(body: string): NtfyMessage | NtfyErrorBody {
 
 /** Publishing to `/<topic>`: the body is the message, or with `Filename` the attached file (the
  * message then in the `Message` header); the rest in headers, RFC 2047 encoded when not ASCII. */
-function readTopicPublish(topic: string, headers: IncomingHttpHeaders, body: string): NtfyMessage | NtfyErrorBody {
+function readTopicPublish(topic: string, headers: IncomingHttpHeaders, body: string, attachments: boolean): NtfyMessage | NtfyErrorBody {
   if (!TOPIC.test(topic)) return ERRORS.topicInvalid;
   const header = (...names: string[]) => {
     const value = names.map((n) => headers[n.toLowerCase()]).find((v) => typeof v === 'string') as string | undefined;
@@ -115,6 +116,7 @@ function readTopicPublish(topic: string, headers: IncomingHttpHeaders, body: str
   const priority = header('Priority', 'X-Priority', 'p');
   if (priority !== undefined && !/^[1-5]$/.test(priority)) return ERRORS.priorityInvalid;
   const filename = header('Filename', 'X-Filename', 'file', 'f');
+  if (filename !== undefined && !attachments) return ERRORS.attachmentsDisallowed;
   if (filename !== undefined && Buffer.byteLength(body) > ATTACHMENT_LIMIT) return ERRORS.attachmentTooLarge;
   const message = filename === undefined ? body : header('Message', 'X-Message', 'm');
   const m: NtfyMessage = { topic };
