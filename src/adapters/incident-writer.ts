@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fchmodSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -10,6 +10,8 @@ export interface IncidentWriter {
   /** Writes `content` as `fileName`, or as `<name>-2.md`, `-3` … if taken: never overwrites.
    * Incidents are `.md`; a health incident's charts `.svg`, next to it. */
   write(fileName: string, content: string): WriteResult;
+  /** Replaces the file `fileName` this writer wrote earlier, atomically: a diagnosis that came later. */
+  replace(fileName: string, content: string): WriteResult;
 }
 
 export interface IncidentWriterOptions {
@@ -48,14 +50,34 @@ export function createIncidentWriter(opts: IncidentWriterOptions): IncidentWrite
       } catch (error) {
         return { kind: 'failed', reason: `cannot write an incident in ${opts.dir}: ${describeError(error)}` };
       } finally {
-        try {
-          unlinkSync(temp);
-        } catch {
-          // never created, or already gone: nothing to clean up
-        }
+        removeTemp(temp);
+      }
+    },
+    replace(fileName, content) {
+      if (!FILE_NAME.test(fileName)) return { kind: 'failed', reason: `not a plain file name: ${JSON.stringify(fileName)}` };
+      const temp = join(opts.dir, `.${fileName}.${randomBytes(6).toString('hex')}.tmp`);
+      try {
+        mkdirSync(opts.dir, { recursive: true, mode: 0o750 });
+        writeDurably(temp, content, mode);
+        // A reader sees the old report or the new one, never half of either.
+        renameSync(temp, join(opts.dir, fileName));
+        syncDirectory(opts.dir);
+        return { kind: 'written', path: join(opts.dir, fileName), fileName };
+      } catch (error) {
+        return { kind: 'failed', reason: `cannot update ${fileName} in ${opts.dir}: ${describeError(error)}` };
+      } finally {
+        removeTemp(temp);
       }
     },
   };
+}
+
+function removeTemp(temp: string): void {
+  try {
+    unlinkSync(temp);
+  } catch {
+    // never created, already renamed or gone: nothing to clean up
+  }
 }
 
 function writeDurably(path: string, content: string, mode: number): void {

@@ -33,6 +33,16 @@ export function acquireRunLock(stateDir: string, pid: number): RunLock {
   };
 }
 
+/** Whether a run's process is still there (EPERM: it is, under another user). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function readHolder(pidFile: string): string {
   try {
     return readFileSync(pidFile, 'utf8').trim() || 'unknown';

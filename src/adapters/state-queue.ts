@@ -46,7 +46,12 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
         (db.prepare("SELECT * FROM investigations WHERE state != 'done' AND next_attempt_at <= ? ORDER BY id").all(now) as Record<string, unknown>[]).map(toQueued),
       );
     },
-    /** Anything queued or unsent, whatever its backoff: whether reporting has work to look at. */
+    investigation(id: number): QueuedInvestigation | null {
+      return guard('read queue', () => {
+        const row = db.prepare('SELECT * FROM investigations WHERE id = ?').get(id) as Record<string, unknown> | undefined;
+        return row ? toQueued(row) : null;
+      });
+    },
     /** When each health series (by key) was last alerted on: the per-series cooldown. */
     healthAlerts(): Map<string, number> {
       return guard('read health alerts', () =>
@@ -64,6 +69,7 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
         })(),
       );
     },
+    /** Anything queued or unsent, whatever its backoff: whether reporting has work to look at. */
     hasPendingWork(): boolean {
       return guard('read queue', () =>
         !!db.prepare("SELECT 1 FROM investigations WHERE state != 'done' UNION ALL SELECT 1 FROM outbox WHERE state = 'pending' LIMIT 1").get(),
@@ -109,6 +115,19 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
         })(),
       );
     },
+    /** The first report is out while Claude is still to answer: the item stays queued for the next
+     * attempt, with the file name to update in place; notifications queued, groups cooled down. */
+    completeFirstReport(id: number, file: string, now: number, outbox: { channel: string; payload: string }[], investigated: { fingerprint: string; rate: number }[]) {
+      guard('complete first report', () =>
+        db.transaction(() => {
+          db.prepare("UPDATE investigations SET state = 'queued', incident_path = ?, report = NULL WHERE id = ?").run(file, id);
+          const add = db.prepare('INSERT INTO outbox (created_at, channel, incident_path, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?)');
+          for (const item of outbox) add.run(now, item.channel, file, item.payload, now);
+          const cool = db.prepare('UPDATE groups SET last_investigated_at = ?, last_investigated_rate = ? WHERE fingerprint = ?');
+          for (const g of investigated) cool.run(now, g.rate, g.fingerprint);
+        })(),
+      );
+    },
     /** A call counts against the daily limit from the moment it starts, whatever becomes of it. */
     startClaudeCall(at: number): number {
       return guard('record claude call', () => Number(db.prepare("INSERT INTO claude_calls (at, outcome) VALUES (?, 'started')").run(at).lastInsertRowid));
@@ -149,9 +168,29 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
     markSent(id: number, now: number) {
       guard('update outbox', () => db.prepare("UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?").run(now, id));
     },
-    markRetry(id: number, error: string, nextAttemptAt: number) {
+    markRetry(id: number, error: string, nextAttemptAt: number, channelConfig: string | null) {
       guard('update outbox', () =>
-        db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?').run(error, nextAttemptAt, id),
+        db
+          .prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, channel_config = ? WHERE id = ?')
+          .run(error, nextAttemptAt, channelConfig, id),
+      );
+    },
+    /** A channel whose configuration changed since its messages failed (a token or URL fixed) is due now. */
+    resetChangedChannel(channel: string, channelConfig: string, now: number) {
+      guard('update outbox', () =>
+        db
+          .prepare("UPDATE outbox SET next_attempt_at = ? WHERE state = 'pending' AND channel = ? AND channel_config IS NOT NULL AND channel_config != ?")
+          .run(now, channel, channelConfig),
+      );
+    },
+    /** Each unsent notification with why it is unsent and when it is tried next, oldest first. */
+    unsentOutbox(limit: number): { channel: string; incidentPath: string; attempts: number; lastError: string | null; nextAttemptAt: number }[] {
+      return guard('read outbox', () =>
+        (
+          db
+            .prepare("SELECT channel, incident_path, attempts, last_error, next_attempt_at FROM outbox WHERE state = 'pending' ORDER BY id LIMIT ?")
+            .all(limit) as { channel: string; incident_path: string; attempts: number; last_error: string | null; next_attempt_at: number }[]
+        ).map((r) => ({ channel: r.channel, incidentPath: r.incident_path, attempts: r.attempts, lastError: r.last_error, nextAttemptAt: r.next_attempt_at })),
       );
     },
     markDropped(id: number, error: string) {

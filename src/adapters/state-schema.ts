@@ -95,4 +95,9 @@ export const MIGRATIONS: string[] = [
   CREATE TABLE folds (alias TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, at INTEGER NOT NULL, rows INTEGER NOT NULL, template TEXT NOT NULL) WITHOUT ROWID;
   CREATE INDEX folds_by_fingerprint ON folds (fingerprint);
   `,
+  `-- issue 15: the channel configuration a notification last failed with: a changed one is tried at once.
+  ALTER TABLE outbox ADD COLUMN channel_config TEXT;
+  -- issue 15: the process of a run, so status tells one in progress from one that was killed.
+  ALTER TABLE runs ADD COLUMN pid INTEGER;
+  `,
 ];

@@ -146,9 +146,15 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean }
         return { lastDay: row.day, lastWeek: row.week, lastHit: row.last };
       });
     },
-    startRun(kind: string, startedAt: number, checkpointFrom: number | null): number {
+    /** Called under the run lock: a run still marked running lost its process (Ctrl-C, SIGTERM, SIGKILL, a reboot). */
+    startRun(kind: string, startedAt: number, checkpointFrom: number | null, pid: number): number {
       return guard('record run', () =>
-        Number(db.prepare('INSERT INTO runs (kind, started_at, checkpoint_from) VALUES (?, ?, ?)').run(kind, startedAt, checkpointFrom).lastInsertRowid),
+        db.transaction(() => {
+          db.prepare("UPDATE runs SET outcome = 'interrupted', message = coalesce(message, ?) WHERE outcome = 'running'").run(INTERRUPTED);
+          return Number(
+            db.prepare('INSERT INTO runs (kind, started_at, checkpoint_from, pid) VALUES (?, ?, ?, ?)').run(kind, startedAt, checkpointFrom, pid).lastInsertRowid,
+          );
+        })(),
       );
     },
     finishRun(runId: number, finishedAt: number, outcome: string, message: string | null) {
@@ -187,13 +193,17 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean }
     setStatus(fingerprint: string, status: 'active' | 'resolved', at: number): boolean {
       return guard('update group', () => {
         const target = canonical(fingerprint);
-        return db.prepare('UPDATE groups SET status = ?, resolved_at = ? WHERE fingerprint = ?').run(status, status === 'resolved' ? at : null, target).changes > 0;
+        // "Fixed, deployed, back the same afternoon": a resolve ends the cooldown, so the regression alerts.
+        const cooldown = status === 'resolved' ? ', last_investigated_at = NULL, last_investigated_rate = NULL' : '';
+        return db.prepare(`UPDATE groups SET status = ?, resolved_at = ?${cooldown} WHERE fingerprint = ?`).run(status, status === 'resolved' ? at : null, target).changes > 0;
       });
     },
     ...queueOperations(db, guard),
     close: () => db.close(),
   };
 }
+
+export const INTERRUPTED = 'stopped before it finished (Ctrl-C, SIGTERM, SIGKILL or a reboot); the next run picks up its work';
 
 function migrate(db: Database.Database, readonly: boolean): void {
   const version = db.pragma('user_version', { simple: true }) as number;
@@ -337,5 +347,6 @@ function toRunRecord(row: Record<string, unknown>): RunRecord {
     triggered: Number(row.triggered),
     outcome: String(row.outcome),
     message: (row.message as string | null) ?? null,
+    pid: (row.pid as number | null) ?? null,
   };
 }

@@ -27,7 +27,7 @@ export async function healthCommand(options: HealthOptions, ctx: CommandContext)
   try {
     const state = openStateStore(paths.stateDir, { readonly: dryRun });
     const now = ctx.clock.now();
-    const runId = dryRun ? 0 : state.startRun('health', now, null);
+    const runId = dryRun ? 0 : state.startRun('health', now, null, ctx.pid);
     try {
       const redactor = createRedactor(config.redact.patterns);
       const checked = await checkHealth(loaded, state, redactor, ctx);

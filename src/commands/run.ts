@@ -11,7 +11,8 @@ import { createRedactor } from '../core/redact.js';
 import { renderRunSummary, type RunReport } from '../core/run-report.js';
 import { collect, type CollectedGroup } from '../stages/collect.js';
 import type { InvestigateResult } from '../stages/investigate.js';
-import { investigationSubject } from '../stages/queue-subject.js';
+import { heldBackGroups, investigationSubject } from '../stages/queue-subject.js';
+import { HELD_BACK_META_KEY, mergeHeldBack, parseHeldBack } from '../core/held-back.js';
 import { checkSilence } from '../stages/silence.js';
 import type { CommandContext } from './context.js';
 
@@ -46,7 +47,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
     const state = openStateStore(paths.stateDir, { readonly: dryRun });
     const source = openLogSource(options.db ?? paths.database, config.source);
     const startedAt = ctx.clock.now();
-    const runId = dryRun ? 0 : state.startRun('run', startedAt, state.checkpoint()?.id ?? null);
+    const runId = dryRun ? 0 : state.startRun('run', startedAt, state.checkpoint()?.id ?? null, ctx.pid);
     try {
       const collected = collect({ config, rules, redactor, source, state, now: startedAt, ...(since === undefined ? {} : { since }) });
       for (const warning of collected.warnings) ctx.stderr(`sentinel: warning: ${warning.message}`);
@@ -57,6 +58,11 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
         const silence = checkSilence({ source, state, silenceAfterMs: config.source.silence_after, now: startedAt, subject });
         if (silence.warning) ctx.stderr(`sentinel: warning: ${silence.warning}`);
         ({ subject, meta } = silence);
+      }
+      const heldBack = heldBackGroups(collected.groups, config, startedAt);
+      if (!dryRun) {
+        const seen = new Set(collected.groups.map((g) => g.fingerprint));
+        meta[HELD_BACK_META_KEY] = JSON.stringify(mergeHeldBack(parseHeldBack(state.getMeta(HELD_BACK_META_KEY)), heldBack, seen, startedAt));
       }
       let investigated: InvestigateResult = { investigation: 'none', incidents: [], costUsd: 0, retries: [] };
       let notified = 0;
@@ -92,6 +98,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
         checkpointFrom: collected.checkpointFrom,
         checkpointTo: collected.checkpoint.id,
         groups: collected.groups,
+        heldBack,
         incident: investigated.incidents.at(-1) ?? null,
         notified,
         investigation: investigated.investigation,
@@ -150,6 +157,7 @@ function toJson(report: RunReport, groups: CollectedGroup[], investigated: Inves
       first_seen: new Date(g.firstSeen).toISOString(),
       last_seen: new Date(g.lastSeen).toISOString(),
     })),
+    held_back: report.heldBack.map((h) => ({ fingerprint: h.fingerprint, trigger: h.trigger, reason: h.reason, until: new Date(h.until).toISOString() })),
     incident: report.incident,
     incidents: investigated.incidents,
     investigation: investigated.investigation,

@@ -1,8 +1,11 @@
 import { findConfigFile, loadConfig } from '../adapters/config-file.js';
 import { loadIgnoreRules } from '../adapters/ignore-file.js';
 import { openLogSource } from '../adapters/log-source.js';
-import { openStateStore } from '../adapters/state-store.js';
+import { isProcessAlive } from '../adapters/run-lock.js';
+import { INTERRUPTED, openStateStore } from '../adapters/state-store.js';
+import type { RunRecord } from '../core/records.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
+import { HELD_BACK_META_KEY, parseHeldBack } from '../core/held-back.js';
 import { isExpired } from '../core/ignore.js';
 import { startOfUtcDay } from '../core/investigation-policy.js';
 import { judgeRunStaleness } from '../core/run-staleness.js';
@@ -23,7 +26,7 @@ export async function statusCommand(options: { json?: boolean; config?: string }
       now,
       checkpoint: checkpoint?.id ?? null,
       source: readSource(paths.database, config.source, checkpoint?.id ?? 0),
-      runs: state.recentRuns(5),
+      runs: state.recentRuns(5).map(markInterrupted),
       lastSuccess,
       staleness: judgeRunStaleness({ runStarts: state.recentRuns(40).filter((r) => r.kind === 'run').map((r) => r.startedAt), lastSuccess, now }).warning,
       groups: state.listGroups(50),
@@ -37,12 +40,20 @@ export async function statusCommand(options: { json?: boolean; config?: string }
       }),
       warnings: state.warningsSince(now - 7 * DAY),
       reporting: reportingOf(state, now),
+      heldBack: parseHeldBack(state.getMeta(HELD_BACK_META_KEY)).filter((h) => h.until > now),
+      unsent: state.unsentOutbox(20),
     };
     ctx.stdout(options.json ? JSON.stringify(toJson(report)) : renderStatus(report));
     return ExitCode.ok;
   } finally {
     state.close();
   }
+}
+
+/** A run marked running whose process is gone was stopped (the next run records it as interrupted too). */
+function markInterrupted(run: RunRecord): RunRecord {
+  if (run.outcome !== 'running' || (run.pid !== null && isProcessAlive(run.pid))) return run;
+  return { ...run, outcome: 'interrupted', message: run.message ?? INTERRUPTED };
 }
 
 /** The source's side of status; an unreadable database is reported, not fatal: status must still show. */
@@ -97,6 +108,7 @@ function toJson(report: StatusReport) {
       triggered: r.triggered,
       outcome: r.outcome,
       message: r.message,
+      pid: r.pid,
     })),
     group_count: report.groupCount,
     groups: report.groups.map((g) => ({
@@ -111,6 +123,8 @@ function toJson(report: StatusReport) {
     })),
     rules: report.rules.map((r) => ({ id: r.id, reason: r.reason, expired: r.expired, unused_30d: r.unused, hits_24h: r.hits24h, last_hit: iso(r.lastHit) })),
     warnings: report.warnings.map((w) => ({ at: iso(w.at), kind: w.kind, message: w.message })),
+    held_back: report.heldBack.map((h) => ({ fingerprint: h.fingerprint, trigger: h.trigger, reason: h.reason, until: iso(h.until) })),
+    unsent: report.unsent.map((u) => ({ channel: u.channel, incident: u.incidentPath, attempts: u.attempts, last_error: u.lastError, next_attempt: iso(u.nextAttemptAt) })),
     reporting: {
       investigations_queued: report.reporting.queued,
       notifications_unsent: report.reporting.unsent,

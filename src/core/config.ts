@@ -83,15 +83,43 @@ const claude = z.strictObject({
   daily_budget_usd: z.number().min(0).default(10),
 });
 
+const NTFY_TOPIC = /^[-_A-Za-z0-9]{1,64}$/;
+
 const ntfy = z
   .strictObject({
     url: z.url({ protocol: /^https?$/ }).default('https://ntfy.sh'),
-    topic: z.string().regex(/^[-_A-Za-z0-9]{1,64}$/, 'an ntfy topic: letters, digits, - and _ (at most 64)'),
+    topic: z.string().regex(NTFY_TOPIC, 'an ntfy topic: letters, digits, - and _ (at most 64)').optional(),
     token_env: z.string().min(1).optional(),
     token_file: z.string().min(1).optional(),
     click: z.string().min(1).optional(),
+    // issue 15: attach the incident file to the push (ntfy's attachment upload), one tap away.
+    attach: z.boolean().default(false),
   })
-  .refine((n) => !(n.token_env && n.token_file), 'give token_env or token_file, not both');
+  .refine((n) => !(n.token_env && n.token_file), 'give token_env or token_file, not both')
+  .transform((n, ctx) => splitNtfyUrl(n, ctx));
+
+/** issue 15: `https://ntfy.sh/mytopic`, as ntfy's docs write it, is taken apart into the server root and
+ * the topic; publishing JSON to a topic URL would put raw JSON on the phones. */
+function splitNtfyUrl<T extends { url: string; topic?: string | undefined }>(n: T, ctx: z.RefinementCtx): T & { topic: string } {
+  const url = new URL(n.url);
+  const path = url.pathname.replace(/\/+$/, '');
+  const root = `${url.protocol}//${url.host}`;
+  if (path === '') {
+    if (n.topic !== undefined) return { ...n, topic: n.topic };
+    ctx.addIssue({ code: 'custom', path: ['topic'], message: 'required: the topic to publish to (or end notify.ntfy.url in it)' });
+    return z.NEVER;
+  }
+  const inUrl = path.slice(1);
+  if (!NTFY_TOPIC.test(inUrl)) {
+    ctx.addIssue({ code: 'custom', path: ['url'], message: `give the server root (${root}) and the topic apart, not the path ${path}` });
+    return z.NEVER;
+  }
+  if (n.topic !== undefined && n.topic !== inUrl) {
+    ctx.addIssue({ code: 'custom', path: ['url'], message: `ends in topic ${inUrl} but topic is ${n.topic}: give the server root (${root})` });
+    return z.NEVER;
+  }
+  return { ...n, url: root, topic: inUrl };
+}
 
 const notify = z.strictObject({
   ntfy: ntfy.optional(),
@@ -136,8 +164,13 @@ export const configSchema = z.strictObject({
   redact: z.strictObject({ patterns: z.array(safeRegex).default([]) }).default({ patterns: [] }),
   claude: claude.default(claude.parse({})),
   investigate: z
-    .strictObject({ cooldown: duration.default(21_600_000), max_attempts: z.number().int().min(1).max(20).default(3) })
-    .default({ cooldown: 21_600_000, max_attempts: 3 }),
+    .strictObject({
+      cooldown: duration.default(21_600_000),
+      max_attempts: z.number().int().min(1).max(20).default(3),
+      // issue 15: how long the first push may wait for Claude before the deterministic report leaves.
+      first_push_within: duration.default(60_000),
+    })
+    .default({ cooldown: 21_600_000, max_attempts: 3, first_push_within: 60_000 }),
   notify: notify.default({ max_age: 86_400_000 }),
   metrics: z.array(metric).default([]),
   scripts: z.array(script).default([]),

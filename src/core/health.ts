@@ -22,7 +22,8 @@ export interface SeriesVerdict {
   analysis: string;
   args: Record<string, string | number>;
   series: ChartSeries;
-  verdict: 'normal' | 'concerning';
+  /** `warming_up`: not judged against a baseline yet (a limit still is), so not "normal". */
+  verdict: 'normal' | 'concerning' | 'warming_up';
   /** Why it is concerning now: thresholds crossed, then the flags still open at its latest point. */
   reasons: string[];
 }
@@ -31,11 +32,13 @@ export interface SeriesVerdict {
 export function judgeSeriesNow(analysis: string, args: SeriesVerdict['args'], series: ChartSeries): SeriesVerdict {
   const last = series.points.reduce<ChartSeries['points'][number] | null>((a, p) => (a === null || p.t > a.t ? p : a), null);
   const latest = last?.t ?? Number.NEGATIVE_INFINITY;
-  const open = series.judgement.flags.filter((f) => f.end >= latest);
+  // The most actionable first: a limit reached or near before a deviation from the usual.
+  const open = series.judgement.flags.filter((f) => f.end >= latest).sort((a, b) => Number(b.kind === 'limit') - Number(a.kind === 'limit'));
   // A flag's reason is decided when it is raised; where it still stands is what the operator needs now.
   const still = (f: Flag) => (last && f.kind !== 'limit' && f.start < last.t ? `; now ${formatValue(last.v)}${series.unit ?? ''}, flagged for ${formatDuration(last.t - f.start)}` : '');
   const reasons = [...(series.thresholds ?? []), ...open.map((f) => `${f.reason}${still(f)}`)];
-  return { key: `${analysis}:${series.name}`, analysis, args, series, verdict: reasons.length ? 'concerning' : 'normal', reasons };
+  const verdict = reasons.length ? 'concerning' : series.judgement.warmingUp ? 'warming_up' : 'normal';
+  return { key: `${analysis}:${series.name}`, analysis, args, series, verdict, reasons };
 }
 
 /** The concerning series not alerted on within the cooldown. */
@@ -73,10 +76,14 @@ export interface HealthSubject {
 }
 
 const RECENT_POINTS = 12;
+const lastTime = (v: SeriesVerdict) => v.series.points.reduce((t, p) => Math.max(t, p.t), Number.NEGATIVE_INFINITY);
 
 /** What to investigate: the due series, drawn; the window runs from the earliest open flag to now. */
 export function buildHealthSubject(due: readonly SeriesVerdict[], now: number): HealthSubject {
-  const series = due.map((v): SeriesReport => {
+  // Led by the most actionable: a threshold crossed or a limit reached before a baseline flag.
+  const actionable = (v: SeriesVerdict) => (v.series.thresholds ?? []).length > 0 || v.series.judgement.flags.some((f) => f.kind === 'limit' && f.end >= lastTime(v));
+  const ordered = [...due].sort((a, b) => Number(actionable(b)) - Number(actionable(a)));
+  const series = ordered.map((v): SeriesReport => {
     const { points, judgement } = v.series;
     const unit = v.series.unit ?? '';
     const sorted = [...points].sort((a, b) => a.t - b.t);
@@ -118,15 +125,25 @@ export interface HealthRunReport {
   dryRun: boolean;
 }
 
+const hours = (ms: number) => String(Math.floor(ms / 3_600_000));
+
 /** What `sentinel health` prints: a verdict line, then one line per series, concerning ones first. */
 export function renderHealthSummary(report: HealthRunReport): string {
   const concerning = report.verdicts.filter((v) => v.verdict === 'concerning');
-  const lines = [
-    concerning.length
-      ? `health: ${concerning.length} of ${report.verdicts.length} series concerning`
-      : `health: all ${report.verdicts.length} series normal`,
-  ];
-  for (const v of [...concerning, ...report.verdicts.filter((v) => v.verdict === 'normal')]) {
+  const warming = report.verdicts.filter((v) => v.verdict === 'warming_up');
+  const normal = report.verdicts.filter((v) => v.verdict === 'normal');
+  const head = concerning.length
+    ? `health: ${concerning.length} of ${report.verdicts.length} series concerning`
+    : warming.length
+      ? `health: ${normal.length} of ${report.verdicts.length} series normal, ${warming.length} warming up`
+      : `health: all ${report.verdicts.length} series normal`;
+  const lines = [head];
+  for (const v of [...concerning, ...warming, ...normal]) {
+    if (v.verdict === 'warming_up') {
+      const { haveMs, needMs } = v.series.judgement.warmingUp!;
+      lines.push(`  warming up (${hours(haveMs)} of ${hours(needMs)} h)  ${v.key}`);
+      continue;
+    }
     const state = v.verdict === 'normal' ? 'normal    ' : report.alerted.has(v.key) ? 'CONCERNING' : 'concerning';
     const why = v.verdict === 'normal' ? '' : `: ${v.reasons[0]}${report.alerted.has(v.key) ? '' : ' (alerted within the cooldown)'}`;
     lines.push(`  ${state}  ${v.key}${why}`);

@@ -1,6 +1,7 @@
 import type { SuggestedIgnore } from './answer.js';
 import { capBytes } from './clean.js';
 import { fenceText, quoteCode } from './fence.js';
+import { bySeverity } from './group-order.js';
 import { levelName } from './levels.js';
 import type { Severity } from './notification.js';
 import { formatUtc, type TriggeredGroup } from './prompt.js';
@@ -12,7 +13,7 @@ const CAPS = { message: 4096, traceback: 8192, extra: 2048 };
 
 /** The error groups: a table of the largest, then the samples of the first few, all log text fenced. */
 export function renderGroups(groups: TriggeredGroup[]): string {
-  const sorted = [...groups].sort((a, b) => b.count - a.count);
+  const sorted = [...groups].sort(bySeverity);
   const lines = [
     '| # | trigger | level | rows | first seen | last seen | fingerprint | template |',
     '|---|---|---|---:|---|---|---|---|',
@@ -75,15 +76,19 @@ export function quoteShell(value: string): string {
 /**
  * Severity without a diagnosis, from the groups alone. Never `critical`: paging people at the top
  * priority needs a judgement, not a row count.
- *   high   — a CRITICAL row, or a triggered ERROR group with more than 100 rows;
+ *   high   — a CRITICAL row, a new or regressed ERROR group (the app falling silent is one), or a
+ *            triggered ERROR group with more than 100 rows;
  *   medium — any other ERROR group;
  *   low    — warnings only.
  */
 export function deriveFallbackSeverity(groups: TriggeredGroup[]): { severity: Severity; because: string } {
-  const critical = groups.find((g) => g.levelNo >= 50);
+  const sorted = [...groups].sort(bySeverity);
+  const critical = sorted.find((g) => g.levelNo >= 50);
   if (critical) return { severity: 'high', because: `${quoteCode(critical.fingerprint, 64)} has CRITICAL rows` };
-  const large = groups.find((g) => g.levelNo >= 40 && g.trigger !== null && g.count > 100);
+  const fresh = sorted.find((g) => g.levelNo >= 40 && (g.trigger === 'new' || g.trigger === 'regressed'));
+  if (fresh) return { severity: 'high', because: `ERROR group ${quoteCode(fresh.fingerprint, 64)} is ${fresh.trigger}` };
+  const large = sorted.find((g) => g.levelNo >= 40 && g.trigger !== null && g.count > 100);
   if (large) return { severity: 'high', because: `${large.trigger} ERROR group ${quoteCode(large.fingerprint, 64)} has ${large.count} rows (over 100)` };
-  if (groups.some((g) => g.levelNo >= 40)) return { severity: 'medium', because: 'ERROR rows, none CRITICAL, no triggered group over 100 rows' };
+  if (sorted.some((g) => g.levelNo >= 40)) return { severity: 'medium', because: 'ERROR groups, none CRITICAL, new or regressed, no triggered ERROR group over 100 rows' };
   return { severity: 'low', because: 'warnings only' };
 }

@@ -3,6 +3,7 @@ import type { SeriesReport } from './health.js';
 import { formatRecent } from './health-prompt.js';
 import type { Diagnosis } from './incident.js';
 import { formatValue } from './judge-format.js';
+import { describeNoDiagnosis } from './no-diagnosis.js';
 import type { Severity } from './notification.js';
 import { formatUtc } from './prompt.js';
 
@@ -55,5 +56,5 @@ export function describeHealthNotification(diagnosis: Diagnosis, series: readonl
     const actions = diagnosis.answer.actions.slice(0, 3).map((a) => `- ${a}`);
     return [diagnosis.answer.summary, ...(actions.length ? ['', '**Next:**', ...actions] : []), '', ...lines].join('\n');
   }
-  return [`${title}`, '', ...lines, '', `No diagnosis (${diagnosis.why.kind.replace('_', ' ')}): the report has the raw analyses.`].join('\n');
+  return [`${title}`, '', ...lines, '', `No diagnosis: ${describeNoDiagnosis(diagnosis.why)}.`].join('\n');
 }

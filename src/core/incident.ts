@@ -6,7 +6,9 @@ import { deriveFallbackSeverity, renderGroups, renderIgnoreCommands } from './in
 import { renderHealthSection, summariseHealth, type HealthReport } from './incident-health.js';
 import { levelName } from './levels.js';
 import type { Severity } from './notification.js';
+import { bySeverity } from './group-order.js';
 import { formatUtc, type TriggeredGroup } from './prompt.js';
+import { formatRoughly, SILENCE_FINGERPRINT } from './silence.js';
 
 /** What the file is about: error groups, or concerning health series; it names the file. */
 export type ReportKind = 'incident' | 'health';
@@ -22,7 +24,9 @@ export type NoDiagnosis =
   | { kind: 'disabled' }
   | { kind: 'unavailable'; detail: string }
   | { kind: 'over_budget'; detail: string }
-  | { kind: 'failed'; attempts: number; reason: string };
+  | { kind: 'failed'; attempts: number; reason: string }
+  /** Claude has not answered yet and will be asked again: the file is updated in place when it does. */
+  | { kind: 'pending'; reason: string };
 
 export type Diagnosis =
   | { kind: 'claude'; answer: Answer; run: { model: string; numTurns: number; costUsd: number; durationMs: number; toolCalls: ToolCallRecord[] } }
@@ -107,6 +111,7 @@ export function renderIncident(input: IncidentInput): string {
             rows,
           }),
       window: { from: formatUtc(input.window.from), to: formatUtc(input.window.to) },
+      diagnosis: diagnosisState(diagnosis),
       model: diagnosis.kind === 'claude' ? diagnosis.run.model : null,
       cost_usd: Number(input.costUsd.toFixed(4)),
     },
@@ -161,8 +166,16 @@ function explainNoDiagnosis(why: NoDiagnosis): string {
   if (why.kind === 'disabled') return 'Claude is disabled in the config (claude.enabled: false).';
   if (why.kind === 'unavailable') return `Claude could not be started (${proseLine(why.detail)}).`;
   if (why.kind === 'over_budget') return `the daily Claude budget is used up (${proseLine(why.detail)}).`;
+  if (why.kind === 'pending') return `not yet: ${proseLine(why.reason)}. Claude is asked again; this file is updated in place and one more notification follows.`;
   return `Claude failed after ${why.attempts} attempt${why.attempts === 1 ? '' : 's'}: ${proseLine(why.reason)}`;
 }
+
+/** Front matter `diagnosis:`: `done` (Claude's), `pending` (one will follow), `none` (none will). */
+export function diagnosisState(diagnosis: Diagnosis): 'done' | 'pending' | 'none' {
+  if (diagnosis.kind === 'claude') return 'done';
+  return diagnosis.why.kind === 'pending' ? 'pending' : 'none';
+}
+
 
 /** `3 groups (2 new, 1 escalating)`. */
 function countGroups(groups: TriggeredGroup[]): string {
@@ -172,15 +185,19 @@ function countGroups(groups: TriggeredGroup[]): string {
   return `${groups.length} group${groups.length === 1 ? '' : 's'}${kinds ? ` (${kinds})` : ''}`;
 }
 
-/** A deterministic title from the largest group; log text goes in only when it is a plain identifier. */
+/** A deterministic title from the most severe group (the app falling silent first of all); log text
+ * goes in only when it is a plain identifier. */
 function describeGroups(groups: TriggeredGroup[]): string {
-  const largest = [...groups].sort((a, b) => b.count - a.count)[0];
-  if (!largest) return 'No error groups';
-  const trigger = largest.trigger ? `${largest.trigger[0]?.toUpperCase()}${largest.trigger.slice(1)} ` : '';
-  const what = identifierOrNull(largest.exceptionType) ?? 'error group';
-  const where = identifierOrNull(largest.logger);
+  const silence = groups.find((g) => g.fingerprint === SILENCE_FINGERPRINT);
+  const lead = silence ?? [...groups].sort(bySeverity)[0];
+  if (!lead) return 'No error groups';
   const more = groups.length > 1 ? ` (+${groups.length - 1} more group${groups.length > 2 ? 's' : ''})` : '';
-  return `${trigger}${levelName(largest.levelNo)} ${what}${where ? ` in ${where}` : ''}${more}`;
+  if (lead === silence) return `app stopped logging: no rows for ${formatRoughly(lead.lastSeen - lead.firstSeen)}, last at ${formatUtc(lead.firstSeen)}${more}`;
+  const trigger = lead.trigger ? `${lead.trigger[0]?.toUpperCase()}${lead.trigger.slice(1)} ` : '';
+  const what = identifierOrNull(lead.exceptionType);
+  const where = identifierOrNull(lead.logger);
+  const place = where ? ` in ${where}` : what ? '' : ` group ${lead.fingerprint.slice(0, 8)}`;
+  return `${trigger}${levelName(lead.levelNo)}${what ? ` ${what}` : ''}${place}${more}`;
 }
 
 const identifierOrNull = (text: string | null) => (text && /^[A-Za-z][\w.:-]{0,79}$/.test(text) ? text : null);

@@ -41,6 +41,9 @@ export interface Judgement {
   flags: Flag[];
   summary: string;
   limit?: LimitReport;
+  /** No point could be judged against a baseline yet: how much history there is, and how much it needs.
+   * A limit is judged from the first point all the same. */
+  warmingUp?: { haveMs: number; needMs: number };
 }
 
 const MIN_POINTS = 24;
@@ -82,13 +85,18 @@ function medianGap(ts: readonly number[]): number {
 export function judge(points: readonly SeriesPoint[], options: JudgeOptions): Judgement {
   const series = prepareSeries(points, options.counter ?? false);
   const name = options.name;
-  if (series.length < MIN_POINTS) {
-    return { verdict: 'normal', flags: [], summary: `${name}: normal — too short to judge (${series.length} points; needs ${MIN_POINTS})` };
-  }
   const ts = series.map((p) => p.t);
   const vs = series.map((p) => p.v);
   const t0 = ts[0] ?? 0;
   const warmup = options.warmupMs ?? DAY;
+  const warmingUp = { haveMs: (ts[ts.length - 1] ?? t0) - t0, needMs: warmup };
+  if (series.length < MIN_POINTS) {
+    const limit = options.limit === undefined || series.length === 0 ? undefined : assessLimit(ts, vs, options.limit, options);
+    const flags = limit?.flags ?? [];
+    const verdict = flags.length ? 'concerning' : 'normal';
+    const summary = `${name}: warming up — ${series.length} points; a baseline needs ${MIN_POINTS} and ${formatDuration(warmup)} of history${flags.length ? `; ${flags[flags.length - 1]?.reason}` : ''}`;
+    return { verdict, flags, summary, warmingUp, ...(limit ? { limit: limit.report } : {}) };
+  }
   const { expectations, spreads } = computeExpectations(ts, vs, medianGap(ts), MIN_POINTS);
   const scores = scorePoints(vs, expectations, spreads, (i) => (ts[i] ?? 0) - t0 >= warmup);
   const judged = scores.filter((s) => s !== null).length;
@@ -97,7 +105,7 @@ export function judge(points: readonly SeriesPoint[], options: JudgeOptions): Ju
   const flags = [...deviationFlags, ...(limit?.flags ?? [])].sort((a, b) => a.start - b.start);
   const verdict = flags.length ? 'concerning' : 'normal';
   const summary = summarize(name, verdict, series, judged, flags, warmup, limit?.report);
-  return { verdict, flags, summary, ...(limit ? { limit: limit.report } : {}) };
+  return { verdict, flags, summary, ...(limit ? { limit: limit.report } : {}), ...(judged === 0 ? { warmingUp } : {}) };
 }
 
 /** "8–15", "-24.5 to -15.9", or "0" for a flat baseline. */
@@ -130,7 +138,7 @@ function describeRun(run: DeviationRun, ts: readonly number[], vs: readonly numb
 
 function summarize(name: string, verdict: string, series: readonly SeriesPoint[], judged: number, flags: readonly Flag[], warmup: number, limit: LimitReport | undefined): string {
   const span = formatDuration((series[series.length - 1]?.t ?? 0) - (series[0]?.t ?? 0));
-  const parts = [`${name}: ${verdict} — ${series.length} points over ${span}`];
+  const parts = [`${name}: ${judged === 0 && verdict === 'normal' ? 'warming up' : verdict} — ${series.length} points over ${span}`];
   if (judged === 0) parts.push(`none judged yet: the judge needs ${formatDuration(warmup)} of history and ${MIN_POINTS} points in its last 7 days`);
   else parts.push(`${judged} judged after a ${formatDuration(warmup)} warm-up`);
   if (flags.length) parts.push(`${flags.length} flag${flags.length === 1 ? '' : 's'}, latest: ${flags[flags.length - 1]?.reason}`);

@@ -52,6 +52,27 @@ export function buildNtfyPayload(n: Notification, opts: { topic: string; click?:
   };
 }
 
+/** ntfy.sh's attachment limit for a visitor without an account; a server's own default is 15 MB. */
+export const NTFY_ATTACHMENT_MAX_BYTES = 2 * 1024 * 1024;
+
+/** The same message as `buildNtfyPayload`, as the headers of an attachment upload (PUT /<topic>, the
+ * file as the body). Text headers are RFC 2047 encoded, so nothing in them can break a header line. */
+export function buildNtfyAttachmentHeaders(n: Notification, opts: { click?: string }, fileName: string): Record<string, string> {
+  const payload = buildNtfyPayload(n, { topic: '', ...opts });
+  const headers: Record<string, string> = {
+    title: encodeHeaderWord(payload.title),
+    message: encodeHeaderWord(payload.message),
+    priority: String(payload.priority),
+    filename: encodeHeaderWord(cleanLine(fileName)),
+    markdown: 'yes',
+  };
+  if (payload.tags.length) headers.tags = encodeHeaderWord(payload.tags.join(','));
+  if (payload.click !== undefined) headers.click = encodeHeaderWord(payload.click);
+  return headers;
+}
+
+const encodeHeaderWord = (text: string) => `=?UTF-8?B?${Buffer.from(text, 'utf8').toString('base64')}?=`;
+
 /** `{file}` becomes the URL-encoded file name; without a file there is nothing to link to. */
 export function fillClickTemplate(template: string, file: string | undefined): string | undefined {
   if (!template.includes('{file}')) return template;

@@ -33,5 +33,7 @@ export interface RunRecord {
   triggered: number;
   outcome: string;
   message: string | null;
+  /** The run's process; null for runs recorded before it was kept. */
+  pid: number | null;
 }
 

@@ -1,3 +1,5 @@
+import { bySeverity } from './group-order.js';
+import { describeHeldBack, type HeldBack } from './held-back.js';
 import type { Trigger } from './triggers.js';
 
 export interface RunReport {
@@ -6,11 +8,13 @@ export interface RunReport {
   redactions: number;
   checkpointFrom: number;
   checkpointTo: number;
-  groups: { fingerprint: string; count: number; levelName: string; template: string; trigger: Trigger | null }[];
+  groups: { fingerprint: string; count: number; levelNo: number; levelName: string; template: string; trigger: Trigger | null }[];
+  /** Triggered groups kept from an alert this run (cooldown). */
+  heldBack: HeldBack[];
   incident: string | null;
   notified: number;
   /** How the triggered groups were handled: Claude, the fallback report, still queued, or none. */
-  investigation: 'claude' | 'fallback' | 'queued' | 'none';
+  investigation: 'claude' | 'fallback' | 'pending' | 'queued' | 'none';
   costUsd: number;
   dryRun: boolean;
 }
@@ -26,15 +30,18 @@ export function renderRunSummary(report: RunReport): string {
       (report.checkpointTo > report.checkpointFrom ? ` (rows ${report.checkpointFrom + 1}…${report.checkpointTo}` : ` (nothing new after row ${report.checkpointTo}`) +
       `${report.redactions ? `, ${report.redactions} secrets redacted` : ''})`,
   );
-  const ordered = [...triggered, ...report.groups.filter((g) => !g.trigger)];
+  const ordered = [...[...triggered].sort(bySeverity), ...report.groups.filter((g) => !g.trigger).sort(bySeverity)];
   for (const group of ordered.slice(0, MAX_LISTED)) {
     const trigger = (group.trigger ?? '').padEnd(10);
     lines.push(`  ${trigger} ${group.levelName.padEnd(8)} ${String(group.count).padStart(7)}  ${group.fingerprint}  ${oneLine(group.template)}`);
   }
   if (ordered.length > MAX_LISTED) lines.push(`  … and ${ordered.length - MAX_LISTED} more groups (sentinel status lists them)`);
+  const held = describeHeldBack(report.heldBack);
+  if (held) lines.push(held);
   if (report.incident) lines.push(`incident: ${report.incident}`);
   if (report.investigation === 'claude') lines.push(`investigated by Claude for $${report.costUsd.toFixed(2)}`);
   if (report.investigation === 'fallback') lines.push('no Claude diagnosis: the incident has the deterministic report');
+  if (report.investigation === 'pending') lines.push('no Claude diagnosis yet: the deterministic report went out; the diagnosis updates it in place on a later run');
   if (report.investigation === 'queued') lines.push('investigation queued: retried on a later run (sentinel status shows the queue)');
   if (report.notified) lines.push(`notified: ${report.notified}`);
   if (report.dryRun) lines.push('dry run: nothing was written, nothing was sent');

@@ -1,3 +1,4 @@
+import { clockTime, type HeldBack } from './held-back.js';
 import type { GroupRecord, RunRecord } from './records.js';
 
 export interface StatusReport {
@@ -16,6 +17,10 @@ export interface StatusReport {
   warnings: { at: number; kind: string; message: string }[];
   /** What is waiting to be reported, and what Claude has cost today. */
   reporting: { queued: number; unsent: number; dropped: number; claudeCallsToday: number; claudeCostToday: number };
+  /** Triggers kept from an alert, and until when. */
+  heldBack: HeldBack[];
+  /** Each unsent notification: why, and when it is tried next. */
+  unsent: { channel: string; incidentPath: string; attempts: number; lastError: string | null; nextAttemptAt: number }[];
 }
 
 const iso = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z'));
@@ -35,7 +40,7 @@ export function renderStatus(report: StatusReport): string {
   if (report.staleness) lines.push(`  ✗ ${report.staleness}`);
   for (const run of report.runs) {
     lines.push(
-      `  #${run.id} ${run.kind.padEnd(6)} ${iso(run.startedAt)}  ${run.outcome.padEnd(7)} ${run.rowsRead} read, ${run.ignored} ignored, ${run.groups} groups, ${run.triggered} triggered${run.message ? ` — ${run.message}` : ''}`,
+      `  #${run.id} ${run.kind.padEnd(6)} ${iso(run.startedAt)}  ${run.outcome === 'running' && run.pid !== null ? `running (pid ${run.pid})` : run.outcome.padEnd(7)} ${run.rowsRead} read, ${run.ignored} ignored, ${run.groups} groups, ${run.triggered} triggered${run.message ? ` — ${run.message}` : ''}`,
     );
   }
   const r = report.reporting;
@@ -43,6 +48,16 @@ export function renderStatus(report: StatusReport): string {
     `reporting  ${r.queued} investigation${r.queued === 1 ? '' : 's'} queued, ${r.unsent} notification${r.unsent === 1 ? '' : 's'} unsent` +
       `${r.dropped ? `, ${r.dropped} dropped` : ''}; Claude today: ${r.claudeCallsToday} call${r.claudeCallsToday === 1 ? '' : 's'}, $${r.claudeCostToday.toFixed(2)}`,
   );
+  for (const u of report.unsent) {
+    const next = u.nextAttemptAt <= report.now ? 'next run' : clockTime(u.nextAttemptAt, report.now);
+    const why = u.lastError ?? 'not tried yet';
+    lines.push(`  unsent ${u.channel} ${u.incidentPath}: ${u.attempts} attempt${u.attempts === 1 ? '' : 's'}, last error: ${why}; next attempt ${next} (or run --retry-now)`);
+  }
+  const held = report.heldBack.filter((h) => h.until > report.now);
+  if (held.length) {
+    lines.push(`held back  ${held.length} triggered group${held.length === 1 ? '' : 's'}`);
+    for (const h of held) lines.push(`  ${h.fingerprint}  ${h.trigger.padEnd(10)} in cooldown until ${clockTime(h.until, report.now)}`);
+  }
   const folds = [...(report.folded?.values() ?? [])].reduce((sum, n) => sum + n, 0);
   lines.push(
     `groups  ${report.groupCount}${report.groupCount > report.groups.length ? ` (the ${report.groups.length} seen last)` : ''}` +

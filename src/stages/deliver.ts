@@ -21,9 +21,12 @@ export async function deliverOutbox(opts: {
   now: () => number;
   /** `--retry-now`: an operator fixed something and wants it sent without waiting for the backoff. */
   ignoreBackoff: boolean;
+  /** A digest of each channel's configuration (URL, topic, token …): when it changed, the backoff ends. */
+  channelConfigs: Map<string, string>;
 }): Promise<DeliverResult> {
   const { state, now } = opts;
   const result: DeliverResult = { sent: 0, problems: [] };
+  for (const [channel, config] of opts.channelConfigs) state.resetChangedChannel(channel, config, now());
   const stalled = opts.ignoreBackoff ? new Set<string>() : state.blockedChannels(now());
   for (const item of state.pendingOutbox(opts.ignoreBackoff ? Number.MAX_SAFE_INTEGER : now())) {
     if (stalled.has(item.channel)) continue;
@@ -45,7 +48,7 @@ export async function deliverOutbox(opts: {
     const reason = outcome === null ? `${item.channel}: ${notifier && 'missing' in notifier ? notifier.missing : 'channel no longer configured'}` : outcome.reason;
     // A server's Retry-After is honoured up to an hour: beyond, one answer could stall the channel.
     const delay = outcome?.kind === 'retry' && outcome.retryAfterMs !== undefined ? Math.min(outcome.retryAfterMs, MAX_RETRY_AFTER_MS) : retryDelay(item.attempts + 1);
-    state.markRetry(item.id, reason, now() + delay);
+    state.markRetry(item.id, reason, now() + delay, opts.channelConfigs.get(item.channel) ?? null);
     stalled.add(item.channel);
     result.problems.push(`${reason} (retry in ${formatDuration(Math.ceil(delay / 1000) * 1000)})`);
   }

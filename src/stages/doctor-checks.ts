@@ -75,7 +75,9 @@ export async function checkNotify(loaded: LoadedConfig, env: NodeJS.ProcessEnv):
     if (ntfy.token_file && !readSecret(env, { file: ntfy.token_file })) {
       checks.push(fail(`ntfy token file ${ntfy.token_file} is missing or empty`, 'write the token into it (mode 600), or use the credential ntfy-token'));
     } else if (ntfy.token_env) {
-      checks.push(checkSecret(env, { what: 'ntfy token', envName: ntfy.token_env, credential: 'ntfy-token' }));
+      // Optional: a public topic needs no token, so a missing one is worth a look, not a failure.
+      const check = checkSecret(env, { what: 'ntfy token', envName: ntfy.token_env, credential: 'ntfy-token' });
+      checks.push(check.status === 'fail' ? warn(`${check.text}; sending without one (fine for a public topic)`, check.fix) : check);
     }
     checks.push(await checkReachable('ntfy', ntfy.url, `check notify.ntfy.url (${ntfy.url}), DNS and the firewall; \`sentinel notify test\` sends a real message`));
   }

@@ -6,8 +6,7 @@ import { ExitCode, SentinelError } from '../core/errors.js';
 import { describeHealthNotification } from '../core/incident-health.js';
 import { incidentFileName, renderIncident, slugify, summariseIncident, type Diagnosis, type IncidentInput } from '../core/incident.js';
 import type { Notification } from '../core/notification.js';
-import { flattenInline } from '../core/fence.js';
-import { levelName } from '../core/levels.js';
+import { describeErrorPush, pushSeverity, pushTags } from '../core/push.js';
 import type { QueuedSubject } from './investigate.js';
 
 export interface IncidentFileDeps {
@@ -18,15 +17,26 @@ export interface IncidentFileDeps {
   now: () => number;
 }
 
+/** How a report meets its file: `final` writes a new one and ends the item; `first` writes a new one
+ * while the diagnosis is still to come (the item stays queued); `update` replaces the file a `first`
+ * wrote, with one follow-up notification when there is a diagnosis to tell. */
+export type ReportPhase = 'final' | 'first' | 'update';
+
+interface KeptReport {
+  report: string;
+  notification: Notification | null;
+  phase?: ReportPhase;
+}
+
 /** Renders and keeps the report in the queue (step 1), writes the file (2), then marks it done and
  * queues its notifications in one transaction (3). A crash anywhere repeats at most step 2's write,
  * which `finishWriting` recognises. A health report's charts are written first, next to it: the
  * report links them by the names they got. */
-export function writeIncident(deps: IncidentFileDeps, item: QueuedInvestigation, queued: QueuedSubject, diagnosis: Diagnosis): string {
+export function writeIncident(deps: IncidentFileDeps, item: QueuedInvestigation, queued: QueuedSubject, diagnosis: Diagnosis, phase: ReportPhase = 'final'): string {
   const input: IncidentInput = {
     kind: queued.kind,
     id: `${item.kind}-${item.id}`,
-    created: deps.now(),
+    created: phase === 'update' ? (createdOf(join(deps.incidentsDir, item.incidentPath!)) ?? deps.now()) : deps.now(),
     groups: queued.kind === 'incident' ? queued.subject.groups : [],
     window: queued.subject.window,
     diagnosis,
@@ -35,34 +45,44 @@ export function writeIncident(deps: IncidentFileDeps, item: QueuedInvestigation,
     ...(queued.kind === 'health' ? { health: { series: queued.subject.series, charts: {} } } : {}),
   };
   const summary = summariseIncident(input);
-  const fileName = incidentFileName(input.kind, input.created, summary.title);
+  // An update keeps the file the first push linked to, and its charts.
+  const fileName = phase === 'update' ? item.incidentPath! : incidentFileName(input.kind, input.created, summary.title);
   const stem = fileName.replace(/\.md$/, '');
-  for (const s of input.health?.series ?? []) input.health!.charts[s.key] = write(deps, `${stem}-${slugify(s.name)}.svg`, s.svg).fileName;
+  for (const s of input.health?.series ?? []) {
+    input.health!.charts[s.key] = phase === 'update' ? `${stem}-${slugify(s.name)}.svg` : write(deps, `${stem}-${slugify(s.name)}.svg`, s.svg).fileName;
+  }
   const report = renderIncident(input);
-  const notification: Notification = {
-    title: summary.title,
-    message: queued.kind === 'health' ? describeHealthNotification(diagnosis, queued.subject.series, summary.title) : notificationText(diagnosis, queued.subject.groups),
-    severity: summary.severity,
-    tags: [summary.verdict, ...(queued.kind === 'health' ? ['health'] : new Set(queued.subject.groups.map((g) => g.trigger ?? 'seen')))],
+  const notification: Notification | null = phase === 'update' && diagnosis.kind !== 'claude' ? null : {
+    title: phase === 'update' ? `Diagnosis: ${summary.title}` : summary.title,
+    message: queued.kind === 'health' ? describeHealthNotification(diagnosis, queued.subject.series, summary.title) : describeErrorPush(diagnosis, input.groups),
+    severity: pushSeverity(summary.severity, input.groups),
+    tags: pushTags({ severity: pushSeverity(summary.severity, input.groups), groups: input.groups, health: queued.kind === 'health', diagnosis, followUp: phase === 'update' }),
   };
-  const kept = JSON.stringify({ report, notification });
+  const kept = JSON.stringify({ report, notification, phase } satisfies KeptReport);
   deps.state.reserveIncident(item.id, fileName, kept);
   return finishWriting(deps, { ...item, state: 'writing', incidentPath: fileName, report: kept });
 }
 
 export function finishWriting(deps: IncidentFileDeps, item: QueuedInvestigation): string {
-  const { report, notification } = JSON.parse(item.report!) as { report: string; notification: Notification };
+  const { report, notification, phase = 'final' } = JSON.parse(item.report!) as KeptReport;
   const fileName = item.incidentPath!;
-  const path = findWritten(deps.incidentsDir, fileName, report) ?? write(deps, fileName, report).path;
+  const path =
+    phase === 'update' ? replace(deps, fileName, report) : (findWritten(deps.incidentsDir, fileName, report) ?? write(deps, fileName, report).path);
   const file = path.slice(path.lastIndexOf('/') + 1);
   const rates = (JSON.parse(item.subject) as { rates?: Record<string, number> }).rates ?? {};
-  deps.state.completeInvestigation(
-    item.id,
-    deps.now(),
-    deps.channels.map((channel) => ({ channel, payload: JSON.stringify({ ...notification, file, message: `${notification.message}\n\n${file}` }) })),
-    Object.entries(rates).map(([fingerprint, rate]) => ({ fingerprint, rate })),
-  );
+  const outbox = notification === null ? [] : deps.channels.map((channel) => ({ channel, payload: JSON.stringify({ ...notification, file, message: `${notification.message}\n\n${file}` }) }));
+  const cooled = Object.entries(rates).map(([fingerprint, rate]) => ({ fingerprint, rate }));
+  if (phase === 'first') deps.state.completeFirstReport(item.id, file, deps.now(), outbox, cooled);
+  else deps.state.completeInvestigation(item.id, deps.now(), outbox, phase === 'update' ? [] : cooled);
   return path;
+}
+
+function replace(deps: IncidentFileDeps, fileName: string, content: string): string {
+  const written = deps.writer.replace(fileName, content);
+  if (written.kind === 'failed') {
+    throw new SentinelError(`cannot update the incident in ${deps.incidentsDir}: ${written.reason} (kept in the queue for the next run)`, ExitCode.internal);
+  }
+  return written.path;
 }
 
 function write(deps: IncidentFileDeps, fileName: string, content: string): { path: string; fileName: string } {
@@ -71,6 +91,13 @@ function write(deps: IncidentFileDeps, fileName: string, content: string): { pat
     throw new SentinelError(`cannot write the incident to ${deps.incidentsDir}: ${written.reason} (kept in the queue for the next run)`, ExitCode.internal);
   }
   return written;
+}
+
+/** The `created:` of a report written earlier: its update keeps it. */
+function createdOf(path: string): number | null {
+  const match = existsSync(path) ? /^created: (\S+)$/m.exec(readFileSync(path, 'utf8')) : null;
+  const at = match ? Date.parse(match[1]!) : NaN;
+  return Number.isFinite(at) ? at : null;
 }
 
 /** The file an interrupted earlier write left, if it is there whole: `name.md`, `name-2.md` … */
@@ -83,20 +110,4 @@ function findWritten(dir: string, fileName: string, report: string): string | nu
     if (readFileSync(path, 'utf8') === report) return path;
   }
   return null;
-}
-
-/** Summary, the first actions, then the file name: what fits on a lock screen. */
-function notificationText(diagnosis: Diagnosis, groups: IncidentInput['groups']): string {
-  const rows = groups.reduce((sum, g) => sum + g.count, 0);
-  const counts = `${rows} rows in ${groups.length} group${groups.length === 1 ? '' : 's'}`;
-  if (diagnosis.kind === 'claude') {
-    const actions = diagnosis.answer.actions.slice(0, 3).map((a) => `- ${a}`);
-    return [diagnosis.answer.summary, ...(actions.length ? ['', '**Next:**', ...actions] : []), '', counts].join('\n');
-  }
-  // Without a diagnosis the person woken up still needs to know what is failing: the top groups.
-  const top = [...groups]
-    .sort((a, b) => b.count - a.count)
-    .slice(0, 3)
-    .map((g) => `- ${g.count}× ${levelName(g.levelNo)} \`${flattenInline(g.template, 160).replaceAll('`', "'")}\``);
-  return [`No diagnosis (${diagnosis.why.kind.replace('_', ' ')}): ${counts}; the report has the raw analyses.`, '', ...top].join('\n');
 }

@@ -7,7 +7,8 @@ import { renderHealthPrompt } from '../core/health-prompt.js';
 import type { Diagnosis, NoDiagnosis, ReportKind } from '../core/incident.js';
 import { budgetRefusal, retryDelay, startOfUtcDay } from '../core/investigation-policy.js';
 import { renderInvestigationPrompt, type PromptTool, type TriggeredGroup } from '../core/prompt.js';
-import { finishWriting, writeIncident, type IncidentFileDeps } from './incident-files.js';
+import { formatDuration } from '../core/duration.js';
+import { finishWriting, writeIncident, type IncidentFileDeps, type ReportPhase } from './incident-files.js';
 
 /** What a queued investigation is about, stored as JSON in the queue when the run commits. */
 export interface InvestigationSubject {
@@ -20,7 +21,8 @@ export interface InvestigationSubject {
 /** A queued item's subject, by the item's kind: error groups, or concerning health series. */
 export type QueuedSubject = { kind: 'incident'; subject: InvestigationSubject } | { kind: 'health'; subject: HealthSubject };
 
-export type InvestigationKind = 'claude' | 'fallback' | 'queued' | 'none';
+/** `pending`: the deterministic report went out, Claude's diagnosis is still to come. */
+export type InvestigationKind = 'claude' | 'fallback' | 'pending' | 'queued' | 'none';
 
 export interface InvestigateResult {
   investigation: InvestigationKind;
@@ -43,14 +45,30 @@ export interface InvestigateDeps extends IncidentFileDeps {
   /** `--retry-now`: take queued investigations whatever their backoff. */
   ignoreBackoff: boolean;
   onProgress?: (progress: { elapsedMs: number; toolCalls: number }) => void;
+  /** Sends what the outbox holds now, while Claude is still working. */
+  deliverNow(): Promise<unknown>;
 }
 
 /** Works through the queue: at most one Claude call a run (each may take minutes), fallbacks and
- * unfinished writes for the rest. A failure to write an incident stops the run loudly; the queue
- * keeps the groups for the next one. */
+ * unfinished writes for the rest. No alert waits for Claude: when it has not answered within
+ * `investigate.first_push_within`, failed, or is busy, the deterministic report is written and
+ * pushed at once (`diagnosis: pending`) and the diagnosis later updates the file in place, with one
+ * follow-up push. A failure to write an incident stops the run loudly; the queue keeps the groups. */
 export async function investigateQueue(deps: InvestigateDeps): Promise<InvestigateResult> {
   const result: InvestigateResult = { investigation: 'none', incidents: [], costUsd: 0, retries: [] };
+  const maxAttempts = deps.config.investigate.max_attempts;
   let calledClaude = false;
+  const report = (item: QueuedInvestigation, queued: QueuedSubject, diagnosis: Diagnosis, phase: ReportPhase) => {
+    result.incidents.push(writeIncident(deps, item, queued, diagnosis, phase));
+    if (diagnosis.kind === 'claude') result.investigation = 'claude';
+    else if (result.investigation !== 'claude') result.investigation = phase === 'first' ? 'pending' : 'fallback';
+  };
+  /** Without a diagnosis now: a first report if none went out yet, the last word if none will come. */
+  const reportWithout = async (item: QueuedInvestigation, queued: QueuedSubject, why: NoDiagnosis) => {
+    const reported = item.incidentPath !== null;
+    if (why.kind === 'pending' && reported) return;
+    report(item, queued, await fallback(deps, queued, why), why.kind === 'pending' ? 'first' : reported ? 'update' : 'final');
+  };
   for (const item of deps.state.dueInvestigations(deps.ignoreBackoff ? Number.MAX_SAFE_INTEGER : deps.now())) {
     if (deps.onlyKind !== undefined && item.kind !== deps.onlyKind) continue;
     if (item.state === 'writing') {
@@ -58,49 +76,78 @@ export async function investigateQueue(deps: InvestigateDeps): Promise<Investiga
       continue;
     }
     const queued = readSubject(item);
-    let diagnosis: Diagnosis | null = null;
     const claude = deps.claude;
     const refusal = 'runner' in claude ? budgetCheck(deps) : null;
-    if (item.attempts >= deps.config.investigate.max_attempts) {
+    if (item.attempts >= maxAttempts) {
       // Every attempt was claimed and none came back: the process died during each Claude call.
       const reason = item.errors.at(-1) ?? 'the process was stopped during each Claude call';
-      diagnosis = await fallback(deps, queued, { kind: 'failed', attempts: item.attempts, reason });
+      await reportWithout(item, queued, { kind: 'failed', attempts: item.attempts, reason });
     } else if ('unavailable' in claude || refusal) {
-      diagnosis = await fallback(deps, queued, 'unavailable' in claude ? claude.unavailable : { kind: 'over_budget', detail: refusal! });
+      await reportWithout(item, queued, 'unavailable' in claude ? claude.unavailable : { kind: 'over_budget', detail: refusal! });
     } else if (calledClaude) {
+      await reportWithout(item, queued, { kind: 'pending', reason: 'Claude was busy with another investigation this run' });
       if (result.investigation === 'none') result.investigation = 'queued';
-      continue;
     } else {
       calledClaude = true;
-      const attempts = item.attempts + 1;
-      deps.state.claimAttempt(item.id, deps.now() + retryDelay(attempts));
-      const outcome = await askClaude(deps, claude.runner, claude.tools, queued);
-      result.costUsd += outcomeCost(outcome);
-      const answer = outcome.kind === 'ok' ? parseAnswer(outcome.answer) : null;
-      if (outcome.kind === 'ok' && answer?.ok) {
-        diagnosis = {
-          kind: 'claude',
-          answer: answer.answer,
-          run: { model: deps.config.claude.model, numTurns: outcome.numTurns, costUsd: outcome.costUsd, durationMs: outcome.durationMs, toolCalls: outcome.toolCalls },
-        };
-      } else {
-        const reason = outcome.kind === 'ok' ? `the answer did not fit the schema: ${answer && !answer.ok ? answer.reason : ''}` : outcome.reason;
-        if (attempts < deps.config.investigate.max_attempts) {
-          deps.state.recordFailure(item.id, reason, deps.now() + retryDelay(attempts));
-          result.retries.push(`attempt ${attempts} of ${deps.config.investigate.max_attempts} failed: ${reason}`);
-          result.investigation = 'queued';
-          continue;
-        }
-        deps.state.recordFailure(item.id, reason, deps.now());
-        diagnosis = await fallback(deps, queued, { kind: 'failed', attempts, reason });
-        item.errors.push(reason);
-      }
+      await investigateOne(deps, item, queued, claude, result, reportWithout, report);
     }
-    result.incidents.push(writeIncident(deps, item, queued, diagnosis));
-    if (diagnosis.kind === 'claude') result.investigation = 'claude';
-    else if (result.investigation !== 'claude') result.investigation = 'fallback';
   }
   return result;
+}
+
+async function investigateOne(
+  deps: InvestigateDeps,
+  item: QueuedInvestigation,
+  queued: QueuedSubject,
+  claude: { runner: ClaudeRunner; tools: PromptTool[] },
+  result: InvestigateResult,
+  reportWithout: (item: QueuedInvestigation, queued: QueuedSubject, why: NoDiagnosis) => Promise<void>,
+  report: (item: QueuedInvestigation, queued: QueuedSubject, diagnosis: Diagnosis, phase: ReportPhase) => void,
+): Promise<void> {
+  const maxAttempts = deps.config.investigate.max_attempts;
+  const attempts = item.attempts + 1;
+  deps.state.claimAttempt(item.id, deps.now() + retryDelay(attempts));
+  const call = askClaude(deps, claude.runner, claude.tools, queued);
+  let current = item;
+  if (item.incidentPath === null) {
+    const waitMs = deps.config.investigate.first_push_within;
+    const early = await firstOf(call, waitMs);
+    if (early === null) {
+      // Claude is slow or hanging: the deterministic report goes out now, the diagnosis follows.
+      await reportWithout(item, queued, { kind: 'pending', reason: `Claude had not answered within ${formatDuration(waitMs)} (investigate.first_push_within)` });
+      await deps.deliverNow();
+      current = { ...item, incidentPath: deps.state.investigation(item.id)?.incidentPath ?? null };
+    }
+  }
+  const outcome = await call;
+  result.costUsd += outcomeCost(outcome);
+  const answer = outcome.kind === 'ok' ? parseAnswer(outcome.answer) : null;
+  if (outcome.kind === 'ok' && answer?.ok) {
+    const run = { model: deps.config.claude.model, numTurns: outcome.numTurns, costUsd: outcome.costUsd, durationMs: outcome.durationMs, toolCalls: outcome.toolCalls };
+    report(current, queued, { kind: 'claude', answer: answer.answer, run }, current.incidentPath === null ? 'final' : 'update');
+    return;
+  }
+  const reason = outcome.kind === 'ok' ? `the answer did not fit the schema: ${answer && !answer.ok ? answer.reason : ''}` : outcome.reason;
+  if (attempts < maxAttempts) {
+    deps.state.recordFailure(item.id, reason, deps.now() + retryDelay(attempts));
+    result.retries.push(`attempt ${attempts} of ${maxAttempts} failed: ${reason}`);
+    await reportWithout({ ...current, errors: [...current.errors, reason] }, queued, { kind: 'pending', reason: `attempt ${attempts} of ${maxAttempts} failed: ${reason}` });
+    if (result.investigation === 'none') result.investigation = 'queued';
+    return;
+  }
+  deps.state.recordFailure(item.id, reason, deps.now());
+  await reportWithout({ ...current, errors: [...current.errors, reason] }, queued, { kind: 'failed', attempts, reason });
+}
+
+/** The promise's value if it settles within `ms`, else null (it keeps running). */
+async function firstOf<T>(promise: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function budgetCheck(deps: InvestigateDeps): string | null {

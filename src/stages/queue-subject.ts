@@ -1,4 +1,6 @@
 import type { Config } from '../core/config.js';
+import { bySeverity } from '../core/group-order.js';
+import type { HeldBack } from '../core/held-back.js';
 import { isCoolingDown } from '../core/investigation-policy.js';
 import type { TriggeredGroup } from '../core/prompt.js';
 import type { CollectedGroup } from './collect.js';
@@ -12,18 +14,8 @@ const GROUPS_STORED = 2000;
  * of any size is one investigation. Null when nothing needs one. */
 export function investigationSubject(groups: CollectedGroup[], config: Config, now: number): InvestigationSubject | null {
   const due = groups
-    .filter((g) => g.trigger !== null)
-    .filter(
-      (g) =>
-        !isCoolingDown({
-          lastInvestigatedAt: g.lastInvestigatedAt,
-          lastInvestigatedRate: g.lastInvestigatedRate,
-          rate: g.hourCount,
-          cooldownMs: config.investigate.cooldown,
-          now,
-        }),
-    )
-    .sort((a, b) => b.count - a.count)
+    .filter((g) => g.trigger !== null && !coolingDown(g, config, now))
+    .sort(bySeverity)
     .slice(0, GROUPS_STORED);
   if (due.length === 0) return null;
   return {
@@ -46,3 +38,14 @@ export function investigationSubject(groups: CollectedGroup[], config: Config, n
     rates: Object.fromEntries(due.map((g) => [g.fingerprint, g.hourCount])),
   };
 }
+
+/** The triggered groups the cooldown keeps from a new investigation: `run` and `status` say so. */
+export function heldBackGroups(groups: CollectedGroup[], config: Config, now: number): HeldBack[] {
+  return groups
+    .filter((g) => g.trigger !== null && coolingDown(g, config, now))
+    .sort(bySeverity)
+    .map((g) => ({ fingerprint: g.fingerprint, trigger: g.trigger!, reason: 'cooldown', until: g.lastInvestigatedAt! + config.investigate.cooldown }));
+}
+
+const coolingDown = (g: CollectedGroup, config: Config, now: number) =>
+  isCoolingDown({ lastInvestigatedAt: g.lastInvestigatedAt, lastInvestigatedRate: g.lastInvestigatedRate, rate: g.hourCount, cooldownMs: config.investigate.cooldown, now });

@@ -6,7 +6,7 @@ import type { Redactor } from '../core/redact.js';
 import type { CommandContext } from '../commands/context.js';
 import { deliverOutbox } from './deliver.js';
 import { investigateQueue, type InvestigateResult } from './investigate.js';
-import { buildClaude, buildNotifiers, fallbackAnalyses, readPromptTemplate } from './wiring.js';
+import { buildClaude, buildNotifiers, describeChannelConfigs, fallbackAnalyses, readPromptTemplate } from './wiring.js';
 
 /** [investigate] → [report] → [notify]: the queue, then the outbox, each picking up what earlier
  * runs left. Warnings go to stderr; a failure to write an incident throws (the queue keeps it). */
@@ -21,6 +21,8 @@ export async function reportAndNotify(
 ): Promise<{ investigated: InvestigateResult; notified: number }> {
   const started = ctx.clock.now();
   const notifiers = buildNotifiers(loaded, ctx.env);
+  const channelConfigs = describeChannelConfigs(loaded, ctx.env);
+  let notified = 0;
   const deliver = async () => {
     const delivered = await deliverOutbox({
       state,
@@ -28,9 +30,10 @@ export async function reportAndNotify(
       maxAgeMs: loaded.config.notify.max_age,
       now: () => ctx.clock.now(),
       ignoreBackoff: retryNow,
+      channelConfigs,
     });
     for (const problem of delivered.problems) ctx.stderr(`sentinel: warning: ${problem}`);
-    return delivered.sent;
+    notified += delivered.sent;
   };
   let investigated: InvestigateResult;
   try {
@@ -45,6 +48,7 @@ export async function reportAndNotify(
       channels: [...notifiers.keys()],
       now: () => ctx.clock.now(),
       ignoreBackoff: retryNow,
+      deliverNow: deliver,
       ...(onlyKind ? { onlyKind } : {}),
       onProgress: ({ toolCalls }) => ctx.progress(`investigating with Claude: ${Math.round((ctx.clock.now() - started) / 1000)}s, ${toolCalls} tool calls`),
     });
@@ -57,5 +61,6 @@ export async function reportAndNotify(
   }
   ctx.progress('');
   for (const retry of investigated.retries) ctx.stderr(`sentinel: warning: investigation ${retry}`);
-  return { investigated, notified: await deliver() };
+  await deliver();
+  return { investigated, notified };
 }

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { LoadedConfig } from '../adapters/config-file.js';
 import { createClaudeRunner } from '../adapters/claude-runner.js';
 import { createDiscordNotifier } from '../adapters/discord.js';
@@ -9,8 +10,9 @@ import { findExecutable, readSecret } from '../adapters/secrets.js';
 import type { StateStore } from '../adapters/state-store.js';
 import { openLogRowsLazily } from '../analysis/log-rows.js';
 import { createAnalyses } from '../analysis/registry.js';
+import { bySeverity } from '../core/group-order.js';
 import type { Notifier } from '../core/notification.js';
-import type { Redactor } from '../core/redact.js';
+import { createRedactor, type Redactor } from '../core/redact.js';
 import type { CommandContext } from '../commands/context.js';
 import type { InvestigateDeps, QueuedSubject } from './investigate.js';
 
@@ -64,8 +66,9 @@ export function fallbackAnalyses(loaded: LoadedConfig, state: StateStore, redact
     const calls =
       queued.kind === 'health'
         ? queued.subject.series.map((s) => ({ name: s.analysis, args: s.args }))
-        : queued.subject.groups
+        : [...queued.subject.groups]
             .filter((g) => g.count > 0) // a synthetic group (the app went silent) has no rows to analyse
+            .sort(bySeverity)
             .slice(0, FALLBACK_GROUPS)
             .map((g) => ({ name: 'error_group', args: { fingerprint: g.fingerprint } }));
     const unique = [...new Map(calls.map((c) => [`${c.name} ${Object.values(c.args).join(' ')}`.trim(), c])).entries()];
@@ -83,17 +86,60 @@ export function fallbackAnalyses(loaded: LoadedConfig, state: StateStore, redact
   };
 }
 
+/** A digest per channel of everything that decides whether a send can work (secrets included, hashed). */
+export function describeChannelConfigs(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Map<string, string> {
+  const { ntfy, discord } = loaded.config.notify;
+  const digest = (parts: unknown[]) => createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
+  const configs = new Map<string, string>();
+  if (ntfy) {
+    const token = readSecret(env, { ...(ntfy.token_env ? { envName: ntfy.token_env } : {}), ...(ntfy.token_file ? { file: ntfy.token_file } : {}), credential: 'ntfy-token' });
+    configs.set('ntfy', digest([ntfy.url, ntfy.topic, ntfy.click ?? null, token?.trim() ?? null]));
+  }
+  if (discord) configs.set('discord', digest([readSecret(env, { envName: discord.webhook_url_env, credential: 'discord-webhook-url' }) ?? null]));
+  return configs;
+}
+
+/** The incident file as written, redacted once more with the configured patterns before it leaves. */
+function readIncidentForAttachment(loaded: LoadedConfig): (file: string) => string | null {
+  const redactor = createRedactor(loaded.config.redact.patterns);
+  return (file) => {
+    // The outbox names a file this sentinel wrote: a bare name inside the incidents dir, nothing else.
+    if (basename(file) !== file) return null;
+    try {
+      return redactor.redact(readFileSync(join(loaded.paths.incidentsDir, file), 'utf8')).text;
+    } catch {
+      return null; // moved or deleted since: the push still goes, without the file
+    }
+  };
+}
+
+function explainRefusals(notifier: Notifier, note: string): Notifier {
+  return {
+    name: notifier.name,
+    async send(n) {
+      const result = await notifier.send(n);
+      return result.kind === 'rejected' && /HTTP 40[13]\b/.test(result.reason) ? { ...result, reason: `${result.reason} (${note})` } : result;
+    },
+  };
+}
+
 /** The configured channels; one whose secret is missing stays in the map, to be reported per message. */
 export function buildNotifiers(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Map<string, Notifier | { missing: string }> {
   const notifiers = new Map<string, Notifier | { missing: string }>();
   const { ntfy, discord } = loaded.config.notify;
   if (ntfy) {
     const token = readSecret(env, { ...(ntfy.token_env ? { envName: ntfy.token_env } : {}), ...(ntfy.token_file ? { file: ntfy.token_file } : {}), credential: 'ntfy-token' });
-    if ((ntfy.token_env || ntfy.token_file) && !token) {
-      notifiers.set('ntfy', { missing: `no token in ${ntfy.token_env ? `$${ntfy.token_env}` : ntfy.token_file}` });
-    } else {
-      notifiers.set('ntfy', createNtfyNotifier({ url: ntfy.url, topic: ntfy.topic, ...(token ? { token } : {}), ...(ntfy.click ? { click: ntfy.click } : {}), timeoutMs: 15_000 }));
-    }
+    const notifier = createNtfyNotifier({
+      url: ntfy.url,
+      topic: ntfy.topic,
+      ...(token ? { token } : {}),
+      ...(ntfy.click ? { click: ntfy.click } : {}),
+      ...(ntfy.attach ? { readAttachment: readIncidentForAttachment(loaded) } : {}),
+      timeoutMs: 15_000,
+    });
+    // The token is optional (a public topic needs none): without it, a refusal says what is missing.
+    const missing = (ntfy.token_env || ntfy.token_file) && !token ? `no token in ${ntfy.token_env ? `$${ntfy.token_env}` : ntfy.token_file}, sent without one` : null;
+    notifiers.set('ntfy', missing === null ? notifier : explainRefusals(notifier, missing));
   }
   if (discord) {
     const webhookUrl = readSecret(env, { envName: discord.webhook_url_env, credential: 'discord-webhook-url' });

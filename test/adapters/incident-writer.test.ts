@@ -96,8 +96,8 @@ describe('listIncidents', () => {
     const { incidents, problems } = listIncidents(dir);
     expect(incidents.map((i) => [i.file, i.id, i.kind, i.severity, i.verdict, i.status])).toEqual([
       ['2026-05-02-incident-newer.md', 'inv-2', 'incident', 'high', 'unclear', 'open'],
-      ['2026-05-02-health-disk.md', 'inv-3', 'health', 'medium', 'unclear', 'open'],
-      ['2026-05-01-incident-older.md', 'inv-1', 'incident', 'medium', 'unclear', 'open'],
+      ['2026-05-02-health-disk.md', 'inv-3', 'health', 'high', 'unclear', 'open'],
+      ['2026-05-01-incident-older.md', 'inv-1', 'incident', 'high', 'unclear', 'open'],
     ]);
     expect(incidents[0]).toMatchObject({ created: T0 + 86_400_000, title: 'New CRITICAL TimeoutError in app.jobs.tts' });
     expect(problems.sort((a, b) => a.file.localeCompare(b.file))).toEqual([
@@ -140,7 +140,7 @@ describe('incidentsCommand', () => {
     expect(await incidentsCommand({ config: configFile }, text.ctx)).toBe(0);
     expect(text.out).toEqual([
       `2026-05-02 12:00  low       unclear     ${'New WARNING TimeoutError in app.jobs.tts'.padEnd(60)}  2026-05-02-incident-b.md`,
-      `2026-05-01 12:00  medium    unclear     ${'New ERROR TimeoutError in app.jobs.tts'.padEnd(60)}  2026-05-01-incident-a.md`,
+      `2026-05-01 12:00  high      unclear     ${'New ERROR TimeoutError in app.jobs.tts'.padEnd(60)}  2026-05-01-incident-a.md`,
     ]);
     expect(text.err).toEqual(['sentinel: warning: 2026-05-03-incident-c.md: no front matter']);
 

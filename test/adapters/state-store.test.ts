@@ -15,7 +15,7 @@ describe('the state store commit', () => {
     // 200 000 minutes ≈ 139 days of a noisy ignored warning once a minute.
     for (let i = 0; i < 200_000; i++) minutes.set(T0 - (200_000 - i) * MINUTE, 1);
     const tally: RunTally = { rowsRead: 200_000, ignored: 200_000, redactions: 0, lastId: 200_000, groups: new Map(), ruleHits: new Map([['r1', minutes]]), folds: [] };
-    const runId = state.startRun('run', T0, null);
+    const runId = state.startRun('run', T0, null, 4242);
     state.commitRun({
       runId,
       startedAt: T0,

@@ -64,7 +64,7 @@ describe('metric series on a database written by real loguru', () => {
 
     const result = await createMetricAnalysis(db).run({ name: 'queue_depth', hours: 1 }, depsFor(config, db, now));
     expect(result.kind).toBe('ok');
-    expect(result.text).toMatch(/^queue_depth: normal — too short to judge \(\d points; needs 24\)/);
+    expect(result.text).toMatch(/^queue_depth: warming up — \d points; a baseline needs 24 and 24 hours of history/);
     expect(result.text).toMatch(/last: .*3, .*7, .*12$/m);
   });
 });

@@ -46,7 +46,7 @@ describe('sentinel analyze', () => {
     const p = project();
     const ctx = context(p.dir);
     expect(await analyzeCommand({ name: 'metric', args: ['api_rpm', '--hours', '1'], config: p.configFile }, ctx)).toBe(ExitCode.ok);
-    expect(ctx.out[0]).toMatch(/^api_rpm: normal — 60 points over 59 minutes; .*limit 2: peak 1 \(50 %\)/);
+    expect(ctx.out[0]).toMatch(/^api_rpm: warming up — 60 points over 59 minutes; .*limit 2: peak 1 \(50 %\)/);
   });
 
   it('prints JSON and writes an SVG chart per series', async () => {

@@ -9,7 +9,7 @@ describe('parseConfig', () => {
     expect(parsed.config.source).toMatchObject({ table: 'logs', min_level: 30, first_run_lookback: 3_600_000, time_format: 'iso' });
     expect(parsed.config.source.columns).toMatchObject({ id: 'id', logger: 'name', extra: 'extra' });
     expect(parsed.config.claude).toMatchObject({ enabled: true, model: 'sonnet', max_turns: 12, timeout: 600_000, daily_max_runs: 24 });
-    expect(parsed.config.investigate).toEqual({ cooldown: 21_600_000, max_attempts: 3 });
+    expect(parsed.config.investigate).toEqual({ cooldown: 21_600_000, max_attempts: 3, first_push_within: 60_000 });
   });
 
   it.each([

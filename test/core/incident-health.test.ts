@@ -105,7 +105,7 @@ describe('a health incident', () => {
 
   it('notifies with the diagnosis or the title, one line and a sparkline per series', () => {
     expect(describeHealthNotification(fallback, [queue], 'Concerning: queue_depth')).toBe(
-      ['Concerning: queue_depth', '', '**queue_depth**: queue_depth 160, 160 % of its limit 100, at or above it', '`▁▁▁▁▁██`', '', 'No diagnosis (disabled): the report has the raw analyses.'].join('\n'),
+      ['Concerning: queue_depth', '', '**queue_depth**: queue_depth 160, 160 % of its limit 100, at or above it', '`▁▁▁▁▁██`', '', 'No diagnosis: Claude is disabled (claude.enabled: false).'].join('\n'),
     );
     const answer: Answer = { verdict: 'real_issue', severity: 'high', title: 'Queue backs up', summary: 'Workers stopped.', root_cause: { status: 'hypothesis', text: 'x' }, evidence: [], actions: ['Restart the workers'], suggested_ignore: [], confidence: 0.5 };
     const claude: Diagnosis = { kind: 'claude', answer, run: { model: 'sonnet', numTurns: 2, costUsd: 0.01, durationMs: 1000, toolCalls: [] } };

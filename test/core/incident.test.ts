@@ -10,6 +10,7 @@ import {
   type IncidentInput,
 } from '../../src/core/incident.js';
 import { deriveFallbackSeverity, renderIgnoreCommands } from '../../src/core/incident-groups.js';
+import { buildSilenceGroup } from '../../src/core/silence.js';
 import { scanMarkdown } from '../support/markdown-fences.js';
 import { buildGroup, T0 } from '../support/groups.js';
 
@@ -71,6 +72,7 @@ describe('renderIncident', () => {
       window:
         from: 2026-05-01T11:00:00Z
         to: 2026-05-01T12:00:00Z
+      diagnosis: done
       model: sonnet
       cost_usd: 0.2
       ---
@@ -170,7 +172,7 @@ describe('renderIncident', () => {
       created: 2026-05-01T12:00:00Z
       status: open
       title: New ERROR TimeoutError in app.jobs.tts
-      severity: medium
+      severity: high
       verdict: unclear
       trigger: new
       fingerprints:
@@ -180,19 +182,20 @@ describe('renderIncident', () => {
       window:
         from: 2026-05-01T11:00:00Z
         to: 2026-05-01T12:00:00Z
+      diagnosis: none
       model: null
       cost_usd: 0.05
       ---
 
       # New ERROR TimeoutError in app.jobs.tts
 
-      severity **medium** · verdict **unclear** · 1 group (1 new), 42 rows · 2026-05-01T11:00:00Z to 2026-05-01T12:00:00Z
+      severity **high** · verdict **unclear** · 1 group (1 new), 42 rows · 2026-05-01T11:00:00Z to 2026-05-01T12:00:00Z
 
       **No diagnosis:** Claude failed after 3 attempts: claude failed (error_during_execution, HTTP 529, exit code 1): Overloaded
 
       ## Summary
 
-      1 group (1 new), 42 rows between 2026-05-01T11:00:00Z and 2026-05-01T12:00:00Z. Severity derived from the groups: ERROR rows, none CRITICAL, no triggered group over 100 rows.
+      1 group (1 new), 42 rows between 2026-05-01T11:00:00Z and 2026-05-01T12:00:00Z. Severity derived from the groups: ERROR group \`3f2a9c0d1e4b5a69\` is new.
 
       ## Analyses (raw output)
 
@@ -374,7 +377,8 @@ describe('deriveFallbackSeverity and summariseIncident', () => {
     ['a CRITICAL row', [buildGroup({ levelNo: 50, count: 1 })], 'high'],
     ['a new ERROR group over 100 rows', [buildGroup({ count: 101 })], 'high'],
     ['an escalating ERROR group over 100 rows', [buildGroup({ count: 500, trigger: 'escalating' })], 'high'],
-    ['a new ERROR group of 100 rows', [buildGroup({ count: 100 })], 'medium'],
+    ['a new ERROR group of 3 rows', [buildGroup({ count: 3 })], 'high'],
+    ['an escalating ERROR group of 100 rows', [buildGroup({ count: 100, trigger: 'escalating' })], 'medium'],
     ['warnings only, however many', [buildGroup({ levelNo: 30, count: 10_000 })], 'low'],
     ['no groups', [], 'low'],
   ])('%s → %s', (_label, groups, severity) => {
@@ -396,6 +400,26 @@ describe('deriveFallbackSeverity and summariseIncident', () => {
   it('builds a title from log text only when it is a plain identifier', () => {
     const groups = [buildGroup({ exceptionType: '![x](http://t.example/p.png)', logger: 'app.jobs', trigger: 'regressed' }), buildGroup({ count: 1 })];
     const input = buildInput({ groups, diagnosis: { kind: 'fallback', why: { kind: 'disabled' }, analyses: [] } });
-    expect(summariseIncident(input).title).toBe('Regressed ERROR error group in app.jobs (+1 more group)');
+    expect(summariseIncident(input).title).toBe('Regressed ERROR in app.jobs (+1 more group)');
+  });
+
+  it('leads with the most severe group: level, then new or regressed before escalating, then rows', () => {
+    const noise = buildGroup({ fingerprint: 'aaaaaaaaaaaaaaaa', levelNo: 30, count: 172, exceptionType: null, logger: 'app.api', trigger: 'new' });
+    const escalating = buildGroup({ fingerprint: 'bbbbbbbbbbbbbbbb', count: 400, exceptionType: 'TimeoutError', trigger: 'escalating' });
+    const fresh = buildGroup({ fingerprint: 'cccccccccccccccc', count: 2, exceptionType: 'KeyError', logger: 'app.worker', trigger: 'new' });
+    const input = buildInput({ groups: [noise, escalating, fresh], diagnosis: { kind: 'fallback', why: { kind: 'disabled' }, analyses: [] } });
+    expect(summariseIncident(input).title).toBe('New ERROR KeyError in app.worker (+2 more groups)');
+    const table = renderIncident(input).split('\n').filter((l) => /^\| \d/.test(l));
+    expect(table.map((l) => l.split(' | ')[6])).toEqual(['`cccccccccccccccc`', '`bbbbbbbbbbbbbbbb`', '`aaaaaaaaaaaaaaaa`']);
+    expect(summariseIncident(buildInput({ groups: [noise], diagnosis: { kind: 'fallback', why: { kind: 'disabled' }, analyses: [] } })).title).toBe(
+      'New WARNING in app.api',
+    );
+  });
+
+  it('titles the app falling silent as its own alert, at high severity', () => {
+    const since = Date.parse('2026-05-01T10:00:00Z');
+    const silence = buildSilenceGroup(since, since + 2 * 3_600_000 + 13 * 60_000, 2 * 3_600_000);
+    const input = buildInput({ groups: [silence], diagnosis: { kind: 'fallback', why: { kind: 'disabled' }, analyses: [] } });
+    expect(summariseIncident(input)).toMatchObject({ title: 'app stopped logging: no rows for 2h 13m, last at 2026-05-01T10:00:00Z', severity: 'high' });
   });
 });

@@ -125,12 +125,13 @@ describe('judge', () => {
   });
 
   it.each([
-    ['short', makeSeries(1, 180, () => 5), /too short to judge \(8 points; needs 24\)/],
+    ['short', makeSeries(1, 180, () => 5), /^jobs: warming up — 8 points; a baseline needs 24 and 24 hours of history$/],
     ['sparse', makeSeries(20, 12 * 60, (t) => (t > at(18) ? 500 : 5)), /none judged yet: the judge needs 24 hours of history and 24 points in its last 7 days/],
     ['younger than the warm-up', makeSeries(0.5, 5, (t) => (t > at(0, 10) ? 500 : 5)), /none judged yet/],
-  ])('a %s series is normal, and the summary says why', (_label, points, why) => {
+  ])('a %s series is not judged yet, and the summary says why', (_label, points, why) => {
     const j = judge(points, opts('jobs'));
     expect(j.verdict).toBe('normal');
+    expect(j.warmingUp).toBeDefined();
     expect(j.flags).toEqual([]);
     expect(j.summary).toMatch(why);
   });
@@ -193,5 +194,15 @@ describe.skipIf(!hasNab)('judge on the NAB subset', () => {
     expect(all.recall).toBeCloseTo(summary.ALL.window_recall, 9);
     expect(all.falseAlarmRunsPer1000).toBeCloseTo(summary.ALL.fa_events_per_1000, 9);
     expect(all.falseAlarmsPer1000).toBeCloseTo(summary.ALL.fa_per_1000, 9);
+  });
+});
+
+describe('a series still warming up', () => {
+  it('breaching its limit is concerning at once, before any baseline', () => {
+    const points = Array.from({ length: 6 }, (_, i) => ({ t: Date.UTC(2026, 4, 1, i), v: 150 }));
+    const j = judge(points, { name: 'quota', limit: 100 });
+    expect(j.verdict).toBe('concerning');
+    expect(j.flags.map((f) => f.kind)).toEqual(['limit']);
+    expect(j.warmingUp).toEqual({ haveMs: 5 * 3_600_000, needMs: 24 * 3_600_000 });
   });
 });

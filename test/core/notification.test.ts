@@ -3,6 +3,7 @@ import {
   DISCORD_LIMITS,
   NTFY_MESSAGE_MAX_BYTES,
   buildDiscordPayload,
+  buildNtfyAttachmentHeaders,
   buildNtfyPayload,
   cleanLine,
   fillClickTemplate,
@@ -244,5 +245,20 @@ describe('ntfy markdown and remote images', () => {
     const payload = ntfy({ message });
     expect(payload.message).not.toContain('![');
     expect(payload.message.replace(/\u200b/g, '')).toBe(message);
+  });
+});
+
+describe('buildNtfyAttachmentHeaders', () => {
+  const decode = (word: string) => Buffer.from(/^=\?UTF-8\?B\?(.*)\?=$/.exec(word)![1]!, 'base64').toString('utf8');
+
+  it('carries the message in headers, every text one RFC 2047 encoded so log text cannot break a header line', () => {
+    const headers = buildNtfyAttachmentHeaders({ ...base, title: 'Fehler ✗\r\nX-Evil: 1', message: 'line 1\nline 2', tags: ['warning', 'new'], file: 'a.md' }, { click: 'https://x.example/{file}' }, 'a.md');
+    expect(Object.values(headers).every((v) => !/[\r\n]/.test(v))).toBe(true);
+    expect(decode(headers.title!)).toBe('Fehler ✗ X-Evil: 1');
+    expect(decode(headers.message!)).toBe('line 1\nline 2');
+    expect(decode(headers.filename!)).toBe('a.md');
+    expect(decode(headers.tags!)).toBe('warning,new');
+    expect(decode(headers.click!)).toBe('https://x.example/a.md');
+    expect(headers).toMatchObject({ priority: '4', markdown: 'yes' });
   });
 });

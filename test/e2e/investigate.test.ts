@@ -110,18 +110,21 @@ describe('sentinel run investigates with the real claude CLI and notifies throug
     expect(Buffer.byteLength(JSON.stringify(t.api.messageBodies()[0]))).toBeLessThan(60_000);
   });
 
-  it('Claude failing (HTTP 500) is retried on later runs, then ends in the fallback report after max_attempts', async () => {
+  it('Claude failing (HTTP 500) pushes the deterministic report at once, is retried on later runs, then the file says it failed', async () => {
     const t = await setup([{ kind: 'error', status: 500 }, { kind: 'error', status: 529 }]);
     // max_attempts 2 keeps the test short
     writeFileSync(t.configFile, readFileSync(t.configFile, 'utf8') + 'investigate:\n  max_attempts: 2\n');
     await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook returned 500', repeat: 3 }]);
     const first = await t.run();
-    expect(first.json).toMatchObject({ investigation: 'queued', incident: null, notified: 0 });
+    expect(first.json).toMatchObject({ investigation: 'pending', notified: 1 });
     expect(first.stderr).toMatch(/attempt 1 of 2 failed: .*500/);
+    expect(readFileSync(join(t.dir, 'incidents', incidents(t.dir)[0]!), 'utf8')).toMatch(/diagnosis: pending/);
     const second = await t.run('--retry-now');
-    expect(second.json).toMatchObject({ investigation: 'fallback', notified: 1 });
+    expect(second.json).toMatchObject({ investigation: 'fallback', notified: 0 });
+    expect(incidents(t.dir)).toHaveLength(1); // updated in place
     const file = readFileSync(join(t.dir, 'incidents', incidents(t.dir)[0]!), 'utf8');
     expect(file).toMatch(/verdict: unclear/);
+    expect(file).toMatch(/diagnosis: none/);
     expect(file).toMatch(/Claude failed after 2 attempts/);
     expect(t.ntfy.messages).toHaveLength(1);
   });
@@ -132,7 +135,7 @@ describe('sentinel run investigates with the real claude CLI and notifies throug
     expect(add.exitCode, add.stderr).toBe(0);
     await writeWithLoguru(t.db, [{ level: 'WARNING', message: 'Retrying upload of job 1', repeat: 20 }]);
     const first = await t.run();
-    expect(first.json).toMatchObject({ investigation: 'queued', groups: [expect.objectContaining({ trigger: 'escalating' })] });
+    expect(first.json).toMatchObject({ investigation: 'pending', groups: [expect.objectContaining({ trigger: 'escalating' })] });
     await writeWithLoguru(t.db, [{ level: 'WARNING', message: 'Retrying upload of job 1', repeat: 20 }]);
     const second = await t.run();
     expect(second.exitCode, second.stderr).toBe(0);

@@ -51,7 +51,7 @@ describe('sentinel notify test', () => {
     expect(wrong.stdout).toBe('✗ ntfy: HTTP 401 unauthorized (code 40101)');
     const missing = await runCli(['notify', 'test'], { cwd: p.dir });
     expect(missing.exitCode).toBe(1);
-    expect(missing.stdout).toBe('✗ ntfy: no token in $NTFY_TOKEN');
+    expect(missing.stdout).toBe('✗ ntfy: HTTP 403 forbidden (code 40301) (no token in $NTFY_TOKEN, sent without one)');
     expect(server.messages).toEqual([]);
   });
 

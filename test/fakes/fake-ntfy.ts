@@ -15,6 +15,8 @@ export interface NtfyMessage {
   tags?: string[];
   click?: string;
   markdown?: boolean;
+  /** Published to `/<topic>` with a body as a file: ntfy's attachment upload. */
+  attachment?: { name: string; body: string };
 }
 
 export interface FakeNtfy {
@@ -34,6 +36,8 @@ export interface FakeNtfy {
 
 const TOPIC = /^[-_A-Za-z0-9]{1,64}$/;
 const MESSAGE_LIMIT = 4096;
+/** ntfy.sh's attachment file size limit for anonymous visitors (the server's default is 15M). */
+export const ATTACHMENT_LIMIT = 2 * 1024 * 1024;
 
 // ntfy's own error values (server/errors.go).
 const ERRORS = {
@@ -42,6 +46,7 @@ const ERRORS = {
   topicInvalid: { code: 40009, http: 400, error: 'invalid request: topic invalid' },
   priorityInvalid: { code: 40007, http: 400, error: 'invalid priority parameter' },
   attachmentsDisallowed: { code: 40014, http: 400, error: 'invalid request: attachments not allowed' },
+  attachmentTooLarge: { code: 41301, http: 413, error: 'too large: attachment too large, or bandwidth limit reached' },
   unauthorized: { code: 40101, http: 401, error: 'unauthorized' },
   forbidden: { code: 40301, http: 403, error: 'forbidden' },
   notFound: { code: 40401, http: 404, error: 'page not found' },
@@ -49,7 +54,8 @@ const ERRORS = {
   internal: { code: 50001, http: 500, error: 'internal server error' },
 } as const;
 
-export async function startFakeNtfy(opts: { token?: string } = {}): Promise<FakeNtfy> {
+/** `attachments: false`: a server without an attachment cache (ntfy's default), which refuses files. */
+export async function startFakeNtfy(opts: { token?: string; attachments?: boolean } = {}): Promise<FakeNtfy> {
   const messages: NtfyMessage[] = [];
   const failures: (429 | 500)[] = [];
   const server = await startScriptedServer((req, res, body) => {
@@ -59,7 +65,8 @@ export async function startFakeNtfy(opts: { token?: string } = {}): Promise<Fake
     const auth = req.headers.authorization;
     if (opts.token !== undefined && auth === undefined) return sendError(res, ERRORS.forbidden);
     if (opts.token !== undefined && auth !== `Bearer ${opts.token}`) return sendError(res, ERRORS.unauthorized);
-    const checked = checkMessage(body);
+    const path = new URL(req.url ?? '/', 'http://fake').pathname;
+    const checked = path === '/' ? checkMessage(body) : readTopicPublish(path.slice(1), req.headers, body, opts.attachments ?? true);
     if ('error' in checked) return sendError(res, checked);
     messages.push(checked);
     const stored = { id: randomUUID().slice(0, 12), time: Math.floor(Date.now() / 1000), event: 'message', ...checked };
@@ -96,6 +103,40 @@ function checkMessage(body: string): NtfyMessage | NtfyErrorBody {
   // Without an attachment cache, ntfy refuses a message too long to send inline.
   if (typeof m.message === 'string' && Buffer.byteLength(m.message) > MESSAGE_LIMIT) return ERRORS.attachmentsDisallowed;
   return m as unknown as NtfyMessage;
+}
+
+/** Publishing to `/<topic>`: the body is the message, or with `Filename` the attached file (the
+ * message then in the `Message` header); the rest in headers, RFC 2047 encoded when not ASCII. */
+function readTopicPublish(topic: string, headers: IncomingHttpHeaders, body: string, attachments: boolean): NtfyMessage | NtfyErrorBody {
+  if (!TOPIC.test(topic)) return ERRORS.topicInvalid;
+  const header = (...names: string[]) => {
+    const value = names.map((n) => headers[n.toLowerCase()]).find((v) => typeof v === 'string') as string | undefined;
+    return value === undefined ? undefined : decodeRfc2047(value);
+  };
+  const priority = header('Priority', 'X-Priority', 'p');
+  if (priority !== undefined && !/^[1-5]$/.test(priority)) return ERRORS.priorityInvalid;
+  const filename = header('Filename', 'X-Filename', 'file', 'f');
+  if (filename !== undefined && !attachments) return ERRORS.attachmentsDisallowed;
+  if (filename !== undefined && Buffer.byteLength(body) > ATTACHMENT_LIMIT) return ERRORS.attachmentTooLarge;
+  const message = filename === undefined ? body : header('Message', 'X-Message', 'm');
+  const m: NtfyMessage = { topic };
+  const title = header('Title', 'X-Title', 't');
+  const tags = header('Tags', 'X-Tags', 'ta');
+  const click = header('Click', 'X-Click');
+  if (title !== undefined) m.title = title;
+  if (message !== undefined) m.message = message;
+  if (priority !== undefined) m.priority = Number(priority);
+  if (tags !== undefined) m.tags = tags.split(',').map((t) => t.trim());
+  if (click !== undefined) m.click = click;
+  if (header('Markdown', 'X-Markdown', 'md') === 'yes') m.markdown = true;
+  if (filename !== undefined) m.attachment = { name: filename, body };
+  return m;
+}
+
+/** `=?UTF-8?B?…?=` (what ntfy's header reading decodes); anything else as it is. */
+function decodeRfc2047(value: string): string {
+  const match = /^=\?UTF-8\?B\?([A-Za-z0-9+/=]*)\?=$/i.exec(value);
+  return match ? Buffer.from(match[1]!, 'base64').toString('utf8') : value;
 }
 
 function sendError(res: ServerResponse, e: NtfyErrorBody): void {
