@@ -26,7 +26,11 @@ interface SecretPattern {
 }
 
 /** Bumped whenever the built-in rules find more: stored samples are redacted again on upgrade. */
-export const REDACTION_VERSION = 2;
+const REDACTION_VERSION = 2;
+
+/** What a state DB records as the redaction its stored text went through; a new built-in version or
+ * a new operator pattern differs, and the stored text is redacted again. */
+export const redactionMarker = (extra: readonly SafeRegex[]) => JSON.stringify([REDACTION_VERSION, ...extra.map((regex) => regex.source)]);
 
 const PATTERNS: readonly SecretPattern[] = SECRET_RULES.map((rule) => ({ kind: rule.kind, re: new RegExp(rule.source, `${rule.flags ?? ''}gd`) }));
 
