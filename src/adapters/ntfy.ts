@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { buildNtfyPayload, judgeAnswer, judgeFetchError, parseRetryAfter } from '../core/notification.js';
 import type { Notification, Notifier, SendResult } from '../core/notification.js';
+import { readCappedText } from './http-body.js';
 
 export interface NtfyOptions {
   /** The server root, e.g. https://ntfy.example.com */
@@ -34,7 +35,7 @@ export function createNtfyNotifier(opts: NtfyOptions): Notifier {
         redirect: 'manual',
         signal: AbortSignal.timeout(opts.timeoutMs),
       });
-      const body = await res.text().catch(() => '');
+      const body = await readCappedText(res).catch(() => '');
       return judgeAnswer({
         channel: 'ntfy',
         status: res.status,
