@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { buildDiscordPayload, judgeAnswer, judgeFetchError, parseRetryAfter } from '../core/notification.js';
 import type { Notification, Notifier, SendResult } from '../core/notification.js';
+import { readCappedText } from './http-body.js';
 
 export interface DiscordOptions {
   /** https://discord.com/api/webhooks/<id>/<token>: the URL itself is the secret. */
@@ -25,7 +26,7 @@ export function createDiscordNotifier(opts: DiscordOptions): Notifier {
         redirect: 'manual',
         signal: AbortSignal.timeout(opts.timeoutMs),
       });
-      const error = DiscordError.safeParse(parseJson(await res.text().catch(() => '')));
+      const error = DiscordError.safeParse(parseJson(await readCappedText(res).catch(() => '')));
       const retryAfter = error.success ? error.data.retry_after : undefined;
       return judgeAnswer({
         channel: 'discord',

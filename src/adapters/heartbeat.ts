@@ -1,3 +1,5 @@
+import { discardBody } from './http-body.js';
+
 export type PingResult = { kind: 'ok' } | { kind: 'failed'; reason: string };
 
 /** A dead man's switch (healthchecks.io and the like): a GET after each successful run. Its URL
@@ -8,7 +10,7 @@ export function createHeartbeat(opts: { url: string; timeoutMs?: number }) {
     async ping(): Promise<PingResult> {
       try {
         const res = await fetch(opts.url, { method: 'GET', redirect: 'follow', signal: AbortSignal.timeout(timeoutMs) });
-        await res.arrayBuffer().catch(() => undefined);
+        await discardBody(res);
         return res.ok ? { kind: 'ok' } : { kind: 'failed', reason: `HTTP ${res.status} ${res.statusText}`.trim() };
       } catch (error) {
         const name = error instanceof Error ? error.name : '';

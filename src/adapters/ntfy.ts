@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { buildNtfyAttachmentHeaders, buildNtfyPayload, judgeAnswer, judgeFetchError, NTFY_ATTACHMENT_MAX_BYTES, parseRetryAfter } from '../core/notification.js';
 import type { Notification, Notifier, SendResult } from '../core/notification.js';
+import { readCappedText } from './http-body.js';
 
 export interface NtfyOptions {
   /** The server root, e.g. https://ntfy.example.com */
@@ -31,7 +32,7 @@ export function createNtfyNotifier(opts: NtfyOptions): Notifier {
     try {
       // A redirect could carry the token elsewhere; the configured URL must be the real one.
       const res = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(opts.timeoutMs) });
-      const body = await res.text().catch(() => '');
+      const body = await readCappedText(res).catch(() => '');
       const error = readNtfyError(body);
       const result = judgeAnswer({ channel: 'ntfy', status: res.status, detail: error?.text ?? res.statusText, retryAfterMs: parseRetryAfter(res.headers.get('retry-after')), secrets });
       return error?.code === undefined ? { result } : { result, code: error.code };

@@ -135,6 +135,28 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean }
       guard('read rule hits', () =>
         (db.prepare('SELECT coalesce(sum(count), 0) AS n FROM rule_hits WHERE rule_id = ? AND minute >= ?').get(ruleId, since) as { n: number }).n,
       ),
+    /** Runs `redact` over every stored piece of log text (group templates and samples, queued
+     * subjects and reports, pending notifications) unless it already ran under this `marker`: a
+     * sentinel that finds more secrets cleans what an older one stored. */
+    redactStored(marker: string, redact: (text: string) => string): void {
+      if (getMeta('redaction') === marker) return;
+      guard('redact stored samples', () =>
+        db.transaction(() => {
+          const deep = (json: string) => JSON.stringify(redactStrings(JSON.parse(json), redact));
+          const update = (sql: string, rows: Record<string, unknown>[]) => {
+            const statement = db.prepare(sql);
+            for (const row of rows) statement.run(row);
+          };
+          const groups = db.prepare('SELECT fingerprint, template, samples FROM groups').all() as { fingerprint: string; template: string; samples: string }[];
+          update('UPDATE groups SET template = @template, samples = @samples WHERE fingerprint = @fingerprint', groups.map((g) => ({ ...g, template: redact(g.template), samples: deep(g.samples) })));
+          const queued = db.prepare("SELECT id, subject, report FROM investigations WHERE state != 'done'").all() as { id: number; subject: string; report: string | null }[];
+          update('UPDATE investigations SET subject = @subject, report = @report WHERE id = @id', queued.map((q) => ({ ...q, subject: deep(q.subject), report: q.report === null ? null : deep(q.report) })));
+          const pending = db.prepare("SELECT id, payload FROM outbox WHERE state = 'pending'").all() as { id: number; payload: string }[];
+          update('UPDATE outbox SET payload = @payload WHERE id = @id', pending.map((o) => ({ ...o, payload: deep(o.payload) })));
+          setMeta('redaction', marker);
+        })(),
+      );
+    },
     ruleStats(ruleId: string, now: number) {
       return guard('read rule hits', () => {
         const row = db
@@ -349,4 +371,14 @@ function toRunRecord(row: Record<string, unknown>): RunRecord {
     message: (row.message as string | null) ?? null,
     pid: (row.pid as number | null) ?? null,
   };
+}
+
+/** Every string inside a parsed JSON value, passed through `redact`. */
+function redactStrings(value: unknown, redact: (text: string) => string): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (Array.isArray(value)) return value.map((item) => redactStrings(item, redact));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactStrings(item, redact)]));
+  }
+  return value;
 }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { findConfigFile, loadConfig } from '../adapters/config-file.js';
 import { createHeartbeat } from '../adapters/heartbeat.js';
 import { loadIgnoreRules } from '../adapters/ignore-file.js';
@@ -7,7 +8,7 @@ import { openStateStore } from '../adapters/state-store.js';
 import { readSystemSample, recordSystemSample } from '../adapters/system-probe.js';
 import { parseDuration } from '../core/duration.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
-import { createRedactor } from '../core/redact.js';
+import { createRedactor, redactionMarker } from '../core/redact.js';
 import { renderRunSummary, type RunReport } from '../core/run-report.js';
 import { collect, type CollectedGroup } from '../stages/collect.js';
 import type { InvestigateResult } from '../stages/investigate.js';
@@ -45,7 +46,9 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
   const lock = dryRun ? null : acquireRunLock(paths.stateDir, ctx.pid);
   try {
     const state = openStateStore(paths.stateDir, { readonly: dryRun });
-    const source = openLogSource(options.db ?? paths.database, config.source);
+    if (!dryRun) state.redactStored(redactionMarker(config.redact.patterns), (text) => redactor.redact(text).text);
+    // A stopped app's database is read from a copy, kept in the state dir between runs (not by dry runs).
+    const source = openLogSource(options.db ?? paths.database, config.source, dryRun ? undefined : join(paths.stateDir, 'source-snapshot'));
     const startedAt = ctx.clock.now();
     const runId = dryRun ? 0 : state.startRun('run', startedAt, state.checkpoint()?.id ?? null, ctx.pid);
     try {

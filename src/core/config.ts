@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { levelNumber } from './levels.js';
+import { checkLoggerGlob } from './logger-glob.js';
 import { compileSafeRegex, type SafeRegex } from './safe-regex.js';
 
 const duration = z.string().transform((text, ctx) => {
@@ -20,6 +21,12 @@ export const safeRegex = z.string().transform((source, ctx): SafeRegex => {
     return z.NEVER;
   }
   return compiled.regex;
+});
+
+/** A `match.logger` glob, checked now so a bad one is a config error (matching is linear: logger-glob.ts). */
+export const loggerGlob = z.string().min(1).superRefine((glob, ctx) => {
+  const error = checkLoggerGlob(glob);
+  if (error) ctx.addIssue({ code: 'custom', message: error });
 });
 
 const level = z.union([z.string(), z.number().int().min(0).max(100)]).transform((value, ctx) => {
@@ -61,7 +68,7 @@ const fingerprintRule = z
     match: z
       .strictObject({
         message: safeRegex.optional(),
-        logger: z.string().min(1).optional(),
+        logger: loggerGlob.optional(),
         exception: z.string().min(1).optional(),
       })
       .refine((m) => m.message || m.logger || m.exception, 'needs at least one of message, logger, exception'),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import picomatch from 'picomatch';
 import type { FingerprintRule } from './config.js';
+import { compileLoggerGlob } from './logger-glob.js';
 
 /** What the default fingerprint is made of; the template comes from the normalizer. */
 export interface FingerprintInput {
@@ -37,7 +37,7 @@ function hash(parts: (string | null)[]): string {
 export function createFingerprinter(rules: FingerprintRule[]): Fingerprinter {
   const compiled = rules.map((rule) => ({
     rule,
-    logger: rule.match.logger ? picomatch(rule.match.logger, { dot: true }) : null,
+    logger: rule.match.logger ? compileLoggerGlob(rule.match.logger) : null,
   }));
   return {
     fingerprintOf(input) {

@@ -1,7 +1,7 @@
-import picomatch from 'picomatch';
 import { z } from 'zod';
-import { formatIssue, safeRegex } from './config.js';
+import { formatIssue, loggerGlob, safeRegex } from './config.js';
 import { parseDuration } from './duration.js';
+import { compileLoggerGlob } from './logger-glob.js';
 
 const date = z.union([z.date(), z.string()]).transform((value, ctx) => {
   const ms = value instanceof Date ? value.getTime() : Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
@@ -30,7 +30,7 @@ const ruleSchema = z.strictObject({
     .strictObject({
       fingerprint: z.string().min(1).optional(),
       message: safeRegex.optional(),
-      logger: z.string().min(1).optional(),
+      logger: loggerGlob.optional(),
       exception: z.string().min(1).optional(),
       level: z.string().min(1).optional(),
     })
@@ -83,7 +83,7 @@ export interface IgnoreMatcher {
 export function createIgnoreMatcher(rules: IgnoreRule[], now: number): IgnoreMatcher {
   const active = rules
     .filter((rule) => rule.until === undefined || rule.until > now)
-    .map((rule) => ({ rule, logger: rule.match.logger ? picomatch(rule.match.logger, { dot: true }) : null }));
+    .map((rule) => ({ rule, logger: rule.match.logger ? compileLoggerGlob(rule.match.logger) : null }));
   return {
     match(subject) {
       for (const { rule, logger } of active) {

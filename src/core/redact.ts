@@ -1,4 +1,6 @@
 import type { SafeRegex } from './safe-regex.js';
+import { createKeywordScanner } from './keyword-scan.js';
+import { SECRET_RULES } from './secret-rules.js';
 /** Where a secret sits in a text, and what kind it is (shown as `[REDACTED:kind]`). */
 export interface SecretSpan {
   start: number;
@@ -23,89 +25,37 @@ interface SecretPattern {
   re: RegExp;
 }
 
-// Linear on hostile input: a pattern either opens with a distinctive literal and fails within a
-// few characters, or with a lookbehind that refuses to start inside a run of its own characters.
-const TOKEN = '[A-Za-z0-9_-]';
-const notAfter = (chars: string) => `(?<![${chars}])`;
-const PAIR_KEYS =
-  'passw(?:or)?d|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?';
-const PLACEHOLDER = '(?!(?:none|null|nil|true|false|undefined)\\b|\\*{3}|\\[redacted|<redacted)';
-const QUOTED = (q: string, name: string) =>
-  `${q}${PLACEHOLDER}(?<${name}>(?:[^${q}\\\\\\n]|\\\\.){1,512})(?=${q})`;
+/** Bumped whenever the built-in rules find more: stored samples are redacted again on upgrade. */
+const REDACTION_VERSION = 2;
 
-const BUILT_IN: ReadonlyArray<[kind: string, source: string, flags?: string]> = [
-  [
-    'private_key',
-    '-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----[\\s\\S]*?' +
-      // An unterminated block (truncated upstream, or by our own bounding) runs to the end.
-      '(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|$)',
-  ],
-  ['anthropic_key', `sk-ant-${TOKEN}{20,}`],
-  ['openai_key', `${notAfter('A-Za-z0-9_-')}sk-${TOKEN}{20,}`],
-  ['stripe_key', `[sr]k_(?:live|test)_[A-Za-z0-9]{10,}`],
-  ['google_api_key', `AIza${TOKEN}{35}`],
-  ['aws_access_key_id', `${notAfter('A-Za-z0-9')}(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])`],
-  [
-    'aws_secret_key',
-    `${notAfter('A-Za-z0-9')}(?:aws_?)?secret_?access_?key["']?\\s{0,8}[:=]\\s{0,8}["']?` +
-      '(?<s>[A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])',
-    'i',
-  ],
-  ['github_token', `(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\\w{22,})`],
-  ['slack_token', `(?:xox[abprs]-[A-Za-z0-9-]{10,}|xapp-\\d-[A-Za-z0-9-]{10,})`],
-  ['slack_webhook', 'https?://hooks\\.slack\\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/-]+'],
-  ['jwt', `${notAfter('A-Za-z0-9_-')}eyJ${TOKEN}{5,8192}\\.eyJ${TOKEN}{5,8192}\\.${TOKEN}{0,8192}`],
-  [
-    'authorization',
-    `${notAfter('A-Za-z0-9_-')}authorization["']?\\s{0,8}[:=]\\s{0,8}["']?` +
-      `(?:bearer|basic|token|bot|apikey)\\s{1,8}${PLACEHOLDER}(?<s>[^\\s"',;]+)`,
-    'i',
-  ],
-  [
-    'bearer_token',
-    // A plain "Bearer …" must look like a token (contain a digit): "bearer authentication" is prose.
-    `${notAfter('A-Za-z0-9_-')}bearer\\s{1,8}(?<s>(?=[A-Za-z._~+/=-]{0,4096}[0-9])[A-Za-z0-9._~+/=-]{8,})`,
-    'i',
-  ],
-  [
-    'url_password',
-    `${notAfter('A-Za-z0-9+.-')}[A-Za-z][A-Za-z0-9+.-]{0,30}://[^\\s:/@[\\]]{0,256}:${PLACEHOLDER}(?<s>[^\\s/]{1,256})(?=@)`,
-    'i',
-  ],
-  [
-    'secret',
-    // The key must END in a secret word ("db_password", "x-api-key"), so "max_tokens=4096" survives.
-    `${notAfter('A-Za-z0-9_.-')}[A-Za-z0-9_.-]{0,40}?(?:${PAIR_KEYS})(?<!://[^\\s/@:=]{0,256})["']?\\s{0,8}[:=]\\s{0,8}` +
-      `(?:${QUOTED('"', 's')}|${QUOTED("'", 's2')}|["']?${PLACEHOLDER}(?<s3>[^\\s"',;&]{1,512}))`,
-    'i',
-  ],
-  [
-    'email',
-    // Not inside a URL's authority: "scheme://user:pass@host" keeps its user and host.
-    `${notAfter('A-Za-z0-9._%+-')}[A-Za-z0-9._%+-]{1,64}(?<!://[^\\s/@]{0,256})@` +
-      '[A-Za-z0-9-]{1,63}(?:\\.[A-Za-z0-9-]{1,63}){0,8}\\.[A-Za-z]{2,24}(?![A-Za-z0-9-])',
-  ],
-];
+/** What a state DB records as the redaction its stored text went through; a new built-in version or
+ * a new operator pattern differs, and the stored text is redacted again. */
+export const redactionMarker = (extra: readonly SafeRegex[]) => JSON.stringify([REDACTION_VERSION, ...extra.map((regex) => regex.source)]);
 
-// One cheap test per row: typical messages contain none of these, and skip all the scans above.
-const HINT_EXACT = /sk-|[sr]k_(?:live|test)_|AIza|AKIA|ASIA|gh[pousr]_|github_pat_|xox[abprs]-|xapp-|hooks\.slack\.com|eyJ|@/;
-const HINT_WORDS = new RegExp(`private key|bearer|authoriz|${PAIR_KEYS}`, 'i');
+const PATTERNS: readonly SecretPattern[] = SECRET_RULES.map((rule) => ({ kind: rule.kind, re: new RegExp(rule.source, `${rule.flags ?? ''}gd`) }));
+
+// One pass over the text finds the few rules worth running: most log lines hold no keyword at all.
+const KEYWORDS = createKeywordScanner(SECRET_RULES.map((rule) => rule.keywords));
+const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
 
 /** Built-in secret patterns plus the operator's own, kind `custom`. The operator's run on RE2
  * (`SafeRegex`): linear whatever they wrote, since they scan every field of every row. */
 export function createRedactor(extra: readonly SafeRegex[] = []): Redactor {
-  const patterns: SecretPattern[] = BUILT_IN.map(([kind, source, flags = '']) => ({
-    kind,
-    re: new RegExp(source, `${flags}gd`),
-  }));
-  const hasExtra = extra.length > 0;
+  function findIn(text: string, spans: SecretSpan[]): void {
+    for (const index of KEYWORDS.scan(text)) collectSpans(text, PATTERNS[index]!, spans);
+    for (const regex of extra) for (const [start, end] of regex.spans(text)) spans.push({ start, end, kind: 'custom' });
+  }
 
   function findSecrets(text: string): SecretSpan[] {
-    const hinted = HINT_EXACT.test(text) || HINT_WORDS.test(text);
-    if (!hinted && !hasExtra) return [];
     const spans: SecretSpan[] = [];
-    if (hinted) for (const pattern of patterns) collectSpans(text, pattern, spans);
-    for (const regex of extra) for (const [start, end] of regex.spans(text)) spans.push({ start, end, kind: 'custom' });
+    findIn(text, spans);
+    // Text URL-encoded once (a query string, a form body): `password%3Dhunter2` is `password=hunter2`.
+    if (PERCENT_ESCAPE.test(text)) {
+      const decoded = percentDecode(text);
+      const found: SecretSpan[] = [];
+      findIn(decoded.text, found);
+      for (const span of found) spans.push({ kind: span.kind, start: decoded.at[span.start]!, end: decoded.at[span.end]! });
+    }
     return mergeSpans(spans);
   }
 
@@ -113,6 +63,27 @@ export function createRedactor(extra: readonly SafeRegex[] = []): Redactor {
     findSecrets,
     redact: (text) => renderRedacted(text, findSecrets(text)),
   };
+}
+
+/** `%XX` of an ASCII character decoded; `at[i]` is where decoded position i starts in `text`
+ * (`at[length]` = its end), so spans found in the decoded text map back onto the original. */
+function percentDecode(text: string): { text: string; at: number[] } {
+  let out = '';
+  const at: number[] = [];
+  for (let i = 0; i < text.length; ) {
+    at.push(i);
+    const hex = text.charCodeAt(i) === 37 ? text.slice(i + 1, i + 3) : '';
+    const code = /^[0-9A-Fa-f]{2}$/.test(hex) ? Number.parseInt(hex, 16) : -1;
+    if (code >= 0x20 && code < 0x7f) {
+      out += String.fromCharCode(code);
+      i += 3;
+    } else {
+      out += text[i];
+      i += 1;
+    }
+  }
+  at.push(text.length);
+  return { text: out, at };
 }
 
 /**

@@ -2,6 +2,7 @@ import { execa } from 'execa';
 import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { findConfigFile, loadConfig, type LoadedConfig } from '../adapters/config-file.js';
+import { discardBody } from '../adapters/http-body.js';
 import { openLogSource } from '../adapters/log-source.js';
 import { findExecutable, readSecret } from '../adapters/secrets.js';
 import { describeError, fail, ok, skip, warn, type Check } from '../core/doctor.js';
@@ -111,7 +112,7 @@ async function checkReachable(name: string, url: string, fix: string, shown = ur
   try {
     const target = name === 'ntfy' ? new URL('/', url) : new URL(url);
     const res = await fetch(target, { method: 'GET', redirect: 'manual', signal: AbortSignal.timeout(10_000) });
-    await res.arrayBuffer().catch(() => undefined);
+    await discardBody(res);
     if (name === 'discord' && (res.status === 401 || res.status === 404)) return fail(`discord: ${shown} answers HTTP ${res.status}: deleted or wrong`, fix);
     return ok(`${name} ${shown} is reachable (HTTP ${res.status})`);
   } catch (error) {

@@ -53,7 +53,7 @@ describe('folding a splinter group into its survivor', () => {
   });
   const commit = (state: ReturnType<typeof openStateStore>, groups: GroupTally[], folds: RunTally['folds'], now: number, investigated?: string) =>
     state.commitRun({
-      runId: state.startRun('run', now, null),
+      runId: state.startRun('run', now, null, 4242),
       startedAt: now,
       checkpointFrom: 0,
       checkpoint: { id: 1, identity: null },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRedactor } from '../../src/core/redact.js';
 import { compileSafeRegex } from '../../src/core/safe-regex.js';
+import { SECRET_RULES } from '../../src/core/secret-rules.js';
 import { FAKE_SECRETS, findLeaks } from '../fixtures/secrets.js';
 
 const redactor = createRedactor();
@@ -49,6 +50,27 @@ describe('createRedactor', () => {
     },
   );
 
+  it('has a fixture for every format it knows', () => {
+    const kinds = new Set(FAKE_SECRETS.map((s) => s.kind));
+    expect(SECRET_RULES.map((rule) => rule.kind).filter((kind) => !kinds.has(kind))).toEqual([]);
+  });
+
+  it.each([
+    ['JSON inside a JSON string', (s: string) => `{"detail": "{\\"password\\": \\"${s}\\"}"}`],
+    ['JSON URL-encoded once', (s: string) => `GET /cb?state=%7B%22client_secret%22%3A%22${s}%22%7D -> 400`],
+    ['a form body URL-encoded once', (s: string) => `body: grant_type=password&username=bob&password=${s}`],
+    ['a header in a Python dict', (s: string) => `headers={'X-Api-Key': '${s}', 'Accept': '*/*'}`],
+    ['a header line', (s: string) => `> X-Auth-Token: ${s}`],
+    ['a YAML-ish dump', (s: string) => `db:\n  pass: ${s}\n  host: db-1`],
+    ['an env dump', (s: string) => `env DATABASE_PASSWORD=${s} PORT=8080`],
+    ['a session id', (s: string) => `cleanup for session_id=${s}9 done`],
+  ])('redacts a secret value in %s', (_, wrap) => {
+    const value = 'Zq81vLp0RtY6wXc2';
+    const { text } = redactor.redact(wrap(value));
+    expect(text).not.toContain(value.slice(0, 8));
+    expect(text).toContain('[REDACTED:');
+  });
+
   it('counts every secret in a text with many', () => {
     const text = FAKE_SECRETS.map((s) => s.line).join('\n');
     const result = redactor.redact(text);
@@ -79,6 +101,17 @@ describe('createRedactor', () => {
     ['Client(token=None, password=***, api_key: null)'],
     ['header eyJhbGciOiJIUzI1NiJ9 is truncated'],
     ['sk_live mode disabled; sk-learn 1.5 imported'],
+    ['cache key=user:42:profile missed'],
+    ['passed 12 of 12 checks; bypass=true'],
+    ['signal SIGTERM received, sidecar: ready'],
+    ['session started for user 42; session: resumed'],
+    ['Authorization: Digest'],
+    ['GET https://example.com:8443/health returned 200'],
+    ['GET /search?q=100%25+off&page=2 -> 200'],
+    ['task-runner skipped 3 items; disk /dev/sda1 at 91%'],
+    ['signature: verified for build 42'],
+    ['Cookie: none'],
+    ["author: 'Jane Doe', oauth2_flow: code"],
   ])('leaves ordinary text alone: %s', (line) => {
     expect(redactor.redact(line)).toEqual({ text: line, count: 0 });
   });
@@ -116,6 +149,14 @@ describe('createRedactor', () => {
     ['a URL with endless colons', 'https://' + 'a:'.repeat(500_000)],
     ['an unterminated private key', '-----BEGIN RSA PRIVATE KEY-----'.repeat(30_000)],
     ['repeated bearer words', 'Bearer '.repeat(150_000)],
+    ['a cookie of endless pairs', `Cookie: ${'a=b;'.repeat(250_000)}`],
+    ['endless digest parameters', `Authorization: Digest ${'a="b", '.repeat(150_000)}`],
+    ['endless percent escapes', '%41'.repeat(300_000)],
+    ['half a telegram token, repeated', '123456789:A'.repeat(90_000)],
+    ['repeated key words', 'key=session=sig='.repeat(60_000)],
+    ['URLs with slashes and colons', 'postgres://u:p/'.repeat(60_000)],
+    ['repeated escaped quotes', 'password=\\"'.repeat(90_000)],
+    ['a run of keyword prefixes', 'gl'.repeat(500_000)],
   ])('stays linear on hostile input: %s', (_, input) => {
     expect(typeof redactor.redact(input).count).toBe('number');
   });

@@ -77,6 +77,9 @@ describe('renderUnits', () => {
     expect(service).toContain('User=sentinel\nGroup=sentinel\nSupplementaryGroups=app');
     expect(service).toContain('BindReadOnlyPaths=/opt/sentinel /opt/sentinel/etc /opt/sentinel/data');
     expect(service).toContain('OnFailure=sentinel-failure@%n.service');
+    expect(service).toContain('\nMemoryMax=1G\n');
+    expect(units['sentinel-health.service']).toContain('\nMemoryMax=1G\n');
+    expect(units['sentinel-failure@.service']).toContain('\nMemoryMax=256M\n');
     expect(units['sentinel-health.service']).toContain('cli.js health --config');
     expect(units['sentinel-health.service']).toContain('TimeoutStartSec=25m');
     expect(units['sentinel.timer']).toContain('[Timer]\nOnCalendar=*-*-* *:00/10:00\n');

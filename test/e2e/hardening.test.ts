@@ -1,0 +1,137 @@
+import Database from 'better-sqlite3';
+import { execa } from 'execa';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { FAKE_SECRETS } from '../fixtures/secrets.js';
+import { CLI, makeProject, runCli } from '../support/cli.js';
+import { writeWithLoguru } from '../support/loguru.js';
+
+const NOBODY = 65534;
+
+/** Runs the built CLI as uid/gid nobody: root reads and writes anything, the service user does not. */
+async function runAsNobody(args: string[], cwd: string, home: string) {
+  const result = await execa('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, CLI, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: home },
+    extendEnv: false,
+    reject: false,
+    timeout: 60_000,
+  });
+  return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The README's layout: the app's directory and database readable, not writable, by sentinel. */
+async function stoppedApp() {
+  const dir = mkdtempSync(join(tmpdir(), 'sentinel-ro-'));
+  chmodSync(dir, 0o755);
+  const appDir = join(dir, 'app');
+  mkdirSync(appDir, { mode: 0o755 });
+  const db = join(appDir, 'logs.db');
+  await writeWithLoguru(db, [
+    { level: 'ERROR', message: 'job 7 failed', logger: 'app.jobs', function: 'run', exception: 'KeyError: voice' },
+    { level: 'WARNING', message: 'slow upstream', logger: 'app.api', function: 'call' },
+  ]);
+  chmodSync(db, 0o644);
+  const stateDir = join(dir, 'state');
+  mkdirSync(stateDir, { mode: 0o700 });
+  chownSync(stateDir, NOBODY, NOBODY);
+  const config = join(dir, 'sentinel.yaml');
+  writeFileSync(config, stringify({ source: { path: db, first_run_lookback: '30d' }, state_dir: stateDir, incidents_dir: join(stateDir, 'incidents'), claude: { enabled: false } }));
+  chmodSync(config, 0o644);
+  return { dir, appDir, db, stateDir, config };
+}
+
+describe('a WAL database whose app stopped cleanly', () => {
+  it('is read by a service user who may not write its directory, and doctor says it is readable', async () => {
+    const app = await stoppedApp();
+    // The precondition the bug needs: loguru's last connection closed and took -wal and -shm along.
+    expect(readdirSync(app.appDir)).toEqual(['logs.db']);
+    expect(readFileSync(app.db)[18]).toBe(2); // still a WAL database (sqlite.org/fileformat.html)
+
+    const run = await runAsNobody(['run', '--json', '--config', app.config], app.dir, app.stateDir);
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ rows_read: 2 });
+    expect(readdirSync(app.appDir)).toEqual(['logs.db']);
+
+    const doctor = await runAsNobody(['doctor', '--config', app.config], app.dir, app.stateDir);
+    expect(doctor.stdout).toMatch(new RegExp(`log database ${app.db} is readable: 2 rows`));
+    expect(doctor.stdout).not.toMatch(/chmod g\+r/);
+  });
+
+  it('is read from a fresh copy after the app wrote again, and in place while the app runs', async () => {
+    const { dir, db } = makeProject();
+    const snapshot = join(dir, '.sentinel', 'source-snapshot');
+    await writeWithLoguru(db, [{ level: 'ERROR', message: 'job 1 failed', logger: 'app.jobs', function: 'run' }]);
+    expect(JSON.parse((await runCli(['run', '--json'], { cwd: dir })).stdout)).toMatchObject({ rows_read: 1 });
+    expect(readdirSync(snapshot)).toContain('source.db');
+    await writeWithLoguru(db, [{ level: 'ERROR', message: 'job 2 failed', logger: 'app.jobs', function: 'run', repeat: 2 }]);
+    expect(JSON.parse((await runCli(['run', '--json'], { cwd: dir })).stdout)).toMatchObject({ rows_read: 2 });
+
+    // The app is running: its connection keeps a -wal, which holds rows the main file does not yet.
+    const app = new Database(db);
+    app.prepare("INSERT INTO logs (time, level, level_no, message, name, function) VALUES (?, 'ERROR', 40, 'job 3 failed', 'app.jobs', 'run')").run(new Date().toISOString());
+    try {
+      expect(readdirSync(dir)).toContain('logs.db-wal');
+      expect(JSON.parse((await runCli(['run', '--json'], { cwd: dir })).stdout)).toMatchObject({ rows_read: 1 });
+      expect(existsSync(snapshot)).toBe(false);
+    } finally {
+      app.close();
+    }
+  });
+
+  it('is replayed from a copy on a laptop without leaving -shm or -wal beside the copy', async () => {
+    const { dir, db } = makeProject();
+    await writeWithLoguru(db, [{ level: 'ERROR', message: 'job 9 failed', logger: 'app.jobs', function: 'run' }]);
+    const copy = join(dir, 'copy.db');
+    copyFileSync(db, copy);
+    const result = await runCli(['run', '--dry-run', '--json', '--db', copy, '--since', '2h'], { cwd: dir });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ rows_read: 1, dry_run: true });
+    expect(readdirSync(dir).filter((name) => name.startsWith('copy.db'))).toEqual(['copy.db']);
+  });
+});
+
+describe('files that are not regular files', () => {
+  it('a FIFO as source.path is refused at once, not waited on', async () => {
+    const { dir, db } = makeProject();
+    await execa('mkfifo', [db]);
+    const result = await runCli(['run'], { cwd: dir, timeoutMs: 20_000 });
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toBe(`sentinel: log database ${db}: not a regular file`);
+  });
+
+  it('a device as source.path is refused', async () => {
+    const { dir } = makeProject({ source: { path: '/dev/zero' } });
+    const result = await runCli(['run'], { cwd: dir, timeoutMs: 20_000 });
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toBe('sentinel: log database /dev/zero: not a regular file');
+  });
+});
+
+describe('samples an older sentinel stored', () => {
+  it('are redacted again by the first run of a version that knows more secret formats', async () => {
+    const { dir, db } = makeProject();
+    await writeWithLoguru(db, [{ level: 'ERROR', message: 'deploy failed', logger: 'app.deploy', function: 'push' }]);
+    expect((await runCli(['run'], { cwd: dir })).exitCode).toBe(0);
+    // What a version without the npm_ format left behind: the token verbatim, no redaction marker.
+    const token = FAKE_SECRETS.find((s) => s.kind === 'npm_token')!.secret;
+    const state = new Database(join(dir, '.sentinel', 'state.db'));
+    const samples = JSON.stringify([{ id: 1, time: 0, message: `deploy failed: npm ERR! 403 for ${token}`, exception: null, extra: JSON.stringify({ token }) }]);
+    state.prepare('UPDATE groups SET samples = ?, template = ?').run(samples, `deploy failed: npm ERR! 403 for ${token}`);
+    state.prepare("DELETE FROM meta WHERE key = 'redaction'").run();
+    state.close();
+
+    const rerun = await runCli(['run'], { cwd: dir });
+    expect(rerun.exitCode, rerun.stderr).toBe(0);
+    const after = new Database(join(dir, '.sentinel', 'state.db'), { readonly: true });
+    const group = after.prepare('SELECT template, samples FROM groups').get() as { template: string; samples: string };
+    after.close();
+    expect(`${group.template}${group.samples}`).not.toContain(token.slice(4, 16));
+    expect(group.template).toBe('deploy failed: npm ERR! 403 for [REDACTED:npm_token]');
+    expect(JSON.parse(group.samples)[0].message).toBe('deploy failed: npm ERR! 403 for [REDACTED:npm_token]');
+  });
+});
