@@ -134,16 +134,17 @@ function buildProgram(exit: (code: number) => void): Command {
   ignore
     .command('add')
     .description('add a rule (the file keeps its comments)')
-    .option('--fingerprint <fp>', 'match a group by fingerprint')
+    .option('--from-group <fp>', 'the narrowest rule for this group (its fingerprint; a unique prefix will do)')
+    .option('--fingerprint <fp>', 'match a group by fingerprint (a unique prefix will do)')
     .option('--message <regex>', 'match the message (RE2 syntax, linear time)')
     .option('--logger <glob>', 'match the logger name, e.g. "app.jobs.*"')
     .option('--exception <type>', 'match the exception type, e.g. TimeoutError')
-    .option('--level <name>', 'match the level name')
+    .option('--level <name>', 'match the level, e.g. WARNING (WARN is the same)')
     .requiredOption('--reason <text>', 'why this is not worth an alert (required)')
     .option('--for <duration>', 'expire after this long, e.g. 7d')
     .option('--until <date>', 'expire on this date, e.g. 2026-12-31')
     .option('--unless <rate>', 'above this rate the rows escalate instead, e.g. 20/1h')
-    .option('--author <name>', 'who added it (default: $SUDO_USER or $USER)')
+    .option('--author <name>', 'who added it (default: $SUDO_USER, $USER, $LOGNAME or the user name)')
     .addHelpText('after', example('sentinel ignore add --message "^Retrying upload" --reason "retries are expected" --for 7d --unless 20/1h'))
     .action((opts) => done(import('./commands/ignore.js').then(({ ignoreAddCommand }) => ignoreAddCommand({ ...opts, config: global().config }, context))));
   ignore
@@ -160,14 +161,16 @@ function buildProgram(exit: (code: number) => void): Command {
     .action((id) => done(import('./commands/ignore.js').then(({ ignoreRmCommand }) => ignoreRmCommand({ id, config: global().config }, context))));
   ignore
     .command('test')
-    .description('say which rule matches a message, with its fingerprint and template')
-    .argument('<message>')
-    .option('--logger <name>')
-    .option('--exception <type>')
-    .option('--level <name>', 'level name', 'ERROR')
-    .option('--function <name>')
-    .addHelpText('after', example('sentinel ignore test "Retrying upload of job 42" --logger app.jobs'))
-    .action((message, opts) => done(import('./commands/ignore.js').then(({ ignoreTestCommand }) => ignoreTestCommand({ ...opts, message, config: global().config }, context))));
+    .description('say which rule matches a message, a logged row or a group, with the fingerprint a run gives it; exits 0 if ignored, 1 if it would be reported')
+    .argument('[message]', 'a message as the app would log it')
+    .option('--row <id>', 'test this row of the log database instead')
+    .option('--fingerprint <fp>', 'test this group instead (a unique prefix will do)')
+    .option('--logger <name>', 'with a message: the logger name')
+    .option('--function <name>', 'with a message: the function')
+    .option('--exception <type>', 'with a message: the exception type, e.g. TimeoutError')
+    .option('--level <name>', 'with a message: the level (default: each level a run reads)')
+    .addHelpText('after', example('sentinel ignore test "Retrying upload of job 42" --logger app.jobs --function upload'))
+    .action((message, opts) => done(import('./commands/ignore-test.js').then(({ ignoreTestCommand }) => ignoreTestCommand({ ...opts, message, config: global().config }, context))));
 
   const systemd = program
     .command('systemd')

@@ -120,6 +120,16 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean }
       guard('read rule hits', () =>
         (db.prepare('SELECT coalesce(sum(count), 0) AS n FROM rule_hits WHERE rule_id = ? AND minute >= ?').get(ruleId, since) as { n: number }).n,
       ),
+    /** Group fingerprints beginning with `prefix` (as people copy them), at most `limit`. */
+    fingerprintsStartingWith: (prefix: string, limit: number) =>
+      guard('read groups', () =>
+        (db.prepare("SELECT fingerprint FROM groups WHERE substr(fingerprint, 1, ?) = ? ORDER BY fingerprint LIMIT ?").all(prefix.length, prefix, limit) as { fingerprint: string }[]).map(
+          (r) => r.fingerprint,
+        ),
+      ),
+    /** Every rule id that ever had a hit: `ignore add` never hands one out again. */
+    ruleIdsSeen: () =>
+      guard('read rule hits', () => (db.prepare('SELECT rule_id FROM rule_last_hit UNION SELECT rule_id FROM rule_hits').all() as { rule_id: string }[]).map((r) => r.rule_id)),
     ruleStats(ruleId: string, now: number) {
       return guard('read rule hits', () => {
         const row = db
