@@ -27,6 +27,18 @@ const context: CommandContext = {
 
 const example = (text: string) => `\nExample:\n  ${text}`;
 
+// Static, so that `--help` loads no analysis; test/e2e/help.test.ts holds it to the analyses' own schemas.
+const ANALYSES_HELP = `
+Analyses and their arguments (the one in CAPITALS may be given bare):
+  error_group FINGERPRINT         one error group: samples, traceback, rows per hour  --hours 1-168 (24)
+  rows_around ID                  the log rows before and after one row              --before 0-50 (10)  --after 0-50 (10)
+  fingerprint_counts FINGERPRINT  rows of one group per hour or day                  --per hour|day (hour)  --last 1-168 (24)
+  errors [FINGERPRINT]            error rows per hour, judged: all, or one group     --hours 24-192 (168)
+  system                          CPU, memory, disk, inodes, fill forecast, judged   --hours 1-720 (168)
+  metric NAME                     one metric of the config, judged against its limit --hours 1-720 (168)
+  <script name>                   a script of the config's scripts: its declared --arguments
+A fingerprint may be a unique prefix of one (as \`sentinel status\` lists them).`;
+
 function buildProgram(exit: (code: number) => void): Command {
   const program = new Command('sentinel')
     .description("A small team's production watchdog: groups new WARNING/ERROR rows of a loguru SQLite log and reports what is new.")
@@ -118,13 +130,13 @@ function buildProgram(exit: (code: number) => void): Command {
 
   program
     .command('analyze')
-    .description('run one read-only analysis: system | metric NAME | errors | error_group FP | rows_around ID | fingerprint_counts FP | <script name>')
+    .description('run one read-only analysis (listed below), the same ones Claude uses')
     .argument('<name>', 'the analysis')
     .argument('[args...]', 'its arguments: --name value (or --name=value), and the one bare value shown above')
     .option('--json', 'print one JSON object')
     .option('--svg <dir>', 'also write each judged series as an SVG chart into this directory')
     .allowUnknownOption()
-    .addHelpText('after', example('sentinel analyze metric gemini_rpm --hours 48'))
+    .addHelpText('after', `${ANALYSES_HELP}\n${example('sentinel analyze metric gemini_rpm --hours 48')}`)
     .action((name, args, opts) => done(import('./commands/analyze.js').then(({ analyzeCommand }) => analyzeCommand({ ...opts, name, args, config: global().config }, context))));
 
   const ignore = program

@@ -78,7 +78,7 @@ export function parseIgnoreRules(raw: unknown): ParsedRules {
     const parsed = ruleSchema.safeParse(item);
     const name = typeof item === 'object' && item && 'id' in item ? `rule ${String(item.id)}` : `rule #${index + 1}`;
     if (!parsed.success) {
-      errors.push(...parsed.error.issues.map((issue) => `${name}: ${formatIssue(issue)}`));
+      errors.push(...parsed.error.issues.map((issue) => `${name}: ${formatIssue(issue, ruleSchema)}`));
       return;
     }
     if (seen.has(parsed.data.id)) errors.push(`${name}: duplicate id`);
