@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, SentinelError } from './core/errors.js';
 import type { CommandContext } from './commands/context.js';
+import packageJson from '../package.json' with { type: 'json' };
 
 // `sentinel status | head` closes the pipe early: that is the reader's choice, not a failure.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -43,6 +44,7 @@ function buildProgram(exit: (code: number) => void): Command {
   const program = new Command('sentinel')
     .description("A small team's production watchdog: groups new WARNING/ERROR rows of a loguru SQLite log and reports what is new.")
     .option('-c, --config <file>', 'config file (default: $SENTINEL_CONFIG, ./sentinel.yaml, /etc/sentinel/sentinel.yaml)')
+    .version(packageJson.version, '-V, --version', 'print the version')
     .exitOverride();
   const global = () => program.opts<{ config?: string }>();
   // Commands are imported when chosen: the every-5-minutes `run` must not load the MCP SDK.
@@ -55,6 +57,7 @@ function buildProgram(exit: (code: number) => void): Command {
     .option('--json', 'print one JSON object')
     .option('--db <file>', 'read this copy of the log database instead of source.path')
     .option('--since <duration>', 'with --dry-run: replay this window (e.g. 2h) instead of starting at the checkpoint')
+    .option('--state <file>', "with --dry-run: read this copy of the server's state.db: its fingerprints, groups and triggers")
     .option('--retry-now', 'retry queued investigations and notifications now, ignoring their backoff (after a fix)')
     .addHelpText('after', example('sentinel run --dry-run --db ./copy.db --since 2h'))
     .action((opts) => done(import('./commands/run.js').then(({ runCommand }) => runCommand({ ...opts, config: global().config }, context))));

@@ -35,8 +35,9 @@ export type StateStore = ReturnType<typeof openStateStore>;
 
 /** The state DB (`state.db`, WAL) in the state dir. `readonly` (dry runs) never creates or writes:
  * a missing database reads as an empty one. */
-export function openStateStore(stateDir: string, options: { readonly?: boolean } = {}) {
-  const file = join(stateDir, 'state.db');
+export function openStateStore(stateDir: string, options: { readonly?: boolean; file?: string } = {}) {
+  // `file`: a copy of a server's state.db, read on a laptop (`run --dry-run --state COPY`).
+  const file = options.file ?? join(stateDir, 'state.db');
   const fail = (what: string, error: unknown): never => {
     throw new SentinelError(`state database ${file}: ${what}: ${describeSqliteError(error)}`, ExitCode.state, { cause: error });
   };

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { findConfigFile, loadConfig } from '../adapters/config-file.js';
 import { createHeartbeat } from '../adapters/heartbeat.js';
 import { loadIgnoreRules } from '../adapters/ignore-file.js';
@@ -25,6 +27,8 @@ export interface RunOptions {
   since?: string;
   /** Retry queued investigations and notifications now, whatever their backoff. */
   retryNow?: boolean;
+  /** With --dry-run: read this copy of a state.db, so that fingerprints and triggers are the server's. */
+  state?: string;
 }
 
 /** [read → clean → group → commit] then [investigate → report → notify]; see the architecture doc. */
@@ -39,11 +43,14 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
     if (!dryRun) throw new SentinelError('--since replays a window and goes with --dry-run only', ExitCode.usage);
     since = ctx.clock.now() - window;
   }
+  if (options.state !== undefined && !dryRun) throw new SentinelError('--state reads a copy of the state and goes with --dry-run only', ExitCode.usage);
+  const stateCopy = options.state === undefined ? undefined : resolve(ctx.cwd, options.state);
+  if (stateCopy !== undefined && !existsSync(stateCopy)) throw new SentinelError(`--state: no such file ${stateCopy}`, ExitCode.usage);
   const rules = loadIgnoreRules(paths.ignoreFile);
   const redactor = createRedactor(config.redact.patterns);
   const lock = dryRun ? null : acquireRunLock(paths.stateDir, ctx.pid);
   try {
-    const state = openStateStore(paths.stateDir, { readonly: dryRun });
+    const state = openStateStore(paths.stateDir, { readonly: dryRun, ...(stateCopy === undefined ? {} : { file: stateCopy }) });
     const source = openLogSource(options.db ?? paths.database, config.source);
     const startedAt = ctx.clock.now();
     const runId = dryRun ? 0 : state.startRun('run', startedAt, state.checkpoint()?.id ?? null);
