@@ -5,6 +5,7 @@ import { levelName } from './levels.js';
 import type { Severity } from './notification.js';
 import { formatUtc, type TriggeredGroup } from './prompt.js';
 import { compileSafeRegex } from './safe-regex.js';
+import { plural } from './plural.js';
 
 const TABLE_ROWS = 50;
 const GROUPS_WITH_SAMPLES = 10;
@@ -36,7 +37,7 @@ function renderSamples(group: TriggeredGroup, index: number): string {
   ].join('\n');
   const parts = [
     `### Group ${index}: ${quoteCode(group.fingerprint, 64)}`,
-    `${group.count} rows, trigger ${group.trigger ?? 'none'}${reason}.`,
+    `${plural(group.count, 'row')}, trigger ${group.trigger ?? 'none'}${reason}.`,
     fenceText(described),
   ];
   for (const sample of group.samples) {

@@ -7,6 +7,7 @@ import { renderHealthSection, summariseHealth, type HealthReport } from './incid
 import { levelName } from './levels.js';
 import type { Severity } from './notification.js';
 import { formatUtc, type TriggeredGroup } from './prompt.js';
+import { plural } from './plural.js';
 
 /** What the file is about: error groups, or concerning health series; it names the file. */
 export type ReportKind = 'incident' | 'health';
@@ -114,7 +115,7 @@ export function renderIncident(input: IncidentInput): string {
   );
   const facts = [`severity **${severity}**`, `verdict **${verdict.replace('_', ' ')}**`];
   if (diagnosis.kind === 'claude') facts.push(`confidence ${Math.round(diagnosis.answer.confidence * 100)}%`);
-  facts.push(input.health ? `${input.health.series.length} concerning series` : `${countGroups(input.groups)}, ${rows} rows`, `${formatUtc(input.window.from)} to ${formatUtc(input.window.to)}`);
+  facts.push(input.health ? `${input.health.series.length} concerning series` : `${countGroups(input.groups)}, ${plural(rows, 'row')}`, `${formatUtc(input.window.from)} to ${formatUtc(input.window.to)}`);
   const sections = [`---\n${frontMatter}---`, `# ${sanitiseProse(title, 120)}`, facts.join(' · ')];
   sections.push(...(diagnosis.kind === 'claude' ? renderDiagnosis(diagnosis.answer) : renderFallback(input, diagnosis)));
   if (input.health) sections.push('## Series', renderHealthSection(input.health));
@@ -146,7 +147,7 @@ function renderFallback(input: IncidentInput, diagnosis: Extract<Diagnosis, { ki
   const rows = input.groups.reduce((sum, g) => sum + g.count, 0);
   const summary = input.health
     ? `${input.health.series.length} series concerning between ${formatUtc(input.window.from)} and ${formatUtc(input.window.to)}. Severity derived from the series: ${summariseHealth(input.health.series).because}.`
-    : `${countGroups(input.groups)}, ${rows} rows between ${formatUtc(input.window.from)} and ${formatUtc(input.window.to)}. Severity derived from the groups: ${deriveFallbackSeverity(input.groups).because}.`;
+    : `${countGroups(input.groups)}, ${plural(rows, 'row')} between ${formatUtc(input.window.from)} and ${formatUtc(input.window.to)}. Severity derived from the groups: ${deriveFallbackSeverity(input.groups).because}.`;
   const analyses = diagnosis.analyses.flatMap((a) => [`### ${quoteCode(a.tool, 100)}`, fenceText(capBytes(a.text, ANALYSIS_CAP))]);
   return [
     `**No diagnosis:** ${explainNoDiagnosis(diagnosis.why)}`,

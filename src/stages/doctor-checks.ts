@@ -7,6 +7,7 @@ import { bundledClaude, findClaude } from '../adapters/claude-command.js';
 import { readSecret } from '../adapters/secrets.js';
 import { describeError, fail, ok, skip, warn, type Check } from '../core/doctor.js';
 import { formatUtc } from '../core/prompt.js';
+import { plural } from '../core/plural.js';
 
 /** Where the units' LoadCredential= looks for a credential by name (systemd.exec(5)); the user
  * units name ~/.config/credstore explicitly. */
@@ -31,7 +32,7 @@ export function checkDatabase(loaded: LoadedConfig, uid: number | null): Check[]
     const source = openLogSource(path, loaded.config.source);
     try {
       const newest = source.newestRowTime();
-      checks.push(ok(`log database ${path} is readable: ${source.maxId()} rows, newest ${newest === null ? 'none' : formatUtc(newest)}`));
+      checks.push(ok(`log database ${path} is readable: ${plural(source.maxId(), 'row')}, newest ${newest === null ? 'none' : formatUtc(newest)}`));
     } finally {
       source.close();
     }

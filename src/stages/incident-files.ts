@@ -9,6 +9,7 @@ import type { Notification } from '../core/notification.js';
 import { flattenInline } from '../core/fence.js';
 import { levelName } from '../core/levels.js';
 import type { QueuedSubject } from './investigate.js';
+import { plural } from '../core/plural.js';
 
 export interface IncidentFileDeps {
   state: StateStore;
@@ -88,7 +89,7 @@ function findWritten(dir: string, fileName: string, report: string): string | nu
 /** Summary, the first actions, then the file name: what fits on a lock screen. */
 function notificationText(diagnosis: Diagnosis, groups: IncidentInput['groups']): string {
   const rows = groups.reduce((sum, g) => sum + g.count, 0);
-  const counts = `${rows} rows in ${groups.length} group${groups.length === 1 ? '' : 's'}`;
+  const counts = `${plural(rows, 'row')} in ${plural(groups.length, 'group')}`;
   if (diagnosis.kind === 'claude') {
     const actions = diagnosis.answer.actions.slice(0, 3).map((a) => `- ${a}`);
     return [diagnosis.answer.summary, ...(actions.length ? ['', '**Next:**', ...actions] : []), '', counts].join('\n');
