@@ -116,12 +116,27 @@ function buildProgram(exit: (code: number) => void): Command {
     opts.schema ? done(import('./commands/config.js').then(({ configSchemaCommand }) => configSchemaCommand(context))) : config.help(),
   );
 
-  program
+  const incidents = program
     .command('incidents')
-    .description('list the incident files, newest first')
+    .description('list the open incidents, newest first (show one, close one: see the commands below)')
+    .option('--all', 'closed ones too')
+    .option('--since <duration>', 'only those created within this long, e.g. 7d')
     .option('--json', 'print JSON')
-    .addHelpText('after', example('sentinel incidents --json'))
+    .addHelpText('after', example('sentinel incidents --all --since 7d'))
     .action((opts) => done(import('./commands/incidents.js').then(({ incidentsCommand }) => incidentsCommand({ ...opts, config: global().config }, context))));
+  incidents
+    .command('show')
+    .description('print one incident')
+    .argument('<id|file>', 'its id (incident-3), its file name, or a path to the file')
+    .addHelpText('after', example('sentinel incidents show incident-3 | less'))
+    .action((ref) => done(import('./commands/incidents.js').then(({ incidentsShowCommand }) => incidentsShowCommand({ ref, config: global().config }, context))));
+  incidents
+    .command('close')
+    .description('mark an incident closed: status, time, who and a note in its front matter')
+    .argument('<id|file>', 'its id (incident-3) or its file name')
+    .option('--note <text>', 'what was done about it')
+    .addHelpText('after', example('sentinel incidents close incident-3 --note "raised the Inworld quota"'))
+    .action((ref, opts) => done(import('./commands/incidents.js').then(({ incidentsCloseCommand }) => incidentsCloseCommand({ ...opts, ref, config: global().config }, context))));
 
   program
     .command('judge')

@@ -1,4 +1,3 @@
-import { userInfo } from 'node:os';
 import { findConfigFile, loadConfig, type LoadedConfig } from '../adapters/config-file.js';
 import { appendIgnoreRule, loadIgnoreRules, readIgnoreDocument, removeIgnoreRule } from '../adapters/ignore-file.js';
 import { openStateStore, type StateStore } from '../adapters/state-store.js';
@@ -7,6 +6,7 @@ import { ExitCode, SentinelError } from '../core/errors.js';
 import { isExpired } from '../core/ignore.js';
 import { levelName, levelNumber } from '../core/levels.js';
 import type { CommandContext } from './context.js';
+import { operatorName } from './operator-name.js';
 import { describeMiss, lookUpGroup, requireGroup } from './group-lookup.js';
 
 const load = (config: string | undefined, ctx: CommandContext): LoadedConfig =>
@@ -42,7 +42,7 @@ export async function ignoreAddCommand(options: IgnoreAddOptions, ctx: CommandCo
       id: nextRuleId(readIgnoreDocument(paths.ignoreFile).toString(), state.ruleIdsSeen()),
       match,
       reason: options.reason,
-      added: { date: new Date(now).toISOString().slice(0, 10), author: options.author || whoIsThis(ctx.env) },
+      added: { date: new Date(now).toISOString().slice(0, 10), author: options.author || operatorName(ctx.env) },
     };
   } finally {
     state.close();
@@ -112,20 +112,10 @@ function expiryOf(at: number, span: number): string {
   return new Date(Math.ceil(at / 60_000) * 60_000).toISOString().replace(/:00\.000Z$/, ':00Z');
 }
 
-/** The person behind `sudo`, else the login, else the name of the uid: never "unknown". */
-function whoIsThis(env: NodeJS.ProcessEnv): string {
-  const named = env.SUDO_USER || env.USER || env.LOGNAME;
-  if (named) return named;
-  try {
-    return userInfo().username;
-  } catch {
-    return `uid ${process.getuid?.() ?? '?'}`;
-  }
-}
 
 export async function ignoreRmCommand(options: { id: string; config?: string }, ctx: CommandContext): Promise<number> {
   const { paths } = load(options.config, ctx);
-  const note = `${options.id} removed ${new Date(ctx.clock.now()).toISOString().slice(0, 10)} by ${whoIsThis(ctx.env)}`;
+  const note = `${options.id} removed ${new Date(ctx.clock.now()).toISOString().slice(0, 10)} by ${operatorName(ctx.env)}`;
   if (!removeIgnoreRule(paths.ignoreFile, options.id, note)) {
     throw new SentinelError(`no rule ${JSON.stringify(options.id)} in ${paths.ignoreFile}`, ExitCode.usage);
   }
