@@ -2,7 +2,7 @@ import { stringify } from 'yaml';
 import type { Answer, Verdict } from './answer.js';
 import { capBytes } from './clean.js';
 import { capChars, fenceText, flattenInline, quoteCode, sanitiseProse } from './fence.js';
-import { deriveFallbackSeverity, renderGroups, renderIgnoreCommands } from './incident-groups.js';
+import { deriveFallbackSeverity, renderGroupIgnoreCommands, renderGroups, renderIgnoreCommands } from './incident-groups.js';
 import { renderHealthSection, summariseHealth, type HealthReport } from './incident-health.js';
 import { levelName } from './levels.js';
 import type { Severity } from './notification.js';
@@ -124,6 +124,7 @@ export function renderIncident(input: IncidentInput): string {
     sections.push('## Suggested ignore rules', 'Suggested by the model: read them before running them.', renderIgnoreCommands(diagnosis.answer.suggested_ignore));
   }
   sections.push('## Run details', renderRunDetails(input));
+  if (input.groups.length > 0) sections.push('## Ignore a group', renderGroupIgnoreCommands(input.groups));
   return `${sections.join('\n\n')}\n`;
 }
 
