@@ -96,6 +96,8 @@ describe('the README, command by command, for a new operator', () => {
 
     expect((await sentinel('incidents', 'close', 'incident-1', '--note', 'raised the Inworld quota')).stdout).toMatch(/^closed \d{4}-\d{2}-\d{2}-incident-.*\.md: raised the Inworld quota$/);
     expect((await sentinel('incidents')).stdout).toMatch(/^no open incidents in .* \(1 more with --all\)$/);
+    expect((await sentinel('incidents', '--all', '--since', '1h')).stdout).toMatch(/^\S+ \S+ {2}closed {2}incident-1 /);
+    expect(await sentinel('incidents', '--since', 'lately')).toMatchObject({ exitCode: 2, stderr: 'sentinel: --since: expected a duration such as 7d, got "lately"' });
     expect((await sentinel('incidents', 'show', 'incident-1')).stdout).toMatch(/\nstatus: closed\n[\s\S]*\nclosed_by: dana\nclosing_note: raised the Inworld quota\n---\n/);
 
   });
