@@ -7,11 +7,13 @@ export function formatIssue(issue: z.core.$ZodIssue, schema?: z.ZodType, raw?: u
   const path = renderPath(issue.path, raw) || '(top level)';
   if (issue.code === 'unrecognized_keys') {
     const known = schema ? keysAt(schema, issue.path) : [];
-    const keys = issue.keys.map((key) => {
-      const near = closest(key, known);
-      return near ? `${key} (did you mean ${near}?)` : key;
-    });
-    return `${path === '(top level)' ? '' : `${path}.`}${keys.join(', ')}: unknown key${issue.keys.length > 1 ? 's' : ''}`;
+    const at = path === '(top level)' ? '' : `${path}.`;
+    return issue.keys
+      .map((key) => {
+        const near = closest(key, known);
+        return `${at}${key}: unknown key${near ? ` (did you mean ${near}?)` : ''}`;
+      })
+      .join('; ');
   }
   // zod says "expected string, received undefined" for a key that is not there at all.
   if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) return `${path}: required`;

@@ -25,7 +25,7 @@ describe('messages written for people', () => {
     );
     const result = await runCli(['config', 'check'], { cwd: dir });
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain('source.min_levle (did you mean min_level?): unknown key');
+    expect(result.stderr).toContain('source.min_levle: unknown key (did you mean min_level?)');
     expect(result.stderr).toContain('notify.ntfy.topic: required');
     expect(result.stderr).toContain('metrics[gemini_rpm].bucket: expected a duration');
     expect(result.stderr).not.toMatch(/received undefined|metrics\.0/);
