@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, SentinelError } from './core/errors.js';
 import type { CommandContext } from './commands/context.js';
+import packageJson from '../package.json' with { type: 'json' };
 
 // `sentinel status | head` closes the pipe early: that is the reader's choice, not a failure.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -27,10 +28,23 @@ const context: CommandContext = {
 
 const example = (text: string) => `\nExample:\n  ${text}`;
 
+// Static, so that `--help` loads no analysis; test/e2e/help.test.ts holds it to the analyses' own schemas.
+const ANALYSES_HELP = `
+Analyses and their arguments (the one in CAPITALS may be given bare):
+  error_group FINGERPRINT         one error group: samples, traceback, rows per hour  --hours 1-168 (24)
+  rows_around ID                  the log rows before and after one row              --before 0-50 (10)  --after 0-50 (10)
+  fingerprint_counts FINGERPRINT  rows of one group per hour or day                  --per hour|day (hour)  --last 1-168 (24)
+  errors [FINGERPRINT]            error rows per hour, judged: all, or one group     --hours 24-192 (168)
+  system                          CPU, memory, disk, inodes, fill forecast, judged   --hours 1-720 (168)
+  metric NAME                     one metric of the config, judged against its limit --hours 1-720 (168)
+  <script name>                   a script of the config's scripts: its declared --arguments
+A fingerprint may be a unique prefix of one (as \`sentinel status\` lists them).`;
+
 function buildProgram(exit: (code: number) => void): Command {
   const program = new Command('sentinel')
     .description("A small team's production watchdog: groups new WARNING/ERROR rows of a loguru SQLite log and reports what is new.")
     .option('-c, --config <file>', 'config file (default: $SENTINEL_CONFIG, ./sentinel.yaml, /etc/sentinel/sentinel.yaml)')
+    .version(packageJson.version, '-V, --version', 'print the version')
     .exitOverride();
   const global = () => program.opts<{ config?: string }>();
   // Commands are imported when chosen: the every-5-minutes `run` must not load the MCP SDK.
@@ -43,6 +57,7 @@ function buildProgram(exit: (code: number) => void): Command {
     .option('--json', 'print one JSON object')
     .option('--db <file>', 'read this copy of the log database instead of source.path')
     .option('--since <duration>', 'with --dry-run: replay this window (e.g. 2h) instead of starting at the checkpoint')
+    .option('--state <file>', "with --dry-run: read this copy of the server's state.db: its fingerprints, groups and triggers")
     .option('--retry-now', 'retry queued investigations and notifications now, ignoring their backoff (after a fix)')
     .addHelpText('after', example('sentinel run --dry-run --db ./copy.db --since 2h'))
     .action((opts) => done(import('./commands/run.js').then(({ runCommand }) => runCommand({ ...opts, config: global().config }, context))));
@@ -101,12 +116,27 @@ function buildProgram(exit: (code: number) => void): Command {
     opts.schema ? done(import('./commands/config.js').then(({ configSchemaCommand }) => configSchemaCommand(context))) : config.help(),
   );
 
-  program
+  const incidents = program
     .command('incidents')
-    .description('list the incident files, newest first')
+    .description('list the open incidents, newest first (show one, close one: see the commands below)')
+    .option('--all', 'closed ones too')
+    .option('--since <duration>', 'only those created within this long, e.g. 7d')
     .option('--json', 'print JSON')
-    .addHelpText('after', example('sentinel incidents --json'))
+    .addHelpText('after', example('sentinel incidents --all --since 7d'))
     .action((opts) => done(import('./commands/incidents.js').then(({ incidentsCommand }) => incidentsCommand({ ...opts, config: global().config }, context))));
+  incidents
+    .command('show')
+    .description('print one incident')
+    .argument('<id|file>', 'its id (incident-3), its file name, or a path to the file')
+    .addHelpText('after', example('sentinel incidents show incident-3 | less'))
+    .action((ref) => done(import('./commands/incidents.js').then(({ incidentsShowCommand }) => incidentsShowCommand({ ref, config: global().config }, context))));
+  incidents
+    .command('close')
+    .description('mark an incident closed: status, time, who and a note in its front matter')
+    .argument('<id|file>', 'its id (incident-3) or its file name')
+    .option('--note <text>', 'what was done about it')
+    .addHelpText('after', example('sentinel incidents close incident-3 --note "raised the Inworld quota"'))
+    .action((ref, opts) => done(import('./commands/incidents.js').then(({ incidentsCloseCommand }) => incidentsCloseCommand({ ...opts, ref, config: global().config }, context))));
 
   program
     .command('judge')
@@ -118,13 +148,13 @@ function buildProgram(exit: (code: number) => void): Command {
 
   program
     .command('analyze')
-    .description('run one read-only analysis: system | metric NAME | errors | error_group FP | rows_around ID | fingerprint_counts FP | <script name>')
+    .description('run one read-only analysis (listed below), the same ones Claude uses')
     .argument('<name>', 'the analysis')
     .argument('[args...]', 'its arguments: --name value (or --name=value), and the one bare value shown above')
     .option('--json', 'print one JSON object')
     .option('--svg <dir>', 'also write each judged series as an SVG chart into this directory')
     .allowUnknownOption()
-    .addHelpText('after', example('sentinel analyze metric gemini_rpm --hours 48'))
+    .addHelpText('after', `${ANALYSES_HELP}\n${example('sentinel analyze metric gemini_rpm --hours 48')}`)
     .action((name, args, opts) => done(import('./commands/analyze.js').then(({ analyzeCommand }) => analyzeCommand({ ...opts, name, args, config: global().config }, context))));
 
   const ignore = program
@@ -134,16 +164,17 @@ function buildProgram(exit: (code: number) => void): Command {
   ignore
     .command('add')
     .description('add a rule (the file keeps its comments)')
-    .option('--fingerprint <fp>', 'match a group by fingerprint')
+    .option('--from-group <fp>', 'the narrowest rule for this group (its fingerprint; a unique prefix will do)')
+    .option('--fingerprint <fp>', 'match a group by fingerprint (a unique prefix will do)')
     .option('--message <regex>', 'match the message (RE2 syntax, linear time)')
     .option('--logger <glob>', 'match the logger name, e.g. "app.jobs.*"')
     .option('--exception <type>', 'match the exception type, e.g. TimeoutError')
-    .option('--level <name>', 'match the level name')
+    .option('--level <name>', 'match the level, e.g. WARNING (WARN is the same)')
     .requiredOption('--reason <text>', 'why this is not worth an alert (required)')
     .option('--for <duration>', 'expire after this long, e.g. 7d')
     .option('--until <date>', 'expire on this date, e.g. 2026-12-31')
     .option('--unless <rate>', 'above this rate the rows escalate instead, e.g. 20/1h')
-    .option('--author <name>', 'who added it (default: $SUDO_USER or $USER)')
+    .option('--author <name>', 'who added it (default: $SUDO_USER, $USER, $LOGNAME or the user name)')
     .addHelpText('after', example('sentinel ignore add --message "^Retrying upload" --reason "retries are expected" --for 7d --unless 20/1h'))
     .action((opts) => done(import('./commands/ignore.js').then(({ ignoreAddCommand }) => ignoreAddCommand({ ...opts, config: global().config }, context))));
   ignore
@@ -160,14 +191,16 @@ function buildProgram(exit: (code: number) => void): Command {
     .action((id) => done(import('./commands/ignore.js').then(({ ignoreRmCommand }) => ignoreRmCommand({ id, config: global().config }, context))));
   ignore
     .command('test')
-    .description('say which rule matches a message, with its fingerprint and template')
-    .argument('<message>')
-    .option('--logger <name>')
-    .option('--exception <type>')
-    .option('--level <name>', 'level name', 'ERROR')
-    .option('--function <name>')
-    .addHelpText('after', example('sentinel ignore test "Retrying upload of job 42" --logger app.jobs'))
-    .action((message, opts) => done(import('./commands/ignore.js').then(({ ignoreTestCommand }) => ignoreTestCommand({ ...opts, message, config: global().config }, context))));
+    .description('say which rule matches a message, a logged row or a group, with the fingerprint a run gives it; exits 0 if ignored, 1 if it would be reported')
+    .argument('[message]', 'a message as the app would log it')
+    .option('--row <id>', 'test this row of the log database instead')
+    .option('--fingerprint <fp>', 'test this group instead (a unique prefix will do)')
+    .option('--logger <name>', 'with a message: the logger name')
+    .option('--function <name>', 'with a message: the function')
+    .option('--exception <type>', 'with a message: the exception type, e.g. TimeoutError')
+    .option('--level <name>', 'with a message: the level (default: each level a run reads)')
+    .addHelpText('after', example('sentinel ignore test "Retrying upload of job 42" --logger app.jobs --function upload'))
+    .action((message, opts) => done(import('./commands/ignore-test.js').then(({ ignoreTestCommand }) => ignoreTestCommand({ ...opts, message, config: global().config }, context))));
 
   const systemd = program
     .command('systemd')

@@ -1,5 +1,5 @@
 import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { isMap, isSeq, parseDocument, YAMLSeq, type Document } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument, YAMLSeq, type Document, type YAMLMap } from 'yaml';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { parseIgnoreRules, type IgnoreRule } from '../core/ignore.js';
 
@@ -32,21 +32,48 @@ export function appendIgnoreRule(file: string, rule: Record<string, unknown>): v
   const doc = readIgnoreDocument(file);
   // An empty (or missing) file starts a block list, the layout a person edits, not `[ {…} ]`.
   if (!isSeq(doc.contents) || doc.contents.items.length === 0) doc.contents = new YAMLSeq();
-  (doc.contents as YAMLSeq).add(doc.createNode(rule));
+  const seq = doc.contents as YAMLSeq;
+  const node = doc.createNode(rule);
+  // `added: {date: …, author: …}` in the file's own rules: the new one is written the same way.
+  if (isMap(node)) copyFlowStyle(node, seq.items.filter((item) => isMap(item)));
+  seq.add(node);
   const check = parseIgnoreRules(doc.toJS());
   if (!check.ok) throw new SentinelError(`ignore rule not added: ${check.errors.join('; ')}`, ExitCode.usage);
-  writeAtomically(file, doc.toString({ lineWidth: 0 }));
+  writeAtomically(file, render(doc, file));
 }
 
-/** Removes the rule with this id; false when there is none. */
-export function removeIgnoreRule(file: string, id: string): boolean {
+/** Each key of the new rule is written as the latest rule that has it as a map writes it. */
+function copyFlowStyle(node: YAMLMap, rules: YAMLMap[]): void {
+  const last = rules.at(-1);
+  if (last) node.flow = last.flow ?? false;
+  for (const pair of node.items) {
+    if (!isMap(pair.value)) continue;
+    const key = isScalar(pair.key) ? pair.key.value : pair.key;
+    const same = rules.map((rule) => rule.get(key, true)).filter((value) => isMap(value));
+    if (same.length > 0) copyFlowStyle(pair.value, same);
+  }
+}
+
+/** The file's own spacing inside flow maps: `{date: …}` stays `{date: …}`, `{ date: … }` stays so. */
+function render(doc: Document, file: string): string {
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: /\{ \S/.test(text) });
+}
+
+/** Removes the rule with this id, leaving `note` as a comment in its place (an audit trail, and what
+ * keeps its id from being handed out again); false when there is no such rule. */
+export function removeIgnoreRule(file: string, id: string, note: string): boolean {
   const doc = readIgnoreDocument(file);
   const seq = doc.contents;
   if (!isSeq(seq)) return false;
   const index = seq.items.findIndex((item) => isMap(item) && String(item.get('id')) === id);
   if (index < 0) return false;
-  seq.items.splice(index, 1);
-  writeAtomically(file, doc.toString({ lineWidth: 0 }));
+  const [removed] = seq.items.splice(index, 1);
+  const comment = [(removed as YAMLMap).commentBefore, ` ${note}`].filter(Boolean).join('\n');
+  const next = seq.items[index] as YAMLMap | undefined;
+  if (next) next.commentBefore = [comment, next.commentBefore].filter(Boolean).join('\n');
+  else seq.comment = [seq.comment, comment].filter(Boolean).join('\n');
+  writeAtomically(file, render(doc, file));
   return true;
 }
 

@@ -35,8 +35,9 @@ export type StateStore = ReturnType<typeof openStateStore>;
 
 /** The state DB (`state.db`, WAL) in the state dir. `readonly` (dry runs) never creates or writes:
  * a missing database reads as an empty one. */
-export function openStateStore(stateDir: string, options: { readonly?: boolean } = {}) {
-  const file = join(stateDir, 'state.db');
+export function openStateStore(stateDir: string, options: { readonly?: boolean; file?: string } = {}) {
+  // `file`: a copy of a server's state.db, read on a laptop (`run --dry-run --state COPY`).
+  const file = options.file ?? join(stateDir, 'state.db');
   const fail = (what: string, error: unknown): never => {
     throw new SentinelError(`state database ${file}: ${what}: ${describeSqliteError(error)}`, ExitCode.state, { cause: error });
   };
@@ -157,6 +158,16 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean }
         })(),
       );
     },
+    /** Group fingerprints beginning with `prefix` (as people copy them), at most `limit`. */
+    fingerprintsStartingWith: (prefix: string, limit: number) =>
+      guard('read groups', () =>
+        (db.prepare("SELECT fingerprint FROM groups WHERE substr(fingerprint, 1, ?) = ? ORDER BY fingerprint LIMIT ?").all(prefix.length, prefix, limit) as { fingerprint: string }[]).map(
+          (r) => r.fingerprint,
+        ),
+      ),
+    /** Every rule id that ever had a hit: `ignore add` never hands one out again. */
+    ruleIdsSeen: () =>
+      guard('read rule hits', () => (db.prepare('SELECT rule_id FROM rule_last_hit UNION SELECT rule_id FROM rule_hits').all() as { rule_id: string }[]).map((r) => r.rule_id)),
     ruleStats(ruleId: string, now: number) {
       return guard('read rule hits', () => {
         const row = db

@@ -4,6 +4,7 @@ import { judge, type SeriesPoint } from '../core/judge.js';
 import { HOUR } from '../core/triggers.js';
 import { defineAnalysis, fingerprintArg, unknownGroup } from './define.js';
 import { renderSeries } from './render-series.js';
+import { plural } from '../core/plural.js';
 
 /** Stored rows per clock hour, overall or for one group, with hours without rows as 0. The current
  * hour is still filling, so it is left out; hours before the first one sentinel counted are unknown. */
@@ -37,7 +38,7 @@ export const errorsSeries = defineAnalysis({
     const chart = { name, points, judgement: judge(points, { name }) };
     const total = points.reduce((a, p) => a + p.v, 0);
     const out = renderSeries(chart, 6);
-    out.splice(1, 0, `  ${total} rows in the last ${hours} full hours`);
+    out.splice(1, 0, `  ${plural(total, 'row')} in the last ${hours} full hours`);
     return { kind: 'ok', text: out.join('\n'), truncated: false, series: [chart] };
   },
 });

@@ -7,6 +7,7 @@ import { judge, type SeriesPoint } from '../core/judge.js';
 import { parseRowTime } from '../core/row-time.js';
 import { defineAnalysis } from './define.js';
 import { renderSeries } from './render-series.js';
+import { plural } from '../core/plural.js';
 
 const HOUR = 3_600_000;
 /** A `sql` series returns at most this many rows; the rest is reported as cut. */
@@ -83,7 +84,7 @@ export function openMetricReader(path: string, source: Config['source']): Metric
     }
     const notes = [
       rows > MAX_SQL_ROWS ? `cut at ${MAX_SQL_ROWS} rows: add a time filter on :since or aggregate in SQL` : '',
-      skipped ? `${skipped} rows skipped: first column not a time or second not a number` : '',
+      skipped ? `${plural(skipped, 'row')} skipped: first column not a time or second not a number` : '',
     ].filter(Boolean);
     return { kind: 'ok', points, note: notes.join('; ') || null };
   };

@@ -55,4 +55,4 @@ export function capOutput(text: string, maxBytes = OUTPUT_CAP): { text: string; 
   return { text: kept.join('\n'), truncated: true };
 }
 
-export const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+export { plural } from '../core/plural.js';

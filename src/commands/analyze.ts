@@ -7,10 +7,12 @@ import type { AnalysisDeps, AnalysisResult } from '../analysis/define.js';
 import { openLogRowsLazily } from '../analysis/log-rows.js';
 import { createAnalyses } from '../analysis/registry.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
+import { closest } from '../core/zod-issues.js';
 import type { ChartSeries } from '../core/health.js';
 import { createRedactor } from '../core/redact.js';
 import { renderSvgChart } from '../core/svg-chart.js';
 import type { CommandContext } from './context.js';
+import { requireGroup } from './group-lookup.js';
 
 export interface AnalyzeOptions {
   name: string;
@@ -66,23 +68,27 @@ export async function analyzeCommand(options: AnalyzeOptions, ctx: CommandContex
   const analyses = createAnalyses({ config, database: paths.database, env: ctx.env, cwd: dirname(file) });
   const analysis = analyses.find((a) => a.name === name);
   if (!analysis) {
-    const known = analyses.map((a) => a.name.replaceAll('_', '-')).join(', ');
-    throw new SentinelError(`analyze: no analysis named ${JSON.stringify(options.name)}; known: ${known}`, ExitCode.usage);
+    const known = analyses.map((a) => a.name);
+    const near = closest(name, known);
+    throw new SentinelError(`analyze: no analysis named ${JSON.stringify(options.name)}${near ? ` (did you mean ${near}?)` : ''}; known: ${known.join(', ')}`, ExitCode.usage);
   }
   const parsed = parseAnalyzeArgs(options.args, POSITIONAL[name]);
-  if (!parsed.ok) throw new SentinelError(`analyze ${options.name}: ${parsed.message}`, ExitCode.usage);
+  if (!parsed.ok) throw new SentinelError(`analyze ${name}: ${parsed.message}`, ExitCode.usage);
 
   const state = openStateStore(paths.stateDir, { readonly: true });
   const lazyLogs = openLogRowsLazily(paths.database, config.source);
   let result: AnalysisResult;
   try {
+    // People copy a prefix of a fingerprint; Claude is given whole ones, so only the command line looks it up.
+    const { fingerprint } = parsed.args;
+    if (typeof fingerprint === 'string' && analysis.inputSchema.shape.fingerprint) parsed.args.fingerprint = requireGroup(state, fingerprint, `analyze ${name}`);
     const deps: AnalysisDeps = { config, state, logs: lazyLogs, redactor: createRedactor(config.redact.patterns), clock: ctx.clock };
     result = await analysis.run(coerceArgs(analysis.inputSchema, parsed.args), deps);
   } finally {
     lazyLogs.close();
     state.close();
   }
-  if (result.kind === 'rejected') throw new SentinelError(`analyze ${options.name}: ${result.text}`, ExitCode.usage);
+  if (result.kind === 'rejected') throw new SentinelError(`analyze ${name}: ${result.text}`, ExitCode.usage);
   const series = result.series ?? [];
   if (options.svg) writeCharts(resolve(ctx.cwd, options.svg), series, ctx);
   if (options.json) {

@@ -4,6 +4,7 @@ import { loadIgnoreRules } from '../adapters/ignore-file.js';
 import { openMetricReader } from '../analysis/metric.js';
 import { configSchema } from '../core/config.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
+import { whyMissing } from '../stages/doctor-checks.js';
 import type { CommandContext } from './context.js';
 
 /** The config's JSON Schema, generated from the zod schema the loader validates with. */
@@ -17,7 +18,10 @@ export async function configSchemaCommand(ctx: CommandContext): Promise<number> 
 export async function configCheckCommand(options: { config?: string; file?: string }, ctx: CommandContext): Promise<number> {
   const loaded = loadConfig(findConfigFile(options.file ?? options.config, ctx.env, ctx.cwd), ctx.env);
   const rules = loadIgnoreRules(loaded.paths.ignoreFile);
-  checkMetrics(loaded, ctx);
+  // Valid, but a typo here would make every run fail: worth a word (a laptop without the log may ignore it).
+  const missing = whyMissing(loaded.paths.database);
+  if (missing) ctx.stderr(`sentinel: warning: source.path ${loaded.paths.database}: ${missing}${loaded.config.metrics.length ? ' (metrics not checked)' : ''}`);
+  else checkMetrics(loaded, ctx);
   ctx.stdout(`${loaded.file}: valid (${rules.length} ignore rules in ${loaded.paths.ignoreFile})`);
   return ExitCode.ok;
 }
@@ -33,9 +37,9 @@ function checkMetrics({ config, file, paths }: ReturnType<typeof loadConfig>, ct
     return;
   }
   try {
-    const errors = config.metrics.flatMap((metric, i) => {
+    const errors = config.metrics.flatMap((metric) => {
       const problem = reader.check(metric);
-      return problem === null ? [] : [`metrics.${i}.${metric.sql !== undefined ? 'sql' : 'count_where'}: ${problem} (metric ${metric.name})`];
+      return problem === null ? [] : [`metrics[${metric.name}].${metric.sql !== undefined ? 'sql' : 'count_where'}: ${problem}`];
     });
     if (errors.length) throw new SentinelError(`${file}: ${errors.join('; ')}`, ExitCode.usage);
   } finally {

@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { findConfigFile, loadConfig } from '../adapters/config-file.js';
 import { createHeartbeat } from '../adapters/heartbeat.js';
 import { loadIgnoreRules } from '../adapters/ignore-file.js';
@@ -27,6 +28,8 @@ export interface RunOptions {
   since?: string;
   /** Retry queued investigations and notifications now, whatever their backoff. */
   retryNow?: boolean;
+  /** With --dry-run: read this copy of a state.db, so that fingerprints and triggers are the server's. */
+  state?: string;
 }
 
 /** [read → clean → group → commit] then [investigate → report → notify]; see the architecture doc. */
@@ -41,11 +44,14 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
     if (!dryRun) throw new SentinelError('--since replays a window and goes with --dry-run only', ExitCode.usage);
     since = ctx.clock.now() - window;
   }
+  if (options.state !== undefined && !dryRun) throw new SentinelError('--state reads a copy of the state and goes with --dry-run only', ExitCode.usage);
+  const stateCopy = options.state === undefined ? undefined : resolve(ctx.cwd, options.state);
+  if (stateCopy !== undefined && !existsSync(stateCopy)) throw new SentinelError(`--state: no such file ${stateCopy}`, ExitCode.usage);
   const rules = loadIgnoreRules(paths.ignoreFile);
   const redactor = createRedactor(config.redact.patterns);
   const lock = dryRun ? null : acquireRunLock(paths.stateDir, ctx.pid);
   try {
-    const state = openStateStore(paths.stateDir, { readonly: dryRun });
+    const state = openStateStore(paths.stateDir, { readonly: dryRun, ...(stateCopy === undefined ? {} : { file: stateCopy }) });
     if (!dryRun) state.redactStored(redactionMarker(config.redact.patterns), (text) => redactor.redact(text).text);
     // A stopped app's database is read from a copy, kept in the state dir between runs (not by dry runs).
     const source = openLogSource(options.db ?? paths.database, config.source, dryRun ? undefined : join(paths.stateDir, 'source-snapshot'));

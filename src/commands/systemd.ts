@@ -42,6 +42,7 @@ export async function systemdInstallCommand(options: SystemdOptions, ctx: Comman
   if (options.enable && options.prefix !== undefined) {
     throw new SentinelError('--enable goes without --prefix: systemd does not read units under a prefix', ExitCode.usage);
   }
+  if (scope === 'system' && options.logGroup) await requireGroupExists(options.logGroup);
   const units = renderForThisMachine(options, ctx);
   const dir = unitDirectory(scope, ctx.env, options.prefix === undefined ? undefined : resolve(ctx.cwd, options.prefix));
   for (const path of writeUnits(dir, units)) ctx.stdout(`wrote ${path}`);
@@ -64,6 +65,15 @@ export async function systemdInstallCommand(options: SystemdOptions, ctx: Comman
   }
   ctx.stdout(`timers enabled: check with systemctl ${scope === 'user' ? '--user ' : ''}list-timers 'sentinel*'`);
   return ExitCode.ok;
+}
+
+/** A group name with a typo would only show as "Failed to determine supplementary groups" at the first timer run. */
+async function requireGroupExists(group: string): Promise<void> {
+  // getent asks NSS (LDAP, systemd-userdb too), not only /etc/group; 2 is its "not found".
+  const found = await execa('getent', ['group', group], { reject: false, timeout: 10_000, stdin: 'ignore' });
+  if (found.exitCode === 2) {
+    throw new SentinelError(`--log-group: there is no group ${JSON.stringify(group)} on this machine; name the group that may read the log database (ls -l shows it)`, ExitCode.usage);
+  }
 }
 
 function renderForThisMachine(options: SystemdOptions, ctx: CommandContext): Record<string, string> {

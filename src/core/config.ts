@@ -3,6 +3,9 @@ import { parseDuration } from './duration.js';
 import { levelNumber } from './levels.js';
 import { checkLoggerGlob } from './logger-glob.js';
 import { compileSafeRegex, type SafeRegex } from './safe-regex.js';
+import { formatIssue } from './zod-issues.js';
+
+export { formatIssue } from './zod-issues.js';
 
 const duration = z.string().transform((text, ctx) => {
   const ms = parseDuration(text);
@@ -196,13 +199,6 @@ export type ParsedConfig = { ok: true; config: Config } | { ok: false; errors: s
 export function parseConfig(raw: unknown): ParsedConfig {
   const result = configSchema.safeParse(raw ?? {});
   if (result.success) return { ok: true, config: result.data };
-  return { ok: false, errors: result.error.issues.map(formatIssue) };
+  return { ok: false, errors: result.error.issues.map((issue) => formatIssue(issue, configSchema, raw)) };
 }
 
-export function formatIssue(issue: z.core.$ZodIssue): string {
-  const path = issue.path.map(String).join('.') || '(top level)';
-  if (issue.code === 'unrecognized_keys') {
-    return `${path === '(top level)' ? '' : `${path}.`}${issue.keys.join(', ')}: unknown key${issue.keys.length > 1 ? 's' : ''}`;
-  }
-  return `${path}: ${issue.message}`;
-}

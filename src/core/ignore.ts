@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { formatIssue, loggerGlob, safeRegex } from './config.js';
 import { parseDuration } from './duration.js';
 import { compileLoggerGlob } from './logger-glob.js';
+import { levelName, levelNumber } from './levels.js';
 
 const date = z.union([z.date(), z.string()]).transform((value, ctx) => {
   const ms = value instanceof Date ? value.getTime() : Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
@@ -24,6 +25,17 @@ const rate = z.strictObject({
   }),
 });
 
+/** `WARN`, `warning` and `30` all mean loguru's `WARNING`, as in the config: a rule written with an
+ * alias must match the rows it names. */
+const ruleLevel = z.union([z.string(), z.number().int().min(0).max(100)]).transform((value, ctx) => {
+  const n = typeof value === 'number' ? value : levelNumber(value);
+  if (n === undefined) {
+    ctx.addIssue({ code: 'custom', message: `unknown level ${JSON.stringify(value)}; use a loguru level name such as WARNING or ERROR` });
+    return z.NEVER;
+  }
+  return levelName(n);
+});
+
 const ruleSchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, . _ -'),
   match: z
@@ -32,11 +44,12 @@ const ruleSchema = z.strictObject({
       message: safeRegex.optional(),
       logger: loggerGlob.optional(),
       exception: z.string().min(1).optional(),
-      level: z.string().min(1).optional(),
+      level: ruleLevel.optional(),
     })
     .refine((m) => Object.values(m).some((v) => v !== undefined), 'needs at least one of fingerprint, message, logger, exception, level'),
   reason: z.string().trim().min(1, 'a rule needs a reason'),
-  added: z.strictObject({ date, author: z.string().min(1).optional() }).optional(),
+  // `added: 2026-11-29` by hand, `added: {date, author}` from `ignore add`.
+  added: z.union([date.transform((ms) => ({ date: ms })), z.strictObject({ date, author: z.string().min(1).optional() })]).optional(),
   until: date.optional(),
   unless: rate.optional(),
 });
@@ -65,7 +78,7 @@ export function parseIgnoreRules(raw: unknown): ParsedRules {
     const parsed = ruleSchema.safeParse(item);
     const name = typeof item === 'object' && item && 'id' in item ? `rule ${String(item.id)}` : `rule #${index + 1}`;
     if (!parsed.success) {
-      errors.push(...parsed.error.issues.map((issue) => `${name}: ${formatIssue(issue)}`));
+      errors.push(...parsed.error.issues.map((issue) => `${name}: ${formatIssue(issue, ruleSchema)}`));
       return;
     }
     if (seen.has(parsed.data.id)) errors.push(`${name}: duplicate id`);
@@ -90,7 +103,7 @@ export function createIgnoreMatcher(rules: IgnoreRule[], now: number): IgnoreMat
         const m = rule.match;
         if (m.fingerprint !== undefined && m.fingerprint !== subject.fingerprint) continue;
         if (m.exception !== undefined && m.exception !== subject.exceptionType) continue;
-        if (m.level !== undefined && m.level.toUpperCase() !== subject.levelName.toUpperCase()) continue;
+        if (m.level !== undefined && m.level !== canonicalLevel(subject.levelName)) continue;
         if (logger && !logger(subject.logger ?? '')) continue;
         if (m.message && !m.message.test(subject.message)) continue;
         return rule;
@@ -98,6 +111,12 @@ export function createIgnoreMatcher(rules: IgnoreRule[], now: number): IgnoreMat
       return null;
     },
   };
+}
+
+/** A row's level as a rule names it: `WARN` from another logger is `WARNING`; an unknown name stays itself. */
+function canonicalLevel(name: string): string {
+  const n = levelNumber(name);
+  return n === undefined ? name.toUpperCase() : levelName(n);
 }
 
 export const isExpired = (rule: IgnoreRule, now: number) => rule.until !== undefined && rule.until <= now;

@@ -6,6 +6,7 @@ import { levelName } from './levels.js';
 import type { Severity } from './notification.js';
 import { formatUtc, type TriggeredGroup } from './prompt.js';
 import { compileSafeRegex } from './safe-regex.js';
+import { plural } from './plural.js';
 
 const TABLE_ROWS = 50;
 const GROUPS_WITH_SAMPLES = 10;
@@ -67,6 +68,20 @@ export function renderIgnoreCommands(suggestions: SuggestedIgnore[]): string {
   });
   return fenceText(commands.join('\n\n'), 'sh');
 }
+
+/** One ready command per group (the largest first), for the operator who decides it is not worth an
+ * alert: the narrowest rule, by fingerprint. Only sentinel's own words go in, each a quoted shell word. */
+export function renderGroupIgnoreCommands(groups: TriggeredGroup[]): string {
+  const sorted = [...groups].sort((a, b) => b.count - a.count).slice(0, TABLE_ROWS);
+  const commands = sorted.map(
+    (g, i) =>
+      `# ${i + 1}. ${levelName(g.levelNo)}, ${plural(g.count, 'row')}\n` +
+      `sentinel ignore add --from-group ${shellWord(g.fingerprint)} --reason ${quoteShell('why this is not worth an alert')}`,
+  );
+  return fenceText(commands.join('\n'), 'sh');
+}
+
+const shellWord = (value: string) => (/^[A-Za-z0-9._-]+$/.test(value) ? value : quoteShell(value));
 
 /** POSIX single quotes: nothing inside is special, and a `'` becomes `'\''`. */
 export function quoteShell(value: string): string {

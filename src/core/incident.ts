@@ -2,13 +2,14 @@ import { stringify } from 'yaml';
 import type { Answer, Verdict } from './answer.js';
 import { capBytes } from './clean.js';
 import { capChars, fenceText, flattenInline, quoteCode, sanitiseProse } from './fence.js';
-import { deriveFallbackSeverity, renderGroups, renderIgnoreCommands } from './incident-groups.js';
+import { deriveFallbackSeverity, renderGroupIgnoreCommands, renderGroups, renderIgnoreCommands } from './incident-groups.js';
 import { renderHealthSection, summariseHealth, type HealthReport } from './incident-health.js';
 import { levelName } from './levels.js';
 import type { Severity } from './notification.js';
 import { bySeverity } from './group-order.js';
 import { formatUtc, type TriggeredGroup } from './prompt.js';
 import { formatRoughly, SILENCE_FINGERPRINT } from './silence.js';
+import { plural } from './plural.js';
 
 /** What the file is about: error groups, or concerning health series; it names the file. */
 export type ReportKind = 'incident' | 'health';
@@ -119,7 +120,7 @@ export function renderIncident(input: IncidentInput): string {
   );
   const facts = [`severity **${severity}**`, `verdict **${verdict.replace('_', ' ')}**`];
   if (diagnosis.kind === 'claude') facts.push(`confidence ${Math.round(diagnosis.answer.confidence * 100)}%`);
-  facts.push(input.health ? `${input.health.series.length} concerning series` : `${countGroups(input.groups)}, ${rows} rows`, `${formatUtc(input.window.from)} to ${formatUtc(input.window.to)}`);
+  facts.push(input.health ? `${input.health.series.length} concerning series` : `${countGroups(input.groups)}, ${plural(rows, 'row')}`, `${formatUtc(input.window.from)} to ${formatUtc(input.window.to)}`);
   const sections = [`---\n${frontMatter}---`, `# ${sanitiseProse(title, 120)}`, facts.join(' · ')];
   sections.push(...(diagnosis.kind === 'claude' ? renderDiagnosis(diagnosis.answer) : renderFallback(input, diagnosis)));
   if (input.health) sections.push('## Series', renderHealthSection(input.health));
@@ -128,6 +129,7 @@ export function renderIncident(input: IncidentInput): string {
     sections.push('## Suggested ignore rules', 'Suggested by the model: read them before running them.', renderIgnoreCommands(diagnosis.answer.suggested_ignore));
   }
   sections.push('## Run details', renderRunDetails(input));
+  if (input.groups.length > 0) sections.push('## Ignore a group', renderGroupIgnoreCommands(input.groups));
   return `${sections.join('\n\n')}\n`;
 }
 
@@ -151,7 +153,7 @@ function renderFallback(input: IncidentInput, diagnosis: Extract<Diagnosis, { ki
   const rows = input.groups.reduce((sum, g) => sum + g.count, 0);
   const summary = input.health
     ? `${input.health.series.length} series concerning between ${formatUtc(input.window.from)} and ${formatUtc(input.window.to)}. Severity derived from the series: ${summariseHealth(input.health.series).because}.`
-    : `${countGroups(input.groups)}, ${rows} rows between ${formatUtc(input.window.from)} and ${formatUtc(input.window.to)}. Severity derived from the groups: ${deriveFallbackSeverity(input.groups).because}.`;
+    : `${countGroups(input.groups)}, ${plural(rows, 'row')} between ${formatUtc(input.window.from)} and ${formatUtc(input.window.to)}. Severity derived from the groups: ${deriveFallbackSeverity(input.groups).because}.`;
   const analyses = diagnosis.analyses.flatMap((a) => [`### ${quoteCode(a.tool, 100)}`, fenceText(capBytes(a.text, ANALYSIS_CAP))]);
   return [
     `**No diagnosis:** ${explainNoDiagnosis(diagnosis.why)}`,

@@ -1,3 +1,4 @@
+import { plural } from './plural.js';
 import { flattenInline } from './fence.js';
 import { bySeverity } from './group-order.js';
 import type { Diagnosis } from './incident.js';
@@ -42,7 +43,7 @@ const TRIGGER_EMOJI = { new: 'new', regressed: 'repeat', escalating: 'chart_with
  * fits on a lock screen. Without a diagnosis it says why, in the words a person can act on. */
 export function describeErrorPush(diagnosis: Diagnosis, groups: TriggeredGroup[]): string {
   const rows = groups.reduce((sum, g) => sum + g.count, 0);
-  const counts = `${rows} rows in ${groups.length} group${groups.length === 1 ? '' : 's'}`;
+  const counts = `${plural(rows, 'row')} in ${plural(groups.length, 'group')}`;
   const top = [...groups].sort(bySeverity).slice(0, LISTED_GROUPS).flatMap(describeGroup);
   if (diagnosis.kind === 'claude') {
     const actions = diagnosis.answer.actions.slice(0, 3).map((a) => `- ${a}`);

@@ -1,6 +1,7 @@
 import { bySeverity } from './group-order.js';
 import { describeHeldBack, type HeldBack } from './held-back.js';
 import type { Trigger } from './triggers.js';
+import { plural } from './plural.js';
 
 export interface RunReport {
   rowsRead: number;
@@ -26,9 +27,9 @@ export function renderRunSummary(report: RunReport): string {
   const lines: string[] = [];
   const triggered = report.groups.filter((g) => g.trigger);
   lines.push(
-    `${report.dryRun ? 'dry run: ' : ''}${report.rowsRead} rows read, ${report.ignored} ignored, ${report.groups.length} groups, ${triggered.length} triggered` +
+    `${report.dryRun ? 'dry run: ' : ''}${plural(report.rowsRead, 'row')} read, ${report.ignored} ignored, ${plural(report.groups.length, 'group')}, ${triggered.length} triggered` +
       (report.checkpointTo > report.checkpointFrom ? ` (rows ${report.checkpointFrom + 1}…${report.checkpointTo}` : ` (nothing new after row ${report.checkpointTo}`) +
-      `${report.redactions ? `, ${report.redactions} secrets redacted` : ''})`,
+      `${report.redactions ? `, ${plural(report.redactions, 'secret')} redacted` : ''})`,
   );
   const ordered = [...[...triggered].sort(bySeverity), ...report.groups.filter((g) => !g.trigger).sort(bySeverity)];
   for (const group of ordered.slice(0, MAX_LISTED)) {

@@ -1,5 +1,6 @@
 import { clockTime, type HeldBack } from './held-back.js';
 import type { GroupRecord, RunRecord } from './records.js';
+import { plural } from './plural.js';
 
 export interface StatusReport {
   now: number;
@@ -40,7 +41,7 @@ export function renderStatus(report: StatusReport): string {
   if (report.staleness) lines.push(`  ✗ ${report.staleness}`);
   for (const run of report.runs) {
     lines.push(
-      `  #${run.id} ${run.kind.padEnd(6)} ${iso(run.startedAt)}  ${run.outcome === 'running' && run.pid !== null ? `running (pid ${run.pid})` : run.outcome.padEnd(7)} ${run.rowsRead} read, ${run.ignored} ignored, ${run.groups} groups, ${run.triggered} triggered${run.message ? ` — ${run.message}` : ''}`,
+      `  #${run.id} ${run.kind.padEnd(6)} ${iso(run.startedAt)}  ${run.outcome === 'running' && run.pid !== null ? `running (pid ${run.pid})` : run.outcome.padEnd(7)} ${run.rowsRead} read, ${run.ignored} ignored, ${plural(run.groups, 'group')}, ${run.triggered} triggered${run.message ? ` — ${run.message}` : ''}`,
     );
   }
   const r = report.reporting;

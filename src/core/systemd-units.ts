@@ -49,11 +49,13 @@ export function renderUnits(templates: Record<string, string>, params: UnitParam
   const errors: string[] = [];
   const values = collectValues(params, errors);
   const units: Record<string, string> = {};
+  // A refused value leaves its placeholder empty: say what was refused, not the template's insides.
+  const refused = errors.length > 0;
   for (const [name, template] of Object.entries(templates)) {
     const scoped = params.scope === 'user' ? adaptForUser(template) : template;
     units[name] = scoped.replace(/\{\{([a-z_]+)\}\}/g, (whole, key: string) => {
       const value = values.get(key);
-      if (value === undefined) errors.push(`${name}: unknown placeholder ${whole}`);
+      if (value === undefined && !refused) errors.push(`${name}: unknown placeholder ${whole}`);
       return value ?? whole;
     });
   }
@@ -105,9 +107,9 @@ function collectValues(params: UnitParams, errors: string[]): Map<string, string
     const user = params.user ?? 'sentinel';
     const logGroup = params.logGroup ?? '';
     if (SAFE_NAME.test(user)) values.set('user', user);
-    else errors.push(`user: must be a user name like "sentinel" (got ${JSON.stringify(user)})`);
+    else errors.push(`--run-as: must be a user name like "sentinel" (got ${JSON.stringify(user)})`);
     if (logGroup === '' || SAFE_NAME.test(logGroup)) values.set('log_group', logGroup);
-    else errors.push(`logGroup: must be a group name like "app" (got ${JSON.stringify(logGroup)})`);
+    else errors.push(`--log-group: must be a group name like "app" (got ${JSON.stringify(logGroup)})`);
   }
 
   const claudeTimeoutMs = params.claudeTimeoutMs ?? 10 * MINUTE;
@@ -115,10 +117,10 @@ function collectValues(params: UnitParams, errors: string[]): Map<string, string
     values.set('timeout_start', formatDuration(claudeTimeoutMs + GRACE_MS));
   } else errors.push(`claudeTimeoutMs: must be a positive whole number of milliseconds`);
 
-  for (const [name, raw] of [['run', params.runInterval ?? '5m'], ['health', params.healthInterval ?? '1h']] as const) {
+  for (const [name, flag, raw] of [['run', '--interval', params.runInterval ?? '5m'], ['health', '--health-interval', params.healthInterval ?? '1h']] as const) {
     const ms = parseDuration(raw);
     if (ms === null || ms % MINUTE !== 0 || ms < MINUTE || ms > 24 * 60 * MINUTE) {
-      errors.push(`${name}Interval: must be whole minutes or hours from 1m to 24h, like 5m or 1h (got ${JSON.stringify(raw)})`);
+      errors.push(`${flag}: must be whole minutes or hours from 1m to 24h, like 5m or 1h (got ${JSON.stringify(raw)})`);
       continue;
     }
     values.set(`${name}_interval`, formatDuration(ms));

@@ -1,12 +1,14 @@
 import { execa } from 'execa';
 import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { findConfigFile, loadConfig, type LoadedConfig } from '../adapters/config-file.js';
 import { discardBody } from '../adapters/http-body.js';
 import { openLogSource } from '../adapters/log-source.js';
-import { findExecutable, readSecret } from '../adapters/secrets.js';
+import { bundledClaude, findClaude } from '../adapters/claude-command.js';
+import { readSecret } from '../adapters/secrets.js';
 import { describeError, fail, ok, skip, warn, type Check } from '../core/doctor.js';
 import { formatUtc } from '../core/prompt.js';
+import { plural } from '../core/plural.js';
 
 /** Where the units' LoadCredential= looks for a credential by name (systemd.exec(5)); the user
  * units name ~/.config/credstore explicitly. */
@@ -31,11 +33,13 @@ export function checkDatabase(loaded: LoadedConfig, uid: number | null): Check[]
     const source = openLogSource(path, loaded.config.source);
     try {
       const newest = source.newestRowTime();
-      checks.push(ok(`log database ${path} is readable: ${source.maxId()} rows, newest ${newest === null ? 'none' : formatUtc(newest)}`));
+      checks.push(ok(`log database ${path} is readable: ${plural(source.maxId(), 'row')}, newest ${newest === null ? 'none' : formatUtc(newest)}`));
     } finally {
       source.close();
     }
   } catch (error) {
+    const missing = whyMissing(path);
+    if (missing) return [fail(`log database ${path}: ${missing}`, 'fix source.path in the config (relative paths are relative to the config file), or start the app so that it creates the database')];
     checks.push(
       fail(
         describeError(error),
@@ -50,16 +54,33 @@ export function checkDatabase(loaded: LoadedConfig, uid: number | null): Check[]
   return checks;
 }
 
+/** A typo is not a permission problem: say which part of the path is not there (null: it is). */
+export function whyMissing(path: string): string | null {
+  if (existsSync(path)) return null;
+  let dir = dirname(path);
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  // A directory this user may not search hides what is inside: then it may well exist.
+  try {
+    accessSync(dir, constants.X_OK);
+  } catch {
+    return null;
+  }
+  return dir === dirname(path) ? 'no such file' : `no such file: ${dirname(path)} does not exist`;
+}
+
 export async function checkClaude(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Promise<Check[]> {
   const { claude } = loaded.config;
   if (!claude.enabled) return [skip('claude is disabled (claude.enabled: false): incidents get the fallback report')];
-  const command = findExecutable(claude.command, env.PATH ?? '');
-  if (!command) {
-    return [fail(`claude.command ${JSON.stringify(claude.command)} is not found on PATH`, 'npm install -g @anthropic-ai/claude-code, or set claude.command to its absolute path')];
+  const found = findClaude(claude.command, env.PATH ?? '');
+  if (!found) {
+    const where = claude.command === 'claude' ? ` nor at ${bundledClaude()} (npm ci installs it there)` : '';
+    return [fail(`claude.command ${JSON.stringify(claude.command)} is not found on PATH${where}`, 'npm ci in the sentinel directory, or set claude.command to the absolute path of a claude CLI')];
   }
+  const { command } = found;
   const checks: Check[] = [];
   const version = await execa(command, ['--version'], { env: { PATH: env.PATH ?? '', HOME: env.HOME ?? '/nonexistent' }, extendEnv: false, reject: false, timeout: 10_000, stdin: 'ignore' });
-  if (version.exitCode === 0 && version.stdout.trim()) checks.push(ok(`claude ${command}: ${version.stdout.trim().split('\n')[0]}`));
+  const bundled = found.bundled ? ' (no claude on PATH: the one npm ci installed)' : '';
+  if (version.exitCode === 0 && version.stdout.trim()) checks.push(ok(`claude ${command}: ${version.stdout.trim().split('\n')[0]}${bundled}`));
   else {
     const why = version.timedOut ? 'no answer within 10 s' : version.stderr.trim().split('\n').at(-1) || version.shortMessage;
     checks.push(fail(`claude ${command} --version failed: ${why}`, 'reinstall it (npm install -g @anthropic-ai/claude-code) or fix claude.command'));

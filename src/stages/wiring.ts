@@ -6,7 +6,8 @@ import { createClaudeRunner } from '../adapters/claude-runner.js';
 import { createDiscordNotifier } from '../adapters/discord.js';
 import { createNtfyNotifier } from '../adapters/ntfy.js';
 import { packageRoot } from '../adapters/package-root.js';
-import { findExecutable, readSecret } from '../adapters/secrets.js';
+import { findClaude } from '../adapters/claude-command.js';
+import { readSecret } from '../adapters/secrets.js';
 import type { StateStore } from '../adapters/state-store.js';
 import { openLogRowsLazily } from '../analysis/log-rows.js';
 import { createAnalyses } from '../analysis/registry.js';
@@ -24,7 +25,7 @@ export function buildClaude(loaded: LoadedConfig, ctx: CommandContext): Investig
   const { config, file, paths } = loaded;
   if (!config.claude.enabled) return { unavailable: { kind: 'disabled' } };
   const path = ctx.env.PATH ?? '';
-  const command = findExecutable(config.claude.command, path);
+  const command = findClaude(config.claude.command, path)?.command;
   if (!command) return { unavailable: { kind: 'unavailable', detail: `claude.command ${JSON.stringify(config.claude.command)} is not found on PATH` } };
   const apiKey = readSecret(ctx.env, { envName: 'ANTHROPIC_API_KEY', credential: 'anthropic-api-key' });
   if (!apiKey) {

@@ -21,7 +21,7 @@ describe('the ignore file keeps its permissions when rewritten', () => {
     chmodSync(file, 0o644);
     appendIgnoreRule(file, { id: 'rule-1', match: { logger: 'app.*' }, reason: 'noise' });
     expect(statSync(file).mode & 0o777).toBe(0o644);
-    expect(removeIgnoreRule(file, 'rule-1')).toBe(true);
+    expect(removeIgnoreRule(file, 'rule-1', 'rule-1 removed')).toBe(true);
     expect(statSync(file).mode & 0o777).toBe(0o644);
     expect(loadIgnoreRules(file)).toEqual([]);
   });

@@ -23,7 +23,7 @@ describe('sentinel config check', () => {
     const error = await configCheckCommand({ config: p.configFile }, ctx).catch((e: unknown) => e);
     expect(error).toMatchObject({
       code: ExitCode.usage,
-      message: `${p.configFile}: metrics.1.sql: no such column: depth (SQLITE_ERROR) (metric broken_sql); metrics.2.count_where: no such column: nope (SQLITE_ERROR) (metric broken_count)`,
+      message: `${p.configFile}: metrics[broken_sql].sql: no such column: depth (SQLITE_ERROR); metrics[broken_count].count_where: no such column: nope (SQLITE_ERROR)`,
     });
   });
 
@@ -36,10 +36,10 @@ describe('sentinel config check', () => {
     expect(ctx.err).toEqual([]);
   });
 
-  it('without the log database (a laptop, CI) the file is still checked, and it says the metrics were not', async () => {
+  it('without the log database (a laptop, CI) the file is still checked, and it says the path is not there', async () => {
     const p = makeProject({ metrics: [good] });
     const ctx = context(p.dir);
     expect(await configCheckCommand({ config: p.configFile }, ctx)).toBe(ExitCode.ok);
-    expect(ctx.err).toEqual([expect.stringMatching(/^sentinel: warning: metrics not checked: log database .*logs\.db: /)]);
+    expect(ctx.err).toEqual([expect.stringMatching(/^sentinel: warning: source\.path \/.*logs\.db: no such file \(metrics not checked\)$/)]);
   });
 });

@@ -31,13 +31,26 @@ describe('sentinel systemd print', () => {
   });
 
   it.each([
-    [['--interval', '90s'], 'runInterval: must be whole minutes'],
-    [['--log-group', 'app root'], 'logGroup: must be a group name'],
+    [['--interval', '90s'], '--interval: must be whole minutes'],
+    [['--log-group', 'app root'], '--log-group: must be a group name'],
   ])('refuses %j as a usage error', async (args, message) => {
     const p = project();
     const result = await runCli(['--config', p.configFile, 'systemd', 'print', ...args], { cwd: p.dir });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(message);
+    expect(result.stderr).not.toContain('{{'); // what was refused, not the template's placeholders
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('install --log-group refuses a group this machine does not have', async () => {
+    const p = project();
+    const prefix = mkdtempSync(join(tmpdir(), 'sentinel-prefix-'));
+    const result = await runCli(['--config', p.configFile, 'systemd', 'install', '--prefix', prefix, '--log-group', 'no-such-group'], { cwd: p.dir });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/^sentinel: --log-group: there is no group "no-such-group" on this machine; /);
+    expect(readdirSync(prefix)).toEqual([]);
+    const existing = await runCli(['--config', p.configFile, 'systemd', 'install', '--prefix', prefix, '--log-group', 'root'], { cwd: p.dir });
+    expect(existing.exitCode, existing.stderr).toBe(0);
   });
 
   describe.runIf(hasAnalyze).each(['system', 'user'] as const)('print --out (%s units)', (scope) => {

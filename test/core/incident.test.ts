@@ -152,6 +152,13 @@ describe('renderIncident', () => {
       \`\`\`text
       1. mcp__sentinel__metric {"name":"gemini_rpm","window":"1h"}
       \`\`\`
+
+      ## Ignore a group
+
+      \`\`\`sh
+      # 1. ERROR, 42 rows
+      sentinel ignore add --from-group 3f2a9c0d1e4b5a69 --reason 'why this is not worth an alert'
+      \`\`\`
       "
     `);
   });
@@ -247,6 +254,13 @@ describe('renderIncident', () => {
 
       - Total cost of this investigation: $0.0500
       - Attempt 1 failed: claude timed out after 600 s and was killed (3 tool calls)
+
+      ## Ignore a group
+
+      \`\`\`sh
+      # 1. ERROR, 42 rows
+      sentinel ignore add --from-group 3f2a9c0d1e4b5a69 --reason 'why this is not worth an alert'
+      \`\`\`
       "
     `);
   });
@@ -281,6 +295,7 @@ describe('renderIncident with hostile model text', () => {
       '### Group 1: `3f2a9c0d1e4b5a69`',
       '## Suggested ignore rules',
       '## Run details',
+      '## Ignore a group',
     ]);
     expect(doc.endsWith('```\n')).toBe(true);
     expect(scanMarkdown(`${doc}\n## After`).outside.at(-1)).toBe('## After');

@@ -121,11 +121,11 @@ describe('renderUnits', () => {
     ['a bind source:target', { logDbDir: '/srv/app:/etc' }, 'logDbDir: must be an absolute path'],
     ['a node hidden by ProtectHome', { node: '/home/deploy/.nvm/versions/node/v20.19.0/bin/node' }, 'node: /home/deploy/.nvm/versions/node/v20.19.0/bin/node is hidden'],
     ['a cli at the root', { cli: '/dist/cli.js' }, 'cli: must sit in an app directory'],
-    ['a user with a newline', { user: 'sentinel\nUser=root' }, 'user: must be a user name'],
-    ['a group list', { logGroup: 'app root' }, 'logGroup: must be a group name'],
-    ['an interval with a directive', { runInterval: '5m\nUser=root' }, 'runInterval: must be whole minutes'],
-    ['seconds', { healthInterval: '90s' }, 'healthInterval: must be whole minutes'],
-    ['more than a day', { healthInterval: '2d' }, 'healthInterval: must be whole minutes'],
+    ['a user with a newline', { user: 'sentinel\nUser=root' }, '--run-as: must be a user name'],
+    ['a group list', { logGroup: 'app root' }, '--log-group: must be a group name'],
+    ['an interval with a directive', { runInterval: '5m\nUser=root' }, '--interval: must be whole minutes'],
+    ['seconds', { healthInterval: '90s' }, '--health-interval: must be whole minutes'],
+    ['more than a day', { healthInterval: '2d' }, '--health-interval: must be whole minutes'],
     ['a zero timeout', { claudeTimeoutMs: 0 }, 'claudeTimeoutMs: must be a positive'],
   ])('refuses %s', (_what, override, message) => {
     const result = renderUnits(templates, { ...paramsFor('system'), ...override });

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeNtfy, type FakeNtfy } from '../fakes/fake-ntfy.js';
 import { makeProject, runCli } from '../support/cli.js';
@@ -54,7 +55,7 @@ describe('sentinel doctor', () => {
     expect(result.lines).toEqual(
       expect.arrayContaining([
         `✓ config ${result.configFile} is valid`,
-        `✓ log database ${result.db} is readable: 1 rows, newest 2026-05-01T08:00:00Z`,
+        `✓ log database ${result.db} is readable: 1 row, newest 2026-05-01T08:00:00Z`,
         expect.stringMatching(/^! log database .* is writable by (root|this user)/),
         expect.stringMatching(/^✓ claude \/.*\/claude: 2\.1\.197 \(Claude Code\)$/),
         '✓ Anthropic credential present in $ANTHROPIC_API_KEY',
@@ -77,6 +78,9 @@ describe('sentinel doctor', () => {
     ['an unreadable log database', { setup: (p) => writeFileSync(p.db, 'not sqlite, just text '.repeat(40)) }, /^✗ log database .*: file is not a database/],
     ['a log database without its table', { setup: (p) => new Database(p.db).exec('DROP TABLE logs').close() }, /^✗ log database .*: no table "logs"/],
     ['a missing claude', { config: { claude: { command: 'no-such-claude' } } }, /^✗ claude\.command "no-such-claude" is not found on PATH$/],
+    // A typo in source.path is not a permission problem: no chgrp advice for it.
+    ['a log database that is not there', { config: { source: { path: './logs-typo.db' } } }, /^✗ log database .*\/logs-typo\.db: no such file\n {4}fix: fix source\.path in the config/],
+    ['a log database in a directory that is not there', { config: { source: { path: './nowhere/logs.db' } } }, /^✗ log database .*\/nowhere\/logs\.db: no such file: .*\/nowhere does not exist$/],
     ['a broken claude', { config: { claude: { command: fakeClaude('echo "error: cannot load native module" >&2; exit 1') } } }, /^✗ claude .* --version failed: error: cannot load native module$/],
     ['ntfy down', { ntfyDown: true }, /^✗ ntfy http:\/\/127\.0\.0\.1:\d+ is not reachable: .*ECONNREFUSED/],
     ['a state dir that cannot be created', { setup: (p) => writeFileSync(join(p.dir, 'file'), ''), config: { state_dir: './file/state' } }, /^✗ state dir .*\/file\/state cannot be created: .*\/file is not a directory$/],
@@ -88,8 +92,15 @@ describe('sentinel doctor', () => {
     ],
   ])('catches %s', async (_what, breakage, line) => {
     const result = await doctor(breakage);
-    expect(result.failures.join('\n')).toMatch(new RegExp(line.source, 'm'));
+    expect(result.stdout).toMatch(new RegExp(line.source, 'm'));
+    expect(result.failures.join('\n')).toMatch(new RegExp(line.source.split('\\n')[0]!, 'm'));
     expect(result.exitCode).toBe(1);
+  });
+
+  it('with claude.command left at "claude" and none on PATH, finds and names the one npm ci installed', async () => {
+    const result = await doctor({ config: { claude: { enabled: true } }, setup: (p) => (p.env.PATH = '/usr/bin:/bin') });
+    const bundled = join(fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url)));
+    expect(result.lines).toContain(`✓ claude ${bundled}: 2.1.197 (Claude Code) (no claude on PATH: the one npm ci installed)`);
   });
 
   it.skipIf(credentialElsewhere)('catches a missing Anthropic credential', async () => {

@@ -271,7 +271,8 @@ describe('ignore rules', () => {
     const file = readFileSync(join(dir, 'ignore.yaml'), 'utf8');
     expect(file).toContain('# kept by hand');
     expect(file).toMatch(/^- id: rule-1$/m); // a block list, as a person would write it
-    expect(file).not.toContain('rule-2');
+    expect(file).not.toMatch(/^- id: rule-2$/m);
+    expect(file).toMatch(/^# rule-2 removed \d{4}-\d{2}-\d{2} by \S+$/m); // remembered: the id is not handed out again
   });
 
   it('status flags expired rules and rules unused for 30 days', async () => {

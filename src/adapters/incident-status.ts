@@ -1,0 +1,34 @@
+import { chmodSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { ExitCode, SentinelError } from '../core/errors.js';
+
+const FRONT_MATTER = /^---\r?\n([\s\S]*?\r?\n)?---\r?\n/;
+
+/** Marks an incident closed in its front matter (status, when, by whom, the note), keeping the rest of
+ * the file byte for byte; written atomically with the file's own mode. */
+export function closeIncident(path: string, closing: { at: string; by: string; note: string | null }): void {
+  const text = readIncidentFile(path);
+  const match = FRONT_MATTER.exec(text);
+  if (!match) throw new SentinelError(`${path}: no front matter to record the closing in`, ExitCode.usage);
+  const doc = parseDocument(match[1] ?? '');
+  if (doc.errors.length > 0) throw new SentinelError(`${path}: front matter is not YAML: ${doc.errors[0]!.message.split('\n')[0]}`, ExitCode.usage);
+  doc.set('status', 'closed');
+  doc.set('closed', closing.at);
+  doc.set('closed_by', closing.by);
+  if (closing.note !== null) doc.set('closing_note', closing.note);
+  else doc.delete('closing_note');
+  const updated = `---\n${doc.toString({ lineWidth: 0 })}---\n${text.slice(match[0].length)}`;
+  const temp = `${path}.tmp-${process.pid}`;
+  const mode = statSync(path).mode & 0o777;
+  writeFileSync(temp, updated, { mode });
+  chmodSync(temp, mode);
+  renameSync(temp, path);
+}
+
+export function readIncidentFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new SentinelError(`${path}: cannot read the incident: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, ExitCode.usage);
+  }
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+/** One zod issue as a person reads it: `key.path: message`, `required` for a missing key, and a
+ * "did you mean" for an unknown key when `schema` knows one close to it. `names` turns list indexes
+ * into names: `metrics[gemini_rpm].sql` rather than `metrics.0.sql`. */
+export function formatIssue(issue: z.core.$ZodIssue, schema?: z.ZodType, raw?: unknown): string {
+  const path = renderPath(issue.path, raw) || '(top level)';
+  if (issue.code === 'unrecognized_keys') {
+    const known = schema ? keysAt(schema, issue.path) : [];
+    const at = path === '(top level)' ? '' : `${path}.`;
+    return issue.keys
+      .map((key) => {
+        const near = closest(key, known);
+        return `${at}${key}: unknown key${near ? ` (did you mean ${near}?)` : ''}`;
+      })
+      .join('; ');
+  }
+  // zod says "expected string, received undefined" for a key that is not there at all.
+  if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) return `${path}: required`;
+  return `${path}: ${issue.message}`;
+}
+
+function renderPath(path: readonly PropertyKey[], raw: unknown): string {
+  const parts: string[] = [];
+  let node = raw;
+  for (const key of path) {
+    const next = node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined;
+    const name = typeof key === 'number' && next !== null && typeof next === 'object' ? (next as { name?: unknown }).name : undefined;
+    if (typeof name === 'string' && /^[\w.-]{1,64}$/.test(name) && parts.length > 0) parts[parts.length - 1] += `[${name}]`;
+    else parts.push(String(key));
+    node = next;
+  }
+  return parts.join('.');
+}
+
+/** The keys an object schema takes at `path` (through optional, default, transform and list). */
+function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let node: unknown = schema;
+  for (const key of [...path, null]) {
+    for (;;) {
+      if (node instanceof z.ZodOptional || node instanceof z.ZodDefault || node instanceof z.ZodNullable) node = node.unwrap();
+      else if (node instanceof z.ZodPipe) node = node.in;
+      else break;
+    }
+    if (key === null) break;
+    if (node instanceof z.ZodArray && typeof key === 'number') node = node.element;
+    else if (node instanceof z.ZodObject) node = node.shape[String(key)];
+    else return [];
+  }
+  return node instanceof z.ZodObject ? Object.keys(node.shape) : [];
+}
+
+/** The known key a typo most likely meant: at most two edits away, or one a prefix of the other. */
+export function closest(word: string, known: readonly string[]): string | null {
+  let best: { key: string; distance: number } | null = null;
+  for (const key of known) {
+    const distance = key.startsWith(word) || word.startsWith(key) ? 1 : editDistance(word, key);
+    if (distance <= 2 && (!best || distance < best.distance)) best = { key, distance };
+  }
+  return best?.key ?? null;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
