@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import type { Config } from '../core/config.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import type { LogRow } from '../core/types.js';
-import { describeSqliteError } from '../adapters/log-source.js';
+import { describeSqliteError, requireSqliteFile } from '../adapters/log-source.js';
 import { logRowColumns, quoteIdentifier, toLogRow } from '../adapters/log-row-shape.js';
 
 export interface RowsAround {
@@ -21,7 +21,8 @@ export interface LogRows {
 
 
 /** The app's log database, read-only, for the analyses: unlike the log source it reads every level. */
-export function openLogRows(path: string, source: Config['source']): LogRows {
+export function openLogRows(file: string | null, source: Config['source']): LogRows {
+  const path = requireSqliteFile(file);
   const fail = (what: string, error: unknown): never => {
     throw new SentinelError(`log database ${path}: ${what}: ${describeSqliteError(error)}`, ExitCode.source, { cause: error });
   };
@@ -82,7 +83,7 @@ export function openLogRows(path: string, source: Config['source']): LogRows {
 
 /** `openLogRows` on first use: an analysis that never reads a row (system, metric) must work even
  * when the log database is unreadable. */
-export function openLogRowsLazily(path: string, source: Config['source']): LogRows {
+export function openLogRowsLazily(path: string | null, source: Config['source']): LogRows {
   let logs: LogRows | null = null;
   return {
     around: (...args) => (logs ??= openLogRows(path, source)).around(...args),

@@ -7,7 +7,8 @@ import { createTally, type GroupTally, type RunTally } from '../core/tally.js';
 import type { TemplateLearner } from '../core/template.js';
 import { restoreLearner } from './learner.js';
 import { decideTrigger, HOUR, hourStart, type Trigger } from '../core/triggers.js';
-import type { LogSource } from '../adapters/log-source.js';
+import type { RunSource } from '../adapters/log-source.js';
+import { ExitCode, SentinelError } from '../core/errors.js';
 import type { StateStore } from '../adapters/state-store.js';
 import type { Checkpoint } from '../core/records.js';
 
@@ -19,13 +20,26 @@ export interface CollectedGroup extends GroupTally {
   /** When this group was last investigated, and its hourly rate then (for the cooldown). */
   lastInvestigatedAt: number | null;
   lastInvestigatedRate: number | null;
+  /** Rows per source, when there are several. */
+  sources: [name: string, rows: number][];
+}
+
+/** One source's part of the run: from its stored checkpoint to where its reading stopped. */
+export interface SourceRead {
+  name: string;
+  label: string;
+  /** Null when the source could not be read at all: its stored checkpoint stays. */
+  from: Checkpoint | null;
+  to: Checkpoint | null;
+  rows: number;
+  /** Why it could not be read (the rows read before it failed are counted, the checkpoint says so). */
+  error: string | null;
 }
 
 export interface Collected {
   tally: RunTally;
   groups: CollectedGroup[];
-  checkpointFrom: number;
-  checkpoint: Checkpoint;
+  sources: SourceRead[];
   /** Null when no row was read: the stored one stays. */
   learnerSnapshot: string | null;
   warnings: { kind: string; message: string }[];
@@ -35,32 +49,65 @@ export interface CollectOptions {
   config: Config;
   rules: IgnoreRule[];
   redactor: Redactor;
-  source: LogSource;
+  sources: RunSource[];
   state: StateStore;
   now: number;
   /** Laptop replays: start at the first row of this window instead of the checkpoint. */
   since?: number;
+  /** This source starts afresh from now: its checkpoint cannot belong to it (a restored database). */
+  rebaseline?: string;
 }
 
 /** [read] → [clean] → [group] → [decide]: everything up to the commit, which the caller does. */
-export function collect(options: CollectOptions): Collected {
-  const { config, source, state, now } = options;
+export async function collect(options: CollectOptions): Promise<Collected> {
+  const { config, state, now } = options;
   const warnings: Collected['warnings'] = [];
-  const checkpointFrom = startingPoint(options, warnings);
 
   // Restored on the first row only: a run with nothing new must stay cheap.
   let learner: TemplateLearner | null = null;
   const getLearner = () => (learner ??= restoreLearner(state, fingerprinter, warnings));
   const fingerprinter = createFingerprinter(config.fingerprint.rules);
+  // Rows per group and source: the source being read is the one each fingerprinted row came from.
+  let reading = '';
+  const bySource = new Map<string, Map<string, number>>();
+  const countSource = (fingerprint: string) => {
+    const counts = bySource.get(fingerprint) ?? bySource.set(fingerprint, new Map()).get(fingerprint)!;
+    counts.set(reading, (counts.get(reading) ?? 0) + 1);
+    return fingerprint;
+  };
   const tally = createTally({
     clean: (row) => cleanRow(row, options.redactor),
     templateOf: (message) => getLearner().templateOf(message),
-    fingerprinter: { fingerprintOf: (input) => state.canonicalFingerprint(fingerprinter.fingerprintOf(input)) },
+    fingerprinter: { fingerprintOf: (input) => countSource(state.canonicalFingerprint(fingerprinter.fingerprintOf(input))) },
     ignore: createIgnoreMatcher(options.rules, now),
     priorRuleHits: (rule) => state.ruleHitsSince(rule.id, now - rule.unless!.per),
     now,
   });
-  for (const batch of source.readSince(checkpointFrom)) for (const row of batch) tally.add(row);
+  const reads: SourceRead[] = [];
+  for (const source of options.sources) {
+    reading = source.name;
+    const read: SourceRead = { name: source.name, label: source.label, from: null, to: null, rows: 0, error: null };
+    reads.push(read);
+    const named = (message: string) => (options.sources.length > 1 ? `source ${source.name}: ${message}` : message);
+    try {
+      const fresh = source.name === options.rebaseline;
+      const stored = options.since === undefined && !fresh ? state.checkpoint(source.name) : null;
+      const lookback = config.sources.find((s) => s.name === source.name)?.first_run_lookback ?? config.source.first_run_lookback;
+      const start = await source.start(stored, fresh ? now : (options.since ?? now - lookback));
+      warnings.push(...start.warnings.map((w) => ({ ...w, message: named(w.message) })));
+      read.from = start.from;
+      for await (const batch of source.read(start.from)) {
+        for (const row of batch) tally.add(row);
+        read.rows += batch.length;
+      }
+      read.to = source.position();
+    } catch (error) {
+      // A source that cannot be read fails alone; what it yielded before is counted up to its position.
+      if (!(error instanceof SentinelError) || error.code !== ExitCode.source) throw error;
+      read.error = error.message;
+      if (read.from) read.to = source.position();
+    }
+  }
   const result = tally.finish();
 
   const thisHour = hourStart(now);
@@ -81,45 +128,16 @@ export function collect(options: CollectOptions): Collected {
       hourCount,
       lastInvestigatedAt: known?.lastInvestigatedAt ?? null,
       lastInvestigatedRate: known?.lastInvestigatedRate ?? null,
+      sources: options.sources.length > 1 ? [...(bySource.get(group.fingerprint) ?? [])] : [],
     };
   });
   groups.sort((a, b) => b.count - a.count);
 
-  const lastId = Math.max(checkpointFrom, result.lastId);
   return {
     tally: result,
     groups,
-    checkpointFrom,
-    checkpoint: { id: lastId, identity: source.rowIdentity(lastId) },
+    sources: reads,
     learnerSnapshot: learner === null ? null : JSON.stringify((learner as TemplateLearner).snapshot()),
     warnings,
   };
-}
-
-/** Where this run starts reading: the checkpoint, unless the database was replaced or truncated
- * under it (then from the start, with a warning), or on the very first run (the lookback window). */
-function startingPoint(options: CollectOptions, warnings: Collected['warnings']): number {
-  const { source, state, now, config } = options;
-  if (options.since !== undefined) return source.firstIdSince(options.since);
-  const checkpoint = state.checkpoint();
-  if (!checkpoint) return source.firstIdSince(now - config.source.first_run_lookback);
-  const maxId = source.maxId();
-  if (checkpoint.id > maxId) {
-    warnings.push({
-      kind: 'source-reset',
-      message: `the log table's newest id (${maxId}) is below the checkpoint (${checkpoint.id}): the database was replaced or truncated; reading it from the start`,
-    });
-    return 0;
-  }
-  if (checkpoint.id > 0 && checkpoint.identity) {
-    const identity = source.rowIdentity(checkpoint.id);
-    if (identity !== null && identity !== checkpoint.identity) {
-      warnings.push({
-        kind: 'source-reset',
-        message: `row ${checkpoint.id} is not the row read last time: the database was replaced; reading it from the start`,
-      });
-      return 0;
-    }
-  }
-  return checkpoint.id;
 }
