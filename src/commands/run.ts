@@ -10,7 +10,7 @@ import { parseDuration } from '../core/duration.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { createRedactor } from '../core/redact.js';
 import { renderRunSummary, type RunReport } from '../core/run-report.js';
-import { collect, type Collected } from '../stages/collect.js';
+import { collect, type Collected, type SourceRead } from '../stages/collect.js';
 import type { InvestigateResult } from '../stages/investigate.js';
 import { investigationSubject } from '../stages/queue-subject.js';
 import { checkSilence } from '../stages/silence.js';
@@ -118,7 +118,9 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
         costUsd: investigated.costUsd,
         dryRun,
       };
-      ctx.stdout(options.json ? JSON.stringify(toJson(report, collected, investigated)) : renderRunSummary(report));
+      const unread = unopened.map((f) => ({ name: f.name, label: '', from: null, to: null, rows: 0, error: f.message }));
+      const reads = config.sources.map((s) => [...collected.sources, ...unread].find((r) => r.name === s.name)!);
+      ctx.stdout(options.json ? JSON.stringify(toJson(report, collected, reads, investigated)) : renderRunSummary(report));
       // The readable sources are committed; the others keep their checkpoints and fail the run.
       if (failures.length > 0) {
         throw new SentinelError(failures.map((f) => (f.message.startsWith(`source ${f.name}`) ? f.message : `source ${f.name}: ${f.message}`)).join('; '), ExitCode.source);
@@ -181,14 +183,14 @@ async function newestRowTime(sources: RunSource[]): Promise<number | null> {
   return newest;
 }
 
-function toJson(report: RunReport, collected: Collected, investigated: InvestigateResult) {
+function toJson(report: RunReport, collected: Collected, reads: SourceRead[], investigated: InvestigateResult) {
   const { groups } = collected;
   return {
     rows_read: report.rowsRead,
     ignored: report.ignored,
     redactions: report.redactions,
     checkpoint: { from: report.checkpointFrom, to: report.checkpointTo },
-    sources: collected.sources.map((s) => ({ name: s.name, rows: s.rows, from: s.from, to: s.to, error: s.error })),
+    sources: reads.map((s) => ({ name: s.name, rows: s.rows, from: s.from, to: s.to, error: s.error })),
     groups: groups.map((g) => ({
       fingerprint: g.fingerprint,
       count: g.count,
