@@ -87,10 +87,12 @@ type Query = <T extends unknown[] = unknown[]>(what: string, sql: string, params
 function createReader(config: PostgresSourceConfig, label: string, query: Query, levelFilter: string, close: () => Promise<void>): RunSource {
   const c = config.columns;
   const table = quoteIdentifier(config.table);
-  const txid = quoteIdentifier(c.txid);
-  const id = quoteIdentifier(c.id);
+  // Qualified: a bare name in ORDER BY means the output column first, and `txid::text` is one,
+  // which would sort 1000 before 999.
+  const txid = `${table}.${quoteIdentifier(c.txid)}`;
+  const id = `${table}.${quoteIdentifier(c.id)}`;
   const time = quoteIdentifier(c.time);
-  const select = `SELECT ${txid}::text, ${logRowColumns(config)} FROM ${table}
+  const select = `SELECT ${txid}::text AS cursor_txid, ${logRowColumns(config)} FROM ${table}
     WHERE (${txid}, ${id}) > ($1::xid8, $2::bigint) AND ${txid} < ${HORIZON} AND ${levelFilter}
     ORDER BY ${txid}, ${id} LIMIT $3`;
   let position: Checkpoint = checkpointAt('0', 0);
@@ -125,7 +127,7 @@ function createReader(config: PostgresSourceConfig, label: string, query: Query,
       // No checkpoint: just before the first finished row at or after `since`, else the horizon.
       const [first] = await query<[string, string]>(
         'find the first row since',
-        `SELECT ${txid}::text, ${id}::text FROM ${table} WHERE ${time} >= $1 AND ${txid} < ${HORIZON} ORDER BY ${txid}, ${id} LIMIT 1`,
+        `SELECT ${txid}::text AS cursor_txid, ${id}::text AS cursor_id FROM ${table} WHERE ${time} >= $1 AND ${txid} < ${HORIZON} ORDER BY ${txid}, ${id} LIMIT 1`,
         [sinceParam(since)],
       );
       position = first ? checkpointAt(first[0], Number(first[1]) - 1) : checkpointAt(horizon, 0);

@@ -124,6 +124,23 @@ describe('the PostgreSQL cursor (txid, id) below the snapshot horizon', () => {
     expect((await poll(read.to, { batch_limit: 7 })).ids).toEqual([]);
   });
 
+  it('orders by the txid itself, not its text: rows either side of txid 10^k in one batch come in order, each once', async () => {
+    const [a, b] = [await connection(), await connection()];
+    const start = await poll(null);
+    // Spend transaction ids until the next one is 3 below a power of ten (as text, "1000" < "999").
+    const next = Number((await a.query<{ x: string }>('SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS x')).rows[0]!.x);
+    const boundary = 10 ** Math.ceil(Math.log10(next + 4));
+    await a.query(`DO $$ BEGIN FOR i IN 1..${boundary - 3 - next} LOOP PERFORM pg_current_xact_id(); COMMIT; END LOOP; END $$`);
+    const ids: number[] = [];
+    for (let i = 0; i < 6; i++) ids.push(await insertRow(i % 2 ? a : b, `row ${i}`));
+    const txids = (await a.query<{ t: string }>('SELECT txid::text AS t FROM logs ORDER BY id')).rows.map((r) => Number(r.t));
+    expect(txids[0]).toBeLessThan(boundary);
+    expect(txids.at(-1)).toBeGreaterThanOrEqual(boundary);
+    const read = await poll(start.to);
+    expect(read.ids).toEqual(ids);
+    expect((await poll(read.to)).ids).toEqual([]);
+  });
+
   it('refuses a checkpoint this cluster has not handed out yet (a restore), naming the fix', async () => {
     const restored: Checkpoint = { id: 12, identity: 'txid:90000000000' };
     await expect(poll(restored)).rejects.toThrow(
