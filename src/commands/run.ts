@@ -64,7 +64,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
       for (const warning of collected.warnings) ctx.stderr(`sentinel: warning: ${warning.message}`);
       const failures = [...unopened, ...collected.sources.flatMap((s) => (s.error === null ? [] : [{ name: s.name, message: s.error }]))];
       const readable = sources.filter((s) => !failures.some((f) => f.name === s.name));
-      let subject = investigationSubject(collected.groups, config, startedAt);
+      let subject = investigationSubject(collected.groups, config, startedAt, collected.hostCount);
       let meta: Record<string, string> = await waitingMeta(readable, state, startedAt);
       // A replay of a copied database is not the live app: its silence means nothing.
       if (options.db === undefined && since === undefined) {
@@ -201,6 +201,7 @@ function toJson(report: RunReport, collected: Collected, reads: SourceRead[], in
       first_seen: new Date(g.firstSeen).toISOString(),
       last_seen: new Date(g.lastSeen).toISOString(),
       ...(g.sources.length ? { sources: Object.fromEntries(g.sources) } : {}),
+      ...(g.hosts.length ? { hosts: g.hosts } : {}),
     })),
     incident: report.incident,
     incidents: investigated.incidents,

@@ -44,6 +44,7 @@ const columns = z.strictObject({
   line: column.nullable().default('line'),
   exception: column.nullable().default('exception'),
   extra: column.nullable().default('extra'),
+  host: column.nullable().default(null),
 });
 
 /** How rows are named in counts, incidents and checkpoints; the one `source:` is `main`. */
@@ -68,7 +69,7 @@ const sqliteSource = z.strictObject({
 const postgresColumns = columns.extend({
   /** `xid8 DEFAULT pg_current_xact_id()`: with the id, the cursor that never skips a late commit. */
   txid: column.default('txid'),
-  host: column.nullable().default('host'),
+  host: column.nullable().default('host'), // the reference sink writes it
 });
 
 const postgresSource = z.strictObject({

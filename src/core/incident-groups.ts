@@ -1,3 +1,4 @@
+import { spreadLines } from './spread.js';
 import type { SuggestedIgnore } from './answer.js';
 import { capBytes } from './clean.js';
 import { fenceText, quoteCode } from './fence.js';
@@ -33,6 +34,7 @@ function renderSamples(group: TriggeredGroup, index: number): string {
     `exception: ${group.exceptionType ?? '-'}`,
     `logger: ${group.logger ?? '-'}`,
     `function: ${group.function ?? '-'}`,
+    ...spreadLines(group),
   ].join('\n');
   const parts = [
     `### Group ${index}: ${quoteCode(group.fingerprint, 64)}`,

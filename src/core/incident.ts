@@ -1,3 +1,4 @@
+import { hostsPhrase } from './spread.js';
 import { stringify } from 'yaml';
 import type { Answer, Verdict } from './answer.js';
 import { capBytes } from './clean.js';
@@ -180,7 +181,7 @@ function describeGroups(groups: TriggeredGroup[]): string {
   const what = identifierOrNull(largest.exceptionType) ?? 'error group';
   const where = identifierOrNull(largest.logger);
   const more = groups.length > 1 ? ` (+${groups.length - 1} more group${groups.length > 2 ? 's' : ''})` : '';
-  return `${trigger}${levelName(largest.levelNo)} ${what}${where ? ` in ${where}` : ''}${more}`;
+  return `${trigger}${levelName(largest.levelNo)} ${what}${where ? ` in ${where}` : ''}${hostsPhrase(largest)}${more}`;
 }
 
 const identifierOrNull = (text: string | null) => (text && /^[A-Za-z][\w.:-]{0,79}$/.test(text) ? text : null);

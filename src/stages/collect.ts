@@ -22,6 +22,8 @@ export interface CollectedGroup extends GroupTally {
   lastInvestigatedRate: number | null;
   /** Rows per source, when there are several. */
   sources: [name: string, rows: number][];
+  /** The hosts whose rows are in it, when the rows name one. */
+  hosts: string[];
 }
 
 /** One source's part of the run: from its stored checkpoint to where its reading stopped. */
@@ -40,6 +42,8 @@ export interface Collected {
   tally: RunTally;
   groups: CollectedGroup[];
   sources: SourceRead[];
+  /** The hosts whose rows this run read: what "on 2 of 3 hosts" counts against. */
+  hostCount: number;
   /** Null when no row was read: the stored one stays. */
   learnerSnapshot: string | null;
   warnings: { kind: string; message: string }[];
@@ -67,16 +71,25 @@ export async function collect(options: CollectOptions): Promise<Collected> {
   let learner: TemplateLearner | null = null;
   const getLearner = () => (learner ??= restoreLearner(state, fingerprinter, warnings));
   const fingerprinter = createFingerprinter(config.fingerprint.rules);
-  // Rows per group and source: the source being read is the one each fingerprinted row came from.
+  // Rows per group and source, and the hosts of each group: the row being fingerprinted is the one
+  // the tally cleaned last, from the source being read.
   let reading = '';
+  let host: string | null = null;
   const bySource = new Map<string, Map<string, number>>();
+  const hostsOf = new Map<string, Set<string>>();
+  const allHosts = new Set<string>();
   const countSource = (fingerprint: string) => {
     const counts = bySource.get(fingerprint) ?? bySource.set(fingerprint, new Map()).get(fingerprint)!;
     counts.set(reading, (counts.get(reading) ?? 0) + 1);
+    if (host !== null) (hostsOf.get(fingerprint) ?? hostsOf.set(fingerprint, new Set()).get(fingerprint)!).add(host);
     return fingerprint;
   };
   const tally = createTally({
-    clean: (row) => cleanRow(row, options.redactor),
+    clean: (row) => {
+      host = row.host ?? null;
+      if (host !== null) allHosts.add(host);
+      return cleanRow(row, options.redactor);
+    },
     templateOf: (message) => getLearner().templateOf(message),
     fingerprinter: { fingerprintOf: (input) => countSource(state.canonicalFingerprint(fingerprinter.fingerprintOf(input))) },
     ignore: createIgnoreMatcher(options.rules, now),
@@ -129,6 +142,7 @@ export async function collect(options: CollectOptions): Promise<Collected> {
       lastInvestigatedAt: known?.lastInvestigatedAt ?? null,
       lastInvestigatedRate: known?.lastInvestigatedRate ?? null,
       sources: options.sources.length > 1 ? [...(bySource.get(group.fingerprint) ?? [])] : [],
+      hosts: [...(hostsOf.get(group.fingerprint) ?? [])].sort(),
     };
   });
   groups.sort((a, b) => b.count - a.count);
@@ -137,6 +151,7 @@ export async function collect(options: CollectOptions): Promise<Collected> {
     tally: result,
     groups,
     sources: reads,
+    hostCount: allHosts.size,
     learnerSnapshot: learner === null ? null : JSON.stringify((learner as TemplateLearner).snapshot()),
     warnings,
   };

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
@@ -80,6 +80,11 @@ describe('a PostgreSQL source beside a SQLite one, in one run', () => {
     const payments = first.json!.groups.find((g) => g.template.startsWith('payment webhook'))!;
     expect(payments).toMatchObject({ count: 80, trigger: 'new', sources: { app: 5, pg: 75 } });
     expect(first.json!.groups.map((g) => g.count).sort((a, b) => a - b)).toEqual([1, 25, 80]);
+    // The incident names the hosts (the fingerprint does not hold them: one group on both) and the sources.
+    const [incident] = readdirSync(join(dir, 'incidents'));
+    const text = readFileSync(join(dir, 'incidents', incident!), 'utf8');
+    expect(text).toMatch(/^title: New ERROR error group in app\.payments on 2 of 3 hosts \(\+2 more groups\)$/m);
+    expect(text).toContain('hosts: 2 of 3 (web-1, web-2)\nsources: app 5, pg 75');
 
     const again = await run(dir, env);
     expect(again.json!.rows_read).toBe(0);
