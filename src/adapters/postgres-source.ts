@@ -223,3 +223,49 @@ export async function writePrivileges(config: PostgresSourceConfig, url: string)
     await client.end().catch(() => {});
   }
 }
+
+/** The table's rows of every level around one row, for the analyses; each call is one read-only
+ * transaction with the statement timeout. */
+export async function openPostgresLogRows(config: PostgresSourceConfig, url: string) {
+  const client = new pg.Client({ connectionString: url, types, application_name: 'sentinel analysis', connectionTimeoutMillis: 10_000 });
+  client.on('error', () => {});
+  const fail = (what: string, error: unknown): never => {
+    throw new SentinelError(`source ${config.name} (PostgreSQL table ${config.table}): ${what}: ${describePgError(error)}`, ExitCode.source, { cause: error });
+  };
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => {});
+    fail('cannot connect', error);
+  }
+  const table = quoteIdentifier(config.table);
+  const id = `${table}.${quoteIdentifier(config.columns.id)}`;
+  const columns = logRowColumns(config);
+  const readOnly = async <T>(what: string, fn: (q: (sql: string, params: unknown[]) => Promise<unknown[][]>) => Promise<T>): Promise<T> => {
+    try {
+      await client.query('BEGIN READ ONLY');
+      await client.query(`SELECT set_config('statement_timeout', $1, true)`, [String(config.statement_timeout)]);
+      const result = await fn(async (sql, params) => (await client.query<unknown[]>({ text: sql, values: params, rowMode: 'array' })).rows);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      return fail(what, error);
+    }
+  };
+  const toRow = (raw: unknown[]) => toLogRow(raw, config, 0);
+  return {
+    around: (rowId: number, before: number, after: number) =>
+      readOnly('read rows', async (q) => {
+        const [target] = await q(`SELECT ${columns} FROM ${table} WHERE ${id} = $1`, [rowId]);
+        if (!target) return null;
+        return {
+          target: toRow(target),
+          before: (await q(`SELECT ${columns} FROM ${table} WHERE ${id} < $1 ORDER BY ${id} DESC LIMIT $2`, [rowId, before])).map(toRow).reverse(),
+          after: (await q(`SELECT ${columns} FROM ${table} WHERE ${id} > $1 ORDER BY ${id} LIMIT $2`, [rowId, after])).map(toRow),
+        };
+      }),
+    maxId: () => readOnly('read max id', async (q) => Number((await q(`SELECT max(${id})::text FROM ${table}`, []))[0]?.[0] ?? 0)),
+    close: () => client.end().catch(() => {}),
+  };
+}

@@ -69,7 +69,7 @@ export function fallbackAnalyses(loaded: LoadedConfig, state: StateStore, redact
             .slice(0, FALLBACK_GROUPS)
             .map((g) => ({ name: 'error_group', args: { fingerprint: g.fingerprint } }));
     const unique = [...new Map(calls.map((c) => [`${c.name} ${Object.values(c.args).join(' ')}`.trim(), c])).entries()];
-    const logs = openLogRowsLazily(paths.database, config.source);
+    const logs = openLogRowsLazily(paths.database, config.source, ctx.env);
     try {
       const out: { tool: string; text: string }[] = [];
       for (const [tool, call] of unique) {
@@ -78,7 +78,7 @@ export function fallbackAnalyses(loaded: LoadedConfig, state: StateStore, redact
       }
       return out;
     } finally {
-      logs.close();
+      await logs.close();
     }
   };
 }

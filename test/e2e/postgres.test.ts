@@ -167,4 +167,23 @@ describe('a PostgreSQL source beside a SQLite one, in one run', () => {
     await insertRow(writer, 'read after the rebaseline');
     expect((await run(dir, env)).json!.sources[1]!.rows).toBe(1);
   });
+
+  it('sentinel analyze rows-around reads a PostgreSQL source, rows of every level, in a read-only transaction', async () => {
+    const { dir, pgUrl, readUrl } = await twoSourceProject();
+    writeFileSync(join(dir, 'sentinel.yaml'), stringify({ source: { kind: 'postgres', statement_timeout: '5s' }, claude: { enabled: false } }));
+    const writer = await cluster.connect(pgUrl);
+    clients.push(writer);
+    await writer.query((await import('../support/postgres.js')).LOGS_TABLE);
+    await writer.query('GRANT SELECT ON logs TO sentinel_reader');
+    await insertRow(writer, 'loading settings for user 7', { level: 'INFO' });
+    const failed = await insertRow(writer, 'job 7 failed: settings missing');
+    await insertRow(writer, 'retrying job 7', { level: 'INFO' });
+    const result = await runCli(['analyze', 'rows-around', String(failed), '--before', '1', '--after', '1'], { cwd: dir, env: { SENTINEL_PG_URL: readUrl } });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^Row ${failed} \\(ERROR at [^)]+\\): 1 row before and 1 after it, ids ${failed - 1}–${failed + 1}`));
+    expect(result.stdout).toContain('loading settings for user 7');
+    expect(result.stdout).toContain('retrying job 7');
+    const missing = await runCli(['analyze', 'rows-around', '999'], { cwd: dir, env: { SENTINEL_PG_URL: readUrl } });
+    expect(missing.stdout + missing.stderr).toMatch(/no row with id 999 in the log database \(its ids go up to \d+\)/);
+  });
 });
