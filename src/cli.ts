@@ -59,6 +59,7 @@ function buildProgram(exit: (code: number) => void): Command {
     .option('--since <duration>', 'with --dry-run: replay this window (e.g. 2h) instead of starting at the checkpoint')
     .option('--state <file>', "with --dry-run: read this copy of the server's state.db: its fingerprints, groups and triggers")
     .option('--retry-now', 'retry queued investigations and notifications now, ignoring their backoff (after a fix)')
+    .option('--rebaseline <source>', 'read this source from now on, dropping its checkpoint (after its database was restored)')
     .addHelpText('after', example('sentinel run --dry-run --db ./copy.db --since 2h'))
     .action((opts) => done(import('./commands/run.js').then(({ runCommand }) => runCommand({ ...opts, config: global().config }, context))));
 

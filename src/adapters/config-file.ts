@@ -8,8 +8,9 @@ export interface LoadedConfig {
   config: Config;
   /** The file it came from. */
   file: string;
-  /** Absolute paths: relative ones in the file are relative to the file's directory. */
-  paths: { stateDir: string; incidentsDir: string; ignoreFile: string; database: string };
+  /** Absolute paths: relative ones in the file are relative to the file's directory. `database` is
+   * the first source's SQLite file, null when that source is PostgreSQL. */
+  paths: { stateDir: string; incidentsDir: string; ignoreFile: string; database: string | null };
 }
 
 /** `--config`, then `$SENTINEL_CONFIG`, `./sentinel.yaml`, `/etc/sentinel/sentinel.yaml`: first found wins. */
@@ -45,7 +46,9 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv): LoadedConfig {
     throw new SentinelError(`${file}: ${parsed.errors.join('; ')}`, ExitCode.usage);
   }
   const base = dirname(file);
-  const config = parsed.config;
+  // Every SQLite source's path made absolute once, here: the run reads them all.
+  const sources = parsed.config.sources.map((s) => (s.kind === 'sqlite' ? { ...s, path: resolve(base, s.path) } : s));
+  const config = { ...parsed.config, source: sources[0]!, sources };
   return {
     config,
     file,
@@ -53,7 +56,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv): LoadedConfig {
       stateDir: resolve(base, config.state_dir ?? env.STATE_DIRECTORY?.split(':')[0] ?? './.sentinel'),
       incidentsDir: resolve(base, config.incidents_dir),
       ignoreFile: resolve(base, config.ignore_file),
-      database: resolve(base, config.source.path),
+      database: config.source.kind === 'sqlite' ? config.source.path : null,
     },
   };
 }

@@ -12,13 +12,13 @@ export const quoteIdentifier = (name: string) => `"${name.replaceAll('"', '""')}
 export function logRowColumns(source: SourceConfig): string {
   const c = source.columns;
   const optional = (name: string | null) => (name ? quoteIdentifier(name) : 'NULL');
-  return [c.id, c.time, c.level, c.message].map(quoteIdentifier).concat([c.logger, c.function, c.line, c.exception, c.extra].map(optional)).join(', ');
+  return [c.id, c.time, c.level, c.message].map(quoteIdentifier).concat([c.logger, c.function, c.line, c.exception, c.extra, c.host].map(optional)).join(', ');
 }
 
 /** A raw row (statement in raw mode) as a LogRow. A level name nobody knows gets `unknownLevel`:
  * read and shown, never dropped. */
 export function toLogRow(raw: unknown[], source: SourceConfig, unknownLevel: number): LogRow {
-  const [id, time, level, message, logger, fn, line, exception, extra] = raw;
+  const [id, time, level, message, logger, fn, line, exception, extra, host] = raw;
   const { levelNo, name } = readLevel(level, unknownLevel);
   return {
     id: Number(id),
@@ -31,6 +31,7 @@ export function toLogRow(raw: unknown[], source: SourceConfig, unknownLevel: num
     line: typeof line === 'number' ? line : line == null ? null : Number(line) || null,
     exception: textOf(exception),
     extra: textOf(extra),
+    host: textOf(host)?.slice(0, 255) ?? null,
   };
 }
 

@@ -7,6 +7,7 @@ import type { Config } from '../core/config.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { levelNamesBelow } from '../core/levels.js';
 import { parseRowTime } from '../core/row-time.js';
+import type { Checkpoint } from '../core/records.js';
 import type { LogRow } from '../core/types.js';
 import { logRowColumns, quoteIdentifier, toLogRow } from './log-row-shape.js';
 
@@ -27,6 +28,33 @@ export interface LogSource {
 }
 
 type SourceConfig = Config['source'];
+
+export interface SourceWarning {
+  kind: string;
+  message: string;
+}
+
+/** One configured source as a run reads it, SQLite or PostgreSQL: checked against its stored
+ * checkpoint, its new rows in cursor order, and where it stands after the rows read so far. */
+export interface RunSource {
+  readonly name: string;
+  /** What it is, for messages: a file or a PostgreSQL table. */
+  readonly label: string;
+  /** Where to read from: the stored checkpoint, checked against the source; without one (a first
+   * run, a replay) the first row at or after `since`. */
+  start(stored: Checkpoint | null, since: number): Promise<{ from: Checkpoint; warnings: SourceWarning[] }>;
+  /** Rows after `from` at level ≥ min_level, in cursor order, in bounded batches, from one snapshot. */
+  read(from: Checkpoint): AsyncIterable<LogRow[]>;
+  /** The checkpoint after the last batch `read` yielded (also when a later one failed). */
+  position(): Checkpoint;
+  /** Time of the newest row of any level, for "the app stopped logging". */
+  newestRowTime(): Promise<number | null>;
+  /** Rows already committed but held back behind an older transaction still open; 0 for SQLite. */
+  waiting(): Promise<number>;
+  /** WARNING+ rows after this checkpoint: what `status` calls rows behind. */
+  countSince(checkpoint: Checkpoint): Promise<number>;
+  close(): Promise<void>;
+}
 
 
 /** `snapshotDir`: where a copy of a stopped app's WAL database may be kept between runs (see
@@ -191,6 +219,12 @@ function checkSchema(db: Database.Database, path: string, table: string, columns
       );
     }
   }
+}
+
+/** The analyses (metrics, MCP tools, `analyze`) read the first source when it is SQLite. */
+export function requireSqliteFile(path: string | null): string {
+  if (path !== null) return path;
+  throw new SentinelError('log database: the first source is PostgreSQL, and this analysis reads SQLite sources only', ExitCode.source);
 }
 
 export function describeSqliteError(error: unknown): string {

@@ -14,8 +14,11 @@ export type { OutboxItem, QueuedInvestigation } from './state-queue.js';
 export interface CommittedRun {
   runId: number;
   startedAt: number;
+  /** The first source's, for the runs table. */
   checkpointFrom: number;
-  checkpoint: Checkpoint;
+  checkpointTo: number;
+  /** Each read source's new checkpoint; a source missing here keeps its stored one. */
+  checkpoints: Map<string, Checkpoint>;
   tally: RunTally;
   triggers: Map<string, Trigger | null>;
   learnerSnapshot: string | null;
@@ -84,9 +87,11 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean; 
     file,
     db,
     getMeta: (key: string) => guard('read', () => getMeta(key)),
-    checkpoint(): Checkpoint | null {
-      const id = guard('read checkpoint', () => getMeta('checkpoint'));
-      return id === null ? null : { id: Number(id), identity: getMeta('checkpoint_identity') };
+    /** A source's checkpoint; the one `source:` (`main`) keeps the keys it had before there were several. */
+    checkpoint(source = 'main'): Checkpoint | null {
+      const key = checkpointKey(source);
+      const id = guard('read checkpoint', () => getMeta(key));
+      return id === null ? null : { id: Number(id), identity: getMeta(`${key}_identity`) || null };
     },
     learnerSnapshot: () => guard('read normalizer state', () => getMeta('learner')),
     /** The group a fingerprint stands for, following aliases left by a normalizer upgrade. */
@@ -328,15 +333,17 @@ function writeRun(db: Database.Database, change: CommittedRun, setMeta: (k: stri
     for (const minute of minutes.keys()) if (minute > last) last = minute;
     lastHit.run(ruleId, last);
   }
-  setMeta('checkpoint', String(change.checkpoint.id));
-  setMeta('checkpoint_identity', change.checkpoint.identity ?? '');
+  for (const [source, checkpoint] of change.checkpoints) {
+    setMeta(checkpointKey(source), String(checkpoint.id));
+    setMeta(`${checkpointKey(source)}_identity`, checkpoint.identity ?? '');
+  }
   if (change.learnerSnapshot !== null) setMeta('learner', change.learnerSnapshot);
   for (const [key, value] of Object.entries(change.meta ?? {})) setMeta(key, value);
   for (const warning of change.warnings) db.prepare('INSERT INTO warnings (at, kind, message) VALUES (?, ?, ?)').run(now, warning.kind, warning.message);
   const triggered = [...change.triggers.values()].filter(Boolean).length;
   db.prepare(
     'UPDATE runs SET rows_read = ?, ignored = ?, redactions = ?, groups = ?, triggered = ?, checkpoint_from = ?, checkpoint_to = ? WHERE id = ?',
-  ).run(tally.rowsRead, tally.ignored, tally.redactions, tally.groups.size, triggered, change.checkpointFrom, change.checkpoint.id, change.runId);
+  ).run(tally.rowsRead, tally.ignored, tally.redactions, tally.groups.size, triggered, change.checkpointFrom, change.checkpointTo, change.runId);
   // Old buckets only feed the 7-day baseline and the ignore list's 7-day hit counts.
   db.prepare('DELETE FROM group_hours WHERE hour < ?').run(hourStart(now) - RETAIN_HOURS_MS);
   db.prepare('DELETE FROM rule_hits WHERE minute < ?').run(now - RETAIN_HOURS_MS);
@@ -349,6 +356,8 @@ function writeRun(db: Database.Database, change: CommittedRun, setMeta: (k: stri
       .run(change.investigation.kind, now, change.investigation.subject, now).lastInsertRowid,
   );
 }
+
+const checkpointKey = (source: string) => (source === 'main' ? 'checkpoint' : `checkpoint.${source}`);
 
 function toGroupRecord(row: Record<string, unknown>): GroupRecord {
   return {

@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 import type { Config } from '../core/config.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import type { LogRow } from '../core/types.js';
-import { describeSqliteError } from '../adapters/log-source.js';
+import { describeSqliteError, requireSqliteFile } from '../adapters/log-source.js';
+import { readSecret } from '../adapters/secrets.js';
 import { logRowColumns, quoteIdentifier, toLogRow } from '../adapters/log-row-shape.js';
 
 export interface RowsAround {
@@ -14,14 +15,15 @@ export interface RowsAround {
 export interface LogRows {
   /** The row with this id and up to `before`/`after` rows of ANY level on each side, in id order;
    * null when there is no such row. */
-  around(id: number, before: number, after: number): RowsAround | null;
-  maxId(): number;
-  close(): void;
+  around(id: number, before: number, after: number): Promise<RowsAround | null>;
+  maxId(): Promise<number>;
+  close(): Promise<void>;
 }
 
 
 /** The app's log database, read-only, for the analyses: unlike the log source it reads every level. */
-export function openLogRows(path: string, source: Config['source']): LogRows {
+export function openLogRows(file: string | null, source: Config['source']): LogRows {
+  const path = requireSqliteFile(file);
   const fail = (what: string, error: unknown): never => {
     throw new SentinelError(`log database ${path}: ${what}: ${describeSqliteError(error)}`, ExitCode.source, { cause: error });
   };
@@ -53,7 +55,7 @@ export function openLogRows(path: string, source: Config['source']): LogRows {
   const readAll = (stmt: Database.Statement, ...params: number[]) => (stmt.all(...params) as unknown[][]).map(toRow);
 
   return {
-    around(rowId, before, after) {
+    async around(rowId, before, after) {
       try {
         // One read transaction: the three reads see the same snapshot while the app keeps writing.
         return db.transaction(() => {
@@ -69,24 +71,37 @@ export function openLogRows(path: string, source: Config['source']): LogRows {
         return fail('read rows', error);
       }
     },
-    maxId() {
+    async maxId() {
       try {
         return Number((statements.max.get() as { max: number | null }).max ?? 0);
       } catch (error) {
         return fail('read max id', error);
       }
     },
-    close: () => db.close(),
+    close: async () => {
+      db.close();
+    },
   };
 }
 
 /** `openLogRows` on first use: an analysis that never reads a row (system, metric) must work even
  * when the log database is unreadable. */
-export function openLogRowsLazily(path: string, source: Config['source']): LogRows {
-  let logs: LogRows | null = null;
+export function openLogRowsLazily(path: string | null, source: Config['source'], env: NodeJS.ProcessEnv = {}): LogRows {
+  let logs: Promise<LogRows> | null = null;
+  const open = () => (logs ??= openAnyLogRows(path, source, env));
   return {
-    around: (...args) => (logs ??= openLogRows(path, source)).around(...args),
-    maxId: () => (logs ??= openLogRows(path, source)).maxId(),
-    close: () => logs?.close(),
+    around: async (...args) => (await open()).around(...args),
+    maxId: async () => (await open()).maxId(),
+    close: async () => {
+      const opened = await logs?.catch(() => null);
+      await opened?.close();
+    },
   };
+}
+
+/** The first source's rows: its SQLite file, or its PostgreSQL table (the client loaded only then). */
+async function openAnyLogRows(path: string | null, source: Config['source'], env: NodeJS.ProcessEnv): Promise<LogRows> {
+  if (source.kind === 'sqlite') return openLogRows(path, source);
+  const { openPostgresLogRows, postgresUrl } = await import('../adapters/postgres-source.js');
+  return openPostgresLogRows(source, postgresUrl(source, (from) => readSecret(env, from)));
 }

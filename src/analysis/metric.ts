@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { describeSqliteError, openLogSource } from '../adapters/log-source.js';
+import { describeSqliteError, openLogSource, requireSqliteFile } from '../adapters/log-source.js';
 import type { Config, MetricConfig } from '../core/config.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { judge, type SeriesPoint } from '../core/judge.js';
@@ -37,7 +37,8 @@ function sinceParam(since: number, format: Config['source']['time_format']): str
 }
 
 /** The app's log database on a read-only, query-only connection, for operator-defined series. */
-export function openMetricReader(path: string, source: Config['source']): MetricReader {
+export function openMetricReader(file: string | null, source: Config['source']): MetricReader {
+  const path = requireSqliteFile(file);
   let db: Database.Database;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
@@ -133,7 +134,7 @@ export function openMetricReader(path: string, source: Config['source']): Metric
 }
 
 /** The `metric` analysis reads the log database named by `database` (the config's resolved path). */
-export function createMetricAnalysis(database: string) {
+export function createMetricAnalysis(database: string | null) {
   return defineAnalysis({
     name: 'metric',
     description:

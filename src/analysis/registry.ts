@@ -10,8 +10,8 @@ import { systemAnalysis } from './system.js';
 
 export interface AnalysesOptions {
   config: Config;
-  /** The log database, resolved against the config file's directory. */
-  database: string;
+  /** The log database, resolved against the config file's directory (null: the source is PostgreSQL). */
+  database: string | null;
   /** Looked up for the names a script declares in `env`; nothing else is passed on. */
   env: NodeJS.ProcessEnv;
   /** Scripts run here (the config file's directory), so relative commands read as written. */

@@ -22,9 +22,9 @@ export const rowsAround = defineAnalysis({
     before: z.number().int().min(0).max(50).default(10).describe('rows before it, 0–50 (default 10)'),
     after: z.number().int().min(0).max(50).default(10).describe('rows after it, 0–50 (default 10)'),
   }),
-  run({ id, before, after }, { logs, redactor }) {
-    const found = logs.around(id, before, after);
-    if (!found) return { kind: 'rejected', text: `no row with id ${id} in the log database (its ids go up to ${logs.maxId()})` };
+  async run({ id, before, after }, { logs, redactor }) {
+    const found = await logs.around(id, before, after);
+    if (!found) return { kind: 'rejected', text: `no row with id ${id} in the log database (its ids go up to ${await logs.maxId()})` };
     const rows = [...found.before, found.target, ...found.after].map((row) => ({
       row,
       block: renderRow(row, row.id === id, redactor),

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { writeBenchDatabase } from './bench-data.js';
+import { copyToPostgres, startBenchPostgres } from './postgres-bench.js';
 import { measurePrompt } from './prompt-size.js';
 
 /** `npm run bench`: the speed and memory figures of the brief, measured on this machine in one run. */
@@ -85,12 +86,37 @@ async function main(): Promise<void> {
   line('(a) sentinel run, no new rows (1M-row table)', `${idleMs.toFixed(0)} ms`, `${(idleMs / nodeMs).toFixed(2)}× node (target ≤ 3×)`);
 
   // (b) A run over many new WARNING+ rows: throughput and peak memory, at 100k and at 1M.
+  let sqliteRowsPerSecond = 0;
   for (const rows of [100_000, 1_000_000]) {
     const config = project(`warn-${rows}`, rows, 1);
     const result = await measure([cli, '--config', config, 'run', '--json']);
     const read = (JSON.parse(result.stdout) as { rows_read: number }).rows_read;
+    if (rows === 100_000) sqliteRowsPerSecond = read / (result.wallMs / 1000);
     line(`(b) run over ${rows.toLocaleString('en')} new WARNING+ rows`, `${Math.round(read / (result.wallMs / 1000)).toLocaleString('en')} rows/s`, 'target ≥ 100,000 rows/s');
     line(`(b)   peak RSS`, `${result.peakRssMb.toFixed(0)} MB`, 'target ≤ 150 MB, no higher at 1M than at 100k');
+  }
+
+  // (e) The same 100k rows in PostgreSQL (a local throwaway cluster on a unix socket).
+  const cluster = startBenchPostgres(join(work, 'postgres'));
+  if (cluster === null) line('(e) PostgreSQL source', 'skipped', 'PostgreSQL is not installed (apt-get install postgresql)');
+  else {
+    try {
+      await copyToPostgres(join(work, 'warn-100000', 'logs.db'), cluster.url);
+      const dir = join(work, 'postgres-project');
+      spawnSync('mkdir', ['-p', dir]);
+      const config = join(dir, 'sentinel.yaml');
+      writeFileSync(config, stringify({ source: { kind: 'postgres', first_run_lookback: '3650d' }, claude: { enabled: false } }));
+      process.env.SENTINEL_PG_URL = cluster.url; // the children inherit it
+      const result = await measure([cli, '--config', config, 'run', '--json']);
+      const read = (JSON.parse(result.stdout) as { rows_read: number }).rows_read;
+      const rate = read / (result.wallMs / 1000);
+      line('(e) PostgreSQL: run over 100,000 new WARNING+ rows', `${Math.round(rate).toLocaleString('en')} rows/s`, `${(rate / sqliteRowsPerSecond).toFixed(2)}× the SQLite run`);
+      line('(e)   peak RSS', `${result.peakRssMb.toFixed(0)} MB`, '');
+      const quietMs = await median(9, () => measure([cli, '--config', config, 'run']));
+      line('(e) PostgreSQL: run, no new rows', `${quietMs.toFixed(0)} ms`, `${(quietMs / idleMs).toFixed(2)}× the SQLite quiet run`);
+    } finally {
+      cluster.stop();
+    }
   }
 
   // (c) `sentinel fingerprint` over Loghub lines repeated to 1M.
@@ -114,13 +140,13 @@ async function main(): Promise<void> {
     const dir = join(work, `prompt-${rows}`);
     spawnSync('mkdir', ['-p', dir]);
     writeBenchDatabase(join(dir, 'logs.db'), rows, share, Date.now() - rows * 10);
-    const measured = measurePrompt(join(dir, 'logs.db'), join(dir, 'state'));
+    const measured = await measurePrompt(join(dir, 'logs.db'), join(dir, 'state'));
     line(`(d) prompt for ${label}`, `${measured.bytes.toLocaleString('en')} bytes`, `${measured.groups} groups; limit 24,000 bytes`);
   }
   const storm = join(work, 'storm');
   spawnSync('mkdir', ['-p', storm]);
   writeBenchDatabase(join(storm, 'logs.db'), 10_000, 1, Date.now() - 100_000, 1);
-  const stormPrompt = measurePrompt(join(storm, 'logs.db'), join(storm, 'state'));
+  const stormPrompt = await measurePrompt(join(storm, 'logs.db'), join(storm, 'state'));
   line('(d) prompt for a storm of 10,000 rows of one error', `${stormPrompt.bytes.toLocaleString('en')} bytes`, `${stormPrompt.groups} group: one investigation`);
   rmSync(work, { recursive: true, force: true });
 }

@@ -76,7 +76,7 @@ export async function analyzeCommand(options: AnalyzeOptions, ctx: CommandContex
   if (!parsed.ok) throw new SentinelError(`analyze ${name}: ${parsed.message}`, ExitCode.usage);
 
   const state = openStateStore(paths.stateDir, { readonly: true });
-  const lazyLogs = openLogRowsLazily(paths.database, config.source);
+  const lazyLogs = openLogRowsLazily(paths.database, config.source, ctx.env);
   let result: AnalysisResult;
   try {
     // People copy a prefix of a fingerprint; Claude is given whole ones, so only the command line looks it up.
@@ -85,7 +85,7 @@ export async function analyzeCommand(options: AnalyzeOptions, ctx: CommandContex
     const deps: AnalysisDeps = { config, state, logs: lazyLogs, redactor: createRedactor(config.redact.patterns), clock: ctx.clock };
     result = await analysis.run(coerceArgs(analysis.inputSchema, parsed.args), deps);
   } finally {
-    lazyLogs.close();
+    await lazyLogs.close();
     state.close();
   }
   if (result.kind === 'rejected') throw new SentinelError(`analyze ${name}: ${result.text}`, ExitCode.usage);

@@ -19,7 +19,7 @@ export async function configCheckCommand(options: { config?: string; file?: stri
   const loaded = loadConfig(findConfigFile(options.file ?? options.config, ctx.env, ctx.cwd), ctx.env);
   const rules = loadIgnoreRules(loaded.paths.ignoreFile);
   // Valid, but a typo here would make every run fail: worth a word (a laptop without the log may ignore it).
-  const missing = whyMissing(loaded.paths.database);
+  const missing = loaded.paths.database === null ? null : whyMissing(loaded.paths.database);
   if (missing) ctx.stderr(`sentinel: warning: source.path ${loaded.paths.database}: ${missing}${loaded.config.metrics.length ? ' (metrics not checked)' : ''}`);
   else checkMetrics(loaded, ctx);
   ctx.stdout(`${loaded.file}: valid (${rules.length} ignore rules in ${loaded.paths.ignoreFile})`);

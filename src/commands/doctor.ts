@@ -15,7 +15,7 @@ export async function doctorCommand(options: { config?: string }, ctx: CommandCo
   if (loaded) {
     const units = findInstalledUnits(ctx.env);
     const steps: (() => Check[] | Promise<Check[]>)[] = [
-      () => checkDatabase(loaded, uid),
+      () => checkDatabase(loaded, uid, ctx.env),
       () => checkClaude(loaded, ctx.env),
       () => checkNotify(loaded, ctx.env),
       () => checkStateDir(effectiveStateDir(loaded, ctx.env, units), units, ctx.env, ctx.clock.now()),

@@ -53,6 +53,7 @@ export async function ignoreTestCommand(options: IgnoreTestOptions, ctx: Command
       const subject = groupSubject(state, options.fingerprint);
       outcomes = [{ level: subject.levelName, fingerprint: subject.fingerprint, template: subject.template, rule: matcher.match(subject) }];
     } else if (options.row !== undefined) {
+      if (paths.database === null) throw new SentinelError('--row reads a row of a SQLite source; give the message instead', ExitCode.usage);
       outcomes = [judge(readRow(options.row, paths.database, config.source))];
     } else {
       outcomes = levelsToTest(options.level, config.source.min_level).map((level) => judge(typedRow(options, level, ctx.clock.now())));

@@ -6,7 +6,7 @@ import type { Readable, Writable } from 'node:stream';
 import { findConfigFile, loadConfig } from '../adapters/config-file.js';
 import { openStateStore } from '../adapters/state-store.js';
 import type { Analysis, AnalysisDeps } from '../analysis/define.js';
-import { openLogRows } from '../analysis/log-rows.js';
+import { openLogRows, openLogRowsLazily } from '../analysis/log-rows.js';
 import { createAnalyses } from '../analysis/registry.js';
 import { ExitCode } from '../core/errors.js';
 import { createRedactor } from '../core/redact.js';
@@ -29,7 +29,8 @@ export async function mcpCommand(
   const { config, paths, file } = loadConfig(findConfigFile(options.config, ctx.env, ctx.cwd), ctx.env);
   const state = openStateStore(paths.stateDir, { readonly: true });
   try {
-    const logs = openLogRows(paths.database, config.source);
+    // A PostgreSQL source is connected to on the first tool call that reads rows.
+    const logs = config.source.kind === 'sqlite' ? openLogRows(paths.database, config.source) : openLogRowsLazily(null, config.source, ctx.env);
     try {
       const deps: AnalysisDeps = { config, state, logs, redactor: createRedactor(config.redact.patterns), clock: ctx.clock };
       const server = createMcpServer(deps, createAnalyses({ config, database: paths.database, env: ctx.env, cwd: dirname(file) }));
@@ -45,7 +46,7 @@ export async function mcpCommand(
       await server.close();
       return ExitCode.ok;
     } finally {
-      logs.close();
+      await logs.close();
     }
   } finally {
     state.close();

@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import { findConfigFile, loadConfig } from '../adapters/config-file.js';
 import { createHeartbeat } from '../adapters/heartbeat.js';
 import { loadIgnoreRules } from '../adapters/ignore-file.js';
-import { openLogSource } from '../adapters/log-source.js';
+import type { RunSource } from '../adapters/log-source.js';
+import { openRunSources } from '../adapters/run-sources.js';
 import { acquireRunLock } from '../adapters/run-lock.js';
 import { openStateStore } from '../adapters/state-store.js';
 import { readSystemSample, recordSystemSample } from '../adapters/system-probe.js';
@@ -11,7 +12,7 @@ import { parseDuration } from '../core/duration.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { createRedactor, redactionMarker } from '../core/redact.js';
 import { renderRunSummary, type RunReport } from '../core/run-report.js';
-import { collect, type CollectedGroup } from '../stages/collect.js';
+import { collect, type Collected, type SourceRead } from '../stages/collect.js';
 import type { InvestigateResult } from '../stages/investigate.js';
 import { heldBackGroups, investigationSubject } from '../stages/queue-subject.js';
 import { HELD_BACK_META_KEY, mergeHeldBack, parseHeldBack } from '../core/held-back.js';
@@ -30,6 +31,8 @@ export interface RunOptions {
   retryNow?: boolean;
   /** With --dry-run: read this copy of a state.db, so that fingerprints and triggers are the server's. */
   state?: string;
+  /** Start this source afresh from now (its checkpoint is from before a restore). */
+  rebaseline?: string;
 }
 
 /** [read → clean → group → commit] then [investigate → report → notify]; see the architecture doc. */
@@ -47,6 +50,9 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
   if (options.state !== undefined && !dryRun) throw new SentinelError('--state reads a copy of the state and goes with --dry-run only', ExitCode.usage);
   const stateCopy = options.state === undefined ? undefined : resolve(ctx.cwd, options.state);
   if (stateCopy !== undefined && !existsSync(stateCopy)) throw new SentinelError(`--state: no such file ${stateCopy}`, ExitCode.usage);
+  if (options.rebaseline !== undefined && !config.sources.some((s) => s.name === options.rebaseline)) {
+    throw new SentinelError(`--rebaseline: no source named ${JSON.stringify(options.rebaseline)}; known: ${config.sources.map((s) => s.name).join(', ')}`, ExitCode.usage);
+  }
   const rules = loadIgnoreRules(paths.ignoreFile);
   const redactor = createRedactor(config.redact.patterns);
   const lock = dryRun ? null : acquireRunLock(paths.stateDir, ctx.pid);
@@ -54,33 +60,46 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
     const state = openStateStore(paths.stateDir, { readonly: dryRun, ...(stateCopy === undefined ? {} : { file: stateCopy }) });
     if (!dryRun) state.redactStored(redactionMarker(config.redact.patterns), (text) => redactor.redact(text).text);
     // A stopped app's database is read from a copy, kept in the state dir between runs (not by dry runs).
-    const source = openLogSource(options.db ?? paths.database, config.source, dryRun ? undefined : join(paths.stateDir, 'source-snapshot'));
+    const snapshotRoot = dryRun ? undefined : join(paths.stateDir, 'source-snapshot');
+    const { opened: sources, failed: unopened } = await openRunSources(config.sources, ctx.env, options.db, snapshotRoot);
+    // Nothing to read at all: fail as before, before anything is recorded.
+    if (sources.length === 0) throw new SentinelError(unopened.map((f) => f.message).join('; '), ExitCode.source);
     const startedAt = ctx.clock.now();
-    const runId = dryRun ? 0 : state.startRun('run', startedAt, state.checkpoint()?.id ?? null, ctx.pid);
+    const runId = dryRun ? 0 : state.startRun('run', startedAt, state.checkpoint(config.source.name)?.id ?? null, ctx.pid);
     try {
-      const collected = collect({ config, rules, redactor, source, state, now: startedAt, ...(since === undefined ? {} : { since }) });
+      const collected = await collect({
+        config, rules, redactor, sources, state, now: startedAt,
+        ...(since === undefined ? {} : { since }),
+        ...(options.rebaseline === undefined ? {} : { rebaseline: options.rebaseline }),
+      });
       for (const warning of collected.warnings) ctx.stderr(`sentinel: warning: ${warning.message}`);
-      let subject = investigationSubject(collected.groups, config, startedAt);
-      let meta: Record<string, string> = {};
+      const failures = [...unopened, ...collected.sources.flatMap((s) => (s.error === null ? [] : [{ name: s.name, message: s.error }]))];
+      const readable = sources.filter((s) => !failures.some((f) => f.name === s.name));
+      let subject = investigationSubject(collected.groups, config, startedAt, collected.hostCount);
+      let meta: Record<string, string> = await waitingMeta(readable, state, startedAt);
       // A replay of a copied database is not the live app: its silence means nothing.
       if (options.db === undefined && since === undefined) {
-        const silence = checkSilence({ source, state, silenceAfterMs: config.source.silence_after, now: startedAt, subject });
+        const newest = await newestRowTime(readable);
+        const silence = checkSilence({ newestRowTime: newest, state, silenceAfterMs: config.source.silence_after, now: startedAt, subject });
         if (silence.warning) ctx.stderr(`sentinel: warning: ${silence.warning}`);
-        ({ subject, meta } = silence);
+        subject = silence.subject;
+        meta = { ...meta, ...silence.meta };
       }
       const heldBack = heldBackGroups(collected.groups, config, startedAt);
       if (!dryRun) {
         const seen = new Set(collected.groups.map((g) => g.fingerprint));
         meta[HELD_BACK_META_KEY] = JSON.stringify(mergeHeldBack(parseHeldBack(state.getMeta(HELD_BACK_META_KEY)), heldBack, seen, startedAt));
       }
+      const first = collected.sources[0]!;
       let investigated: InvestigateResult = { investigation: 'none', incidents: [], costUsd: 0, retries: [] };
       let notified = 0;
       if (!dryRun) {
         state.commitRun({
           runId,
           startedAt,
-          checkpointFrom: collected.checkpointFrom,
-          checkpoint: collected.checkpoint,
+          checkpointFrom: first.from?.id ?? 0,
+          checkpointTo: first.to?.id ?? 0,
+          checkpoints: new Map(collected.sources.flatMap((s) => (s.to ? [[s.name, s.to] as const] : []))),
           tally: collected.tally,
           triggers: new Map(collected.groups.map((g) => [g.fingerprint, g.trigger])),
           learnerSnapshot: collected.learnerSnapshot,
@@ -97,15 +116,17 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
           const { reportAndNotify } = await import('../stages/report.js');
           ({ investigated, notified } = await reportAndNotify(loaded, state, redactor, ctx, !!options.retryNow));
         }
-        state.finishRun(runId, ctx.clock.now(), 'ok', null);
-        await pingHeartbeat(config.heartbeat?.url, state, ctx);
+        if (failures.length === 0) {
+          state.finishRun(runId, ctx.clock.now(), 'ok', null);
+          await pingHeartbeat(config.heartbeat?.url, state, ctx);
+        }
       }
       const report: RunReport = {
         rowsRead: collected.tally.rowsRead,
         ignored: collected.tally.ignored,
         redactions: collected.tally.redactions,
-        checkpointFrom: collected.checkpointFrom,
-        checkpointTo: collected.checkpoint.id,
+        checkpointFrom: first.from?.id ?? 0,
+        checkpointTo: first.to?.id ?? 0,
         groups: collected.groups,
         heldBack,
         incident: investigated.incidents.at(-1) ?? null,
@@ -114,13 +135,19 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
         costUsd: investigated.costUsd,
         dryRun,
       };
-      ctx.stdout(options.json ? JSON.stringify(toJson(report, collected.groups, investigated)) : renderRunSummary(report));
+      const unread = unopened.map((f) => ({ name: f.name, label: '', from: null, to: null, rows: 0, error: f.message }));
+      const reads = config.sources.map((s) => [...collected.sources, ...unread].find((r) => r.name === s.name)!);
+      ctx.stdout(options.json ? JSON.stringify(toJson(report, collected, reads, investigated)) : renderRunSummary(report));
+      // The readable sources are committed; the others keep their checkpoints and fail the run.
+      if (failures.length > 0) {
+        throw new SentinelError(failures.map((f) => (f.message.startsWith(`source ${f.name}`) ? f.message : `source ${f.name}: ${f.message}`)).join('; '), ExitCode.source);
+      }
       return ExitCode.ok;
     } catch (error) {
       if (!dryRun) state.finishRun(runId, ctx.clock.now(), 'failed', error instanceof Error ? error.message : String(error));
       throw error;
     } finally {
-      source.close();
+      for (const source of sources) await source.close();
       state.close();
     }
   } finally {
@@ -149,12 +176,38 @@ async function pingHeartbeat(url: string | undefined, state: ReturnType<typeof o
   state.addWarning(ctx.clock.now(), 'heartbeat', ping.reason);
 }
 
-function toJson(report: RunReport, groups: CollectedGroup[], investigated: InvestigateResult) {
+/** "Rows waiting behind an open transaction since …": when the wait was first seen, per source,
+ * kept while it lasts so `status` can say for how long. */
+async function waitingMeta(sources: RunSource[], state: ReturnType<typeof openStateStore>, now: number): Promise<Record<string, string>> {
+  const meta: Record<string, string> = {};
+  for (const source of sources) {
+    const key = `waiting_since.${source.name}`;
+    const waiting = await source.waiting().catch(() => 0);
+    const since = state.getMeta(key);
+    if (waiting > 0) meta[key] = since || String(now);
+    else if (since) meta[key] = '';
+    if (waiting > 0) meta[`waiting_rows.${source.name}`] = String(waiting);
+  }
+  return meta;
+}
+
+async function newestRowTime(sources: RunSource[]): Promise<number | null> {
+  let newest: number | null = null;
+  for (const source of sources) {
+    const time = await source.newestRowTime();
+    if (time !== null && (newest === null || time > newest)) newest = time;
+  }
+  return newest;
+}
+
+function toJson(report: RunReport, collected: Collected, reads: SourceRead[], investigated: InvestigateResult) {
+  const { groups } = collected;
   return {
     rows_read: report.rowsRead,
     ignored: report.ignored,
     redactions: report.redactions,
     checkpoint: { from: report.checkpointFrom, to: report.checkpointTo },
+    sources: reads.map((s) => ({ name: s.name, rows: s.rows, from: s.from, to: s.to, error: s.error })),
     groups: groups.map((g) => ({
       fingerprint: g.fingerprint,
       count: g.count,
@@ -165,6 +218,8 @@ function toJson(report: RunReport, groups: CollectedGroup[], investigated: Inves
       folded: g.folded,
       first_seen: new Date(g.firstSeen).toISOString(),
       last_seen: new Date(g.lastSeen).toISOString(),
+      ...(g.sources.length ? { sources: Object.fromEntries(g.sources) } : {}),
+      ...(g.hosts.length ? { hosts: g.hosts } : {}),
     })),
     held_back: report.heldBack.map((h) => ({ fingerprint: h.fingerprint, trigger: h.trigger, reason: h.reason, until: new Date(h.until).toISOString() })),
     incident: report.incident,

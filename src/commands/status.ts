@@ -1,15 +1,17 @@
 import { findConfigFile, loadConfig } from '../adapters/config-file.js';
 import { loadIgnoreRules } from '../adapters/ignore-file.js';
 import { openLogSource } from '../adapters/log-source.js';
+import { openRunSource } from '../adapters/run-sources.js';
 import { isProcessAlive } from '../adapters/run-lock.js';
 import { INTERRUPTED, openStateStore } from '../adapters/state-store.js';
+import type { SourceConfig } from '../core/config.js';
 import type { RunRecord } from '../core/records.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { HELD_BACK_META_KEY, parseHeldBack } from '../core/held-back.js';
 import { isExpired } from '../core/ignore.js';
 import { startOfUtcDay } from '../core/investigation-policy.js';
 import { judgeRunStaleness } from '../core/run-staleness.js';
-import { renderStatus, type StatusReport } from '../core/status-report.js';
+import { renderStatus, type SourceStatus, type StatusReport } from '../core/status-report.js';
 import type { CommandContext } from './context.js';
 
 const DAY = 86_400_000;
@@ -21,11 +23,13 @@ export async function statusCommand(options: { json?: boolean; config?: string }
   const state = openStateStore(paths.stateDir, { readonly: true });
   try {
     const checkpoint = state.checkpoint();
+    const single = config.sources.length === 1 && config.source.kind === 'sqlite' ? config.source : null;
     const lastSuccess = state.lastSuccessfulRun('run')?.finishedAt ?? null;
     const report: StatusReport = {
       now,
       checkpoint: checkpoint?.id ?? null,
-      source: readSource(paths.database, config.source, checkpoint?.id ?? 0),
+      source: single ? readSource(single.path, single, checkpoint?.id ?? 0) : null,
+      sources: single ? [] : await readSources(config.sources, state, ctx.env),
       runs: state.recentRuns(5).map(markInterrupted),
       lastSuccess,
       staleness: judgeRunStaleness({ runStarts: state.recentRuns(40).filter((r) => r.kind === 'run').map((r) => r.startedAt), lastSuccess, now }).warning,
@@ -71,6 +75,35 @@ function readSource(path: string, config: Parameters<typeof openLogSource>[1], c
   }
 }
 
+/** Each source's side of status when there are several, or one on PostgreSQL; one that cannot be
+ * read is reported in its place. */
+async function readSources(sources: readonly SourceConfig[], state: ReturnType<typeof openStateStore>, env: NodeJS.ProcessEnv): Promise<SourceStatus[]> {
+  const out: SourceStatus[] = [];
+  for (const config of sources) {
+    const checkpoint = state.checkpoint(config.name);
+    const since = Number(state.getMeta(`waiting_since.${config.name}`)) || null;
+    const status: SourceStatus = { name: config.name, label: config.kind === 'sqlite' ? config.path : `PostgreSQL table ${config.table}`, checkpoint: checkpoint?.id ?? null, rowsBehind: null, newestRowTime: null, waiting: null, error: null };
+    try {
+      const source = await openRunSource(config, env);
+      try {
+        const from = checkpoint ?? { id: 0, identity: null };
+        status.rowsBehind = await source.countSince(from);
+        status.newestRowTime = await source.newestRowTime();
+        const waiting = await source.waiting();
+        // Said once it persists: seen by a run before this look, and still there now.
+        if (since !== null && waiting > 0) status.waiting = { since, rows: waiting };
+      } finally {
+        await source.close();
+      }
+    } catch (error) {
+      if (!(error instanceof SentinelError)) throw error;
+      status.error = error.message;
+    }
+    out.push(status);
+  }
+  return out;
+}
+
 function reportingOf(state: ReturnType<typeof openStateStore>, now: number): StatusReport['reporting'] {
   const outbox = state.outboxCounts();
   const usage = state.claudeUsageSince(startOfUtcDay(now));
@@ -88,13 +121,22 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 function toJson(report: StatusReport) {
   return {
     checkpoint: report.checkpoint,
-    source: {
+    source: report.source && {
       path: report.source.path,
       max_id: report.source.maxId,
       rows_behind: report.source.rowsBehind,
       newest_row_time: iso(report.source.newestRowTime),
       error: report.source.error,
     },
+    sources: report.sources.map((s) => ({
+      name: s.name,
+      label: s.label,
+      checkpoint: s.checkpoint,
+      rows_behind: s.rowsBehind,
+      newest_row_time: iso(s.newestRowTime),
+      waiting: s.waiting && { since: iso(s.waiting.since), rows: s.waiting.rows },
+      error: s.error,
+    })),
     last_success: iso(report.lastSuccess),
     stale: report.staleness,
     runs: report.runs.map((r) => ({

@@ -86,7 +86,7 @@ function renderForThisMachine(options: SystemdOptions, ctx: CommandContext): Rec
     // A global npm install starts us through a symlink in /usr/bin; the units need the real file.
     cli: realpathSync(resolve(ctx.cwd, ctx.cliPath)),
     config: file,
-    logDbDir: dirname(paths.database),
+    logDbDir: dirname(paths.database ?? file), // a PostgreSQL source has no file to bind
     claudeTimeoutMs: config.claude.timeout,
     ...(options.runAs === undefined ? {} : { user: options.runAs }),
     ...(options.logGroup === undefined ? {} : { logGroup: options.logGroup }),

@@ -54,17 +54,51 @@ const columns = z.strictObject({
   line: column.nullable().default('line'),
   exception: column.nullable().default('exception'),
   extra: column.nullable().default('extra'),
+  host: column.nullable().default(null),
 });
 
-const source = z.strictObject({
-  path: z.string().min(1),
+/** How rows are named in counts, incidents and checkpoints; the one `source:` is `main`. */
+const sourceName = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, _ and - (at most 32)').default('main');
+
+const sourceCommon = {
+  name: sourceName,
   table: column.default('logs'),
-  columns: columns.default(columns.parse({})),
   time_format: z.enum(['iso', 'unix', 'unix_ms']).default('iso'),
   min_level: level.default(30),
   first_run_lookback: duration.default(3_600_000),
   silence_after: duration.default(7_200_000),
+};
+
+const sqliteSource = z.strictObject({
+  kind: z.literal('sqlite').default('sqlite'),
+  path: z.string().min(1),
+  columns: columns.default(columns.parse({})),
+  ...sourceCommon,
 });
+
+const postgresColumns = columns.extend({
+  /** `xid8 DEFAULT pg_current_xact_id()`: with the id, the cursor that never skips a late commit. */
+  txid: column.default('txid'),
+  host: column.nullable().default('host'), // the reference sink writes it
+});
+
+const postgresSource = z.strictObject({
+  kind: z.literal('postgres'),
+  /** The connection URL comes from this variable, else from the systemd credential `url_credential`. */
+  url_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').default('SENTINEL_PG_URL'),
+  url_credential: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a credential name').default('postgres-url'),
+  columns: postgresColumns.default(postgresColumns.parse({})),
+  /** Rows per query; a run reads all of them, this many at a time. */
+  batch_limit: z.number().int().min(1).max(100_000).default(5000),
+  statement_timeout: duration.default(30_000),
+  ...sourceCommon,
+});
+
+// `kind` defaults to sqlite, so the key is filled in before the union picks a branch.
+const source = z.preprocess(
+  (raw) => (raw !== null && typeof raw === 'object' && !('kind' in raw) ? { kind: 'sqlite', ...raw } : raw),
+  z.discriminatedUnion('kind', [sqliteSource, postgresSource]),
+);
 
 const fingerprintRule = z
   .strictObject({
@@ -165,8 +199,9 @@ const script = z.strictObject({
   timeout: duration.default(30_000),
 });
 
-export const configSchema = z.strictObject({
-  source,
+const configObject = z.strictObject({
+  source: source.optional(),
+  sources: z.array(source).min(1).optional(),
   state_dir: z.string().min(1).optional(),
   incidents_dir: z.string().min(1).default('./incidents'),
   ignore_file: z.string().min(1).default('./ignore.yaml'),
@@ -188,7 +223,29 @@ export const configSchema = z.strictObject({
   heartbeat: z.strictObject({ url: z.url({ protocol: /^https?$/ }) }).optional(),
 });
 
+/** `source:` (one) or `sources:` (several, each named): either way `sources` lists them all and
+ * `source` is the first, the one the analyses and `status` read. */
+export const configSchema = configObject
+  .superRefine((c, ctx) => {
+    if ((c.source === undefined) === (c.sources === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['source'], message: 'give either source (one) or sources (a list)' });
+      return;
+    }
+    const seen = new Set<string>();
+    for (const [i, s] of (c.sources ?? []).entries()) {
+      if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'name'], message: `two sources are named ${JSON.stringify(s.name)}` });
+      seen.add(s.name);
+    }
+  })
+  .transform(({ source: one, sources, ...rest }) => {
+    const all = sources ?? [one!];
+    return { ...rest, source: all[0]!, sources: all };
+  });
+
 export type Config = z.infer<typeof configSchema>;
+export type SourceConfig = Config['sources'][number];
+export type SqliteSourceConfig = Extract<SourceConfig, { kind: 'sqlite' }>;
+export type PostgresSourceConfig = Extract<SourceConfig, { kind: 'postgres' }>;
 export type FingerprintRule = Config['fingerprint']['rules'][number];
 export type MetricConfig = Config['metrics'][number];
 export type ScriptConfig = Config['scripts'][number];

@@ -1,3 +1,4 @@
+import { spreadLines } from './spread.js';
 import type { SuggestedIgnore } from './answer.js';
 import { capBytes } from './clean.js';
 import { fenceText, quoteCode } from './fence.js';
@@ -37,6 +38,7 @@ function renderSamples(group: TriggeredGroup, index: number): string {
     `exception: ${group.exceptionType ?? '-'}`,
     `logger: ${group.logger ?? '-'}`,
     `function: ${group.function ?? '-'}`,
+    ...spreadLines(group),
   ].join('\n');
   const folded = group.folded ?? [];
   const parts = [

@@ -1,3 +1,4 @@
+import { hostsPhrase } from './spread.js';
 import { stringify } from 'yaml';
 import type { Answer, Verdict } from './answer.js';
 import { capBytes } from './clean.js';
@@ -199,7 +200,7 @@ function describeGroups(groups: TriggeredGroup[]): string {
   const what = identifierOrNull(lead.exceptionType);
   const where = identifierOrNull(lead.logger);
   const place = where ? ` in ${where}` : what ? '' : ` group ${lead.fingerprint.slice(0, 8)}`;
-  return `${trigger}${levelName(lead.levelNo)}${what ? ` ${what}` : ''}${place}${more}`;
+  return `${trigger}${levelName(lead.levelNo)}${what ? ` ${what}` : ''}${place}${hostsPhrase(lead)}${more}`;
 }
 
 const identifierOrNull = (text: string | null) => (text && /^[A-Za-z][\w.:-]{0,79}$/.test(text) ? text : null);

@@ -1,3 +1,4 @@
+import { spreadLines, type GroupSpread } from './spread.js';
 import { capBytes, measureUtf8 } from './clean.js';
 import { capChars, fenceText, flattenInline, quoteCode } from './fence.js';
 import { levelName } from './levels.js';
@@ -8,7 +9,7 @@ import type { Trigger } from './triggers.js';
 export type TriggeredGroup = Pick<
   GroupTally,
   'fingerprint' | 'template' | 'exceptionType' | 'logger' | 'function' | 'levelNo' | 'count' | 'firstSeen' | 'lastSeen' | 'samples'
-> & { trigger: Trigger | null; triggerReason: string; /** Splinter groups this run folded into it. */ folded?: string[] };
+> & { trigger: Trigger | null; triggerReason: string; /** Splinter groups this run folded into it. */ folded?: string[] } & GroupSpread;
 
 export interface PromptTool {
   name: string;
@@ -90,6 +91,7 @@ function renderGroup(group: TriggeredGroup, index: number, total: number, detail
     `exception: ${group.exceptionType ?? '-'}`,
     `logger: ${group.logger ?? '-'}`,
     `function: ${group.function ?? '-'}`,
+    ...spreadLines(group),
   ].map((line) => capChars(line.replace(/\n/g, ' '), detail.template + 20));
   const parts = [
     `### Group ${index} of ${total}: ${group.count} ${levelName(group.levelNo)} rows, trigger ${trigger}`,

@@ -5,7 +5,9 @@ import { plural } from './plural.js';
 export interface StatusReport {
   now: number;
   checkpoint: number | null;
-  source: { path: string; maxId: number | null; rowsBehind: number | null; newestRowTime: number | null; error: string | null };
+  /** The one SQLite source; null when there are several or it is PostgreSQL (then `sources`). */
+  source: { path: string; maxId: number | null; rowsBehind: number | null; newestRowTime: number | null; error: string | null } | null;
+  sources: SourceStatus[];
   runs: RunRecord[];
   lastSuccess: number | null;
   /** Set when runs have stopped succeeding (see run-staleness.ts). */
@@ -24,18 +26,39 @@ export interface StatusReport {
   unsent: { channel: string; incidentPath: string; attempts: number; lastError: string | null; nextAttemptAt: number }[];
 }
 
+export interface SourceStatus {
+  name: string;
+  label: string;
+  checkpoint: number | null;
+  rowsBehind: number | null;
+  newestRowTime: number | null;
+  /** Since when (first run that saw it) committed rows wait behind an open transaction, and how many. */
+  waiting: { since: number; rows: number } | null;
+  error: string | null;
+}
+
 const iso = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z'));
 
 /** What an operator reads over SSH: is it running, is it behind, what has it seen, what is muted. */
 export function renderStatus(report: StatusReport): string {
   const lines: string[] = [];
   const { source } = report;
-  lines.push(`log database  ${source.path}`);
-  if (source.error) lines.push(`  ✗ ${source.error}`);
-  else {
-    lines.push(
-      `  checkpoint ${report.checkpoint ?? 'none (no run yet)'} of ${source.maxId}; ${source.rowsBehind} WARNING+ rows behind; newest row ${iso(source.newestRowTime)}`,
-    );
+  if (source) {
+    lines.push(`log database  ${source.path}`);
+    if (source.error) lines.push(`  ✗ ${source.error}`);
+    else {
+      lines.push(
+        `  checkpoint ${report.checkpoint ?? 'none (no run yet)'} of ${source.maxId}; ${source.rowsBehind} WARNING+ rows behind; newest row ${iso(source.newestRowTime)}`,
+      );
+    }
+  }
+  for (const s of report.sources) {
+    lines.push(`source ${s.name}  ${s.label}`);
+    if (s.error) lines.push(`  ✗ ${s.error}`);
+    else lines.push(`  checkpoint row ${s.checkpoint ?? 'none (no run yet)'}; ${s.rowsBehind} WARNING+ rows behind; newest row ${iso(s.newestRowTime)}`);
+    if (s.waiting) {
+      lines.push(`  ! ${s.waiting.rows} rows waiting behind an open transaction since ${iso(s.waiting.since)}: a long transaction in the cluster holds them back (pg_stat_activity shows it)`);
+    }
   }
   lines.push(`last successful run  ${iso(report.lastSuccess)}`);
   if (report.staleness) lines.push(`  ✗ ${report.staleness}`);

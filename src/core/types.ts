@@ -12,6 +12,8 @@ export interface LogRow {
   line: number | null;
   exception: string | null;
   extra: string | null;
+  /** The app host that wrote it, when the table has a host column (several hosts, one table). */
+  host?: string | null;
 }
 
 /** Time comes into the core from outside, so the core stays pure and testable. */

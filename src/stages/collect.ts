@@ -7,7 +7,8 @@ import { createTally, type GroupTally, type RunTally } from '../core/tally.js';
 import type { TemplateLearner } from '../core/template.js';
 import { restoreLearner } from './learner.js';
 import { decideTrigger, HOUR, hourStart, type Trigger } from '../core/triggers.js';
-import type { LogSource } from '../adapters/log-source.js';
+import type { RunSource } from '../adapters/log-source.js';
+import { ExitCode, SentinelError } from '../core/errors.js';
 import type { StateStore } from '../adapters/state-store.js';
 import type { Checkpoint } from '../core/records.js';
 
@@ -21,13 +22,30 @@ export interface CollectedGroup extends GroupTally {
   /** When this group was last investigated, and its hourly rate then (for the cooldown). */
   lastInvestigatedAt: number | null;
   lastInvestigatedRate: number | null;
+  /** Rows per source, when there are several. */
+  sources: [name: string, rows: number][];
+  /** The hosts whose rows are in it, when the rows name one. */
+  hosts: string[];
+}
+
+/** One source's part of the run: from its stored checkpoint to where its reading stopped. */
+export interface SourceRead {
+  name: string;
+  label: string;
+  /** Null when the source could not be read at all: its stored checkpoint stays. */
+  from: Checkpoint | null;
+  to: Checkpoint | null;
+  rows: number;
+  /** Why it could not be read (the rows read before it failed are counted, the checkpoint says so). */
+  error: string | null;
 }
 
 export interface Collected {
   tally: RunTally;
   groups: CollectedGroup[];
-  checkpointFrom: number;
-  checkpoint: Checkpoint;
+  sources: SourceRead[];
+  /** The hosts whose rows this run read: what "on 2 of 3 hosts" counts against. */
+  hostCount: number;
   /** Null when no row was read: the stored one stays. */
   learnerSnapshot: string | null;
   warnings: { kind: string; message: string }[];
@@ -37,18 +55,19 @@ export interface CollectOptions {
   config: Config;
   rules: IgnoreRule[];
   redactor: Redactor;
-  source: LogSource;
+  sources: RunSource[];
   state: StateStore;
   now: number;
   /** Laptop replays: start at the first row of this window instead of the checkpoint. */
   since?: number;
+  /** This source starts afresh from now: its checkpoint cannot belong to it (a restored database). */
+  rebaseline?: string;
 }
 
 /** [read] → [clean] → [group] → [decide]: everything up to the commit, which the caller does. */
-export function collect(options: CollectOptions): Collected {
-  const { config, source, state, now } = options;
+export async function collect(options: CollectOptions): Promise<Collected> {
+  const { config, state, now } = options;
   const warnings: Collected['warnings'] = [];
-  const checkpointFrom = startingPoint(options, warnings);
 
   // Restored on the first row only: a run with nothing new must stay cheap.
   let learner: TemplateLearner | null = null;
@@ -57,20 +76,68 @@ export function collect(options: CollectOptions): Collected {
   let ignore: IgnoreMatcher | null = null;
   const getIgnore = () => (ignore ??= createIgnoreMatcher(followFolds(options.rules, state), now));
   const fingerprinter = createFingerprinter(config.fingerprint.rules);
+  // Rows per group and source, and the hosts of each group: the row being fingerprinted is the one
+  // the tally cleaned last, from the source being read.
+  let reading = '';
+  let host: string | null = null;
+  const bySource = new Map<string, Map<string, number>>();
+  const hostsOf = new Map<string, Set<string>>();
+  const allHosts = new Set<string>();
+  const countSource = (fingerprint: string) => {
+    const counts = bySource.get(fingerprint) ?? bySource.set(fingerprint, new Map()).get(fingerprint)!;
+    counts.set(reading, (counts.get(reading) ?? 0) + 1);
+    if (host !== null) (hostsOf.get(fingerprint) ?? hostsOf.set(fingerprint, new Set()).get(fingerprint)!).add(host);
+    return fingerprint;
+  };
   const tally = createTally({
-    clean: (row) => cleanRow(row, options.redactor),
+    clean: (row) => {
+      host = row.host ?? null;
+      if (host !== null) allHosts.add(host);
+      return cleanRow(row, options.redactor);
+    },
     templateOf: (message, context) => getLearner().templateOf(message, context),
     decide: () => learner?.decide() ?? [],
-    fingerprinter: { fingerprintOf: (input) => state.canonicalFingerprint(fingerprinter.fingerprintOf(input)) },
+    fingerprinter: { fingerprintOf: (input) => countSource(state.canonicalFingerprint(fingerprinter.fingerprintOf(input))) },
     ignore: { match: (subject) => getIgnore().match(subject) },
     priorRuleHits: (rule) => state.ruleHitsSince(rule.id, now - rule.unless!.per),
     now,
   });
-  for (const batch of source.readSince(checkpointFrom)) for (const row of batch) tally.add(row);
+  const reads: SourceRead[] = [];
+  for (const source of options.sources) {
+    reading = source.name;
+    const read: SourceRead = { name: source.name, label: source.label, from: null, to: null, rows: 0, error: null };
+    reads.push(read);
+    const named = (message: string) => (options.sources.length > 1 ? `source ${source.name}: ${message}` : message);
+    try {
+      const fresh = source.name === options.rebaseline;
+      const stored = options.since === undefined && !fresh ? state.checkpoint(source.name) : null;
+      const lookback = config.sources.find((s) => s.name === source.name)?.first_run_lookback ?? config.source.first_run_lookback;
+      const start = await source.start(stored, fresh ? now : (options.since ?? now - lookback));
+      warnings.push(...start.warnings.map((w) => ({ ...w, message: named(w.message) })));
+      read.from = start.from;
+      for await (const batch of source.read(start.from)) {
+        for (const row of batch) tally.add(row);
+        read.rows += batch.length;
+      }
+      read.to = source.position();
+    } catch (error) {
+      // A source that cannot be read fails alone; what it yielded before is counted up to its position.
+      if (!(error instanceof SentinelError) || error.code !== ExitCode.source) throw error;
+      read.error = error.message;
+      if (read.from) read.to = source.position();
+    }
+  }
   const result = tally.finish();
 
   const thisHour = hourStart(now);
   const folded = foldedInto(result.folds.filter((fold) => state.group(fold.from) !== null));
+  // Rows counted under a group this run folded away belong to its survivor now.
+  const survivors = foldedInto(result.folds);
+  const spread = <T>(of: Map<string, T>, fingerprint: string) =>
+    [fingerprint, ...(survivors.get(fingerprint) ?? [])].flatMap((f) => {
+      const value = of.get(f);
+      return value === undefined ? [] : [value];
+    });
   const groups = [...result.groups.values()].map((group): CollectedGroup => {
     // Until the commit moves them, a stored splinter's counts are still under its own fingerprint.
     const history = [group.fingerprint, ...(folded.get(group.fingerprint) ?? [])];
@@ -84,6 +151,8 @@ export function collect(options: CollectOptions): Collected {
       previousWeekCount: stored(thisHour - 7 * 24 * HOUR, thisHour),
       now,
     });
+    const sourceRows = new Map<string, number>();
+    for (const counts of spread(bySource, group.fingerprint)) for (const [name, n] of counts) sourceRows.set(name, (sourceRows.get(name) ?? 0) + n);
     return {
       ...group,
       folded: folded.get(group.fingerprint) ?? [],
@@ -92,16 +161,17 @@ export function collect(options: CollectOptions): Collected {
       hourCount,
       lastInvestigatedAt: known?.lastInvestigatedAt ?? null,
       lastInvestigatedRate: known?.lastInvestigatedRate ?? null,
+      sources: options.sources.length > 1 ? [...sourceRows] : [],
+      hosts: [...new Set(spread(hostsOf, group.fingerprint).flatMap((hosts) => [...hosts]))].sort(),
     };
   });
   groups.sort((a, b) => b.count - a.count);
 
-  const lastId = Math.max(checkpointFrom, result.lastId);
   return {
     tally: result,
     groups,
-    checkpointFrom,
-    checkpoint: { id: lastId, identity: source.rowIdentity(lastId) },
+    sources: reads,
+    hostCount: allHosts.size,
     learnerSnapshot: learner === null ? null : JSON.stringify((learner as TemplateLearner).snapshot()),
     warnings,
   };
@@ -127,32 +197,4 @@ function followFolds(rules: IgnoreRule[], state: StateStore): IgnoreRule[] {
     const canonical = state.canonicalFingerprint(fingerprint);
     return canonical === fingerprint ? rule : { ...rule, match: { ...rule.match, fingerprint: canonical } };
   });
-}
-
-/** Where this run starts reading: the checkpoint, unless the database was replaced or truncated
- * under it (then from the start, with a warning), or on the very first run (the lookback window). */
-function startingPoint(options: CollectOptions, warnings: Collected['warnings']): number {
-  const { source, state, now, config } = options;
-  if (options.since !== undefined) return source.firstIdSince(options.since);
-  const checkpoint = state.checkpoint();
-  if (!checkpoint) return source.firstIdSince(now - config.source.first_run_lookback);
-  const maxId = source.maxId();
-  if (checkpoint.id > maxId) {
-    warnings.push({
-      kind: 'source-reset',
-      message: `the log table's newest id (${maxId}) is below the checkpoint (${checkpoint.id}): the database was replaced or truncated; reading it from the start`,
-    });
-    return 0;
-  }
-  if (checkpoint.id > 0 && checkpoint.identity) {
-    const identity = source.rowIdentity(checkpoint.id);
-    if (identity !== null && identity !== checkpoint.identity) {
-      warnings.push({
-        kind: 'source-reset',
-        message: `row ${checkpoint.id} is not the row read last time: the database was replaced; reading it from the start`,
-      });
-      return 0;
-    }
-  }
-  return checkpoint.id;
 }

@@ -7,8 +7,10 @@ import { openLogSource } from '../adapters/log-source.js';
 import { bundledClaude, findClaude } from '../adapters/claude-command.js';
 import { readSecret } from '../adapters/secrets.js';
 import { describeError, fail, ok, skip, warn, type Check } from '../core/doctor.js';
+import type { SqliteSourceConfig } from '../core/config.js';
 import { formatUtc } from '../core/prompt.js';
 import { plural } from '../core/plural.js';
+import { checkPostgresSource } from './doctor-postgres.js';
 
 /** Where the units' LoadCredential= looks for a credential by name (systemd.exec(5)); the user
  * units name ~/.config/credstore explicitly. */
@@ -26,11 +28,21 @@ export function checkConfig(explicit: string | undefined, env: NodeJS.ProcessEnv
   }
 }
 
-export function checkDatabase(loaded: LoadedConfig, uid: number | null): Check[] {
-  const path = loaded.paths.database;
+/** Every source: a SQLite file readable and not writable, a PostgreSQL table readable by a role
+ * that cannot write it. */
+export async function checkDatabase(loaded: LoadedConfig, uid: number | null, env: NodeJS.ProcessEnv): Promise<Check[]> {
+  const checks: Check[] = [];
+  for (const source of loaded.config.sources) {
+    if (source.kind === 'sqlite') checks.push(...checkSqliteFile(source.path, source, uid));
+    else checks.push(...(await checkPostgresSource(source, env)));
+  }
+  return checks;
+}
+
+function checkSqliteFile(path: string, config: SqliteSourceConfig, uid: number | null): Check[] {
   const checks: Check[] = [];
   try {
-    const source = openLogSource(path, loaded.config.source);
+    const source = openLogSource(path, config);
     try {
       const newest = source.newestRowTime();
       checks.push(ok(`log database ${path} is readable: ${plural(source.maxId(), 'row')}, newest ${newest === null ? 'none' : formatUtc(newest)}`));

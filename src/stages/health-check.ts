@@ -23,7 +23,7 @@ export async function checkHealth(loaded: LoadedConfig, state: StateStore, redac
     ...config.metrics.map((m) => ({ name: 'metric', args: { name: m.name } })),
     { name: 'errors', args: {} },
   ];
-  const logs = openLogRowsLazily(paths.database, config.source);
+  const logs = openLogRowsLazily(paths.database, config.source, ctx.env);
   const check: HealthCheck = { verdicts: [], problems: [] };
   try {
     for (const call of calls) {
@@ -33,7 +33,7 @@ export async function checkHealth(loaded: LoadedConfig, state: StateStore, redac
       else for (const series of result.series ?? []) check.verdicts.push(judgeSeriesNow(call.name, call.args, series));
     }
   } finally {
-    logs.close();
+    await logs.close();
   }
   return check;
 }

@@ -12,7 +12,7 @@ const GROUPS_STORED = 2000;
 
 /** The triggered groups worth an investigation now (not cooling down), as one queued subject: a storm
  * of any size is one investigation. Null when nothing needs one. */
-export function investigationSubject(groups: CollectedGroup[], config: Config, now: number): InvestigationSubject | null {
+export function investigationSubject(groups: CollectedGroup[], config: Config, now: number, hostCount = 0): InvestigationSubject | null {
   const due = groups
     .filter((g) => g.trigger !== null && !coolingDown(g, config, now))
     .sort(bySeverity)
@@ -34,6 +34,8 @@ export function investigationSubject(groups: CollectedGroup[], config: Config, n
       trigger: g.trigger,
       triggerReason: g.triggerReason,
       ...(g.folded.length ? { folded: g.folded } : {}),
+      ...(g.hosts.length ? { hosts: { seen: g.hosts, of: Math.max(hostCount, g.hosts.length) } } : {}),
+      ...(g.sources.length ? { sources: g.sources } : {}),
     })),
     rates: Object.fromEntries(due.map((g) => [g.fingerprint, g.hourCount])),
   };

@@ -1,4 +1,3 @@
-import type { LogSource } from '../adapters/log-source.js';
 import type { StateStore } from '../adapters/state-store.js';
 import { buildSilenceGroup, decideSilence, describeSilence, SILENCE_META_KEY } from '../core/silence.js';
 import type { InvestigationSubject } from './investigate.js';
@@ -15,14 +14,15 @@ export interface SilenceCheck {
 /** "The app stopped logging" joins the run's investigation as one more group: same queue, same
  * incident file, same outbox. */
 export function checkSilence(opts: {
-  source: LogSource;
+  /** The newest row of any level over the sources read; null when none has a row. */
+  newestRowTime: number | null;
   state: StateStore;
   silenceAfterMs: number;
   now: number;
   subject: InvestigationSubject | null;
 }): SilenceCheck {
   const { now, silenceAfterMs, subject } = opts;
-  const decision = decideSilence({ newestRowTime: opts.source.newestRowTime(), now, silenceAfterMs, reportedFor: opts.state.getMeta(SILENCE_META_KEY) });
+  const decision = decideSilence({ newestRowTime: opts.newestRowTime, now, silenceAfterMs, reportedFor: opts.state.getMeta(SILENCE_META_KEY) });
   if (decision.kind === 'logging') return { warning: null, subject, meta: {} };
   const warning = `the app has written ${describeSilence(decision.since, decision.forMs, silenceAfterMs)}`;
   if (!decision.report) return { warning, subject, meta: {} };

@@ -73,7 +73,7 @@ export function fallbackAnalyses(loaded: LoadedConfig, state: StateStore, redact
             .slice(0, FALLBACK_GROUPS)
             .map((g) => ({ name: 'error_group', args: { fingerprint: g.fingerprint } }));
     const unique = [...new Map(calls.map((c) => [`${c.name} ${Object.values(c.args).join(' ')}`.trim(), c])).entries()];
-    const logs = openLogRowsLazily(paths.database, config.source);
+    const logs = openLogRowsLazily(paths.database, config.source, ctx.env);
     try {
       const out: { tool: string; text: string }[] = [];
       for (const [tool, call] of unique) {
@@ -82,7 +82,7 @@ export function fallbackAnalyses(loaded: LoadedConfig, state: StateStore, redact
       }
       return out;
     } finally {
-      logs.close();
+      await logs.close();
     }
   };
 }
