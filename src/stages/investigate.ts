@@ -43,6 +43,8 @@ export interface InvestigateDeps extends IncidentFileDeps {
   /** `--retry-now`: take queued investigations whatever their backoff. */
   ignoreBackoff: boolean;
   onProgress?: (progress: { elapsedMs: number; toolCalls: number }) => void;
+  /** After an incident with a diagnosis is on disk: `sentinel run` queues a fix attempt there. */
+  onDiagnosed?: (incidentPath: string, queued: QueuedSubject, answer: Extract<Diagnosis, { kind: 'claude' }>['answer']) => void;
 }
 
 /** Works through the queue: at most one Claude call a run (each may take minutes), fallbacks and
@@ -96,7 +98,9 @@ export async function investigateQueue(deps: InvestigateDeps): Promise<Investiga
         item.errors.push(reason);
       }
     }
-    result.incidents.push(writeIncident(deps, item, queued, diagnosis));
+    const incidentPath = writeIncident(deps, item, queued, diagnosis);
+    result.incidents.push(incidentPath);
+    if (diagnosis.kind === 'claude') deps.onDiagnosed?.(incidentPath, queued, diagnosis.answer);
     if (diagnosis.kind === 'claude') result.investigation = 'claude';
     else if (result.investigation !== 'claude') result.investigation = 'fallback';
   }
