@@ -54,9 +54,11 @@ export function autofixJobs(db: Database.Database) {
         const row = db.prepare('SELECT * FROM autofix_jobs WHERE id = ?').get(id) as Record<string, unknown> | undefined;
         return row ? toJob(row) : null;
       }),
-    /** Attempts ever made for a fingerprint (recorded refusals do not count). */
+    /** Attempts ever made for a fingerprint: recorded refusals and dry runs do not count. */
     attemptsFor: (fingerprint: string): number =>
-      guard('read autofix', () => (db.prepare("SELECT count(*) AS n FROM autofix_jobs WHERE fingerprint = ? AND (state != 'stopped' OR claude_at IS NOT NULL OR stop_reason NOT LIKE 'ineligible:%')").get(fingerprint) as { n: number }).n),
+      guard('read autofix', () =>
+        (db.prepare("SELECT count(*) AS n FROM autofix_jobs WHERE fingerprint = ? AND NOT (state = 'stopped' AND (stop_reason LIKE 'ineligible:%' OR stop_reason LIKE 'dry run%'))").get(fingerprint) as { n: number }).n,
+      ),
     latestFor: (fingerprint: string): AutofixJob | null =>
       guard('read autofix', () => {
         const row = db.prepare('SELECT * FROM autofix_jobs WHERE fingerprint = ? ORDER BY id DESC LIMIT 1').get(fingerprint) as Record<string, unknown> | undefined;

@@ -32,6 +32,8 @@ export interface AutofixJobData {
   force: boolean;
   baseSha?: string;
   defaultBranch?: string;
+  /** Of the clone's .git/config right after cloning: the edit must not have changed it. */
+  gitConfigSha?: string;
   fix?: FixAnswer;
   claude?: { costUsd: number; durationMs: number; numTurns: number | null; permissionDenials: string[] };
   diff?: { files: string[]; added: number; removed: number; patch: string };
