@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 export interface FakePull {
   number: number;
@@ -33,6 +33,8 @@ export interface FakeGitHub {
   faults: GitHubFault[];
   /** GitHub Free on a private repository: a draft is refused with 422. */
   draftsSupported: boolean;
+  /** POST /pulls is never answered: `before` GitHub acts on it, or `after` (the PR exists). */
+  holdCreate: 'before' | 'after' | null;
   close(): Promise<void>;
 }
 
@@ -41,7 +43,8 @@ const DOCS = 'https://docs.github.com/rest/pulls/pulls#create-a-pull-request';
 /** The slice of GitHub's REST API a draft fix PR uses, with GitHub's status codes and bodies. */
 export async function startFakeGitHub(opts: { owner: string; repo: string; token: string; private?: boolean; defaultBranch?: string }): Promise<FakeGitHub> {
   const prefix = `/repos/${opts.owner}/${opts.repo}`;
-  const state: FakeGitHub = { url: '', requests: [], pulls: [], faults: [], draftsSupported: true, close: async () => undefined };
+  const state: FakeGitHub = { url: '', requests: [], pulls: [], faults: [], draftsSupported: true, holdCreate: null, close: async () => undefined };
+  const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     void readBody(req).then((raw) => {
       const url = new URL(req.url ?? '/', 'http://fake');
@@ -78,6 +81,7 @@ export async function startFakeGitHub(opts: { owner: string; repo: string; token
       return send(res, 200, open.map(render));
     }
     if (method === 'POST' && path === `${prefix}/pulls`) {
+      if (state.holdCreate === 'before') return;
       const b = body as { title?: string; body?: string; head?: string; base?: string; draft?: boolean };
       if (!b?.title || !b.head || !b.base) return send(res, 422, { message: 'Validation Failed', errors: [{ resource: 'PullRequest', code: 'missing_field', field: 'head' }], documentation_url: DOCS, status: '422' });
       if (b.draft && !state.draftsSupported) {
@@ -91,6 +95,7 @@ export async function startFakeGitHub(opts: { owner: string; repo: string; token
       }
       const pull: FakePull = { number: state.pulls.length + 1, title: b.title, body: b.body ?? '', head: b.head, base: b.base, draft: !!b.draft, labels: [] };
       state.pulls.push(pull);
+      if (state.holdCreate === 'after') return;
       return send(res, 201, render(pull), { location: `${state.url}${prefix}/pulls/${pull.number}` });
     }
     const labels = new RegExp(`^${prefix}/issues/(\\d+)/labels$`).exec(path);
@@ -113,9 +118,17 @@ export async function startFakeGitHub(opts: { owner: string; repo: string; token
     };
   }
 
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  state.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  state.close = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy(); // held requests would keep close() waiting
+      server.close(() => resolve());
+    });
   return state;
 }
 
