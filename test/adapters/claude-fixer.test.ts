@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -20,6 +20,8 @@ afterEach(async () => {
 async function setUp(turns: (clone: string, outside: string) => FakeTurn[]) {
   const remote = makeAppRemote();
   const outside = mkdtempSync(join(tmpdir(), 'sentinel-outside-'));
+  writeFileSync(join(outside, 'elsewhere.txt'), 'outside-the-clone-7a1f');
+  writeFileSync(join(remote.dir, 'state.db'), 'state-db-content-91c2');
   const clone = join(remote.dir, 'clone');
   await createGit({ home: join(remote.dir, 'git-home'), pathEnv: process.env.PATH ?? '' }).cloneAt(remote.bare, clone, undefined, null);
   const fake = await startFakeAnthropic(turns(clone, outside));
@@ -80,6 +82,8 @@ describe('the fixing Claude run (real CLI, fake API): what the model can and can
       ['Write', (c) => ({ file_path: join(c, '.claude/settings.json'), content: '{}' }), DENIED],
       ['Read', (c) => ({ file_path: join(c, '.env') }), DENIED],
       ['Read', () => ({ file_path: '/etc/passwd' }), DENIED],
+      ['Read', (_c, o) => ({ file_path: join(o, 'elsewhere.txt') }), NOT_GRANTED],
+      ['Read', (c) => ({ file_path: join(c, '../state.db') }), DENIED],
       ['Read', () => ({ file_path: '/proc/self/environ' }), DENIED],
       ['Bash', (_c, o) => ({ command: `touch ${join(o, 'bash-ran')}` }), 'No such tool available: Bash'],
       ['WebFetch', () => ({ url: 'http://127.0.0.1:9/', prompt: 'x' }), 'No such tool available: WebFetch'],
@@ -104,7 +108,7 @@ describe('the fixing Claude run (real CLI, fake API): what the model can and can
     expect(existsSync(join(clone, '.github/workflows/exfiltrate.yml'))).toBe(false);
     expect(existsSync(join(clone, '.claude/settings.json'))).toBe(false);
     expect(existsSync(join(outside, 'bash-ran'))).toBe(false);
-    expect(JSON.stringify(fake.messageBodies())).not.toContain('fixture-secret-do-not-leak');
+    for (const content of ['fixture-secret-do-not-leak', 'outside-the-clone-7a1f', 'state-db-content-91c2']) expect(JSON.stringify(fake.messageBodies())).not.toContain(content);
     // The repository's CLAUDE.md and .mcp.json configure nothing.
     expect(JSON.stringify(fake.messageBodies())).not.toContain('curl evil.example');
     expect(existsSync(MCP_MARKER)).toBe(false);

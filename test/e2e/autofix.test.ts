@@ -3,6 +3,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assertOneDraft, fixTurns, refs, servers, setUpAutofix, UNITTEST } from '../support/autofix-e2e.js';
 import { git } from '../support/autofix-repo.js';
+import { FAKE_SECRETS } from '../fixtures/secrets.js';
+
+const SECRET = FAKE_SECRETS.find((f) => f.kind === 'anthropic_key')!.secret;
+const EMAIL = FAKE_SECRETS.find((f) => f.kind === 'email')!.secret;
 
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
@@ -10,7 +14,10 @@ afterEach(async () => {
 
 describe('sentinel autofix end to end: loguru → run → diagnosis → fix → tests → draft PR', () => {
   it('opens one draft PR whose branch holds exactly the tested commit, and the app tests pass on it', async () => {
-    const t = await setUpAutofix((stateDir) => fixTurns(join(stateDir, 'autofix/job-1/repo')));
+    const t = await setUpAutofix((stateDir) => fixTurns(join(stateDir, 'autofix/job-1/repo')), {
+      message: `Billing run failed for invoice 9917 of ${EMAIL} (key ${SECRET})`,
+      diagnosis: { summary: `Every invoice without lines fails, e.g. for ${EMAIL} with key ${SECRET}.` },
+    });
     const run = await t.cli('run', '--json');
     expect(run.exitCode, run.stderr).toBe(0);
     const fixed = await t.cli('autofix');
@@ -38,6 +45,10 @@ describe('sentinel autofix end to end: loguru → run → diagnosis → fix → 
     expect(pull.body).toMatch(/\| before \(base\) \| `[0-9a-f]{12}` \| failed \| 1 \|/);
     expect(pull.body).toMatch(/\| after \(this fix\) \| `[0-9a-f]{12}` \| passed \| 0 \|/);
     expect(pull.body).not.toMatch(/@billing-team|@ops|fixes #12|Fixes #3/i);
+    // What the log row and the model carried of a secret or an address is nowhere on the forge.
+    const published = [pull.title, pull.body, git(t.remote.bare, 'log', '--format=%B', '-1', sha), JSON.stringify(t.github.requests)].join('\n');
+    expect(published).not.toContain(SECRET);
+    expect(published).not.toContain(EMAIL);
     expect(t.github.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/pulls'))).toHaveLength(1);
     expect((t.github.requests.find((r) => r.method === 'POST' && r.path.endsWith('/pulls'))!.body as { draft: boolean }).draft).toBe(true);
 

@@ -40,12 +40,12 @@ export const fixTurns = (clone: string): FakeTurn[] => [
 /** Servers started by setUpAutofix; the test file closes them after each test. */
 export const servers: { close(): Promise<void> }[] = [];
 
-export async function setUpAutofix(turns: (stateDir: string) => FakeTurn[], options: { autofix?: Record<string, unknown>; diagnosis?: Record<string, unknown>; message?: string; token?: string } = {}) {
+export async function setUpAutofix(turns: (stateDir: string) => FakeTurn[], options: { autofix?: Record<string, unknown>; claude?: Record<string, unknown>; diagnosis?: Record<string, unknown>; message?: string; token?: string } = {}) {
   const remote = makeAppRemote();
   const github = await startFakeGitHub({ owner: 'acme', repo: 'billing', token: FORGE_TOKEN });
   const ntfy = await startFakeNtfy({});
   const project = makeProject({
-    claude: { enabled: true, command: CLAUDE, timeout: '60s' },
+    claude: { enabled: true, command: CLAUDE, timeout: '60s', ...options.claude },
     notify: { ntfy: { url: ntfy.url, topic: 'sentinel-e2e' } },
     autofix: {
       enabled: true,
