@@ -57,20 +57,28 @@ export async function runAutofixJob(deps: AutofixDeps, job: AutofixJob): Promise
   const dir = join(deps.stateDir, 'autofix', `job-${job.id}`);
   while (state !== 'notified' && state !== 'stopped') {
     deps.log(`job ${job.id}: ${state}`);
-    const step = await runStep(deps, job, state, data, dir);
+    let step = await runStep(deps, job, state, data, dir).catch((error: unknown): Step => {
+      // git or the file system failing (a network outage, a full disk): later, a bounded number of times.
+      const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+      return forgeProblem(deps, job, { kind: 'unavailable', reason }, data);
+    });
     data = step.data;
+    // A dry run is never left for a tick to finish for real.
+    if ('wait' in step && deps.forge === null) step = { stop: `dry run: would wait: ${step.reason}`, data };
     if ('wait' in step) {
       deps.jobs.postpone(job.id, data, step.wait, deps.now());
       deps.log(`job ${job.id}: waits until ${new Date(step.wait).toISOString()}: ${step.reason}`);
       return { state, reason: step.reason, data };
     }
     if ('stop' in step) {
+      // A dry run leaves the incident alone and does not count as the fingerprint's attempt.
+      const reason = deps.forge === null && !step.stop.startsWith('dry run') ? `dry run: ${step.stop}` : step.stop;
       // The incident first, then the state: a kill in between writes the same section again.
-      if (deps.forge !== null) amendIncidentFile(deps, job, 'stopped', step.stop, data);
-      deps.jobs.advance(job.id, 'stopped', data, deps.now(), { stopReason: step.stop });
+      if (deps.forge !== null) amendIncidentFile(deps, job, 'stopped', reason, data);
+      deps.jobs.advance(job.id, 'stopped', data, deps.now(), { stopReason: reason });
       rmSync(dir, { recursive: true, force: true });
-      deps.log(`job ${job.id}: stopped: ${step.stop}`);
-      return { state: 'stopped', reason: step.stop, data };
+      deps.log(`job ${job.id}: stopped: ${reason}`);
+      return { state: 'stopped', reason, data };
     }
     deps.jobs.advance(job.id, step.next, data, deps.now(), { ...(step.claudeAt ? { claudeAt: step.claudeAt } : {}), ...(step.openedAt ? { openedAt: step.openedAt } : {}) });
     state = step.next;

@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SECONDARY_RATE_LIMITED } from '../fakes/fake-github.js';
@@ -118,6 +119,16 @@ describe('sentinel autofix and the forge', () => {
     await t.cli('run');
     expect(t.ntfy.messages.filter((m) => m.title === 'sentinel autofix cannot use the forge')).toHaveLength(1);
     expect(JSON.stringify(t.ntfy.messages)).not.toContain('wrong-token');
+  });
+
+  it('a repository git cannot reach: the job waits and retries later, one line, no Claude call', async () => {
+    const t = await setUpAutofix(() => []);
+    const config = t.project.configFile;
+    writeFileSync(config, readFileSync(config, 'utf8').replace(t.remote.bare, join(t.remote.dir, 'missing.git')));
+    const fix = await runThenFix(t);
+    expect(fix.stderr).toMatch(/job 1: waits until \S+: git clone failed: fatal: repository '\S+missing\.git' does not exist/);
+    expect(fix.stderr).not.toContain('internal error');
+    expect(t.api.messageBodies()).toHaveLength(1);
   });
 
   it('rate limited: the job waits for the time GitHub names, then opens exactly one PR from the one pushed branch', async () => {

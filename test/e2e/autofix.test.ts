@@ -67,3 +67,20 @@ describe('sentinel autofix end to end: loguru → run → diagnosis → fix → 
     expect(t.github.pulls).toHaveLength(1);
   });
 });
+
+describe('sentinel autofix --dry-run', () => {
+  it('clones, edits, gates and tests, prints the diff and the PR text, and pushes and opens nothing', async () => {
+    const t = await setUpAutofix((stateDir) => fixTurns(join(stateDir, 'autofix/job-2/repo')));
+    expect((await t.cli('run')).exitCode).toBe(0);
+    const before = t.incident().text;
+    const dry = await t.cli('autofix', join(t.project.dir, 'incidents', t.incident().name), '--dry-run');
+    expect(dry.exitCode, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('+    if not lines:\n+        return 0');
+    expect(dry.stdout).toContain('# fix: Invoices without lines crash the billing worker');
+    expect(dry.stdout).toMatch(/\| after \(this fix\) \| `[0-9a-f]{12}` \| passed \| 0 \|/);
+    expect(dry.stdout).toMatch(/^autofix job 2 \(\w+\): stopped: dry run: tested, nothing pushed$/m);
+    expect(refs(t.remote.bare)).toEqual([`refs/heads/main ${t.remote.baseSha}`]);
+    expect(t.github.requests).toEqual([]);
+    expect(t.incident().text).toBe(before);
+  });
+});
