@@ -131,7 +131,7 @@ function classifyPushError(error: GitError): PushOutcome {
 }
 
 /** `--raw -z` gives modes and status per path, `--numstat -z` the line counts (`-` for binaries). */
-export function parseDiff(raw: string, numstat: string): DiffEntry[] {
+function parseDiff(raw: string, numstat: string): DiffEntry[] {
   const counts = new Map<string, { added: number | null; removed: number | null }>();
   const stats = numstat.split('\0');
   for (let i = 0; i < stats.length; i++) {
