@@ -85,6 +85,9 @@ describe('the fixing Claude run (real CLI, fake API): what the model can and can
       ['Read', (_c, o) => ({ file_path: join(o, 'elsewhere.txt') }), NOT_GRANTED],
       ['Read', (c) => ({ file_path: join(c, '../state.db') }), DENIED],
       ['Read', () => ({ file_path: '/proc/self/environ' }), DENIED],
+      ['Grep', (c) => ({ pattern: 'fixture-secret', path: c, output_mode: 'content', '-n': true }), 'No matches found'], // (the assertions below: no secret anywhere)
+      ['Grep', (c) => ({ pattern: 'fixture-secret', path: join(c, '.env'), output_mode: 'content' }), 'has been denied'],
+      ['Glob', (c) => ({ pattern: '**/*', path: join(c, '.git') }), 'has been denied'],
       ['Bash', (_c, o) => ({ command: `touch ${join(o, 'bash-ran')}` }), 'No such tool available: Bash'],
       ['WebFetch', () => ({ url: 'http://127.0.0.1:9/', prompt: 'x' }), 'No such tool available: WebFetch'],
     ];
@@ -98,7 +101,7 @@ describe('the fixing Claude run (real CLI, fake API): what the model can and can
     for (const [i, r] of results.entries()) {
       const [name, , expected] = calls[i]!;
       expect(text(r), `call ${i + 1} (${name})`).toContain(expected);
-      expect(r.is_error ?? false, `call ${i + 1} (${name})`).toBe(expected !== 'actions/checkout');
+      expect(r.is_error ?? false, `call ${i + 1} (${name})`).toBe(expected !== 'actions/checkout' && expected !== 'No matches found');
     }
     expect(existsSync(join(outside, 'planted.txt'))).toBe(false);
     expect(existsSync(join(clone, '../planted.txt'))).toBe(false);
