@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { autofixJobs, type AutofixJob } from '../adapters/autofix-jobs.js';
 import { createClaudeFixer } from '../adapters/claude-fixer.js';
 import { findConfigFile, loadConfig, type LoadedConfig } from '../adapters/config-file.js';
-import { createGitHubForge } from '../adapters/forge-github.js';
+import { createForge } from '../adapters/forge.js';
 import { createGit } from '../adapters/git.js';
 import { packageRoot } from '../adapters/package-root.js';
 import { acquireRunLock } from '../adapters/run-lock.js';
@@ -108,7 +108,7 @@ function buildDeps(loaded: LoadedConfig, state: StateStore, options: AutofixOpti
     git: createGit({ home: join(paths.stateDir, 'autofix', 'git-home'), pathEnv: path }),
     cloneUrl: options.repo ? resolve(ctx.cwd, options.repo) : repository.url,
     pushUrl: repository.url,
-    forge: options.dryRun ? null : createGitHubForge({ apiUrl: repository.api_url, repository: repository.github, token: token!, clock: ctx.clock, timeoutMs: 20_000 }),
+    forge: options.dryRun ? null : createForge(repository, token!, ctx.clock, 20_000).forge,
     token,
     fixer: createClaudeFixer({
       command,

@@ -148,12 +148,15 @@ const autofix = z
       .strictObject({
         /** What git clones and pushes to: https://github.com/OWNER/NAME.git (or a path, for tests). */
         url: z.string().min(1),
-        /** OWNER/NAME for the forge API. */
-        github: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'OWNER/NAME'),
-        api_url: z.url({ protocol: /^https?$/ }).default('https://api.github.com'),
+        /** OWNER/NAME on GitHub, or GROUP/NAME on GitLab: one of the two. */
+        github: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'OWNER/NAME').optional(),
+        gitlab: z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/, 'GROUP/NAME').optional(),
+        /** Default https://api.github.com, or https://gitlab.com/api/v4. */
+        api_url: z.url({ protocol: /^https?$/ }).optional(),
         token_env: z.string().min(1).default('SENTINEL_FORGE_TOKEN'),
         allow_public: z.boolean().default(false),
       })
+      .refine((r) => (r.github === undefined) !== (r.gitlab === undefined), 'give either github: OWNER/NAME or gitlab: GROUP/NAME')
       .optional(),
     /** Globs the fix may change; everything else is refused by the diff gate. */
     paths: z.array(glob).min(1).default(['**']),

@@ -3,7 +3,6 @@ import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync }
 import { join } from 'node:path';
 import type { AutofixJob, AutofixJobs } from '../adapters/autofix-jobs.js';
 import type { ClaudeFixer } from '../adapters/claude-fixer.js';
-import type { Forge, ForgeFailure } from '../adapters/forge-github.js';
 import type { Git } from '../adapters/git.js';
 import type { StateStore } from '../adapters/state-store.js';
 import type { TestSandboxOptions } from '../adapters/test-sandbox.js';
@@ -14,6 +13,7 @@ import { autofixBudgetRefusal, fixBranchName, type AutofixState } from '../core/
 import { renderCommitMessage, renderPullText } from '../core/autofix-pr.js';
 import { renderFixPrompt } from '../core/autofix-prompt.js';
 import type { Config } from '../core/config.js';
+import type { Forge, ForgeFailure } from '../core/forge.js';
 import { startOfUtcDay } from '../core/investigation-policy.js';
 import type { Redactor } from '../core/redact.js';
 
@@ -212,7 +212,7 @@ async function runStep(deps: AutofixDeps, job: AutofixJob, state: AutofixState, 
         // Made by an interrupted earlier try, between GitHub's answer and our save: link it.
         const found = await forge.findOpenPull(branch);
         if (found.kind !== 'ok') return forgeProblem(deps, job, found, data);
-        if (!found.value) return { stop: `GitHub says a pull request exists for ${branch}, and none is open`, data };
+        if (!found.value) return { stop: `the forge says a pull request exists for ${branch}, and none is open`, data };
         return { next: 'opened', data: { ...data, pr: { kind: 'draft', ...found.value } }, openedAt: deps.now() };
       }
       if (created.kind !== 'ok') return forgeProblem(deps, job, created, data);

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import type { LoadedConfig } from '../adapters/config-file.js';
-import { createGitHubForge } from '../adapters/forge-github.js';
+import { createForge } from '../adapters/forge.js';
 import { findExecutable, readSecret } from '../adapters/secrets.js';
 import { fail, ok, skip, warn, type Check } from '../core/doctor.js';
 import type { Clock } from '../core/types.js';
@@ -16,14 +16,14 @@ export async function checkAutofix(loaded: LoadedConfig, env: NodeJS.ProcessEnv,
   if (!token) {
     checks.push(warn(`forge token: not in $${repository.token_env} nor in the credential forge-token`, 'put a fine-grained token (this repository only, Contents + Pull requests write) into /etc/credstore/forge-token; only sentinel-autofix.service loads it'));
   } else {
-    const forge = createGitHubForge({ apiUrl: repository.api_url, repository: repository.github, token, clock, timeoutMs: 15_000 });
+    const { forge, name } = createForge(repository, token, clock, 15_000);
     const found = await forge.repository();
     if (found.kind !== 'ok') {
-      checks.push(fail(`forge ${repository.github}: ${found.reason}`, found.kind === 'auth' ? 'check the token: it must see this one repository, with Contents and Pull requests write' : 'check autofix.repository.api_url and the network'));
+      checks.push(fail(`forge ${name}: ${found.reason}`, found.kind === 'auth' ? 'check the token: it must see this one repository, with Contents and Pull requests write' : 'check autofix.repository.api_url and the network'));
     } else if (!found.value.private && !repository.allow_public) {
-      checks.push(fail(`forge ${repository.github} is public: fix PRs would publish text derived from the logs`, 'make it private, or set autofix.repository.allow_public: true'));
+      checks.push(fail(`forge ${name} is public: fix PRs would publish text derived from the logs`, 'make it private, or set autofix.repository.allow_public: true'));
     } else {
-      checks.push(ok(`forge ${repository.github} is reachable: ${found.value.private ? 'private' : 'public (allowed)'}, default branch ${found.value.defaultBranch}`));
+      checks.push(ok(`forge ${name} is reachable: ${found.value.private ? 'private' : 'public (allowed)'}, default branch ${found.value.defaultBranch}`));
     }
   }
   const test = autofix.test;

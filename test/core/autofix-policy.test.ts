@@ -89,6 +89,8 @@ describe('the autofix config', () => {
     [{ enabled: true }, 'autofix.repository: enabled autofix needs a repository'],
     [{ paths: ['/etc/**'] }, 'autofix.paths.0: a path glob relative to the repository root'],
     [{ repository: { url: 'x', github: 'not a repo' } }, 'autofix.repository.github: OWNER/NAME'],
+    [{ repository: { url: 'x' } }, 'autofix.repository: give either github: OWNER/NAME or gitlab: GROUP/NAME'],
+    [{ repository: { url: 'x', github: 'a/b', gitlab: 'g/n' } }, 'autofix.repository: give either github'],
     [{ test: { command: [] } }, 'autofix.test.command'],
     [{ test: { command: ['pytest'], isolation: 'docker' } }, 'autofix.test.isolation'],
     [{ sandbox: true }, 'autofix.sandbox: unknown key'],
