@@ -180,6 +180,10 @@ async function runStep(deps: AutofixDeps, job: AutofixJob, state: AutofixState, 
     }
     case 'tested': {
       if (deps.forge === null) return { stop: 'dry run: tested, nothing pushed', data };
+      // Checked before the push: a branch is published only when its PR may follow today.
+      if (data.branch === undefined && deps.jobs.countsSince(startOfUtcDay(deps.now())).prs >= config.autofix.daily_max_prs) {
+        return { wait: startOfUtcDay(deps.now()) + DAY, reason: `the daily cap of ${config.autofix.daily_max_prs} draft PRs is reached (autofix.daily_max_prs)`, data };
+      }
       const attempt = data.branchAttempt ?? 1;
       const branch = data.branch ?? fixBranchName(job.fingerprint, job.createdAt, attempt);
       if (data.branch === undefined) deps.jobs.advance(job.id, 'tested', { ...data, branch, branchAttempt: attempt }, deps.now()); // named before it exists
@@ -200,9 +204,6 @@ async function runStep(deps: AutofixDeps, job: AutofixJob, state: AutofixState, 
       const existing = await forge.findOpenPull(branch);
       if (existing.kind !== 'ok') return forgeProblem(deps, job, existing, data);
       if (existing.value) return { next: 'opened', data: { ...data, pr: { kind: 'draft', ...existing.value } }, openedAt: deps.now() };
-      if (deps.jobs.countsSince(startOfUtcDay(deps.now())).prs >= config.autofix.daily_max_prs) {
-        return { wait: startOfUtcDay(deps.now()) + DAY, reason: `the daily cap of ${config.autofix.daily_max_prs} draft PRs is reached (autofix.daily_max_prs)`, data };
-      }
       const text = renderPullText({ job: data as Parameters<typeof renderPullText>[0]['job'], jobId: job.id, incidentFile: job.incidentPath, testCommand: config.autofix.test?.command ?? null, model: config.autofix.model, costUsd: data.claude?.costUsd ?? 0, redactor: deps.redactor });
       const created = await forge.createDraftPull({ title: text.title, body: text.body, head: branch, base: data.defaultBranch! });
       if (created.kind === 'drafts_unsupported') {

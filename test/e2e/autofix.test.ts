@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assertOneDraft, fixTurns, refs, servers, setUpAutofix, UNITTEST } from '../support/autofix-e2e.js';
@@ -82,5 +83,26 @@ describe('sentinel autofix --dry-run', () => {
     expect(refs(t.remote.bare)).toEqual([`refs/heads/main ${t.remote.baseSha}`]);
     expect(t.github.requests).toEqual([]);
     expect(t.incident().text).toBe(before);
+  });
+});
+
+describe('sentinel autofix FINGERPRINT --force (a regression)', () => {
+  it('attempts again only when forced, waits for the daily PR cap, then takes the next branch name', async () => {
+    const t = await setUpAutofix((stateDir) => [...fixTurns(join(stateDir, 'autofix/job-1/repo')), ...fixTurns(join(stateDir, 'autofix/job-2/repo'))]);
+    expect((await t.cli('run')).exitCode).toBe(0);
+    expect((await t.cli('autofix')).stdout).toContain('notified: draft PR https://github.com/acme/billing/pull/1');
+    const fingerprint = /^ {2}- ([0-9a-f]{16})$/m.exec(t.incident().text)![1]!;
+
+    const again = await t.cli('autofix', fingerprint);
+    expect(again.stderr).toContain('not attempted: a fix was already attempted for this fingerprint');
+    const capped = await t.cli('autofix', fingerprint, '--force');
+    expect(capped.stderr).toContain('the daily cap of 1 draft PRs is reached (autofix.daily_max_prs)');
+    expect(refs(t.remote.bare)).toHaveLength(2); // nothing pushed for a PR that may not follow today
+
+    const config = t.project.configFile;
+    writeFileSync(config, readFileSync(config, 'utf8').replace('  paths:', '  daily_max_prs: 2\n  daily_max_attempts: 3\n  paths:'));
+    const forced = await t.cli('autofix', fingerprint, '--force');
+    expect(forced.stdout).toMatch(/notified: draft PR https:\/\/github\.com\/acme\/billing\/pull\/2$/m);
+    expect(t.github.pulls.map((p) => p.head)).toEqual([t.github.pulls[0]!.head, `${t.github.pulls[0]!.head}-2`]);
   });
 });
