@@ -98,6 +98,16 @@ function buildProgram(exit: (code: number) => void): Command {
     .addHelpText('after', example('claude mcp add sentinel -- sentinel --config /etc/sentinel/sentinel.yaml mcp'))
     .action(() => done(import('./commands/mcp.js').then(({ mcpCommand }) => mcpCommand({ config: global().config }, context))));
 
+  program
+    .command('autofix')
+    .description('turn a diagnosed incident into a tested draft pull request (run by sentinel-autofix.timer: one job per tick)')
+    .argument('[target]', 'an incident file or a fingerprint (default: the next queued job)')
+    .option('--dry-run', 'clone, edit, gate and test, then print the diff and the PR text: nothing is pushed or opened')
+    .option('--repo <dir>', 'clone from this local repository instead of autofix.repository.url')
+    .option('--force', 'attempt a fingerprint again (a regression)')
+    .addHelpText('after', example('sentinel autofix 5a7f6920b9b0d9aa --dry-run --repo ~/src/app'))
+    .action((target, opts) => done(import('./commands/autofix.js').then(({ autofixCommand }) => autofixCommand({ ...opts, target, config: global().config }, context))));
+
   const config = program
     .command('config')
     .description('the config file: validate it, or print its JSON Schema')

@@ -77,7 +77,7 @@ export function createClaudeRunner(opts: ClaudeRunnerOptions): ClaudeRunner {
 
 /** A killed run never reaches its `finally`: its directory (a HOME and the MCP config) is removed
  * by a later run once the process that made it is gone. */
-async function removeStaleRunDirs(privateDir: string): Promise<void> {
+export async function removeStaleRunDirs(privateDir: string): Promise<void> {
   for (const name of await readdir(privateDir)) {
     const pid = /^run-(\d+)-/.exec(name)?.[1];
     if (pid !== undefined && !isRunning(Number(pid))) await rm(join(privateDir, name), { recursive: true, force: true });
@@ -180,7 +180,7 @@ function buildEnv(opts: ClaudeRunnerOptions, home: string, tmp: string): Record<
 }
 
 /** One line a person can act on, or null when the run itself went fine. */
-function describeProblem(
+export function describeProblem(
   exit: { exitCode?: number | undefined; signal?: string | undefined; originalMessage?: string | undefined },
   result: Record<string, unknown> | null,
   stderr: string[],
@@ -201,11 +201,11 @@ function describeProblem(
   return oneLine(`claude ${how}${detail}${lastStderr ? `: ${lastStderr}` : ''}`);
 }
 
-function quoteText(text: unknown): string {
+export function quoteText(text: unknown): string {
   return typeof text === 'string' && text.trim() !== '' ? oneLine(`: ${text}`) : '';
 }
 
-function oneLine(text: string): string {
+export function oneLine(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length <= 300 ? flat : `${flat.slice(0, 299)}…`;
 }
@@ -215,7 +215,7 @@ function formatSeconds(ms: number): string {
 }
 
 /** SIGKILL to the whole group: no session is saved, so nothing is lost by not asking nicely. */
-function killGroup(child: { pid?: number | undefined; kill: (signal: NodeJS.Signals) => boolean }): void {
+export function killGroup(child: { pid?: number | undefined; kill: (signal: NodeJS.Signals) => boolean }): void {
   if (child.pid === undefined) return;
   try {
     process.kill(-child.pid, 'SIGKILL');
@@ -225,7 +225,7 @@ function killGroup(child: { pid?: number | undefined; kill: (signal: NodeJS.Sign
 }
 
 /** Calls `onLine` for each line; a line longer than the cap is dropped, never buffered whole. */
-function readLines(stream: Readable, onLine: (line: string) => void): void {
+export function readLines(stream: Readable, onLine: (line: string) => void): void {
   let partial = '';
   let overflowing = false;
   stream.setEncoding('utf8');
@@ -245,7 +245,7 @@ function readLines(stream: Readable, onLine: (line: string) => void): void {
   });
 }
 
-function createLineTail(max: number): { push: (line: string) => void; lines: () => string[] } {
+export function createLineTail(max: number): { push: (line: string) => void; lines: () => string[] } {
   const kept: string[] = [];
   return {
     push: (line) => {

@@ -100,4 +100,21 @@ export const MIGRATIONS: string[] = [
   -- issue 15: the process of a run, so status tells one in progress from one that was killed.
   ALTER TABLE runs ADD COLUMN pid INTEGER;
   `,
+  `
+  -- issue 10: autofix jobs, one persisted state machine per attempt (queued → … → notified, or stopped)
+  CREATE TABLE autofix_jobs (
+    id INTEGER PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    incident_path TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    stop_reason TEXT,
+    next_attempt_at INTEGER NOT NULL,
+    claude_at INTEGER,
+    opened_at INTEGER,
+    data TEXT NOT NULL
+  );
+  CREATE INDEX autofix_jobs_by_fingerprint ON autofix_jobs (fingerprint);
+  `,
 ];

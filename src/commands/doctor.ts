@@ -1,5 +1,6 @@
 import type { Check } from '../core/doctor.js';
 import { describeError, doctorExitCode, fail, renderChecks, warn } from '../core/doctor.js';
+import { checkAutofix } from '../stages/doctor-autofix.js';
 import { checkClaude, checkConfig, checkDatabase, checkNotify } from '../stages/doctor-checks.js';
 import { checkIncidentsDir, checkStateDir, checkUnits, effectiveStateDir, findInstalledUnits } from '../stages/doctor-system.js';
 import type { CommandContext } from './context.js';
@@ -21,6 +22,7 @@ export async function doctorCommand(options: { config?: string }, ctx: CommandCo
       () => checkStateDir(effectiveStateDir(loaded, ctx.env, units), units, ctx.env, ctx.clock.now()),
       () => [checkIncidentsDir(loaded, units, ctx.env)],
       () => checkUnits(loaded, ctx.env, units),
+      () => checkAutofix(loaded, ctx.env, ctx.clock),
     ];
     for (const step of steps) {
       try {

@@ -5,7 +5,7 @@ import { findConfigFile, loadConfig } from '../adapters/config-file.js';
 import { packageRoot } from '../adapters/package-root.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { findSandboxProblems, stateDirectoryFor } from '../core/sandbox-paths.js';
-import { listEnableCommands, renderUnits, UNIT_FILES, type UnitScope } from '../core/systemd-units.js';
+import { AUTOFIX_UNIT_FILES, listEnableCommands, renderUnits, UNIT_FILES, type UnitScope } from '../core/systemd-units.js';
 import type { CommandContext } from './context.js';
 
 export interface SystemdOptions {
@@ -49,7 +49,7 @@ export async function systemdInstallCommand(options: SystemdOptions, ctx: Comman
   if (scope === 'user') {
     ctx.stdout('note: the user units need ~/.config/credstore/ntfy-token and ~/.config/credstore/anthropic-api-key (mode 600, empty when unused)');
   }
-  const commands = listEnableCommands(scope);
+  const commands = listEnableCommands(scope, 'sentinel-autofix.timer' in units);
   if (!options.enable) {
     ctx.stdout(`then, to start the timers${scope === 'system' ? ' (as root)' : ''}:`);
     for (const command of commands) ctx.stdout(`  ${command.join(' ')}`);
@@ -79,7 +79,8 @@ async function requireGroupExists(group: string): Promise<void> {
 function renderForThisMachine(options: SystemdOptions, ctx: CommandContext): Record<string, string> {
   const { config, file, paths } = loadConfig(findConfigFile(options.config, ctx.env, ctx.cwd), ctx.env);
   const root = packageRoot();
-  const templates = Object.fromEntries(UNIT_FILES.map((name) => [name, readFileSync(join(root, 'systemd', name), 'utf8')]));
+  const names = [...UNIT_FILES, ...(config.autofix.enabled ? AUTOFIX_UNIT_FILES : [])];
+  const templates = Object.fromEntries(names.map((name) => [name, readFileSync(join(root, 'systemd', name), 'utf8')]));
   const result = renderUnits(templates, {
     scope: options.user ? 'user' : 'system',
     node: process.execPath,
@@ -88,6 +89,7 @@ function renderForThisMachine(options: SystemdOptions, ctx: CommandContext): Rec
     config: file,
     logDbDir: dirname(paths.database ?? file), // a PostgreSQL source has no file to bind
     claudeTimeoutMs: config.claude.timeout,
+    autofixTimeoutMs: config.autofix.timeout + 2 * (config.autofix.test?.timeout ?? 0),
     ...(options.runAs === undefined ? {} : { user: options.runAs }),
     ...(options.logGroup === undefined ? {} : { logGroup: options.logGroup }),
     ...(options.interval === undefined ? {} : { runInterval: options.interval }),

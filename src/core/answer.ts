@@ -45,6 +45,10 @@ export const answerSchema = z.object({
     .max(5)
     .describe('Only for noise: ignore rules that would silence exactly these rows and nothing else'),
   confidence: z.number().min(0).max(1).describe('0 to 1: how sure you are of the verdict'),
+  fix_scope: z
+    .enum(['app_code', 'config', 'infra', 'third_party', 'unknown'])
+    .optional()
+    .describe("Where a fix belongs: app_code only when a change to the application's own source code fixes it"),
 });
 
 export type Answer = z.infer<typeof answerSchema>;

@@ -199,6 +199,59 @@ const script = z.strictObject({
   timeout: duration.default(30_000),
 });
 
+const glob = z.string().min(1).refine((g) => !g.startsWith('/') && !g.split('/').includes('..'), 'a path glob relative to the repository root, without ..');
+
+const autofixTest = z.strictObject({
+  /** An argument array, run without a shell in a throwaway worktree. */
+  command: z.array(z.string().min(1)).min(1),
+  timeout: duration.default(600_000),
+  /** Names of variables passed from sentinel's environment; nothing else is (no credentials). */
+  env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default([]),
+  /** bwrap: no network, read-only system, only the worktree writable. none: a laptop without bubblewrap. */
+  isolation: z.enum(['bwrap', 'none']).default('bwrap'),
+  /** Extra directories the tests read (a virtualenv, a toolchain), bound read-only. */
+  read_only_paths: z.array(z.string().regex(/^\//, 'an absolute path')).default([]),
+});
+
+const autofix = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    repository: z
+      .strictObject({
+        /** What git clones and pushes to: https://github.com/OWNER/NAME.git (or a path, for tests). */
+        url: z.string().min(1),
+        /** OWNER/NAME on GitHub, or GROUP/NAME on GitLab: one of the two. */
+        github: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'OWNER/NAME').optional(),
+        gitlab: z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/, 'GROUP/NAME').optional(),
+        /** Default https://api.github.com, or https://gitlab.com/api/v4. */
+        api_url: z.url({ protocol: /^https?$/ }).optional(),
+        token_env: z.string().min(1).default('SENTINEL_FORGE_TOKEN'),
+        allow_public: z.boolean().default(false),
+      })
+      .refine((r) => (r.github === undefined) !== (r.gitlab === undefined), 'give either github: OWNER/NAME or gitlab: GROUP/NAME')
+      .optional(),
+    /** Globs the fix may change; everything else is refused by the diff gate. */
+    paths: z.array(glob).min(1).default(['**']),
+    /** Added to the built-in denied paths (CI, manifests, lock files, migrations, env files, shell scripts). */
+    deny_paths: z.array(glob).default([]),
+    max_files: z.number().int().min(1).max(50).default(5),
+    max_changed_lines: z.number().int().min(1).max(5000).default(200),
+    min_confidence: z.number().min(0).max(1).default(0.8),
+    severities: z.array(z.enum(['critical', 'high', 'medium', 'low'])).min(1).default(['critical', 'high']),
+    daily_max_attempts: z.number().int().min(0).default(2),
+    daily_max_prs: z.number().int().min(0).default(1),
+    /** Of claude.daily_budget_usd / daily_max_runs, what autofix never spends: kept for alerting. */
+    reserve_usd: z.number().min(0).default(3),
+    reserve_runs: z.number().int().min(0).default(4),
+    model: z.string().min(1).default('sonnet'),
+    max_turns: z.number().int().min(1).max(200).default(40),
+    max_budget_usd: z.number().positive().default(3),
+    timeout: duration.default(900_000),
+    test: autofixTest.optional(),
+    labels: z.array(z.string().min(1).max(50)).max(10).default(['sentinel', 'autofix']),
+  })
+  .refine((a) => !a.enabled || a.repository !== undefined, { message: 'enabled autofix needs a repository', path: ['repository'] });
+
 const configObject = z.strictObject({
   source: source.optional(),
   sources: z.array(source).min(1).optional(),
@@ -221,6 +274,7 @@ const configObject = z.strictObject({
   scripts: z.array(script).default([]),
   system: z.strictObject({ mounts: z.array(z.string().min(1)).default(['/']) }).default({ mounts: ['/'] }),
   heartbeat: z.strictObject({ url: z.url({ protocol: /^https?$/ }) }).optional(),
+  autofix: autofix.default(autofix.parse({})),
 });
 
 /** `source:` (one) or `sources:` (several, each named): either way `sources` lists them all and
@@ -249,6 +303,7 @@ export type PostgresSourceConfig = Extract<SourceConfig, { kind: 'postgres' }>;
 export type FingerprintRule = Config['fingerprint']['rules'][number];
 export type MetricConfig = Config['metrics'][number];
 export type ScriptConfig = Config['scripts'][number];
+export type AutofixConfig = Config['autofix'];
 
 export type ParsedConfig = { ok: true; config: Config } | { ok: false; errors: string[] };
 

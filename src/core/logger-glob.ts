@@ -17,6 +17,13 @@ export function compileLoggerGlob(glob: string): LoggerGlob {
   return memoized((logger) => re.matches(logger));
 }
 
+// Path globs (`**/*.py`, `.github/**`) as one linear-time test: true when any of them matches.
+export function compilePathGlobs(globs: readonly string[], options: { nocase?: boolean } = {}): LoggerGlob {
+  const flags = options.nocase ? '(?si)' : '(?s)';
+  const re = RE2JS.compile(`${flags}(?:${globs.map(globToRegex).join('|')})`);
+  return (path) => re.matches(path);
+}
+
 /** Why a glob cannot be compiled (`[z-a]`), or null: a config error rather than a crash mid-run. */
 export function checkLoggerGlob(glob: string): string | null {
   if (glob.length > MAX_GLOB) return `a logger glob is at most ${MAX_GLOB} characters`;
@@ -62,7 +69,11 @@ function globToRegex(glob: string): string {
       else if (c === '*') {
         if (chars[i] === '*') {
           while (chars[i] === '*') i += 1;
-          out += '.*';
+          // `**` then `/` is any number of whole directories, none included: `**` `/*.py` matches `app.py`.
+          if (chars[i] === '/') {
+            i += 1;
+            out += '(?:.*/)?';
+          } else out += '.*';
         } else out += '[^/]*';
       } else if (c === '?') out += '[^/]';
       else if (c === '[') out += charClass() ?? quote('[');

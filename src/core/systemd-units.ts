@@ -23,6 +23,8 @@ export interface UnitParams {
   healthInterval?: string;
   /** Claude's own timeout (default 10 min); the units allow 5 min more. */
   claudeTimeoutMs?: number;
+  /** With autofix enabled: the fixing run's timeout plus both test runs' (default 15 + 2 × 10 min). */
+  autofixTimeoutMs?: number;
 }
 
 export type RenderResult =
@@ -36,6 +38,10 @@ export const UNIT_FILES = [
   'sentinel-health.timer',
   'sentinel-failure@.service',
 ] as const;
+
+/** Rendered only when autofix.enabled is true: a separate unit, so alerting never waits for a fix. */
+export const AUTOFIX_UNIT_FILES = ['sentinel-autofix.service', 'sentinel-autofix.timer'] as const;
+const AUTOFIX_INTERVAL_MS = 15 * 60_000;
 
 const MINUTE = 60_000;
 const GRACE_MS = 5 * MINUTE;
@@ -74,11 +80,11 @@ export function scheduleFor(intervalMs: number): string[] {
 }
 
 /** The commands that load the rendered units and start both timers. */
-export function listEnableCommands(scope: UnitScope): string[][] {
+export function listEnableCommands(scope: UnitScope, autofix = false): string[][] {
   const systemctl = scope === 'user' ? ['systemctl', '--user'] : ['systemctl'];
   const commands = [
     [...systemctl, 'daemon-reload'],
-    [...systemctl, 'enable', '--now', 'sentinel.timer', 'sentinel-health.timer'],
+    [...systemctl, 'enable', '--now', 'sentinel.timer', 'sentinel-health.timer', ...(autofix ? ['sentinel-autofix.timer'] : [])],
   ];
   // Without lingering, a user's timers stop when the user logs out.
   return scope === 'user' ? [['loginctl', 'enable-linger'], ...commands] : commands;
@@ -116,6 +122,11 @@ function collectValues(params: UnitParams, errors: string[]): Map<string, string
   if (Number.isInteger(claudeTimeoutMs) && claudeTimeoutMs > 0) {
     values.set('timeout_start', formatDuration(claudeTimeoutMs + GRACE_MS));
   } else errors.push(`claudeTimeoutMs: must be a positive whole number of milliseconds`);
+  const autofixTimeoutMs = params.autofixTimeoutMs ?? 35 * MINUTE;
+  if (Number.isInteger(autofixTimeoutMs) && autofixTimeoutMs > 0) values.set('autofix_timeout_start', formatDuration(autofixTimeoutMs + GRACE_MS));
+  else errors.push(`autofixTimeoutMs: must be a positive whole number of milliseconds`);
+  values.set('autofix_interval', formatDuration(AUTOFIX_INTERVAL_MS));
+  values.set('autofix_schedule', scheduleFor(AUTOFIX_INTERVAL_MS).join('\n'));
 
   for (const [name, flag, raw] of [['run', '--interval', params.runInterval ?? '5m'], ['health', '--health-interval', params.healthInterval ?? '1h']] as const) {
     const ms = parseDuration(raw);

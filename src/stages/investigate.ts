@@ -47,6 +47,8 @@ export interface InvestigateDeps extends IncidentFileDeps {
   onProgress?: (progress: { elapsedMs: number; toolCalls: number }) => void;
   /** Sends what the outbox holds now, while Claude is still working. */
   deliverNow(): Promise<unknown>;
+  /** After an incident with a diagnosis is on disk: `sentinel run` queues a fix attempt there. */
+  onDiagnosed?: (incidentPath: string, queued: QueuedSubject, answer: Extract<Diagnosis, { kind: 'claude' }>['answer']) => void;
 }
 
 /** Works through the queue: at most one Claude call a run (each may take minutes), fallbacks and
@@ -59,7 +61,9 @@ export async function investigateQueue(deps: InvestigateDeps): Promise<Investiga
   const maxAttempts = deps.config.investigate.max_attempts;
   let calledClaude = false;
   const report = (item: QueuedInvestigation, queued: QueuedSubject, diagnosis: Diagnosis, phase: ReportPhase) => {
-    result.incidents.push(writeIncident(deps, item, queued, diagnosis, phase));
+    const incidentPath = writeIncident(deps, item, queued, diagnosis, phase);
+    result.incidents.push(incidentPath);
+    if (diagnosis.kind === 'claude') deps.onDiagnosed?.(incidentPath, queued, diagnosis.answer);
     if (diagnosis.kind === 'claude') result.investigation = 'claude';
     else if (result.investigation !== 'claude') result.investigation = phase === 'first' ? 'pending' : 'fallback';
   };

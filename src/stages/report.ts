@@ -4,6 +4,7 @@ import type { StateStore } from '../adapters/state-store.js';
 import type { ReportKind } from '../core/incident.js';
 import type { Redactor } from '../core/redact.js';
 import type { CommandContext } from '../commands/context.js';
+import { enqueueAutofix } from './autofix-enqueue.js';
 import { deliverOutbox } from './deliver.js';
 import { investigateQueue, type InvestigateResult } from './investigate.js';
 import { buildClaude, buildNotifiers, describeChannelConfigs, fallbackAnalyses, readPromptTemplate } from './wiring.js';
@@ -50,6 +51,9 @@ export async function reportAndNotify(
       ignoreBackoff: retryNow,
       deliverNow: deliver,
       ...(onlyKind ? { onlyKind } : {}),
+      onDiagnosed: (path, queued, answer) => {
+        if (queued.kind === 'incident') enqueueAutofix({ config: loaded.config, state, now: ctx.clock.now() }, path, queued.subject.groups, answer);
+      },
       onProgress: ({ toolCalls }) => ctx.progress(`investigating with Claude: ${Math.round((ctx.clock.now() - started) / 1000)}s, ${toolCalls} tool calls`),
     });
   } catch (error) {

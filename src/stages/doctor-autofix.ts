@@ -1,0 +1,40 @@
+import { execa } from 'execa';
+import type { LoadedConfig } from '../adapters/config-file.js';
+import { createForge } from '../adapters/forge.js';
+import { findExecutable, readSecret } from '../adapters/secrets.js';
+import { fail, ok, skip, warn, type Check } from '../core/doctor.js';
+import type { Clock } from '../core/types.js';
+
+/** The forge (token, repository reachable, private unless allowed, default branch), bubblewrap and
+ * the test command: what `sentinel autofix` needs before its first job. */
+export async function checkAutofix(loaded: LoadedConfig, env: NodeJS.ProcessEnv, clock: Clock): Promise<Check[]> {
+  const { autofix } = loaded.config;
+  if (!autofix.enabled || !autofix.repository) return [skip('autofix is off (autofix.enabled: false)')];
+  const repository = autofix.repository;
+  const checks: Check[] = [];
+  const token = readSecret(env, { envName: repository.token_env, credential: 'forge-token' });
+  if (!token) {
+    checks.push(warn(`forge token: not in $${repository.token_env} nor in the credential forge-token`, 'put a fine-grained token (this repository only, Contents + Pull requests write) into /etc/credstore/forge-token; only sentinel-autofix.service loads it'));
+  } else {
+    const { forge, name } = createForge(repository, token, clock, 15_000);
+    const found = await forge.repository();
+    if (found.kind !== 'ok') {
+      checks.push(fail(`forge ${name}: ${found.reason}`, found.kind === 'auth' ? 'check the token: it must see this one repository, with Contents and Pull requests write' : 'check autofix.repository.api_url and the network'));
+    } else if (!found.value.private && !repository.allow_public) {
+      checks.push(fail(`forge ${name} is public: fix PRs would publish text derived from the logs`, 'make it private, or set autofix.repository.allow_public: true'));
+    } else {
+      checks.push(ok(`forge ${name} is reachable: ${found.value.private ? 'private' : 'public (allowed)'}, default branch ${found.value.defaultBranch}`));
+    }
+  }
+  const test = autofix.test;
+  if (!test) {
+    checks.push(warn('autofix.test is not set: every attempt stops before the push (nothing is published untested)', 'set autofix.test.command to the project\'s test command, e.g. [/usr/bin/python3, -m, pytest, -q]'));
+  } else if (test.isolation === 'bwrap') {
+    const bwrap = findExecutable('bwrap', env.PATH ?? '');
+    const probe = bwrap ? await execa(bwrap, ['--unshare-all', '--die-with-parent', '--ro-bind', '/', '/', '--', '/bin/true'], { reject: false, timeout: 10_000, stdin: 'ignore', extendEnv: false, env: { PATH: '/usr/bin:/bin' } }) : null;
+    if (!probe) checks.push(fail('bubblewrap (bwrap) is not installed: the tests cannot run isolated', 'apt-get install bubblewrap (or autofix.test.isolation: none, on a laptop only)'));
+    else if (probe.exitCode !== 0) checks.push(fail(`bubblewrap cannot create its namespaces: ${probe.stderr.trim().split('\n').at(-1) ?? probe.shortMessage}`, 'allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)'));
+    else checks.push(ok('bubblewrap runs the tests without network'));
+  }
+  return checks;
+}
