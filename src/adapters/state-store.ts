@@ -83,6 +83,7 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean }
     file,
     db,
     getMeta: (key: string) => guard('read', () => getMeta(key)),
+    setMeta: (key: string, value: string) => guard('write', () => void setMeta(key, value)),
     checkpoint(): Checkpoint | null {
       const id = guard('read checkpoint', () => getMeta('checkpoint'));
       return id === null ? null : { id: Number(id), identity: getMeta('checkpoint_identity') };

@@ -6,7 +6,7 @@ import type { CommandContext } from './context.js';
 
 /** `sentinel doctor`: every part of the set-up, one line each, ✓ or ✗ with the fix. Exits 1 on any ✗
  * (warnings, `!`, do not count). Each check runs on its own: one broken part hides no other. */
-export async function doctorCommand(options: { config?: string }, ctx: CommandContext): Promise<number> {
+export async function doctorCommand(options: { config?: string; online?: boolean }, ctx: CommandContext): Promise<number> {
   const checks: Check[] = [];
   const uid = process.getuid?.() ?? null;
   if (uid === 0) checks.push(warn('running as root: the access checks say what root may do', 'run it as the service account: sudo -u sentinel sentinel doctor'));
@@ -16,7 +16,7 @@ export async function doctorCommand(options: { config?: string }, ctx: CommandCo
     const units = findInstalledUnits(ctx.env);
     const steps: (() => Check[] | Promise<Check[]>)[] = [
       () => checkDatabase(loaded, uid),
-      () => checkClaude(loaded, ctx.env),
+      () => checkClaude(loaded, ctx.env, options.online === true),
       () => checkNotify(loaded, ctx.env),
       () => checkStateDir(effectiveStateDir(loaded, ctx.env, units), units, ctx.env, ctx.clock.now()),
       () => [checkIncidentsDir(loaded, units, ctx.env)],

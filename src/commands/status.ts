@@ -2,6 +2,7 @@ import { findConfigFile, loadConfig } from '../adapters/config-file.js';
 import { loadIgnoreRules } from '../adapters/ignore-file.js';
 import { openLogSource } from '../adapters/log-source.js';
 import { openStateStore } from '../adapters/state-store.js';
+import { usageLimitUntil } from '../stages/investigate.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { isExpired } from '../core/ignore.js';
 import { startOfUtcDay } from '../core/investigation-policy.js';
@@ -68,6 +69,7 @@ function reportingOf(state: ReturnType<typeof openStateStore>, now: number): Sta
     dropped: outbox.dropped ?? 0,
     claudeCallsToday: usage.calls,
     claudeCostToday: usage.cost,
+    claudePausedUntil: usageLimitUntil({ state, now: () => now }),
   };
 }
 
@@ -115,6 +117,7 @@ function toJson(report: StatusReport) {
       notifications_dropped: report.reporting.dropped,
       claude_calls_today: report.reporting.claudeCallsToday,
       claude_cost_today_usd: report.reporting.claudeCostToday,
+      claude_paused_until: iso(report.reporting.claudePausedUntil),
     },
   };
 }

@@ -72,8 +72,29 @@ const fingerprintRule = z
   })
   .refine((r) => (r.name === undefined) !== (r.split_by === undefined), 'give either name (merge) or split_by (split)');
 
+/** Explicit paths, since claude gets its own HOME: ~/.aws and ~/.config/gcloud are not found there. */
+const bedrock = z.strictObject({
+  region: z.string().min(1).optional(),
+  profile: z.string().min(1).optional(),
+  credentials_file: z.string().min(1).optional(),
+  config_file: z.string().min(1).optional(),
+});
+
+const vertex = z.strictObject({
+  region: z.string().min(1).optional(),
+  project_id: z.string().min(1).optional(),
+  credentials_file: z.string().min(1).optional(),
+});
+
+export const AUTH_KINDS = ['api_key', 'oauth_token', 'bedrock', 'vertex'] as const;
+export type AuthKind = (typeof AUTH_KINDS)[number];
+
 const claude = z.strictObject({
   enabled: z.boolean().default(true),
+  /** Which credential drives claude; unset: the one that is present. */
+  auth: z.enum(AUTH_KINDS).optional(),
+  bedrock: bedrock.optional(),
+  vertex: vertex.optional(),
   command: z.string().min(1).default('claude'),
   model: z.string().min(1).default('sonnet'),
   max_turns: z.number().int().min(1).max(100).default(12),

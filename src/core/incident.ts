@@ -22,10 +22,17 @@ export type NoDiagnosis =
   | { kind: 'disabled' }
   | { kind: 'unavailable'; detail: string }
   | { kind: 'over_budget'; detail: string }
-  | { kind: 'failed'; attempts: number; reason: string };
+  | { kind: 'failed'; attempts: number; reason: string }
+  /** A subscription's usage limit: no Claude call until `until` (epoch ms). */
+  | { kind: 'usage_limit'; until: number };
 
 export type Diagnosis =
-  | { kind: 'claude'; answer: Answer; run: { model: string; numTurns: number; costUsd: number; durationMs: number; toolCalls: ToolCallRecord[] } }
+  | {
+      kind: 'claude';
+      answer: Answer;
+      /** costIsEstimate: on a subscription the CLI's dollar figure is an API-equivalent estimate, not money spent. */
+      run: { model: string; numTurns: number; costUsd: number; durationMs: number; toolCalls: ToolCallRecord[]; costIsEstimate?: boolean };
+    }
   | { kind: 'fallback'; why: NoDiagnosis; analyses: { tool: string; text: string }[] };
 
 export interface IncidentInput {
@@ -161,6 +168,7 @@ function explainNoDiagnosis(why: NoDiagnosis): string {
   if (why.kind === 'disabled') return 'Claude is disabled in the config (claude.enabled: false).';
   if (why.kind === 'unavailable') return `Claude could not be started (${proseLine(why.detail)}).`;
   if (why.kind === 'over_budget') return `the daily Claude budget is used up (${proseLine(why.detail)}).`;
+  if (why.kind === 'usage_limit') return `the Claude subscription's usage limit is reached; investigations resume after ${formatUtc(why.until)}.`;
   return `Claude failed after ${why.attempts} attempt${why.attempts === 1 ? '' : 's'}: ${proseLine(why.reason)}`;
 }
 
@@ -191,7 +199,7 @@ function renderRunDetails(input: IncidentInput): string {
   if (diagnosis.kind === 'claude') {
     const { run } = diagnosis;
     lines.push(
-      `- Model ${quoteCode(run.model, 64)}, ${run.numTurns} turns, $${run.costUsd.toFixed(4)}, ${(run.durationMs / 1000).toFixed(1)} s`,
+      `- Model ${quoteCode(run.model, 64)}, ${run.numTurns} turns, $${run.costUsd.toFixed(4)}${run.costIsEstimate ? ' (estimate: the API-equivalent price; a subscription is not billed per call)' : ''}, ${(run.durationMs / 1000).toFixed(1)} s`,
       `- Tool calls: ${run.toolCalls.length}`,
     );
   }

@@ -13,7 +13,7 @@ export interface StatusReport {
   rules: { id: string; reason: string; expired: boolean; unused: boolean; hits24h: number; lastHit: number | null }[];
   warnings: { at: number; kind: string; message: string }[];
   /** What is waiting to be reported, and what Claude has cost today. */
-  reporting: { queued: number; unsent: number; dropped: number; claudeCallsToday: number; claudeCostToday: number };
+  reporting: { queued: number; unsent: number; dropped: number; claudeCallsToday: number; claudeCostToday: number; claudePausedUntil: number | null };
 }
 
 const iso = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z'));
@@ -41,6 +41,7 @@ export function renderStatus(report: StatusReport): string {
     `reporting  ${r.queued} investigation${r.queued === 1 ? '' : 's'} queued, ${r.unsent} notification${r.unsent === 1 ? '' : 's'} unsent` +
       `${r.dropped ? `, ${r.dropped} dropped` : ''}; Claude today: ${r.claudeCallsToday} call${r.claudeCallsToday === 1 ? '' : 's'}, $${r.claudeCostToday.toFixed(2)}`,
   );
+  if (r.claudePausedUntil !== null) lines.push(`  ! Claude paused until ${iso(r.claudePausedUntil)}: the subscription's usage limit is reached; incidents get the fallback report`);
   lines.push(`groups  ${report.groupCount}${report.groupCount > report.groups.length ? ` (the ${report.groups.length} seen last)` : ''}`);
   for (const g of report.groups) {
     lines.push(`  ${g.fingerprint}  ${g.status.padEnd(8)} ${String(g.total).padStart(7)}  last ${iso(g.lastSeen)}  ${g.template.replace(/\s+/g, ' ').slice(0, 90)}`);

@@ -6,7 +6,7 @@ import type { HealthSubject } from '../core/health.js';
 import { renderHealthPrompt } from '../core/health-prompt.js';
 import type { Diagnosis, NoDiagnosis, ReportKind } from '../core/incident.js';
 import { budgetRefusal, retryDelay, startOfUtcDay } from '../core/investigation-policy.js';
-import { renderInvestigationPrompt, type PromptTool, type TriggeredGroup } from '../core/prompt.js';
+import { formatUtc, renderInvestigationPrompt, type PromptTool, type TriggeredGroup } from '../core/prompt.js';
 import { finishWriting, writeIncident, type IncidentFileDeps } from './incident-files.js';
 
 /** What a queued investigation is about, stored as JSON in the queue when the run commits. */
@@ -33,7 +33,7 @@ export interface InvestigateResult {
 export interface InvestigateDeps extends IncidentFileDeps {
   config: Config;
   /** Null: Claude cannot be used this run, for this reason. */
-  claude: { runner: ClaudeRunner; tools: PromptTool[] } | { unavailable: NoDiagnosis };
+  claude: { runner: ClaudeRunner; tools: PromptTool[]; costIsEstimate?: boolean } | { unavailable: NoDiagnosis };
   /** The text of prompts/investigate.md or prompts/health.md. */
   promptTemplate(kind: ReportKind): string;
   /** Raw output of the curated analyses, for fallback reports. */
@@ -61,12 +61,15 @@ export async function investigateQueue(deps: InvestigateDeps): Promise<Investiga
     let diagnosis: Diagnosis | null = null;
     const claude = deps.claude;
     const refusal = 'runner' in claude ? budgetCheck(deps) : null;
+    const pausedUntil = 'runner' in claude ? usageLimitUntil(deps) : null;
     if (item.attempts >= deps.config.investigate.max_attempts) {
       // Every attempt was claimed and none came back: the process died during each Claude call.
       const reason = item.errors.at(-1) ?? 'the process was stopped during each Claude call';
       diagnosis = await fallback(deps, queued, { kind: 'failed', attempts: item.attempts, reason });
-    } else if ('unavailable' in claude || refusal) {
-      diagnosis = await fallback(deps, queued, 'unavailable' in claude ? claude.unavailable : { kind: 'over_budget', detail: refusal! });
+    } else if ('unavailable' in claude || refusal || pausedUntil !== null) {
+      const why: NoDiagnosis =
+        'unavailable' in claude ? claude.unavailable : pausedUntil !== null ? { kind: 'usage_limit', until: pausedUntil } : { kind: 'over_budget', detail: refusal! };
+      diagnosis = await fallback(deps, queued, why);
     } else if (calledClaude) {
       if (result.investigation === 'none') result.investigation = 'queued';
       continue;
@@ -81,8 +84,21 @@ export async function investigateQueue(deps: InvestigateDeps): Promise<Investiga
         diagnosis = {
           kind: 'claude',
           answer: answer.answer,
-          run: { model: deps.config.claude.model, numTurns: outcome.numTurns, costUsd: outcome.costUsd, durationMs: outcome.durationMs, toolCalls: outcome.toolCalls },
+          run: {
+            model: deps.config.claude.model,
+            numTurns: outcome.numTurns,
+            costUsd: outcome.costUsd,
+            durationMs: outcome.durationMs,
+            toolCalls: outcome.toolCalls,
+            ...(claude.costIsEstimate ? { costIsEstimate: true } : {}),
+          },
         };
+      } else if (outcome.kind === 'usage_limit') {
+        // A state, not a failure: no call can succeed before the reset, so none is made until then.
+        const until = outcome.resetsAt ?? deps.now() + USAGE_LIMIT_DEFAULT_PAUSE_MS;
+        deps.state.setMeta(PAUSE_KEY, String(until));
+        deps.state.addWarning(deps.now(), 'claude_usage_limit', `subscription usage limit reached (${outcome.reason}); no Claude call until ${formatUtc(until)}`);
+        diagnosis = await fallback(deps, queued, { kind: 'usage_limit', until });
       } else {
         const reason = outcome.kind === 'ok' ? `the answer did not fit the schema: ${answer && !answer.ok ? answer.reason : ''}` : outcome.reason;
         if (attempts < deps.config.investigate.max_attempts) {
@@ -101,6 +117,16 @@ export async function investigateQueue(deps: InvestigateDeps): Promise<Investiga
     else if (result.investigation !== 'claude') result.investigation = 'fallback';
   }
   return result;
+}
+
+/** The state key under which a subscription's usage limit is remembered (epoch ms of its reset). */
+export const PAUSE_KEY = 'claude_paused_until';
+const USAGE_LIMIT_DEFAULT_PAUSE_MS = 3_600_000; // the CLI named no reset time
+
+/** The reset time of a usage limit still in force, else null. */
+export function usageLimitUntil(deps: Pick<InvestigateDeps, 'state' | 'now'>): number | null {
+  const until = Number(deps.state.getMeta(PAUSE_KEY));
+  return Number.isFinite(until) && until > deps.now() ? until : null;
 }
 
 function budgetCheck(deps: InvestigateDeps): string | null {
@@ -131,15 +157,15 @@ async function askClaude(deps: InvestigateDeps, runner: ClaudeRunner, tools: Pro
     outcome: outcome.kind,
     // A timed-out call's cost is unknown; it still counts as a call against the daily limit.
     costUsd: outcomeCost(outcome),
-    numTurns: outcome.kind === 'timeout' ? null : outcome.numTurns,
+    numTurns: outcome.kind === 'timeout' || outcome.kind === 'usage_limit' ? null : outcome.numTurns,
     durationMs: outcome.durationMs,
-    subtype: outcome.kind === 'timeout' ? 'timeout' : outcome.subtype,
+    subtype: outcome.kind === 'timeout' || outcome.kind === 'usage_limit' ? outcome.kind : outcome.subtype,
     permissionDenials: outcome.permissionDenials,
   });
   return outcome;
 }
 
-const outcomeCost = (outcome: ClaudeOutcome) => (outcome.kind === 'timeout' ? 0 : (outcome.costUsd ?? 0));
+const outcomeCost = (outcome: ClaudeOutcome) => (outcome.kind === 'timeout' || outcome.kind === 'usage_limit' ? 0 : (outcome.costUsd ?? 0));
 
 async function fallback(deps: InvestigateDeps, queued: QueuedSubject, why: NoDiagnosis): Promise<Diagnosis> {
   return { kind: 'fallback', why, analyses: await deps.fallbackAnalyses(queued) };
