@@ -148,6 +148,26 @@ const script = z.strictObject({
   timeout: duration.default(30_000),
 });
 
+/** A Markdown runbook, put in the prompt when a triggered group matches (HolmesGPT's runbooks). */
+const runbook = z.strictObject({
+  match: z
+    .strictObject({
+      fingerprint: z.string().min(1).optional(),
+      logger: z.string().min(1).optional(),
+      message: safeRegex.optional(),
+      exception: z.string().min(1).optional(),
+    })
+    .refine((m) => Object.values(m).some((v) => v !== undefined), 'needs at least one of fingerprint, logger, message, exception'),
+  file: z.string().min(1),
+});
+
+const codeRoot = z.strictObject({
+  /** The deployed source, read only; a git work tree also gives recent_changes and show_change. */
+  root: z.string().min(1),
+  include: z.array(z.string().min(1)).min(1).default(['**/*']),
+  exclude: z.array(z.string().min(1)).default([]),
+});
+
 export const configSchema = z.strictObject({
   source,
   state_dir: z.string().min(1).optional(),
@@ -157,19 +177,32 @@ export const configSchema = z.strictObject({
   redact: z.strictObject({ patterns: z.array(safeRegex).default([]) }).default({ patterns: [] }),
   claude: claude.default(claude.parse({})),
   investigate: z
-    .strictObject({ cooldown: duration.default(21_600_000), max_attempts: z.number().int().min(1).max(20).default(3) })
+    .strictObject({
+      cooldown: duration.default(21_600_000),
+      max_attempts: z.number().int().min(1).max(20).default(3),
+      /** The team's Markdown: what the system is, what is normal, who to call (examples/team-context.md). */
+      context_file: z.string().min(1).optional(),
+    })
     .default({ cooldown: 21_600_000, max_attempts: 3 }),
+  runbooks: z.array(runbook).default([]),
   notify: notify.default({ max_age: 86_400_000 }),
   metrics: z.array(metric).default([]),
   scripts: z.array(script).default([]),
   system: z.strictObject({ mounts: z.array(z.string().min(1)).default(['/']) }).default({ mounts: ['/'] }),
   heartbeat: z.strictObject({ url: z.url({ protocol: /^https?$/ }) }).optional(),
+  /** One root or several. */
+  code: z
+    .union([codeRoot, z.array(codeRoot)])
+    .transform((code) => (Array.isArray(code) ? code : [code]))
+    .default([]),
 });
 
 export type Config = z.infer<typeof configSchema>;
 export type FingerprintRule = Config['fingerprint']['rules'][number];
 export type MetricConfig = Config['metrics'][number];
 export type ScriptConfig = Config['scripts'][number];
+export type CodeRootConfig = Config['code'][number];
+export type RunbookConfig = Config['runbooks'][number];
 
 export type ParsedConfig = { ok: true; config: Config } | { ok: false; errors: string[] };
 

@@ -6,6 +6,7 @@ import { deriveFallbackSeverity, renderGroups, renderIgnoreCommands } from './in
 import { renderHealthSection, summariseHealth, type HealthReport } from './incident-health.js';
 import { levelName } from './levels.js';
 import type { Severity } from './notification.js';
+import { describeOffset, shortHash, type GroupCode } from './code-context.js';
 import { formatUtc, type TriggeredGroup } from './prompt.js';
 
 /** What the file is about: error groups, or concerning health series; it names the file. */
@@ -45,6 +46,8 @@ export interface IncidentInput {
   diagnosis: Diagnosis;
   /** Why earlier attempts failed, oldest first. */
   earlierFailures: string[];
+  /** The groups' application frames and the recent commits touching them, when `code:` is configured. */
+  code?: GroupCode[];
   /** Dollars spent on this investigation, failed attempts included. */
   costUsd: number;
   /** A health report's series and charts (`kind: 'health'`; its `groups` are empty). */
@@ -126,6 +129,7 @@ export function renderIncident(input: IncidentInput): string {
   sections.push(...(diagnosis.kind === 'claude' ? renderDiagnosis(diagnosis.answer) : renderFallback(input, diagnosis)));
   if (input.health) sections.push('## Series', renderHealthSection(input.health));
   if (input.groups.length > 0) sections.push('## Error groups', renderGroups(input.groups));
+  if (input.code && input.code.length > 0) sections.push('## Code and recent changes', renderCodeSection(input.code, input.groups));
   if (diagnosis.kind === 'claude' && diagnosis.answer.suggested_ignore.length > 0) {
     sections.push('## Suggested ignore rules', 'Suggested by the model: read them before running them.', renderIgnoreCommands(diagnosis.answer.suggested_ignore));
   }
@@ -192,6 +196,24 @@ function describeGroups(groups: TriggeredGroup[]): string {
 }
 
 const identifierOrNull = (text: string | null) => (text && /^[A-Za-z][\w.:-]{0,79}$/.test(text) ? text : null);
+
+/** Where each group failed in the deployed source, and which recent commits touched those files:
+ * found by sentinel, whatever the model said. */
+function renderCodeSection(code: GroupCode[], groups: TriggeredGroup[]): string {
+  return code
+    .map((c) => {
+      const group = groups.find((g) => g.fingerprint === c.fingerprint);
+      const lines = [`Group \`${flattenInline(c.fingerprint, 64)}\`, innermost frame last:`, ...c.frames.map((f) => `- ${quoteCode(`${f.path}:${f.line}`, 200)} in ${quoteCode(f.function, 80)}`)];
+      for (const change of c.changes) {
+        const when = group ? `, ${describeOffset(change.time, group.firstSeen)}` : '';
+        lines.push(`- commit \`${shortHash(change.hash)}\` ${formatUtc(change.time)} by ${quoteCode(change.author, 60)}: ${quoteCode(change.subject, 120)} changed ${change.files.map((f) => quoteCode(f, 120)).join(', ')}${when}`);
+      }
+      const innermost = c.frames.at(-1);
+      if (innermost?.source) lines.push('', `Source at ${quoteCode(`${innermost.path}:${innermost.line}`, 200)}:`, '', fenceText(capBytes(innermost.source, 1_000)));
+      return lines.join('\n');
+    })
+    .join('\n\n');
+}
 
 function renderRunDetails(input: IncidentInput): string {
   const { diagnosis } = input;

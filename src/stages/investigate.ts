@@ -8,6 +8,7 @@ import type { Diagnosis, NoDiagnosis, ReportKind } from '../core/incident.js';
 import { budgetRefusal, retryDelay, startOfUtcDay } from '../core/investigation-policy.js';
 import { formatUtc, renderInvestigationPrompt, type PromptTool, type TriggeredGroup } from '../core/prompt.js';
 import { finishWriting, writeIncident, type IncidentFileDeps } from './incident-files.js';
+import type { InvestigationContext } from './investigation-context.js';
 
 /** What a queued investigation is about, stored as JSON in the queue when the run commits. */
 export interface InvestigationSubject {
@@ -43,6 +44,8 @@ export interface InvestigateDeps extends IncidentFileDeps {
   /** `--retry-now`: take queued investigations whatever their backoff. */
   ignoreBackoff: boolean;
   onProgress?: (progress: { elapsedMs: number; toolCalls: number }) => void;
+  /** The code, the team's files and the memory for an error investigation (stages/investigation-context.ts). */
+  context?: (subject: InvestigationSubject) => Promise<InvestigationContext>;
 }
 
 /** Works through the queue: at most one Claude call a run (each may take minutes), fallbacks and
@@ -58,6 +61,7 @@ export async function investigateQueue(deps: InvestigateDeps): Promise<Investiga
       continue;
     }
     const queued = readSubject(item);
+    const context = queued.kind === 'incident' && deps.context ? await deps.context(queued.subject) : null;
     let diagnosis: Diagnosis | null = null;
     const claude = deps.claude;
     const refusal = 'runner' in claude ? budgetCheck(deps) : null;
@@ -77,7 +81,7 @@ export async function investigateQueue(deps: InvestigateDeps): Promise<Investiga
       calledClaude = true;
       const attempts = item.attempts + 1;
       deps.state.claimAttempt(item.id, deps.now() + retryDelay(attempts));
-      const outcome = await askClaude(deps, claude.runner, claude.tools, queued);
+      const outcome = await askClaude(deps, claude.runner, claude.tools, queued, context);
       result.costUsd += outcomeCost(outcome);
       const answer = outcome.kind === 'ok' ? parseAnswer(outcome.answer) : null;
       if (outcome.kind === 'ok' && answer?.ok) {
@@ -112,7 +116,7 @@ export async function investigateQueue(deps: InvestigateDeps): Promise<Investiga
         item.errors.push(reason);
       }
     }
-    result.incidents.push(writeIncident(deps, item, queued, diagnosis));
+    result.incidents.push(writeIncident(deps, item, queued, diagnosis, context?.code ?? []));
     if (diagnosis.kind === 'claude') result.investigation = 'claude';
     else if (result.investigation !== 'claude') result.investigation = 'fallback';
   }
@@ -145,12 +149,12 @@ export function readSubject(item: QueuedInvestigation): QueuedSubject {
     : { kind: 'incident', subject: JSON.parse(item.subject) as InvestigationSubject };
 }
 
-async function askClaude(deps: InvestigateDeps, runner: ClaudeRunner, tools: PromptTool[], queued: QueuedSubject): Promise<ClaudeOutcome> {
+async function askClaude(deps: InvestigateDeps, runner: ClaudeRunner, tools: PromptTool[], queued: QueuedSubject, context: InvestigationContext | null): Promise<ClaudeOutcome> {
   const template = deps.promptTemplate(queued.kind);
   const prompt =
     queued.kind === 'health'
       ? renderHealthPrompt({ template, subject: queued.subject, tools })
-      : renderInvestigationPrompt({ template, groups: queued.subject.groups, tools, window: queued.subject.window });
+      : renderInvestigationPrompt({ template, groups: queued.subject.groups, tools, window: queued.subject.window, ...context });
   const callId = deps.state.startClaudeCall(deps.now());
   const outcome = await runner.investigate({ prompt, jsonSchema: answerJsonSchema, ...(deps.onProgress ? { onProgress: deps.onProgress } : {}) });
   deps.state.finishClaudeCall(callId, {

@@ -6,6 +6,7 @@ import type { Redactor } from '../core/redact.js';
 import type { CommandContext } from '../commands/context.js';
 import { deliverOutbox } from './deliver.js';
 import { investigateQueue, type InvestigateResult } from './investigate.js';
+import { gatherContext } from './investigation-context.js';
 import { buildClaude, buildNotifiers, fallbackAnalyses, readPromptTemplate } from './wiring.js';
 
 /** [investigate] → [report] → [notify]: the queue, then the outbox, each picking up what earlier
@@ -42,6 +43,7 @@ export async function reportAndNotify(
       claude: buildClaude(loaded, ctx),
       promptTemplate: (kind) => readPromptTemplate(kind === 'health' ? 'health' : 'investigate'),
       fallbackAnalyses: fallbackAnalyses(loaded, state, redactor, ctx),
+      context: (subject) => gatherContext(loaded, state, redactor, subject.groups),
       channels: [...notifiers.keys()],
       now: () => ctx.clock.now(),
       ignoreBackoff: retryNow,
