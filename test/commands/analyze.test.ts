@@ -67,7 +67,7 @@ describe('sentinel analyze', () => {
   });
 
   it.each([
-    [{ name: 'nothing', args: [] }, /^analyze: no analysis named "nothing"; known: error-group, rows-around, fingerprint-counts, system, metric, errors, echo-args$/],
+    [{ name: 'nothing', args: [] }, /^analyze: no analysis named "nothing"; known: error-group, rows-around, fingerprint-counts, system, metric, errors, past-incidents, echo-args$/],
     [{ name: 'echo_args', args: ['--window', '5y'] }, /^analyze echo_args: invalid arguments: window: /],
     [{ name: 'metric', args: ['api_rpm', '--hours', 'lots'] }, /^analyze metric: invalid arguments: hours: /],
     [{ name: 'metric', args: ['nope'] }, /^analyze metric: no metric named nope; known: api_rpm$/],

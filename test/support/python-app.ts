@@ -64,11 +64,11 @@ const git = (dir: string, args: string[], env: Record<string, string> = {}) =>
     extendEnv: false,
   });
 
-/** Writes the app into `dir` and commits it, dated `at` (epoch ms). */
-export async function createPythonApp(dir: string, at: number): Promise<void> {
-  writeFiles(dir, APP_FILES);
+/** Writes the app into `dir` and commits it, dated `at` (epoch ms); returns the commit's hash. */
+export async function createPythonApp(dir: string, at: number): Promise<string> {
+  mkdirSync(dir, { recursive: true });
   await git(dir, ['init', '-q', '-b', 'main']);
-  await commit(dir, 'Initial import of the job runner', at);
+  return commit(dir, 'Initial import of the job runner', at, APP_FILES);
 }
 
 /** Changes files and commits them, dated `at`; returns the full hash. */
