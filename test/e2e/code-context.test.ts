@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -34,7 +34,8 @@ async function setup(config: Record<string, unknown> = {}) {
 /** The project, then a fake API scripted with what the project made (the deploy's hash, the app's path). */
 async function withClaude(script: (t: Awaited<ReturnType<typeof setup>>) => FakeTurn[], config: Record<string, unknown> = {}) {
   const t = await setup({ claude: { enabled: true, command: CLAUDE, timeout: '90s', max_turns: 30 }, ...config });
-  const api = await startFakeAnthropic(script(t));
+  const turns = script(t);
+  const api = await startFakeAnthropic(turns);
   servers.push(api);
   const env = { ANTHROPIC_API_KEY: 'sk-ant-test-key', ANTHROPIC_BASE_URL: api.url, CLAUDE_CODE_MAX_RETRIES: '0' };
   const run = async () => {
@@ -42,7 +43,7 @@ async function withClaude(script: (t: Awaited<ReturnType<typeof setup>>) => Fake
     expect(result.exitCode, result.stderr).toBe(0);
     return JSON.parse(result.stdout) as { investigation: string; groups: { fingerprint: string; trigger: string }[] };
   };
-  return { ...t, api, env, run };
+  return { ...t, api, turns, env, run };
 }
 
 const incidentFiles = (dir: string) => readdirSync(join(dir, 'incidents')).sort().map((name) => readFileSync(join(dir, 'incidents', name), 'utf8'));
@@ -136,5 +137,58 @@ describe('an investigation that knows the code and the recent changes (real git,
     expect(incident).toMatch(new RegExp(`- commit \`${t.deploy.slice(0, 12)}\` .* by \`Dana Dev\`: \`Read the voice from the settings directly\` changed \`app/settings.py\`, \\d+ min before the group was first seen`));
     expect(incident).toContain('>7      return settings["voice_id"]');
     expect(incident).toContain(`commit ${t.deploy.slice(0, 12)} ten minutes before the first error`);
+  });
+});
+
+describe("the team's words and the group's memory", () => {
+  it('a regressed group carries its earlier incident, with what the team wrote was done; the context file and the matching runbook are in the prompt', async () => {
+    const first = { verdict: 'real_issue', severity: 'high', title: 'Voice lookup fails since the deploy', summary: 'Jobs fail with KeyError voice_id.', root_cause: { status: 'confirmed', text: 'The deploy removed the default voice.' }, evidence: [], actions: ['Revert'], suggested_ignore: [], confidence: 0.9 };
+    const t = await withClaude(() => [{ kind: 'structured_output', output: first }], {
+      investigate: { context_file: 'team.md', cooldown: '1s' }, // the regression comes seconds later here
+      runbooks: [
+        { match: { exception: 'KeyError', logger: 'app.*' }, file: 'runbooks/settings.md' },
+        { match: { logger: 'payments.*' }, file: 'runbooks/payments.md' },
+      ],
+    });
+    writeFileSync(join(t.dir, 'team.md'), '# Voice studio\n\nA TTS job runner. On call: Sam (+1 555 0100). Token for the dashboard: sk-ant-api03-' + 'Zq4'.repeat(14) + '\n');
+    mkdirSync(join(t.dir, 'runbooks'));
+    writeFileSync(join(t.dir, 'runbooks', 'settings.md'), '1. Check the last deploy of app/settings.py.\n2. Roll back with `deploy rollback`.\n');
+    writeFileSync(join(t.dir, 'runbooks', 'payments.md'), 'Call the payment provider.\n');
+    await runPythonApp(t.app, t.db, 2);
+    const firstRun = await t.run();
+    expect(firstRun).toMatchObject({ investigation: 'claude' });
+    const fingerprint = firstRun.groups[0]!.fingerprint;
+    const [name] = readdirSync(join(t.dir, 'incidents'));
+    writeFileSync(join(t.dir, 'incidents', name!), `${readFileSync(join(t.dir, 'incidents', name!), 'utf8')}\n## What was done\n\nRolled back to release 41 and added a default voice.\n`);
+    expect((await runCli(['resolve', fingerprint], { cwd: t.dir })).exitCode).toBe(0);
+
+    // The fake's script grows now that the fingerprint is known.
+    await runPythonApp(t.app, t.db, 2);
+    t.turns.push(tool('past_incidents', { fingerprint }), { kind: 'structured_output', output: { ...first, title: 'Voice lookup fails again' } });
+    const second = await t.run();
+    expect(second).toMatchObject({ investigation: 'claude', groups: [expect.objectContaining({ trigger: 'regressed' })] });
+
+    const bodies = t.api.messageBodies();
+    const prompt = JSON.stringify(bodies[1]!.messages[0]);
+    expect(prompt).toContain('A TTS job runner. On call: Sam (+1 555 0100).');
+    expect(prompt).toContain('[REDACTED:anthropic_key]'); // the team's file is redacted like log text
+    expect(prompt).not.toContain('What the team runs\\n\\n- A Python backend'); // the old fixed paragraph is gone
+    expect(prompt).toContain("## The team's runbooks for these groups");
+    expect(prompt).toContain('Roll back with `deploy rollback`.');
+    expect(prompt).not.toContain('Call the payment provider.');
+    expect(prompt).toContain('This group had incidents before, newest first. Say whether this looks like last time:');
+    expect(prompt).toMatch(/- \d{4}-\d{2}-\d{2}, verdict real_issue: Voice lookup fails since the deploy; root cause: The deploy removed the default voice\.; what was done: Rolled back to release 41 and added a default voice\./);
+    const memory = toolResults(t.api).at(-1)!;
+    expect(memory.text).toContain(`Group ${fingerprint}: 1 earlier incident, newest first`);
+    expect(memory.text).toContain('what was done: Rolled back to release 41 and added a default voice.');
+  });
+
+  it('a context file or runbook that is not there is a config error naming the key, one line, exit 2', async () => {
+    const t = await setup({ investigate: { context_file: 'missing.md' } });
+    const result = await runCli(['run'], { cwd: t.dir });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^sentinel: .*sentinel\.yaml: investigate\.context_file: cannot read .*missing\.md: ENOENT$/)]);
+    const runbook = await setup({ runbooks: [{ match: { logger: 'app.*' }, file: 'runbooks/none.md' }] });
+    expect((await runCli(['run'], { cwd: runbook.dir })).stderr).toMatch(/runbooks\.0\.file: cannot read .*none\.md: ENOENT/);
   });
 });
