@@ -1,5 +1,5 @@
 import { capBytes } from './clean.js';
-import { fenceText, flattenInline, quoteCode } from './fence.js';
+import { fenceText, flattenInline } from './fence.js';
 
 /** One frame of a Python traceback. */
 export interface TracebackFrame {
@@ -51,7 +51,7 @@ export function describeOffset(commitTime: number, firstSeen: number): string {
 export const shortHash = (hash: string) => hash.slice(0, 12);
 
 /** For the prompt: the app frames with source, at most `maxFrames` (the innermost), then the commits. */
-export function renderGroupCode(code: GroupCode, firstSeen: number, detail: { frames: number; sourceBytes: number }, formatUtc: (ms: number) => string): string {
+export function renderGroupCode(code: GroupCode, firstSeen: number, detail: { frames: number; sourceBytes: number; changes: number }, formatUtc: (ms: number) => string): string {
   const parts: string[] = [];
   const frames = code.frames.slice(-detail.frames);
   if (frames.length > 0) {
@@ -59,12 +59,18 @@ export function renderGroupCode(code: GroupCode, firstSeen: number, detail: { fr
     const blocks = frames.map((f) => `${f.path}:${f.line} in ${flattenInline(f.function, 80)}\n${f.source === null ? '(source not readable)' : capBytes(f.source, detail.sourceBytes)}`);
     parts.push(fenceText(blocks.join('\n\n')));
   }
-  for (const change of code.changes) {
+  const changes = code.changes.slice(0, detail.changes);
+  if (changes.length > 0) {
+    const newest = changes[0]!;
     parts.push(
-      `**Recent change:** commit ${shortHash(change.hash)} (${formatUtc(change.time)}, by ${quoteCode(change.author, 60)}: ` +
-        `${quoteCode(change.subject, 120)}) changed ${change.files.map((f) => quoteCode(f, 120)).join(', ')}, ` +
-        `a file in this traceback, ${describeOffset(change.time, firstSeen)}. A new error right after a deploy is the most common ` +
-        'cause: look at that diff (show_change) before anything else.',
+      `**Recent change:** commit ${shortHash(newest.hash)} changed a file in this traceback ${describeOffset(newest.time, firstSeen)}. ` +
+        'A new error right after a deploy is the most common cause: look at that diff (show_change) before anything else. ' +
+        `The commit${changes.length > 1 ? 's' : ''} touching these files (untrusted data):`,
+      fenceText(
+        changes
+          .map((c) => `${shortHash(c.hash)} ${formatUtc(c.time)} by ${flattenInline(c.author, 60)}: ${flattenInline(c.subject, 120)}\n  changed: ${c.files.slice(0, 4).map((f) => flattenInline(f, 120)).join(', ')}`)
+          .join('\n'),
+      ),
     );
   }
   return parts.join('\n\n');
