@@ -114,13 +114,15 @@ async function main(): Promise<void> {
     const dir = join(work, `prompt-${rows}`);
     spawnSync('mkdir', ['-p', dir]);
     writeBenchDatabase(join(dir, 'logs.db'), rows, share, Date.now() - rows * 10);
-    const measured = measurePrompt(join(dir, 'logs.db'), join(dir, 'state'));
+    const measured = await measurePrompt(join(dir, 'logs.db'), join(dir, 'state'));
     line(`(d) prompt for ${label}`, `${measured.bytes.toLocaleString('en')} bytes`, `${measured.groups} groups; limit 24,000 bytes`);
+    const withCode = await measurePrompt(join(dir, 'logs.db'), join(dir, 'state'), join(dir, 'code'));
+    line(`(d)   with code context, a commit, team context and a runbook`, `${withCode.bytes.toLocaleString('en')} bytes`, 'limit 24,000 bytes');
   }
   const storm = join(work, 'storm');
   spawnSync('mkdir', ['-p', storm]);
   writeBenchDatabase(join(storm, 'logs.db'), 10_000, 1, Date.now() - 100_000, 1);
-  const stormPrompt = measurePrompt(join(storm, 'logs.db'), join(storm, 'state'));
+  const stormPrompt = await measurePrompt(join(storm, 'logs.db'), join(storm, 'state'));
   line('(d) prompt for a storm of 10,000 rows of one error', `${stormPrompt.bytes.toLocaleString('en')} bytes`, `${stormPrompt.groups} group: one investigation`);
   rmSync(work, { recursive: true, force: true });
 }
