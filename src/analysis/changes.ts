@@ -66,7 +66,7 @@ export function createShowChange(roots: readonly CodeRoot[]): Analysis {
       const { root } = found;
       const exists = await runGit(root.real, ['cat-file', '-e', `${commit}^{commit}`]);
       if (!exists.ok) return { kind: 'rejected', text: `no commit ${commit} in ${root.root}: use a hash recent_changes listed` };
-      const shown = await runGit(root.real, ['show', '--no-ext-diff', '--no-textconv', '--no-color', '--unified=3', '--format=%H%n%ct%n%an%n%s', commit, '--', found.path]);
+      const shown = await runGit(root.real, ['show', '--relative', '--no-ext-diff', '--no-textconv', '--no-color', '--unified=3', '--format=%H%n%ct%n%an%n%s', commit, '--', found.path]);
       if (!shown.ok) return { kind: 'rejected', text: `${root.root}: ${shown.reason}` };
       const [hash = '', at = '0', author = '', subject = '', ...diff] = shown.stdout.split('\n');
       const body = diff.join('\n').replace(/^\n+/, '');

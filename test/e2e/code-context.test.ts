@@ -194,3 +194,34 @@ describe("the team's words and the group's memory", () => {
     expect((await runCli(['run'], { cwd: runbook.dir })).stderr).toMatch(/runbooks\.0\.file: cannot read .*none\.md: ENOENT/);
   });
 });
+
+describe('git over the deployed tree runs nothing the repository names', () => {
+  it("a repository whose own config names programs (fsmonitor, signatures, external diff, pager, hooks): recent_changes and show_change run none of them", async () => {
+    const t = await setup();
+    const marker = join(t.dir, 'pwned');
+    const evil = join(t.dir, 'evil.sh');
+    writeFileSync(evil, `#!/bin/sh\necho "$0 $*" >> ${marker}\n`, { mode: 0o755 });
+    const config = readFileSync(join(t.app, '.git', 'config'), 'utf8');
+    writeFileSync(
+      join(t.app, '.git', 'config'),
+      `${config}[core]\n\tfsmonitor = ${evil}\n\tpager = ${evil}\n[log]\n\tshowSignature = true\n[gpg]\n\tprogram = ${evil}\n[diff]\n\texternal = ${evil}\n[pager]\n\tlog = ${evil}\n\tshow = ${evil}\n`,
+    );
+    for (const hook of ['post-checkout', 'pre-commit', 'reference-transaction']) writeFileSync(join(t.app, '.git', 'hooks', hook), `#!/bin/sh\n${evil} hook\n`, { mode: 0o755 });
+    const changes = await runCli(['analyze', 'recent-changes', '--hours', '1'], { cwd: t.dir });
+    expect(changes.exitCode, changes.stderr).toBe(0);
+    expect(changes.stdout).toContain('Read the voice from the settings directly');
+    const diff = await runCli(['analyze', 'show-change', t.deploy.slice(0, 12), '--path', 'app/settings.py'], { cwd: t.dir });
+    expect(diff.exitCode, diff.stderr).toBe(0);
+    expect(diff.stdout).toContain('+    return settings["voice_id"]');
+    expect(() => readFileSync(marker, 'utf8')).toThrow(/ENOENT/);
+  });
+
+  it('a root that is a subdirectory of the work tree: paths are as seen from the root', async () => {
+    const t = await setup({ code: { root: './app/app' } });
+    const changes = await runCli(['analyze', 'recent-changes', '--hours', '1'], { cwd: t.dir });
+    expect(changes.stdout).toMatch(/files: escape\.py, settings\.py\n/); // not app/settings.py
+    const diff = await runCli(['analyze', 'show-change', t.deploy, '--path', 'settings.py'], { cwd: t.dir });
+    expect(diff.exitCode, diff.stderr).toBe(0);
+    expect(diff.stdout).toContain('+    return settings["voice_id"]');
+  });
+});
