@@ -61,7 +61,9 @@ export async function investigateQueue(deps: InvestigateDeps): Promise<Investiga
       continue;
     }
     const queued = readSubject(item);
-    const context = queued.kind === 'incident' && deps.context ? await deps.context(queued.subject) : null;
+    // Gathered once, and only for an item that is asked about or written now (it reads files and runs git).
+    let context: InvestigationContext | null | undefined;
+    const contextOf = async () => (context ??= queued.kind === 'incident' && deps.context ? await deps.context(queued.subject) : null);
     let diagnosis: Diagnosis | null = null;
     const claude = deps.claude;
     const refusal = 'runner' in claude ? budgetCheck(deps) : null;
@@ -81,7 +83,7 @@ export async function investigateQueue(deps: InvestigateDeps): Promise<Investiga
       calledClaude = true;
       const attempts = item.attempts + 1;
       deps.state.claimAttempt(item.id, deps.now() + retryDelay(attempts));
-      const outcome = await askClaude(deps, claude.runner, claude.tools, queued, context);
+      const outcome = await askClaude(deps, claude.runner, claude.tools, queued, await contextOf());
       result.costUsd += outcomeCost(outcome);
       const answer = outcome.kind === 'ok' ? parseAnswer(outcome.answer) : null;
       if (outcome.kind === 'ok' && answer?.ok) {
@@ -116,7 +118,7 @@ export async function investigateQueue(deps: InvestigateDeps): Promise<Investiga
         item.errors.push(reason);
       }
     }
-    result.incidents.push(writeIncident(deps, item, queued, diagnosis, context?.code ?? []));
+    result.incidents.push(writeIncident(deps, item, queued, diagnosis, (await contextOf())?.code ?? []));
     if (diagnosis.kind === 'claude') result.investigation = 'claude';
     else if (result.investigation !== 'claude') result.investigation = 'fallback';
   }
