@@ -1,6 +1,6 @@
 import type { Check } from '../core/doctor.js';
 import { describeError, doctorExitCode, fail, renderChecks, warn } from '../core/doctor.js';
-import { checkClaude, checkConfig, checkDatabase, checkNotify } from '../stages/doctor-checks.js';
+import { checkClaude, checkCode, checkConfig, checkDatabase, checkNotify } from '../stages/doctor-checks.js';
 import { checkIncidentsDir, checkStateDir, checkUnits, effectiveStateDir, findInstalledUnits } from '../stages/doctor-system.js';
 import type { CommandContext } from './context.js';
 
@@ -17,6 +17,7 @@ export async function doctorCommand(options: { config?: string; online?: boolean
     const steps: (() => Check[] | Promise<Check[]>)[] = [
       () => checkDatabase(loaded, uid),
       () => checkClaude(loaded, ctx.env, options.online === true),
+      () => checkCode(loaded),
       () => checkNotify(loaded, ctx.env),
       () => checkStateDir(effectiveStateDir(loaded, ctx.env, units), units, ctx.env, ctx.clock.now()),
       () => [checkIncidentsDir(loaded, units, ctx.env)],

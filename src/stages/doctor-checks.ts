@@ -3,6 +3,8 @@ import { accessSync, constants, existsSync, mkdtempSync, readdirSync, rmSync } f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { resolveClaudeCredential } from '../adapters/claude-credential.js';
+import { openCodeRoots, walkCodeFiles } from '../adapters/code-tree.js';
+import { isWorkTree } from '../adapters/git.js';
 import { findConfigFile, loadConfig, type LoadedConfig } from '../adapters/config-file.js';
 import { openLogSource } from '../adapters/log-source.js';
 import { findExecutable, readSecret } from '../adapters/secrets.js';
@@ -118,6 +120,23 @@ async function checkClaudeAccepts(command: string, credentialEnv: Record<string,
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
+}
+
+/** Each code root: readable, how many files `include` allows, and whether git can read its history. */
+export async function checkCode(loaded: LoadedConfig): Promise<Check[]> {
+  const checks: Check[] = [];
+  for (const root of openCodeRoots(loaded.config.code, dirname(loaded.file))) {
+    if (!existsSync(root.real)) {
+      checks.push(fail(`code root ${root.root} does not exist`, 'fix code.root: the deployed source sentinel reads'));
+      continue;
+    }
+    const files = [...walkCodeFiles([root], 20_000)].length;
+    const history = (await isWorkTree(root.real)) ? 'a git work tree: recent_changes and show_change work' : 'not a git work tree: no recent changes';
+    const line = `code root ${root.root}: ${files === 20_000 ? 'at least ' : ''}${files} readable file${files === 1 ? '' : 's'}, ${history}`;
+    if (files === 0) checks.push(warn(line, 'check code.include and the service account\'s read access'));
+    else checks.push(/^\/home\//.test(root.real) ? warn(`${line}; under /home, which the systemd units hide (ProtectHome=tmpfs)`, 'deploy it outside /home, or bind it into the units') : ok(line));
+  }
+  return checks;
 }
 
 export async function checkNotify(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Promise<Check[]> {

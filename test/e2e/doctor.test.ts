@@ -119,6 +119,15 @@ describe('sentinel doctor', () => {
     expect(result.failures).toEqual([]);
   });
 
+  it('checks each code root: its readable files, and whether git can read its history', async () => {
+    const result = await doctor({
+      config: { code: [{ root: './src', include: ['**/*.py'] }, { root: './missing' }] },
+      setup: (p) => (mkdirSync(join(p.dir, 'src')), writeFileSync(join(p.dir, 'src', 'app.py'), 'x = 1\n'), writeFileSync(join(p.dir, 'src', '.env'), 'A=1\n')),
+    });
+    expect(result.lines).toContain(`✓ code root ${join(result.dir, 'src')}: 1 readable file, not a git work tree: no recent changes`);
+    expect(result.failures).toEqual([`✗ code root ${join(result.dir, 'missing')} does not exist`]);
+  });
+
   it('names both credentials when two kinds are present and claude.auth does not choose', async () => {
     const result = await doctor({ setup: (p) => (p.env.CLAUDE_CODE_OAUTH_TOKEN = 'sk-ant-oat01-doctor') });
     expect(result.failures).toEqual([expect.stringMatching(/^✗ claude\.auth: two or more credentials are present \(api_key: .*; oauth_token: .*\)/)]);
