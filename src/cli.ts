@@ -256,8 +256,9 @@ function buildProgram(exit: (code: number) => void): Command {
   program
     .command('doctor')
     .description('check the set-up: config, log database, claude, credentials, ntfy, state dir, units; exits 1 on any ✗')
+    .option('--online', 'also send claude one tiny request: does it accept the credential?')
     .addHelpText('after', example('sudo -u sentinel sentinel --config /etc/sentinel/sentinel.yaml doctor'))
-    .action(() => done(import('./commands/doctor.js').then(({ doctorCommand }) => doctorCommand({ config: global().config }, context))));
+    .action((opts: { online?: boolean }) => done(import('./commands/doctor.js').then(({ doctorCommand }) => doctorCommand({ config: global().config, ...opts }, context))));
 
   return program;
 }

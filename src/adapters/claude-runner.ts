@@ -17,7 +17,8 @@ export interface ClaudeRunnerOptions {
   privateDir: string;
   /** PATH for the child, the only variable taken from our own environment. */
   pathEnv: string;
-  apiKey: string;
+  /** The chosen credential's variables (src/adapters/claude-credential.ts), and no other kind's. */
+  credentialEnv: Record<string, string>;
   /** ANTHROPIC_BASE_URL; unset means the real API. */
   baseUrl?: string;
   /** The CLI's per-request timeout (API_TIMEOUT_MS). */
@@ -50,7 +51,22 @@ interface RunDetails {
 export type ClaudeOutcome =
   | (RunDetails & { kind: 'ok'; answer: unknown; subtype: string; costUsd: number; numTurns: number })
   | (RunDetails & { kind: 'failed'; reason: string; subtype: string | null; costUsd: number | null; numTurns: number | null })
-  | (RunDetails & { kind: 'timeout'; reason: string });
+  | (RunDetails & { kind: 'timeout'; reason: string })
+  /** A subscription's usage limit: no call can succeed before `resetsAt` (epoch ms; null if the CLI gave none). */
+  | (RunDetails & { kind: 'usage_limit'; reason: string; resetsAt: number | null });
+
+/** What the ledger keeps of a call. A timed-out call's cost is unknown ($0); it still counts as a call. */
+export function callRecord(outcome: ClaudeOutcome) {
+  const ran = outcome.kind === 'ok' || outcome.kind === 'failed' ? outcome : null;
+  return {
+    outcome: outcome.kind,
+    costUsd: ran?.costUsd ?? 0,
+    numTurns: ran?.numTurns ?? null,
+    durationMs: outcome.durationMs,
+    subtype: ran ? ran.subtype : outcome.kind,
+    permissionDenials: outcome.permissionDenials,
+  };
+}
 
 export interface ClaudeRunner {
   investigate(req: InvestigateRequest): Promise<ClaudeOutcome>;
@@ -141,6 +157,9 @@ async function runClaude(opts: ClaudeRunnerOptions, req: InvestigateRequest, run
   const numTurns = typeof result?.num_turns === 'number' ? result.num_turns : null;
   const subtype = typeof result?.subtype === 'string' ? result.subtype : null;
   const problem = describeProblem(exit, result, stderrTail.lines());
+  if (problem !== null && stream.usageLimit && result?.api_error_status === 429) {
+    return { kind: 'usage_limit', reason: problem, resetsAt: stream.usageLimit.resetsAt, ...details };
+  }
   if (problem !== null || result?.structured_output === undefined || costUsd === null || numTurns === null) {
     const reason = problem ?? `claude ended without a structured answer (${subtype ?? 'no result'}, ${numTurns ?? '?'} turns)${quoteText(result?.result)}`;
     return { kind: 'failed', reason, subtype, costUsd, numTurns, ...details };
@@ -170,7 +189,7 @@ function buildEnv(opts: ClaudeRunnerOptions, home: string, tmp: string): Record<
     PATH: opts.pathEnv,
     HOME: home,
     CLAUDE_CODE_TMPDIR: tmp,
-    ANTHROPIC_API_KEY: opts.apiKey,
+    ...opts.credentialEnv,
     ...(opts.baseUrl === undefined ? {} : { ANTHROPIC_BASE_URL: opts.baseUrl }),
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
     DISABLE_AUTOUPDATER: '1',

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { parseConfig, type Config } from '../core/config.js';
@@ -49,6 +49,19 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv): LoadedConfig {
   // Every SQLite source's path made absolute once, here: the run reads them all.
   const sources = parsed.config.sources.map((s) => (s.kind === 'sqlite' ? { ...s, path: resolve(base, s.path) } : s));
   const config = { ...parsed.config, source: sources[0]!, sources };
+  // The team's own files: a path that does not lead to one is a config error now, not a thinner prompt at 3 a.m.
+  const teamFiles = [
+    ...(config.investigate.context_file ? [['investigate.context_file', config.investigate.context_file]] : []),
+    ...config.runbooks.map((r, i) => [`runbooks.${i}.file`, r.file]),
+  ];
+  for (const [key, path] of teamFiles) {
+    try {
+      accessSync(resolve(base, path!), constants.R_OK);
+      if (!statSync(resolve(base, path!)).isFile()) throw Object.assign(new Error('not a file'), { code: 'not a file' });
+    } catch (error) {
+      throw new SentinelError(`${file}: ${key}: cannot read ${resolve(base, path!)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, ExitCode.usage);
+    }
+  }
   return {
     config,
     file,

@@ -75,6 +75,21 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
         !!db.prepare("SELECT 1 FROM investigations WHERE state != 'done' UNION ALL SELECT 1 FROM outbox WHERE state = 'pending' LIMIT 1").get(),
       );
     },
+    /** Finished error investigations that covered this fingerprint, newest first: a group's memory. */
+    incidentsOf(fingerprint: string, limit: number): { id: number; createdAt: number; incidentPath: string; report: string | null }[] {
+      return guard('read investigations', () =>
+        (
+          db
+            .prepare(
+              `SELECT id, created_at, incident_path, report FROM investigations
+               WHERE state = 'done' AND kind = 'incident' AND incident_path IS NOT NULL
+                 AND EXISTS (SELECT 1 FROM json_each(subject, '$.groups') WHERE json_extract(value, '$.fingerprint') = ?)
+               ORDER BY id DESC LIMIT ?`,
+            )
+            .all(fingerprint, limit) as { id: number; created_at: number; incident_path: string; report: string | null }[]
+        ).map((r) => ({ id: r.id, createdAt: r.created_at, incidentPath: r.incident_path, report: r.report })),
+      );
+    },
     pendingInvestigations(): number {
       return guard('read queue', () => (db.prepare("SELECT count(*) AS n FROM investigations WHERE state != 'done'").get() as { n: number }).n);
     },

@@ -87,6 +87,7 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean; 
     file,
     db,
     getMeta: (key: string) => guard('read', () => getMeta(key)),
+    setMeta: (key: string, value: string) => guard('write', () => void setMeta(key, value)),
     /** A source's checkpoint; the one `source:` (`main`) keeps the keys it had before there were several. */
     checkpoint(source = 'main'): Checkpoint | null {
       const key = checkpointKey(source);

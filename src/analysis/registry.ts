@@ -1,9 +1,14 @@
 import type { Config } from '../core/config.js';
+import { resolve } from 'node:path';
+import { openCodeRoots } from '../adapters/code-tree.js';
+import { createRecentChanges, createShowChange } from './changes.js';
+import { createSearchCode, createSourceAt } from './code.js';
 import type { Analysis } from './define.js';
 import { errorGroup } from './error-group.js';
 import { errorsSeries } from './errors-series.js';
 import { fingerprintCounts } from './fingerprint-counts.js';
 import { createMetricAnalysis } from './metric.js';
+import { createPastIncidents } from './past-incidents.js';
 import { createScriptAnalysis } from './operator-script.js';
 import { rowsAround } from './rows-around.js';
 import { systemAnalysis } from './system.js';
@@ -22,10 +27,17 @@ export interface AnalysesOptions {
  * allowed (as `mcp__sentinel__<name>`, in this order). Built in first, then one per configured
  * script; a script named like a built-in is left out, so a config can never shadow one. */
 export function createAnalyses(options: AnalysesOptions): Analysis[] {
-  const builtIn = [errorGroup, rowsAround, fingerprintCounts, systemAnalysis, createMetricAnalysis(options.database), errorsSeries];
+  const builtIn = [errorGroup, rowsAround, fingerprintCounts, systemAnalysis, createMetricAnalysis(options.database), errorsSeries, createPastIncidents(resolve(options.cwd, options.config.incidents_dir)), ...codeAnalyses(options)];
   const taken = new Set(builtIn.map((a) => a.name));
   const scripts = options.config.scripts
     .filter((s) => !taken.has(s.name))
     .map((s) => createScriptAnalysis(s, { env: options.env, cwd: options.cwd }));
   return [...builtIn, ...scripts];
+}
+
+/** Only with `code:` in the config: without source there is nothing for them to read. */
+function codeAnalyses(options: AnalysesOptions): Analysis[] {
+  if (options.config.code.length === 0) return [];
+  const roots = openCodeRoots(options.config.code, options.cwd);
+  return [createSourceAt(roots), createSearchCode(roots), createRecentChanges(roots), createShowChange(roots)];
 }

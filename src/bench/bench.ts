@@ -142,6 +142,8 @@ async function main(): Promise<void> {
     writeBenchDatabase(join(dir, 'logs.db'), rows, share, Date.now() - rows * 10);
     const measured = await measurePrompt(join(dir, 'logs.db'), join(dir, 'state'));
     line(`(d) prompt for ${label}`, `${measured.bytes.toLocaleString('en')} bytes`, `${measured.groups} groups; limit 24,000 bytes`);
+    const withCode = await measurePrompt(join(dir, 'logs.db'), join(dir, 'state'), join(dir, 'code'));
+    line(`(d)   with code context, a commit, team context and a runbook`, `${withCode.bytes.toLocaleString('en')} bytes`, 'limit 24,000 bytes');
   }
   const storm = join(work, 'storm');
   spawnSync('mkdir', ['-p', storm]);

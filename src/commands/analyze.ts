@@ -25,7 +25,7 @@ export interface AnalyzeOptions {
 }
 
 /** The argument a bare value fills: `sentinel analyze metric queue_depth`. */
-const POSITIONAL: Record<string, string> = { metric: 'name', errors: 'fingerprint', error_group: 'fingerprint', fingerprint_counts: 'fingerprint', rows_around: 'id' };
+const POSITIONAL: Record<string, string> = { metric: 'name', errors: 'fingerprint', error_group: 'fingerprint', fingerprint_counts: 'fingerprint', rows_around: 'id', source_at: 'file', search_code: 'pattern', show_change: 'commit', past_incidents: 'fingerprint' };
 
 type Parsed = { ok: true; args: Record<string, string | true> } | { ok: false; message: string };
 

@@ -1,13 +1,13 @@
 import type { Check } from '../core/doctor.js';
 import { describeError, doctorExitCode, fail, renderChecks, warn } from '../core/doctor.js';
 import { checkAutofix } from '../stages/doctor-autofix.js';
-import { checkClaude, checkConfig, checkDatabase, checkNotify } from '../stages/doctor-checks.js';
+import { checkClaude, checkCode, checkConfig, checkDatabase, checkNotify } from '../stages/doctor-checks.js';
 import { checkIncidentsDir, checkStateDir, checkUnits, effectiveStateDir, findInstalledUnits } from '../stages/doctor-system.js';
 import type { CommandContext } from './context.js';
 
 /** `sentinel doctor`: every part of the set-up, one line each, ✓ or ✗ with the fix. Exits 1 on any ✗
  * (warnings, `!`, do not count). Each check runs on its own: one broken part hides no other. */
-export async function doctorCommand(options: { config?: string }, ctx: CommandContext): Promise<number> {
+export async function doctorCommand(options: { config?: string; online?: boolean }, ctx: CommandContext): Promise<number> {
   const checks: Check[] = [];
   const uid = process.getuid?.() ?? null;
   if (uid === 0) checks.push(warn('running as root: the access checks say what root may do', 'run it as the service account: sudo -u sentinel sentinel doctor'));
@@ -17,7 +17,8 @@ export async function doctorCommand(options: { config?: string }, ctx: CommandCo
     const units = findInstalledUnits(ctx.env);
     const steps: (() => Check[] | Promise<Check[]>)[] = [
       () => checkDatabase(loaded, uid, ctx.env),
-      () => checkClaude(loaded, ctx.env),
+      () => checkClaude(loaded, ctx.env, options.online === true),
+      () => checkCode(loaded),
       () => checkNotify(loaded, ctx.env),
       () => checkStateDir(effectiveStateDir(loaded, ctx.env, units), units, ctx.env, ctx.clock.now()),
       () => [checkIncidentsDir(loaded, units, ctx.env)],

@@ -6,6 +6,7 @@ import { isProcessAlive } from '../adapters/run-lock.js';
 import { INTERRUPTED, openStateStore } from '../adapters/state-store.js';
 import type { SourceConfig } from '../core/config.js';
 import type { RunRecord } from '../core/records.js';
+import { usageLimitUntil } from '../stages/investigate.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { HELD_BACK_META_KEY, parseHeldBack } from '../core/held-back.js';
 import { isExpired } from '../core/ignore.js';
@@ -113,6 +114,7 @@ function reportingOf(state: ReturnType<typeof openStateStore>, now: number): Sta
     dropped: outbox.dropped ?? 0,
     claudeCallsToday: usage.calls,
     claudeCostToday: usage.cost,
+    claudePausedUntil: usageLimitUntil({ state, now: () => now }),
   };
 }
 
@@ -173,6 +175,7 @@ function toJson(report: StatusReport) {
       notifications_dropped: report.reporting.dropped,
       claude_calls_today: report.reporting.claudeCallsToday,
       claude_cost_today_usd: report.reporting.claudeCostToday,
+      claude_paused_until: iso(report.reporting.claudePausedUntil),
     },
   };
 }

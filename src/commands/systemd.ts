@@ -47,7 +47,7 @@ export async function systemdInstallCommand(options: SystemdOptions, ctx: Comman
   const dir = unitDirectory(scope, ctx.env, options.prefix === undefined ? undefined : resolve(ctx.cwd, options.prefix));
   for (const path of writeUnits(dir, units)) ctx.stdout(`wrote ${path}`);
   if (scope === 'user') {
-    ctx.stdout('note: the user units need ~/.config/credstore/ntfy-token and ~/.config/credstore/anthropic-api-key (mode 600, empty when unused)');
+    ctx.stdout('note: the user units need ~/.config/credstore/ntfy-token, anthropic-api-key and claude-oauth-token (mode 600, empty when unused)');
   }
   const commands = listEnableCommands(scope, 'sentinel-autofix.timer' in units);
   if (!options.enable) {

@@ -17,11 +17,13 @@ export interface StreamState {
   pending: Map<string, StreamToolCall>;
   permissionDenials: string[];
   lastRetry: string | null;
+  /** A subscription's usage limit refused the request (`rate_limit_event` with status rejected). */
+  usageLimit: { resetsAt: number | null; type: string | null } | null;
   result: Record<string, unknown> | null;
 }
 
 export function createStreamState(): StreamState {
-  return { toolCalls: [], toolCallCount: 0, pending: new Map(), permissionDenials: [], lastRetry: null, result: null };
+  return { toolCalls: [], toolCallCount: 0, pending: new Map(), permissionDenials: [], lastRetry: null, usageLimit: null, result: null };
 }
 
 /** Folds one stdout line into the state; false when it was not a JSON event. */
@@ -49,6 +51,10 @@ export function readEvent(state: StreamState, line: string): boolean {
     }
   } else if (event.type === 'system' && event.subtype === 'api_retry') {
     state.lastRetry = `HTTP ${String(event.error_status)} ${String(event.error)}`;
+  } else if (event.type === 'rate_limit_event' && isRecord(event.rate_limit_info) && event.rate_limit_info.status === 'rejected') {
+    const { resetsAt, rateLimitType } = event.rate_limit_info;
+    // resetsAt is epoch seconds
+    state.usageLimit = { resetsAt: typeof resetsAt === 'number' ? resetsAt * 1000 : null, type: typeof rateLimitType === 'string' ? rateLimitType : null };
   } else if (event.type === 'result') {
     state.result = event;
     const denials = Array.isArray(event.permission_denials) ? event.permission_denials : [];

@@ -116,8 +116,29 @@ const fingerprintRule = z
   })
   .refine((r) => (r.name === undefined) !== (r.split_by === undefined), 'give either name (merge) or split_by (split)');
 
+/** Explicit paths, since claude gets its own HOME: ~/.aws and ~/.config/gcloud are not found there. */
+const bedrock = z.strictObject({
+  region: z.string().min(1).optional(),
+  profile: z.string().min(1).optional(),
+  credentials_file: z.string().min(1).optional(),
+  config_file: z.string().min(1).optional(),
+});
+
+const vertex = z.strictObject({
+  region: z.string().min(1).optional(),
+  project_id: z.string().min(1).optional(),
+  credentials_file: z.string().min(1).optional(),
+});
+
+export const AUTH_KINDS = ['api_key', 'oauth_token', 'bedrock', 'vertex'] as const;
+export type AuthKind = (typeof AUTH_KINDS)[number];
+
 const claude = z.strictObject({
   enabled: z.boolean().default(true),
+  /** Which credential drives claude; unset: the one that is present. */
+  auth: z.enum(AUTH_KINDS).optional(),
+  bedrock: bedrock.optional(),
+  vertex: vertex.optional(),
   command: z.string().min(1).default('claude'),
   model: z.string().min(1).default('sonnet'),
   max_turns: z.number().int().min(1).max(100).default(12),
@@ -252,6 +273,26 @@ const autofix = z
   })
   .refine((a) => !a.enabled || a.repository !== undefined, { message: 'enabled autofix needs a repository', path: ['repository'] });
 
+/** A Markdown runbook, put in the prompt when a triggered group matches (HolmesGPT's runbooks). */
+const runbook = z.strictObject({
+  match: z
+    .strictObject({
+      fingerprint: z.string().min(1).optional(),
+      logger: loggerGlob.optional(),
+      message: safeRegex.optional(),
+      exception: z.string().min(1).optional(),
+    })
+    .refine((m) => Object.values(m).some((v) => v !== undefined), 'needs at least one of fingerprint, logger, message, exception'),
+  file: z.string().min(1),
+});
+
+const codeRoot = z.strictObject({
+  /** The deployed source, read only; a git work tree also gives recent_changes and show_change. */
+  root: z.string().min(1),
+  include: z.array(z.string().min(1)).min(1).default(['**/*']),
+  exclude: z.array(z.string().min(1)).default([]),
+});
+
 const configObject = z.strictObject({
   source: source.optional(),
   sources: z.array(source).min(1).optional(),
@@ -265,16 +306,24 @@ const configObject = z.strictObject({
     .strictObject({
       cooldown: duration.default(21_600_000),
       max_attempts: z.number().int().min(1).max(20).default(3),
-      // issue 15: how long the first push may wait for Claude before the deterministic report leaves.
+      // How long the first push may wait for Claude before the deterministic report leaves.
       first_push_within: duration.default(60_000),
+      /** The team's Markdown: what the system is, what is normal, who to call (examples/team-context.md). */
+      context_file: z.string().min(1).optional(),
     })
     .default({ cooldown: 21_600_000, max_attempts: 3, first_push_within: 60_000 }),
+  runbooks: z.array(runbook).default([]),
   notify: notify.default({ max_age: 86_400_000 }),
   metrics: z.array(metric).default([]),
   scripts: z.array(script).default([]),
   system: z.strictObject({ mounts: z.array(z.string().min(1)).default(['/']) }).default({ mounts: ['/'] }),
   heartbeat: z.strictObject({ url: z.url({ protocol: /^https?$/ }) }).optional(),
   autofix: autofix.default(autofix.parse({})),
+  /** One root or several. */
+  code: z
+    .union([codeRoot, z.array(codeRoot)])
+    .transform((code) => (Array.isArray(code) ? code : [code]))
+    .default([]),
 });
 
 /** `source:` (one) or `sources:` (several, each named): either way `sources` lists them all and
@@ -304,6 +353,8 @@ export type FingerprintRule = Config['fingerprint']['rules'][number];
 export type MetricConfig = Config['metrics'][number];
 export type ScriptConfig = Config['scripts'][number];
 export type AutofixConfig = Config['autofix'];
+export type CodeRootConfig = Config['code'][number];
+export type RunbookConfig = Config['runbooks'][number];
 
 export type ParsedConfig = { ok: true; config: Config } | { ok: false; errors: string[] };
 

@@ -8,6 +8,7 @@ import { renderHealthSection, summariseHealth, type HealthReport } from './incid
 import { levelName } from './levels.js';
 import type { Severity } from './notification.js';
 import { bySeverity } from './group-order.js';
+import { describeOffset, shortHash, type GroupCode } from './code-context.js';
 import { formatUtc, type TriggeredGroup } from './prompt.js';
 import { formatRoughly, SILENCE_FINGERPRINT } from './silence.js';
 import { plural } from './plural.js';
@@ -28,10 +29,17 @@ export type NoDiagnosis =
   | { kind: 'over_budget'; detail: string }
   | { kind: 'failed'; attempts: number; reason: string }
   /** Claude has not answered yet and will be asked again: the file is updated in place when it does. */
-  | { kind: 'pending'; reason: string };
+  | { kind: 'pending'; reason: string }
+  /** A subscription's usage limit: no Claude call until `until` (epoch ms). */
+  | { kind: 'usage_limit'; until: number };
 
 export type Diagnosis =
-  | { kind: 'claude'; answer: Answer; run: { model: string; numTurns: number; costUsd: number; durationMs: number; toolCalls: ToolCallRecord[] } }
+  | {
+      kind: 'claude';
+      answer: Answer;
+      /** costIsEstimate: on a subscription the CLI's dollar figure is an API-equivalent estimate, not money spent. */
+      run: { model: string; numTurns: number; costUsd: number; durationMs: number; toolCalls: ToolCallRecord[]; costIsEstimate?: boolean };
+    }
   | { kind: 'fallback'; why: NoDiagnosis; analyses: { tool: string; text: string }[] };
 
 export interface IncidentInput {
@@ -44,6 +52,8 @@ export interface IncidentInput {
   diagnosis: Diagnosis;
   /** Why earlier attempts failed, oldest first. */
   earlierFailures: string[];
+  /** The groups' application frames and the recent commits touching them, when `code:` is configured. */
+  code?: GroupCode[];
   /** Dollars spent on this investigation, failed attempts included. */
   costUsd: number;
   /** A health report's series and charts (`kind: 'health'`; its `groups` are empty). */
@@ -126,6 +136,7 @@ export function renderIncident(input: IncidentInput): string {
   sections.push(...(diagnosis.kind === 'claude' ? renderDiagnosis(diagnosis.answer) : renderFallback(input, diagnosis)));
   if (input.health) sections.push('## Series', renderHealthSection(input.health));
   if (input.groups.length > 0) sections.push('## Error groups', renderGroups(input.groups));
+  if (input.code && input.code.length > 0) sections.push('## Code and recent changes', renderCodeSection(input.code, input.groups));
   if (diagnosis.kind === 'claude' && diagnosis.answer.suggested_ignore.length > 0) {
     sections.push('## Suggested ignore rules', 'Suggested by the model: read them before running them.', renderIgnoreCommands(diagnosis.answer.suggested_ignore));
   }
@@ -170,6 +181,7 @@ function explainNoDiagnosis(why: NoDiagnosis): string {
   if (why.kind === 'unavailable') return `Claude could not be started (${proseLine(why.detail)}).`;
   if (why.kind === 'over_budget') return `the daily Claude budget is used up (${proseLine(why.detail)}).`;
   if (why.kind === 'pending') return `not yet: ${proseLine(why.reason)}. Claude is asked again; this file is updated in place and one more notification follows.`;
+  if (why.kind === 'usage_limit') return `the Claude subscription's usage limit is reached; investigations resume after ${formatUtc(why.until)}.`;
   return `Claude failed after ${why.attempts} attempt${why.attempts === 1 ? '' : 's'}: ${proseLine(why.reason)}`;
 }
 
@@ -205,13 +217,31 @@ function describeGroups(groups: TriggeredGroup[]): string {
 
 const identifierOrNull = (text: string | null) => (text && /^[A-Za-z][\w.:-]{0,79}$/.test(text) ? text : null);
 
+/** Where each group failed in the deployed source, and which recent commits touched those files:
+ * found by sentinel, whatever the model said. */
+function renderCodeSection(code: GroupCode[], groups: TriggeredGroup[]): string {
+  return code
+    .map((c) => {
+      const group = groups.find((g) => g.fingerprint === c.fingerprint);
+      const lines = [`Group \`${flattenInline(c.fingerprint, 64)}\`, innermost frame last:`, ...c.frames.map((f) => `- ${quoteCode(`${f.path}:${f.line}`, 200)} in ${quoteCode(f.function, 80)}`)];
+      for (const change of c.changes) {
+        const when = group ? `, ${describeOffset(change.time, group.firstSeen)}` : '';
+        lines.push(`- commit \`${shortHash(change.hash)}\` ${formatUtc(change.time)} by ${quoteCode(change.author, 60)}: ${quoteCode(change.subject, 120)} changed ${change.files.map((f) => quoteCode(f, 120)).join(', ')}${when}`);
+      }
+      const innermost = c.frames.at(-1);
+      if (innermost?.source) lines.push('', `Source at ${quoteCode(`${innermost.path}:${innermost.line}`, 200)}:`, '', fenceText(capBytes(innermost.source, 1_000)));
+      return lines.join('\n');
+    })
+    .join('\n\n');
+}
+
 function renderRunDetails(input: IncidentInput): string {
   const { diagnosis } = input;
   const lines: string[] = [];
   if (diagnosis.kind === 'claude') {
     const { run } = diagnosis;
     lines.push(
-      `- Model ${quoteCode(run.model, 64)}, ${run.numTurns} turns, $${run.costUsd.toFixed(4)}, ${(run.durationMs / 1000).toFixed(1)} s`,
+      `- Model ${quoteCode(run.model, 64)}, ${run.numTurns} turns, $${run.costUsd.toFixed(4)}${run.costIsEstimate ? ' (estimate: the API-equivalent price; a subscription is not billed per call)' : ''}, ${(run.durationMs / 1000).toFixed(1)} s`,
       `- Tool calls: ${run.toolCalls.length}`,
     );
   }

@@ -19,7 +19,7 @@ export interface StatusReport {
   rules: { id: string; reason: string; expired: boolean; unused: boolean; hits24h: number; lastHit: number | null }[];
   warnings: { at: number; kind: string; message: string }[];
   /** What is waiting to be reported, and what Claude has cost today. */
-  reporting: { queued: number; unsent: number; dropped: number; claudeCallsToday: number; claudeCostToday: number };
+  reporting: { queued: number; unsent: number; dropped: number; claudeCallsToday: number; claudeCostToday: number; claudePausedUntil: number | null };
   /** Triggers kept from an alert, and until when. */
   heldBack: HeldBack[];
   /** Each unsent notification: why, and when it is tried next. */
@@ -72,6 +72,7 @@ export function renderStatus(report: StatusReport): string {
     `reporting  ${r.queued} investigation${r.queued === 1 ? '' : 's'} queued, ${r.unsent} notification${r.unsent === 1 ? '' : 's'} unsent` +
       `${r.dropped ? `, ${r.dropped} dropped` : ''}; Claude today: ${r.claudeCallsToday} call${r.claudeCallsToday === 1 ? '' : 's'}, $${r.claudeCostToday.toFixed(2)}`,
   );
+  if (r.claudePausedUntil !== null) lines.push(`  ! Claude paused until ${iso(r.claudePausedUntil)}: the subscription's usage limit is reached; incidents get the fallback report`);
   for (const u of report.unsent) {
     const next = u.nextAttemptAt <= report.now ? 'next run' : clockTime(u.nextAttemptAt, report.now);
     const why = u.lastError ?? 'not tried yet';

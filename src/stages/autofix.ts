@@ -3,6 +3,7 @@ import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync }
 import { join } from 'node:path';
 import type { AutofixJob, AutofixJobs } from '../adapters/autofix-jobs.js';
 import type { ClaudeFixer } from '../adapters/claude-fixer.js';
+import { callRecord } from '../adapters/claude-runner.js';
 import type { Git } from '../adapters/git.js';
 import type { StateStore } from '../adapters/state-store.js';
 import type { TestSandboxOptions } from '../adapters/test-sandbox.js';
@@ -124,16 +125,9 @@ async function runStep(deps: AutofixDeps, job: AutofixJob, state: AutofixState, 
       });
       const callId = deps.state.startClaudeCall(claudeAt);
       const outcome = await deps.fixer.fix({ clone: repo, prompt, jsonSchema: fixAnswerJsonSchema });
-      const costUsd = outcome.kind === 'timeout' ? 0 : (outcome.costUsd ?? 0);
-      deps.state.finishClaudeCall(callId, {
-        outcome: outcome.kind,
-        costUsd,
-        numTurns: outcome.kind === 'timeout' ? null : outcome.numTurns,
-        durationMs: outcome.durationMs,
-        subtype: outcome.kind === 'timeout' ? 'timeout' : outcome.subtype,
-        permissionDenials: outcome.permissionDenials,
-      });
-      const claude = { costUsd, durationMs: outcome.durationMs, numTurns: outcome.kind === 'timeout' ? null : outcome.numTurns, permissionDenials: outcome.permissionDenials };
+      const record = callRecord(outcome);
+      deps.state.finishClaudeCall(callId, record);
+      const claude = { costUsd: record.costUsd, durationMs: outcome.durationMs, numTurns: record.numTurns, permissionDenials: outcome.permissionDenials };
       const withClaude = { ...data, claude };
       if (outcome.kind !== 'ok') return { stop: `the Claude run failed: ${outcome.reason}`, data: withClaude };
       const fix = fixAnswerSchema.safeParse(outcome.answer);

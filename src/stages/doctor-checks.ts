@@ -1,6 +1,10 @@
 import { execa } from 'execa';
-import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { resolveClaudeCredential } from '../adapters/claude-credential.js';
+import { openCodeRoots, walkCodeFiles } from '../adapters/code-tree.js';
+import { isWorkTree } from '../adapters/git-history.js';
 import { findConfigFile, loadConfig, type LoadedConfig } from '../adapters/config-file.js';
 import { discardBody } from '../adapters/http-body.js';
 import { openLogSource } from '../adapters/log-source.js';
@@ -80,7 +84,8 @@ export function whyMissing(path: string): string | null {
   return dir === dirname(path) ? 'no such file' : `no such file: ${dirname(path)} does not exist`;
 }
 
-export async function checkClaude(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Promise<Check[]> {
+/** `online`: one tiny request through claude with the credential (`doctor --online`). */
+export async function checkClaude(loaded: LoadedConfig, env: NodeJS.ProcessEnv, online = false): Promise<Check[]> {
   const { claude } = loaded.config;
   if (!claude.enabled) return [skip('claude is disabled (claude.enabled: false): incidents get the fallback report')];
   const found = findClaude(claude.command, env.PATH ?? '');
@@ -97,7 +102,74 @@ export async function checkClaude(loaded: LoadedConfig, env: NodeJS.ProcessEnv):
     const why = version.timedOut ? 'no answer within 10 s' : version.stderr.trim().split('\n').at(-1) || version.shortMessage;
     checks.push(fail(`claude ${command} --version failed: ${why}`, 'reinstall it (npm install -g @anthropic-ai/claude-code) or fix claude.command'));
   }
-  checks.push(checkSecret(env, { what: 'Anthropic credential', envName: 'ANTHROPIC_API_KEY', credential: 'anthropic-api-key' }));
+  const resolution = resolveClaudeCredential(claude, env, dirname(loaded.file));
+  if (resolution.ok) {
+    const { kind, source } = resolution.credential;
+    checks.push(ok(`Claude credential: ${kind} (${source})${kind === 'oauth_token' ? '; costs shown are API-equivalent estimates' : ''}`));
+    if (online) checks.push(await checkClaudeAccepts(command, resolution.credential.env, env));
+  } else if (resolution.problem === 'invalid') {
+    checks.push(fail(resolution.message, 'set claude.auth to the credential sentinel should use (api_key, oauth_token, bedrock or vertex)'));
+  } else if (claude.auth === undefined || claude.auth === 'api_key' || claude.auth === 'oauth_token') {
+    // Not in this environment: the units may still load it from a credstore.
+    const wanted = claude.auth === 'oauth_token' ? [OAUTH] : claude.auth === 'api_key' ? [API_KEY] : [API_KEY, OAUTH];
+    const found = wanted.map((s) => checkSecret(env, s));
+    const present = found.filter((c) => c.status === 'ok');
+    if (present.length > 1) checks.push(fail(`claude.auth: two credentials are in the credstore (${wanted.map((s) => s.credential).join(', ')})`, 'remove one, or set claude.auth to the one to use'));
+    else if (present[0]) checks.push(present[0]);
+    else {
+      const where = wanted.map((s) => `/etc/credstore/${s.credential}`).join(' or ');
+      const fix = `put it into ${where} (root, mode 600; the units load it with LoadCredential=), or set $${wanted.map((s) => s.envName).join(' or $')} for a manual run`;
+      checks.push(found.find((c) => c.status === 'warn') ?? fail(`${resolution.message}; none in ${credstoreDirs(env).join(', ')} either`, fix));
+    }
+  } else {
+    checks.push(fail(resolution.message, `configure claude.${claude.auth}`));
+  }
+  return checks;
+}
+
+const API_KEY = { what: 'Claude credential api_key', envName: 'ANTHROPIC_API_KEY', credential: 'anthropic-api-key' };
+const OAUTH = { what: 'Claude credential oauth_token', envName: 'CLAUDE_CODE_OAUTH_TOKEN', credential: 'claude-oauth-token' };
+
+/** One tiny request, as a run would make it: with the chosen credential only and a HOME of its own. */
+async function checkClaudeAccepts(command: string, credentialEnv: Record<string, string>, env: NodeJS.ProcessEnv): Promise<Check> {
+  const home = mkdtempSync(join(tmpdir(), 'sentinel-doctor-'));
+  try {
+    const base = env.ANTHROPIC_BASE_URL && !credentialEnv.CLAUDE_CODE_USE_BEDROCK && !credentialEnv.CLAUDE_CODE_USE_VERTEX ? { ANTHROPIC_BASE_URL: env.ANTHROPIC_BASE_URL } : {};
+    const result = await execa(command, ['-p', '--output-format', 'json', '--max-turns', '1', '--tools', '', '--setting-sources', '', '--no-session-persistence'], {
+      input: 'Reply with the single word OK.',
+      env: { PATH: env.PATH ?? '', HOME: home, ...credentialEnv, ...base, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', CLAUDE_CODE_MAX_RETRIES: '0' },
+      extendEnv: false,
+      reject: false,
+      timeout: 60_000,
+    });
+    let answer: { is_error?: unknown; result?: unknown } = {};
+    try {
+      answer = JSON.parse(result.stdout) as typeof answer;
+    } catch {
+      // not JSON: reported from stderr below
+    }
+    if (result.exitCode === 0 && answer.is_error !== true) return ok('claude accepts the credential (one request with --online)');
+    const why = (typeof answer.result === 'string' && answer.result) || result.stderr.trim().split('\n').at(-1) || result.shortMessage;
+    return fail(`claude refused the credential: ${(why ?? 'no answer').replace(/\s+/g, ' ').slice(0, 200)}`, 'renew it (`claude setup-token` for a subscription token, a new key in the Console), then update the credential');
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+/** Each code root: readable, how many files `include` allows, and whether git can read its history. */
+export async function checkCode(loaded: LoadedConfig): Promise<Check[]> {
+  const checks: Check[] = [];
+  for (const root of openCodeRoots(loaded.config.code, dirname(loaded.file))) {
+    if (!existsSync(root.real)) {
+      checks.push(fail(`code root ${root.root} does not exist`, 'fix code.root: the deployed source sentinel reads'));
+      continue;
+    }
+    const files = [...walkCodeFiles([root], 20_000)].length;
+    const history = (await isWorkTree(root.real)) ? 'a git work tree: recent_changes and show_change work' : 'not a git work tree: no recent changes';
+    const line = `code root ${root.root}: ${files === 20_000 ? 'at least ' : ''}${files} readable file${files === 1 ? '' : 's'}, ${history}`;
+    if (files === 0) checks.push(warn(line, 'check code.include and the service account\'s read access'));
+    else checks.push(/^\/home\//.test(root.real) ? warn(`${line}; under /home, which the systemd units hide (ProtectHome=tmpfs)`, 'deploy it outside /home, or bind it into the units') : ok(line));
+  }
   return checks;
 }
 

@@ -104,7 +104,7 @@ export async function checkUnits(loaded: LoadedConfig, env: NodeJS.ProcessEnv, u
     checks.push(fail(text!, fix ?? problem));
   }
   if (units.scope === 'user') {
-    for (const name of ['ntfy-token', 'anthropic-api-key']) {
+    for (const name of ['ntfy-token', 'anthropic-api-key', 'claude-oauth-token']) {
       const file = join(credstoreDirs(env).at(-1)!, name);
       if (!existsSync(file)) checks.push(fail(`${file} is missing: the user units refuse to start without it`, `install -m 600 /dev/null ${file} (empty when unused), or write the secret into it`));
     }

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IncidentWriter } from '../adapters/incident-writer.js';
 import type { QueuedInvestigation, StateStore } from '../adapters/state-store.js';
+import type { GroupCode } from '../core/code-context.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { describeHealthNotification } from '../core/incident-health.js';
 import { incidentFileName, renderIncident, slugify, summariseIncident, type Diagnosis, type IncidentInput } from '../core/incident.js';
@@ -32,7 +33,14 @@ interface KeptReport {
  * queues its notifications in one transaction (3). A crash anywhere repeats at most step 2's write,
  * which `finishWriting` recognises. A health report's charts are written first, next to it: the
  * report links them by the names they got. */
-export function writeIncident(deps: IncidentFileDeps, item: QueuedInvestigation, queued: QueuedSubject, diagnosis: Diagnosis, phase: ReportPhase = 'final'): string {
+export function writeIncident(
+  deps: IncidentFileDeps,
+  item: QueuedInvestigation,
+  queued: QueuedSubject,
+  diagnosis: Diagnosis,
+  phase: ReportPhase = 'final',
+  code: GroupCode[] = [],
+): string {
   const input: IncidentInput = {
     kind: queued.kind,
     id: `${item.kind}-${item.id}`,
@@ -42,6 +50,7 @@ export function writeIncident(deps: IncidentFileDeps, item: QueuedInvestigation,
     diagnosis,
     earlierFailures: item.errors,
     costUsd: diagnosis.kind === 'claude' ? diagnosis.run.costUsd : 0,
+    ...(code.length > 0 ? { code } : {}),
     ...(queued.kind === 'health' ? { health: { series: queued.subject.series, charts: {} } } : {}),
   };
   const summary = summariseIncident(input);

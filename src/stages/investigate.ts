@@ -1,4 +1,4 @@
-import type { ClaudeOutcome, ClaudeRunner } from '../adapters/claude-runner.js';
+import { callRecord, type ClaudeOutcome, type ClaudeRunner } from '../adapters/claude-runner.js';
 import type { QueuedInvestigation } from '../adapters/state-store.js';
 import { answerJsonSchema, parseAnswer } from '../core/answer.js';
 import type { Config } from '../core/config.js';
@@ -6,9 +6,10 @@ import type { HealthSubject } from '../core/health.js';
 import { renderHealthPrompt } from '../core/health-prompt.js';
 import type { Diagnosis, NoDiagnosis, ReportKind } from '../core/incident.js';
 import { budgetRefusal, retryDelay, startOfUtcDay } from '../core/investigation-policy.js';
-import { renderInvestigationPrompt, type PromptTool, type TriggeredGroup } from '../core/prompt.js';
+import { formatUtc, renderInvestigationPrompt, type PromptTool, type TriggeredGroup } from '../core/prompt.js';
 import { formatDuration } from '../core/duration.js';
 import { finishWriting, writeIncident, type IncidentFileDeps, type ReportPhase } from './incident-files.js';
+import type { InvestigationContext } from './investigation-context.js';
 
 /** What a queued investigation is about, stored as JSON in the queue when the run commits. */
 export interface InvestigationSubject {
@@ -35,7 +36,7 @@ export interface InvestigateResult {
 export interface InvestigateDeps extends IncidentFileDeps {
   config: Config;
   /** Null: Claude cannot be used this run, for this reason. */
-  claude: { runner: ClaudeRunner; tools: PromptTool[] } | { unavailable: NoDiagnosis };
+  claude: { runner: ClaudeRunner; tools: PromptTool[]; costIsEstimate?: boolean } | { unavailable: NoDiagnosis };
   /** The text of prompts/investigate.md or prompts/health.md. */
   promptTemplate(kind: ReportKind): string;
   /** Raw output of the curated analyses, for fallback reports. */
@@ -49,6 +50,8 @@ export interface InvestigateDeps extends IncidentFileDeps {
   deliverNow(): Promise<unknown>;
   /** After an incident with a diagnosis is on disk: `sentinel run` queues a fix attempt there. */
   onDiagnosed?: (incidentPath: string, queued: QueuedSubject, answer: Extract<Diagnosis, { kind: 'claude' }>['answer']) => void;
+  /** The code, the team's files and the memory for an error investigation (stages/investigation-context.ts). */
+  context?: (subject: InvestigationSubject) => Promise<InvestigationContext>;
 }
 
 /** Works through the queue: at most one Claude call a run (each may take minutes), fallbacks and
@@ -60,8 +63,18 @@ export async function investigateQueue(deps: InvestigateDeps): Promise<Investiga
   const result: InvestigateResult = { investigation: 'none', incidents: [], costUsd: 0, retries: [] };
   const maxAttempts = deps.config.investigate.max_attempts;
   let calledClaude = false;
-  const report = (item: QueuedInvestigation, queued: QueuedSubject, diagnosis: Diagnosis, phase: ReportPhase) => {
-    const incidentPath = writeIncident(deps, item, queued, diagnosis, phase);
+  // Gathered once per item, and only for one that is asked about or written now (it reads files and runs git).
+  const contexts = new Map<number, Promise<InvestigationContext | null>>();
+  const contextOf = (item: QueuedInvestigation, queued: QueuedSubject) => {
+    let context = contexts.get(item.id);
+    if (context === undefined) {
+      context = queued.kind === 'incident' && deps.context ? deps.context(queued.subject) : Promise.resolve(null);
+      contexts.set(item.id, context);
+    }
+    return context;
+  };
+  const report = async (item: QueuedInvestigation, queued: QueuedSubject, diagnosis: Diagnosis, phase: ReportPhase) => {
+    const incidentPath = writeIncident(deps, item, queued, diagnosis, phase, (await contextOf(item, queued))?.code ?? []);
     result.incidents.push(incidentPath);
     if (diagnosis.kind === 'claude') deps.onDiagnosed?.(incidentPath, queued, diagnosis.answer);
     if (diagnosis.kind === 'claude') result.investigation = 'claude';
@@ -71,7 +84,7 @@ export async function investigateQueue(deps: InvestigateDeps): Promise<Investiga
   const reportWithout = async (item: QueuedInvestigation, queued: QueuedSubject, why: NoDiagnosis) => {
     const reported = item.incidentPath !== null;
     if (why.kind === 'pending' && reported) return;
-    report(item, queued, await fallback(deps, queued, why), why.kind === 'pending' ? 'first' : reported ? 'update' : 'final');
+    await report(item, queued, await fallback(deps, queued, why), why.kind === 'pending' ? 'first' : reported ? 'update' : 'final');
   };
   for (const item of deps.state.dueInvestigations(deps.ignoreBackoff ? Number.MAX_SAFE_INTEGER : deps.now())) {
     if (deps.onlyKind !== undefined && item.kind !== deps.onlyKind) continue;
@@ -82,18 +95,21 @@ export async function investigateQueue(deps: InvestigateDeps): Promise<Investiga
     const queued = readSubject(item);
     const claude = deps.claude;
     const refusal = 'runner' in claude ? budgetCheck(deps) : null;
+    const pausedUntil = 'runner' in claude ? usageLimitUntil(deps) : null;
     if (item.attempts >= maxAttempts) {
       // Every attempt was claimed and none came back: the process died during each Claude call.
       const reason = item.errors.at(-1) ?? 'the process was stopped during each Claude call';
       await reportWithout(item, queued, { kind: 'failed', attempts: item.attempts, reason });
-    } else if ('unavailable' in claude || refusal) {
-      await reportWithout(item, queued, 'unavailable' in claude ? claude.unavailable : { kind: 'over_budget', detail: refusal! });
+    } else if ('unavailable' in claude || refusal || pausedUntil !== null) {
+      const why: NoDiagnosis =
+        'unavailable' in claude ? claude.unavailable : pausedUntil !== null ? { kind: 'usage_limit', until: pausedUntil } : { kind: 'over_budget', detail: refusal! };
+      await reportWithout(item, queued, why);
     } else if (calledClaude) {
       await reportWithout(item, queued, { kind: 'pending', reason: 'Claude was busy with another investigation this run' });
       if (result.investigation === 'none') result.investigation = 'queued';
     } else {
       calledClaude = true;
-      await investigateOne(deps, item, queued, claude, result, reportWithout, report);
+      await investigateOne(deps, item, queued, claude, result, reportWithout, report, await contextOf(item, queued));
     }
   }
   return result;
@@ -103,15 +119,16 @@ async function investigateOne(
   deps: InvestigateDeps,
   item: QueuedInvestigation,
   queued: QueuedSubject,
-  claude: { runner: ClaudeRunner; tools: PromptTool[] },
+  claude: { runner: ClaudeRunner; tools: PromptTool[]; costIsEstimate?: boolean },
   result: InvestigateResult,
   reportWithout: (item: QueuedInvestigation, queued: QueuedSubject, why: NoDiagnosis) => Promise<void>,
-  report: (item: QueuedInvestigation, queued: QueuedSubject, diagnosis: Diagnosis, phase: ReportPhase) => void,
+  report: (item: QueuedInvestigation, queued: QueuedSubject, diagnosis: Diagnosis, phase: ReportPhase) => Promise<void>,
+  context: InvestigationContext | null,
 ): Promise<void> {
   const maxAttempts = deps.config.investigate.max_attempts;
   const attempts = item.attempts + 1;
   deps.state.claimAttempt(item.id, deps.now() + retryDelay(attempts));
-  const call = askClaude(deps, claude.runner, claude.tools, queued);
+  const call = askClaude(deps, claude.runner, claude.tools, queued, context);
   let current = item;
   if (item.incidentPath === null) {
     const waitMs = deps.config.investigate.first_push_within;
@@ -127,8 +144,23 @@ async function investigateOne(
   result.costUsd += outcomeCost(outcome);
   const answer = outcome.kind === 'ok' ? parseAnswer(outcome.answer) : null;
   if (outcome.kind === 'ok' && answer?.ok) {
-    const run = { model: deps.config.claude.model, numTurns: outcome.numTurns, costUsd: outcome.costUsd, durationMs: outcome.durationMs, toolCalls: outcome.toolCalls };
-    report(current, queued, { kind: 'claude', answer: answer.answer, run }, current.incidentPath === null ? 'final' : 'update');
+    const run = {
+      model: deps.config.claude.model,
+      numTurns: outcome.numTurns,
+      costUsd: outcome.costUsd,
+      durationMs: outcome.durationMs,
+      toolCalls: outcome.toolCalls,
+      ...(claude.costIsEstimate ? { costIsEstimate: true } : {}),
+    };
+    await report(current, queued, { kind: 'claude', answer: answer.answer, run }, current.incidentPath === null ? 'final' : 'update');
+    return;
+  }
+  if (outcome.kind === 'usage_limit') {
+    // A state, not a failure: no call can succeed before the reset, so none is made until then.
+    const until = outcome.resetsAt ?? deps.now() + USAGE_LIMIT_DEFAULT_PAUSE_MS;
+    deps.state.setMeta(PAUSE_KEY, String(until));
+    deps.state.addWarning(deps.now(), 'claude_usage_limit', `subscription usage limit reached (${outcome.reason}); no Claude call until ${formatUtc(until)}`);
+    await reportWithout(current, queued, { kind: 'usage_limit', until });
     return;
   }
   const reason = outcome.kind === 'ok' ? `the answer did not fit the schema: ${answer && !answer.ok ? answer.reason : ''}` : outcome.reason;
@@ -154,6 +186,16 @@ async function firstOf<T>(promise: Promise<T>, ms: number): Promise<T | null> {
   }
 }
 
+/** The state key under which a subscription's usage limit is remembered (epoch ms of its reset). */
+export const PAUSE_KEY = 'claude_paused_until';
+const USAGE_LIMIT_DEFAULT_PAUSE_MS = 3_600_000; // the CLI named no reset time
+
+/** The reset time of a usage limit still in force, else null. */
+export function usageLimitUntil(deps: Pick<InvestigateDeps, 'state' | 'now'>): number | null {
+  const until = Number(deps.state.getMeta(PAUSE_KEY));
+  return Number.isFinite(until) && until > deps.now() ? until : null;
+}
+
 function budgetCheck(deps: InvestigateDeps): string | null {
   const usage = deps.state.claudeUsageSince(startOfUtcDay(deps.now()));
   return budgetRefusal({
@@ -170,27 +212,19 @@ export function readSubject(item: QueuedInvestigation): QueuedSubject {
     : { kind: 'incident', subject: JSON.parse(item.subject) as InvestigationSubject };
 }
 
-async function askClaude(deps: InvestigateDeps, runner: ClaudeRunner, tools: PromptTool[], queued: QueuedSubject): Promise<ClaudeOutcome> {
+async function askClaude(deps: InvestigateDeps, runner: ClaudeRunner, tools: PromptTool[], queued: QueuedSubject, context: InvestigationContext | null): Promise<ClaudeOutcome> {
   const template = deps.promptTemplate(queued.kind);
   const prompt =
     queued.kind === 'health'
       ? renderHealthPrompt({ template, subject: queued.subject, tools })
-      : renderInvestigationPrompt({ template, groups: queued.subject.groups, tools, window: queued.subject.window });
+      : renderInvestigationPrompt({ template, groups: queued.subject.groups, tools, window: queued.subject.window, ...context });
   const callId = deps.state.startClaudeCall(deps.now());
   const outcome = await runner.investigate({ prompt, jsonSchema: answerJsonSchema, ...(deps.onProgress ? { onProgress: deps.onProgress } : {}) });
-  deps.state.finishClaudeCall(callId, {
-    outcome: outcome.kind,
-    // A timed-out call's cost is unknown; it still counts as a call against the daily limit.
-    costUsd: outcomeCost(outcome),
-    numTurns: outcome.kind === 'timeout' ? null : outcome.numTurns,
-    durationMs: outcome.durationMs,
-    subtype: outcome.kind === 'timeout' ? 'timeout' : outcome.subtype,
-    permissionDenials: outcome.permissionDenials,
-  });
+  deps.state.finishClaudeCall(callId, callRecord(outcome));
   return outcome;
 }
 
-const outcomeCost = (outcome: ClaudeOutcome) => (outcome.kind === 'timeout' ? 0 : (outcome.costUsd ?? 0));
+const outcomeCost = (outcome: ClaudeOutcome) => callRecord(outcome).costUsd;
 
 async function fallback(deps: InvestigateDeps, queued: QueuedSubject, why: NoDiagnosis): Promise<Diagnosis> {
   return { kind: 'fallback', why, analyses: await deps.fallbackAnalyses(queued) };

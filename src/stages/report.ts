@@ -7,6 +7,7 @@ import type { CommandContext } from '../commands/context.js';
 import { enqueueAutofix } from './autofix-enqueue.js';
 import { deliverOutbox } from './deliver.js';
 import { investigateQueue, type InvestigateResult } from './investigate.js';
+import { gatherContext } from './investigation-context.js';
 import { buildClaude, buildNotifiers, describeChannelConfigs, fallbackAnalyses, readPromptTemplate } from './wiring.js';
 
 /** [investigate] → [report] → [notify]: the queue, then the outbox, each picking up what earlier
@@ -46,6 +47,7 @@ export async function reportAndNotify(
       claude: buildClaude(loaded, ctx),
       promptTemplate: (kind) => readPromptTemplate(kind === 'health' ? 'health' : 'investigate'),
       fallbackAnalyses: fallbackAnalyses(loaded, state, redactor, ctx),
+      context: (subject) => gatherContext(loaded, state, redactor, subject.groups),
       channels: [...notifiers.keys()],
       now: () => ctx.clock.now(),
       ignoreBackoff: retryNow,

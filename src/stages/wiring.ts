@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { LoadedConfig } from '../adapters/config-file.js';
+import { resolveClaudeCredential } from '../adapters/claude-credential.js';
 import { createClaudeRunner } from '../adapters/claude-runner.js';
 import { createDiscordNotifier } from '../adapters/discord.js';
 import { createNtfyNotifier } from '../adapters/ntfy.js';
@@ -27,10 +28,9 @@ export function buildClaude(loaded: LoadedConfig, ctx: CommandContext): Investig
   const path = ctx.env.PATH ?? '';
   const command = findClaude(config.claude.command, path)?.command;
   if (!command) return { unavailable: { kind: 'unavailable', detail: `claude.command ${JSON.stringify(config.claude.command)} is not found on PATH` } };
-  const apiKey = readSecret(ctx.env, { envName: 'ANTHROPIC_API_KEY', credential: 'anthropic-api-key' });
-  if (!apiKey) {
-    return { unavailable: { kind: 'unavailable', detail: 'no Anthropic credential: set ANTHROPIC_API_KEY or the systemd credential anthropic-api-key' } };
-  }
+  const credential = resolveClaudeCredential(config.claude, ctx.env, dirname(file));
+  if (!credential.ok) return { unavailable: { kind: 'unavailable', detail: credential.message } };
+  const { kind, env: credentialEnv } = credential.credential;
   // The same list `sentinel mcp` serves from the same config: each tool allowed by name.
   const analyses = createAnalyses({ config, database: paths.database, env: ctx.env, cwd: dirname(file) });
   const tools = analyses.map((a) => ({ name: `${TOOL_PREFIX}${a.name}`, description: a.description }));
@@ -42,8 +42,9 @@ export function buildClaude(loaded: LoadedConfig, ctx: CommandContext): Investig
     timeoutMs: config.claude.timeout,
     privateDir: join(paths.stateDir, 'claude'),
     pathEnv: path,
-    apiKey,
-    ...(ctx.env.ANTHROPIC_BASE_URL ? { baseUrl: ctx.env.ANTHROPIC_BASE_URL } : {}),
+    credentialEnv,
+    // Anthropic's own API only: Bedrock and Vertex have their own base-URL variables.
+    ...(ctx.env.ANTHROPIC_BASE_URL && (kind === 'api_key' || kind === 'oauth_token') ? { baseUrl: ctx.env.ANTHROPIC_BASE_URL } : {}),
     apiTimeoutMs: Number(ctx.env.API_TIMEOUT_MS) || Math.min(config.claude.timeout, 120_000),
     maxRetries: ctx.env.CLAUDE_CODE_MAX_RETRIES === undefined ? 3 : Number(ctx.env.CLAUDE_CODE_MAX_RETRIES) || 0,
     // The tools must read the state this run uses, also when it came from systemd's $STATE_DIRECTORY,
@@ -51,7 +52,7 @@ export function buildClaude(loaded: LoadedConfig, ctx: CommandContext): Investig
     mcpServer: { command: process.execPath, args: [ctx.cliPath, '--config', file, 'mcp'], env: { STATE_DIRECTORY: paths.stateDir } },
     tools: analyses.map((a) => a.name),
   });
-  return { runner, tools };
+  return { runner, tools, ...(kind === 'oauth_token' ? { costIsEstimate: true } : {}) };
 }
 
 export function readPromptTemplate(name: 'investigate' | 'health'): string {

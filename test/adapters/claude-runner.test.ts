@@ -33,7 +33,7 @@ async function setUp(turns: FakeTurn[], overrides: Partial<ClaudeRunnerOptions> 
     timeoutMs: 15_000,
     privateDir: join(dir, 'private'),
     pathEnv: process.env.PATH ?? '/usr/bin:/bin',
-    apiKey: 'sk-ant-test-key',
+    credentialEnv: { ANTHROPIC_API_KEY: 'sk-ant-test-key' },
     baseUrl: fake.url,
     apiTimeoutMs: 10_000,
     maxRetries: 0,

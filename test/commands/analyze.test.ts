@@ -67,7 +67,7 @@ describe('sentinel analyze', () => {
   });
 
   it.each([
-    [{ name: 'nothing', args: [] }, /^analyze: no analysis named "nothing"; known: error_group, rows_around, fingerprint_counts, system, metric, errors, echo_args$/],
+    [{ name: 'nothing', args: [] }, /^analyze: no analysis named "nothing"; known: error_group, rows_around, fingerprint_counts, system, metric, errors, past_incidents, echo_args$/],
     [{ name: 'error-groups', args: [] }, /^analyze: no analysis named "error-groups" \(did you mean error_group\?\); known: error_group, /],
     [{ name: 'metric', args: ['api_rpm', '--hour', '48'] }, /^analyze metric: invalid arguments: hour: unknown key \(did you mean hours\?\)$/],
     [{ name: 'metric', args: [] }, /^analyze metric: invalid arguments: name: required$/],

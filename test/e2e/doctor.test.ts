@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeNtfy, type FakeNtfy } from '../fakes/fake-ntfy.js';
+import { startFakeAnthropic } from '../fakes/fake-anthropic.js';
+import { startFakeNtfy } from '../fakes/fake-ntfy.js';
 import { makeProject, runCli } from '../support/cli.js';
 
-const servers: FakeNtfy[] = [];
+const CLAUDE = fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url));
+const servers: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
@@ -25,6 +27,8 @@ interface Breakage {
   setup?: (p: { dir: string; db: string; env: Record<string, string> }) => void;
   config?: Record<string, unknown>;
   args?: (dir: string) => string[];
+  /** Options after `doctor`. */
+  after?: string[];
   ntfyDown?: boolean;
 }
 
@@ -39,7 +43,7 @@ async function doctor(breakage: Breakage = {}) {
   const env: Record<string, string> = { ANTHROPIC_API_KEY: 'sk-ant-api03-doctor' };
   breakage.setup?.({ ...p, env });
   if (breakage.ntfyDown) await ntfy.close();
-  const result = await runCli([...(breakage.args?.(p.dir) ?? []), 'doctor'], { cwd: p.dir, env });
+  const result = await runCli([...(breakage.args?.(p.dir) ?? []), 'doctor', ...(breakage.after ?? [])], { cwd: p.dir, env, timeoutMs: 90_000 });
   const lines = result.stdout.split('\n');
   // Where systemd runs (a CI VM, say), this throwaway project's units are not installed: that ✗ is expected.
   const failures = lines.filter((line) => line.startsWith('✗') && !/systemd units are not installed|sentinel(-health)?\.timer is/.test(line));
@@ -58,7 +62,7 @@ describe('sentinel doctor', () => {
         `✓ log database ${result.db} is readable: 1 row, newest 2026-05-01T08:00:00Z`,
         expect.stringMatching(/^! log database .* is writable by (root|this user)/),
         expect.stringMatching(/^✓ claude \/.*\/claude: 2\.1\.197 \(Claude Code\)$/),
-        '✓ Anthropic credential present in $ANTHROPIC_API_KEY',
+        '✓ Claude credential: api_key ($ANTHROPIC_API_KEY)',
         expect.stringMatching(/^✓ ntfy http:\/\/127\.0\.0\.1:\d+ is reachable \(HTTP 404\)$/),
         `✓ state dir ${join(result.dir, 'state')} does not exist yet; it can be created`,
         `✓ incidents dir ${join(result.dir, 'incidents')} does not exist yet; it can be created`,
@@ -105,8 +109,10 @@ describe('sentinel doctor', () => {
 
   it.skipIf(credentialElsewhere)('catches a missing Anthropic credential', async () => {
     const result = await doctor({ setup: (p) => delete p.env.ANTHROPIC_API_KEY });
-    expect(result.failures).toEqual([expect.stringMatching(/^✗ Anthropic credential missing: not in \$ANTHROPIC_API_KEY, \$CREDENTIALS_DIRECTORY or \/etc\/credstore/)]);
-    expect(result.lines).toContain('    fix: put it into /etc/credstore/anthropic-api-key (root, mode 600; the units load it with LoadCredential=), or set $ANTHROPIC_API_KEY for a manual run');
+    expect(result.failures).toEqual([expect.stringMatching(/^✗ no Claude credential: set ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN .*; none in \/etc\/credstore, \/run\/credstore/)]);
+    expect(result.lines).toContain(
+      '    fix: put it into /etc/credstore/anthropic-api-key or /etc/credstore/claude-oauth-token (root, mode 600; the units load it with LoadCredential=), or set $ANTHROPIC_API_KEY or $CLAUDE_CODE_OAUTH_TOKEN for a manual run',
+    );
     expect(result.exitCode).toBe(1);
   });
 
@@ -119,7 +125,40 @@ describe('sentinel doctor', () => {
         p.env.CREDENTIALS_DIRECTORY = join(p.dir, 'creds');
       },
     });
-    expect(result.lines).toContain('✓ Anthropic credential present in $CREDENTIALS_DIRECTORY/anthropic-api-key');
+    expect(result.lines).toContain('✓ Claude credential: api_key (the systemd credential anthropic-api-key)');
     expect(result.failures).toEqual([]);
+  });
+
+  it('checks each code root: its readable files, and whether git can read its history', async () => {
+    const result = await doctor({
+      config: { code: [{ root: './src', include: ['**/*.py'] }, { root: './missing' }] },
+      setup: (p) => (mkdirSync(join(p.dir, 'src')), writeFileSync(join(p.dir, 'src', 'app.py'), 'x = 1\n'), writeFileSync(join(p.dir, 'src', '.env'), 'A=1\n')),
+    });
+    expect(result.lines).toContain(`✓ code root ${join(result.dir, 'src')}: 1 readable file, not a git work tree: no recent changes`);
+    expect(result.failures).toEqual([`✗ code root ${join(result.dir, 'missing')} does not exist`]);
+  });
+
+  it('names both credentials when two kinds are present and claude.auth does not choose', async () => {
+    const result = await doctor({ setup: (p) => (p.env.CLAUDE_CODE_OAUTH_TOKEN = 'sk-ant-oat01-doctor') });
+    expect(result.failures).toEqual([expect.stringMatching(/^✗ claude\.auth: two or more credentials are present \(api_key: .*; oauth_token: .*\)/)]);
+    expect(result.exitCode).toBe(1);
+  });
+
+  it('says which kind is in use; with --online, whether claude accepts it (the real CLI, a fake API that wants a Bearer token)', async () => {
+    const token = ['sk', 'ant', 'oat01', 'Dr7'.repeat(14)].join('-');
+    const api = await startFakeAnthropic([{ kind: 'text', text: 'OK' }], { credential: { oauthToken: token } });
+    servers.push(api);
+    const env = (p: { env: Record<string, string> }) => {
+      delete p.env.ANTHROPIC_API_KEY;
+      Object.assign(p.env, { CLAUDE_CODE_OAUTH_TOKEN: token, ANTHROPIC_BASE_URL: api.url });
+    };
+    const offline = await doctor({ setup: env, config: { claude: { enabled: true, command: CLAUDE } } });
+    expect(offline.lines).toContain('✓ Claude credential: oauth_token ($CLAUDE_CODE_OAUTH_TOKEN); costs shown are API-equivalent estimates');
+    expect(api.messageBodies()).toEqual([]); // no request without --online
+    const online = await doctor({ setup: env, config: { claude: { enabled: true, command: CLAUDE } }, after: ['--online'] });
+    expect(online.lines).toContain('✓ claude accepts the credential (one request with --online)');
+    expect(api.messageBodies()).toHaveLength(1);
+    const refused = await doctor({ setup: (p) => (env(p), (p.env.CLAUDE_CODE_OAUTH_TOKEN = `${token}x`)), config: { claude: { enabled: true, command: CLAUDE } }, after: ['--online'] });
+    expect(refused.failures).toEqual([expect.stringMatching(/^✗ claude refused the credential: .*(401|Invalid bearer token)/)]);
   });
 });

@@ -52,7 +52,7 @@ describe('sentinel mcp over stdio', () => {
   it('lists the analyses as read-only tools with their argument schemas', async () => {
     const { tools } = await client.listTools();
     // One registry: the error analyses, the health analyses, then the config's scripts (none here).
-    expect(tools.map((t) => t.name)).toEqual(['error_group', 'rows_around', 'fingerprint_counts', 'system', 'metric', 'errors']);
+    expect(tools.map((t) => t.name)).toEqual(['error_group', 'rows_around', 'fingerprint_counts', 'system', 'metric', 'errors', 'past_incidents']);
     for (const tool of tools) {
       expect(tool.annotations?.readOnlyHint).toBe(true);
       expect(tool.inputSchema.additionalProperties).toBe(false);

@@ -8,6 +8,8 @@ export type FakeTurn =
   /** The CLI's structured-output tool, called with the final answer. */
   | { kind: 'structured_output'; output: unknown }
   | { kind: 'error'; status: 401 | 429 | 500 | 529 }
+  /** A subscription's usage limit, as the API tells the CLI: 429 with the unified rate-limit headers. */
+  | { kind: 'usage_limit'; resetsAt: number }
   /** Accept the request, then never answer. */
   | { kind: 'hang' };
 
@@ -56,7 +58,11 @@ const ERRORS = {
 
 const USAGE = { input_tokens: 100, output_tokens: 20 };
 
-export async function startFakeAnthropic(turns: FakeTurn[]): Promise<FakeAnthropic> {
+/** The one credential the fake accepts, as the real API reads it: an API key in `x-api-key`, an
+ * OAuth token as `Authorization: Bearer` with the oauth beta. Anything else is a 401. */
+export type FakeCredential = { apiKey: string } | { oauthToken: string };
+
+export async function startFakeAnthropic(turns: FakeTurn[], options: { credential?: FakeCredential } = {}): Promise<FakeAnthropic> {
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
   let nextTurn = 0;
@@ -71,6 +77,11 @@ export async function startFakeAnthropic(turns: FakeTurn[]): Promise<FakeAnthrop
         res.writeHead(200).end(); // the CLI pre-connects with HEAD /
       } else if (req.method === 'POST' && path === '/v1/messages') {
         messageCount += 1;
+        const refused = options.credential ? checkCredential(options.credential, req.headers) : null;
+        if (refused) {
+          sendError(res, 401, { type: 'authentication_error', message: refused });
+          return;
+        }
         const turn = turns[nextTurn++] ?? { kind: 'text', text: '(fake: script exhausted)' };
         answerTurn(turn, body as MessagesBody, `msg_${messageCount}`, res);
       } else {
@@ -105,8 +116,26 @@ export async function startFakeAnthropic(turns: FakeTurn[]): Promise<FakeAnthrop
   };
 }
 
+function checkCredential(credential: FakeCredential, headers: IncomingMessage['headers']): string | null {
+  const { authorization, 'x-api-key': apiKey } = headers;
+  if ('apiKey' in credential) {
+    if (authorization !== undefined) return 'fake: an API key run must not send Authorization';
+    return apiKey === credential.apiKey ? null : 'invalid x-api-key';
+  }
+  if (apiKey !== undefined) return 'fake: an OAuth run must not send x-api-key';
+  if (!String(headers['anthropic-beta'] ?? '').split(',').includes('oauth-2025-04-20')) return 'OAuth authentication is currently not supported.';
+  return authorization === `Bearer ${credential.oauthToken}` ? null : 'Invalid bearer token';
+}
+
 function answerTurn(turn: FakeTurn, body: MessagesBody, id: string, res: ServerResponse): void {
   if (turn.kind === 'hang') return;
+  if (turn.kind === 'usage_limit') {
+    res.setHeader('anthropic-ratelimit-unified-status', 'rejected');
+    res.setHeader('anthropic-ratelimit-unified-reset', String(Math.floor(turn.resetsAt / 1000)));
+    res.setHeader('anthropic-ratelimit-unified-representative-claim', 'five_hour');
+    sendError(res, 429, { type: 'rate_limit_error', message: "This request would exceed your account's rate limit. Please try again later." });
+    return;
+  }
   if (turn.kind === 'error') {
     sendError(res, turn.status, ERRORS[turn.status]);
     return;
@@ -138,7 +167,7 @@ function answerTurn(turn: FakeTurn, body: MessagesBody, id: string, res: ServerR
   res.end();
 }
 
-function renderContent(turn: Exclude<FakeTurn, { kind: 'hang' | 'error' }>, id: string): ContentBlock[] {
+function renderContent(turn: Exclude<FakeTurn, { kind: 'hang' | 'error' | 'usage_limit' }>, id: string): ContentBlock[] {
   switch (turn.kind) {
     case 'text':
       return [{ type: 'text', text: turn.text }];
@@ -153,8 +182,9 @@ function renderContent(turn: Exclude<FakeTurn, { kind: 'hang' | 'error' }>, id: 
 
 function sendError(res: ServerResponse, status: number, error: { type: string; message: string }): void {
   // Same shape as the real API, including the hint the SDK reads to decide on retries.
-  res.setHeader('x-should-retry', status >= 500 || status === 429 ? 'true' : 'false');
-  if (status === 429) res.setHeader('retry-after', '1');
+  const limited = res.hasHeader('anthropic-ratelimit-unified-status'); // a usage limit: retrying cannot help
+  res.setHeader('x-should-retry', !limited && (status >= 500 || status === 429) ? 'true' : 'false');
+  if (status === 429 && !limited) res.setHeader('retry-after', '1');
   sendJson(res, status, { type: 'error', error, request_id: `req_fake_${status}` });
 }
 
