@@ -105,6 +105,9 @@ describe('every alert on time', () => {
     expect(lines[0]).toMatch(/^held back: in cooldown until \d\d:\d\d UTC: [0-9a-f]{16} \(escalating\)/);
     expect(t.ntfy.messages).toHaveLength(1);
     expect(await t.status()).toMatch(/held back {2}1 triggered group\n {2}[0-9a-f]{16} {2}escalating +in cooldown until \d\d:\d\d UTC/);
+    const fingerprint = /\(escalating\)/.test(lines[0]!) ? /([0-9a-f]{16}) \(escalating\)/.exec(lines[0]!)![1]! : '';
+    expect((await runCli(['resolve', fingerprint], { cwd: t.dir })).exitCode).toBe(0);
+    expect(await t.status()).not.toMatch(/held back/);
   });
 });
 
