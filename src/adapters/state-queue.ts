@@ -7,6 +7,7 @@ export interface QueuedInvestigation {
   subject: string;
   state: 'queued' | 'writing' | 'done';
   attempts: number;
+  nextAttemptAt: number;
   errors: string[];
   /** The rendered incident, kept while its file is being written (state `writing`). */
   report: string | null;
@@ -31,6 +32,7 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
     subject: String(row.subject),
     state: row.state as QueuedInvestigation['state'],
     attempts: Number(row.attempts),
+    nextAttemptAt: Number(row.next_attempt_at),
     errors: JSON.parse(String(row.errors)) as string[],
     report: (row.report as string | null) ?? null,
     incidentPath: (row.incident_path as string | null) ?? null,
@@ -41,9 +43,15 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
         Number(db.prepare('INSERT INTO investigations (kind, created_at, subject, next_attempt_at) VALUES (?, ?, ?, ?)').run(kind, now, subject, now).lastInsertRowid),
       );
     },
+    /** Due ones, and those whose Claude call died before anything was reported: their first push
+     * must not wait for the retry's backoff. */
     dueInvestigations(now: number): QueuedInvestigation[] {
       return guard('read queue', () =>
-        (db.prepare("SELECT * FROM investigations WHERE state != 'done' AND next_attempt_at <= ? ORDER BY id").all(now) as Record<string, unknown>[]).map(toQueued),
+        (
+          db
+            .prepare("SELECT * FROM investigations WHERE state != 'done' AND (next_attempt_at <= ? OR (attempts > 0 AND incident_path IS NULL)) ORDER BY id")
+            .all(now) as Record<string, unknown>[]
+        ).map(toQueued),
       );
     },
     investigation(id: number): QueuedInvestigation | null {

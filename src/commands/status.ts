@@ -45,7 +45,8 @@ export async function statusCommand(options: { json?: boolean; config?: string }
       }),
       warnings: state.warningsSince(now - 7 * DAY),
       reporting: reportingOf(state, now),
-      heldBack: parseHeldBack(state.getMeta(HELD_BACK_META_KEY)).filter((h) => h.until > now),
+      // A resolve ends the cooldown: what it held back is let through on the next sighting.
+      heldBack: parseHeldBack(state.getMeta(HELD_BACK_META_KEY)).filter((h) => h.until > now && state.group(h.fingerprint)?.status !== 'resolved'),
       unsent: state.unsentOutbox(20),
     };
     ctx.stdout(options.json ? JSON.stringify(toJson(report)) : renderStatus(report));

@@ -86,13 +86,20 @@ export async function investigateQueue(deps: InvestigateDeps): Promise<Investiga
     if (why.kind === 'pending' && reported) return;
     await report(item, queued, await fallback(deps, queued, why), why.kind === 'pending' ? 'first' : reported ? 'update' : 'final');
   };
-  for (const item of deps.state.dueInvestigations(deps.ignoreBackoff ? Number.MAX_SAFE_INTEGER : deps.now())) {
+  const now = deps.ignoreBackoff ? Number.MAX_SAFE_INTEGER : deps.now();
+  for (const item of deps.state.dueInvestigations(now)) {
     if (deps.onlyKind !== undefined && item.kind !== deps.onlyKind) continue;
     if (item.state === 'writing') {
       result.incidents.push(finishWriting(deps, item));
       continue;
     }
     const queued = readSubject(item);
+    if (item.nextAttemptAt > now && item.attempts < maxAttempts) {
+      // The run asking Claude died before it answered: the alert goes now, Claude is asked after the backoff.
+      await reportWithout(item, queued, { kind: 'pending', reason: 'the run asking Claude was stopped before it answered' });
+      if (result.investigation === 'none') result.investigation = 'queued';
+      continue;
+    }
     const claude = deps.claude;
     const refusal = 'runner' in claude ? budgetCheck(deps) : null;
     const pausedUntil = 'runner' in claude ? usageLimitUntil(deps) : null;

@@ -105,6 +105,9 @@ describe('every alert on time', () => {
     expect(lines[0]).toMatch(/^held back: in cooldown until \d\d:\d\d UTC: [0-9a-f]{16} \(escalating\)/);
     expect(t.ntfy.messages).toHaveLength(1);
     expect(await t.status()).toMatch(/held back {2}1 triggered group\n {2}[0-9a-f]{16} {2}escalating +in cooldown until \d\d:\d\d UTC/);
+    const fingerprint = /\(escalating\)/.test(lines[0]!) ? /([0-9a-f]{16}) \(escalating\)/.exec(lines[0]!)![1]! : '';
+    expect((await runCli(['resolve', fingerprint], { cwd: t.dir })).exitCode).toBe(0);
+    expect(await t.status()).not.toMatch(/held back/);
   });
 });
 
@@ -265,6 +268,25 @@ describe('a fixed channel sends at once', () => {
 });
 
 describe('runs that were stopped', () => {
+  it('a run killed while Claude works: the next run pushes the deterministic report at once, not after the retry backoff', async () => {
+    const api = await startFakeAnthropic([{ kind: 'hang' }]);
+    servers.push(api);
+    const t = await setup({ claude: { enabled: true, command: CLAUDE, timeout: '60s' } });
+    await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook returned 500', logger: 'app.pay' }]);
+    const env = { PATH: process.env.PATH ?? '', HOME: t.dir, ANTHROPIC_API_KEY: 'sk-ant-test-key', ANTHROPIC_BASE_URL: api.url, CLAUDE_CODE_MAX_RETRIES: '0' };
+    const child = execa('node', [CLI, 'run'], { cwd: t.dir, env, extendEnv: false, reject: false, detached: true });
+    for (let i = 0; i < 200 && api.messageBodies().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    process.kill(-child.pid!, 'SIGKILL');
+    await child;
+    expect(t.ntfy.messages).toHaveLength(0);
+    const next = await runCli(['run', '--json'], { cwd: t.dir, env });
+    expect(JSON.parse(next.stdout)).toMatchObject({ notified: 1 });
+    expect(api.messageBodies()).toHaveLength(1); // Claude is asked again only after the backoff
+    const file = readFileSync(join(t.dir, 'incidents', incidents(t.dir)[0]!), 'utf8');
+    expect(file).toMatch(/^diagnosis: pending$/m);
+    expect(file).toMatch(/not yet: the run asking Claude was stopped before it answered/);
+  });
+
   it.each(['SIGINT', 'SIGTERM', 'SIGKILL'] as const)('a run stopped by %s shows as interrupted, and while it ran, with its pid', async (signal) => {
     const api = await startFakeAnthropic([{ kind: 'hang' }]);
     servers.push(api);

@@ -91,7 +91,7 @@ describe('sentinel health on a database written by real loguru', () => {
     });
     const first = await t.health();
     const verdicts = Object.fromEntries(first.series.map((s) => [s.key, s.verdict]));
-    expect(verdicts).toMatchObject({ 'metric:queue_depth': 'concerning', 'metric:inworld_calls': 'normal', 'errors:error rows per hour': 'normal', 'system:load per core': 'normal' });
+    expect(verdicts).toMatchObject({ 'metric:queue_depth': 'concerning', 'metric:inworld_calls': 'normal', 'errors:error rows per hour': 'normal', 'system:load per core': 'warming_up' });
     expect(first.series.find((s) => s.key === 'system:load per core')!.points).toBe(2); // the sample `sentinel run` recorded, and now
     expect(first).toMatchObject({ investigation: 'claude', notified: 1 });
 
@@ -151,11 +151,14 @@ describe('sentinel health on a database written by real loguru', () => {
     expect((await t.cli('run', '--dry-run')).exitCode).toBe(0); // records no system sample
     const run = await t.health();
     expect(run.series.find((s) => s.key === 'system:load per core')!.points).toBe(2);
-    expect(run.series.every((s) => s.verdict === 'normal')).toBe(true);
+    // Two system samples are no baseline yet: warming up, which is not "normal" and not concerning.
+    expect(run.series.filter((s) => s.verdict !== 'normal').every((s) => s.verdict === 'warming_up' && s.key.startsWith('system:'))).toBe(true);
     expect(run).toMatchObject({ incident: null, notified: 0, investigation: 'none' });
     expect(files(t.dir)).toEqual([]);
     expect(t.ntfy.messages).toHaveLength(0);
     const text = await t.cli('health');
-    expect(text.stdout.split('\n')[0]).toBe(`health: all ${run.series.length} series normal`);
+    const warming = run.series.filter((s) => s.verdict === 'warming_up').length;
+    expect(text.stdout.split('\n')[0]).toBe(`health: ${run.series.length - warming} of ${run.series.length} series normal, ${warming} warming up`);
+    expect(text.stdout).toMatch(/^ {2}warming up \(0 of 24 h\) {2}system:load per core$/m);
   });
 });
