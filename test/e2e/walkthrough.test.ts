@@ -67,6 +67,8 @@ describe('the README, command by command, for a new operator', () => {
     expect(list.stdout).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} {2}incident-1 .* New ERROR error group in app\.tts/);
     const shown = await sentinel('incidents', 'show', 'incident-1');
     expect(shown.stdout).toMatch(/^---\nid: incident-1\n/);
+    const file = /^incident: (.*\.md)$/m.exec(run.stdout)![1]!;
+    expect((await sentinel('incidents', 'show', file)).stdout).toBe(shown.stdout);
     // On a laptop: the copies of both databases, replayed read-only, give the server's fingerprints.
     const copy = (from: string, to: string) => new Database(join(dir, from), { readonly: true }).backup(join(dir, to));
     await copy('logs.db', 'copy.db');
