@@ -161,7 +161,7 @@ function buildProgram(exit: (code: number) => void): Command {
     .command('analyze')
     .description('run one read-only analysis (listed below), the same ones Claude uses')
     .argument('<name>', 'the analysis')
-    .argument('[args...]', 'its arguments: --name value (or --name=value), and the one bare value shown above')
+    .argument('[args...]', 'its arguments: --name value (or --name=value), and the one bare value listed below')
     .option('--json', 'print one JSON object')
     .option('--svg <dir>', 'also write each judged series as an SVG chart into this directory')
     .allowUnknownOption()

@@ -81,7 +81,7 @@ export async function analyzeCommand(options: AnalyzeOptions, ctx: CommandContex
   try {
     // People copy a prefix of a fingerprint; Claude is given whole ones, so only the command line looks it up.
     const { fingerprint } = parsed.args;
-    if (typeof fingerprint === 'string' && analysis.inputSchema.shape.fingerprint) parsed.args.fingerprint = requireGroup(state, fingerprint, `analyze ${name}`);
+    if (typeof fingerprint === 'string' && POSITIONAL[name] === 'fingerprint') parsed.args.fingerprint = requireGroup(state, fingerprint, `analyze ${name}`);
     const deps: AnalysisDeps = { config, state, logs: lazyLogs, redactor: createRedactor(config.redact.patterns), clock: ctx.clock };
     result = await analysis.run(coerceArgs(analysis.inputSchema, parsed.args), deps);
   } finally {

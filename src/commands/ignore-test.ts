@@ -14,7 +14,7 @@ import type { CommandContext } from './context.js';
 import { requireGroup } from './group-lookup.js';
 
 /** `ignore test` exit codes, like grep's: a rule matched, or the row would be reported. */
-export const IgnoreTestExit = { ignored: 0, reported: 1 } as const;
+const IgnoreTestExit = { ignored: 0, reported: 1 } as const;
 
 export interface IgnoreTestOptions {
   config?: string;
@@ -39,6 +39,10 @@ interface Outcome {
 export async function ignoreTestCommand(options: IgnoreTestOptions, ctx: CommandContext): Promise<number> {
   const given = [options.message !== undefined, options.row !== undefined, options.fingerprint !== undefined].filter(Boolean).length;
   if (given !== 1) throw new SentinelError('ignore test: give one of a message, --row ID or --fingerprint FP', ExitCode.usage);
+  const described = (['logger', 'function', 'exception', 'level'] as const).filter((key) => options[key] !== undefined);
+  if (options.message === undefined && described.length > 0) {
+    throw new SentinelError(`ignore test: --${described.join(', --')} describe a message; a row or a group brings its own`, ExitCode.usage);
+  }
   const { config, paths } = loadConfig(findConfigFile(options.config, ctx.env, ctx.cwd), ctx.env);
   const matcher = createIgnoreMatcher(loadIgnoreRules(paths.ignoreFile), ctx.clock.now());
   const state = openStateStore(paths.stateDir, { readonly: true });

@@ -100,7 +100,7 @@ const FULL_FINGERPRINT = /^[0-9a-f]{16}$/;
 
 /** `rule-N` past every N in the file (its comments remember removed rules) and every id that ever had hits:
  * a new rule never inherits an old one's statistics. */
-export function nextRuleId(fileText: string, idsSeen: string[]): string {
+function nextRuleId(fileText: string, idsSeen: string[]): string {
   let max = 0;
   for (const text of [fileText, ...idsSeen]) for (const m of text.matchAll(/\brule-(\d+)\b/g)) max = Math.max(max, Number(m[1]));
   return `rule-${max + 1}`;
@@ -111,7 +111,6 @@ function expiryOf(at: number, span: number): string {
   if (span >= DAY) return new Date(Math.ceil(at / DAY) * DAY).toISOString().slice(0, 10);
   return new Date(Math.ceil(at / 60_000) * 60_000).toISOString().replace(/:00\.000Z$/, ':00Z');
 }
-
 
 export async function ignoreRmCommand(options: { id: string; config?: string }, ctx: CommandContext): Promise<number> {
   const { paths } = load(options.config, ctx);

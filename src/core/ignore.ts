@@ -49,7 +49,9 @@ const ruleSchema = z.strictObject({
     .refine((m) => Object.values(m).some((v) => v !== undefined), 'needs at least one of fingerprint, message, logger, exception, level'),
   reason: z.string().trim().min(1, 'a rule needs a reason'),
   // `added: 2026-11-29` by hand, `added: {date, author}` from `ignore add`.
-  added: z.union([date.transform((ms) => ({ date: ms })), z.strictObject({ date, author: z.string().min(1).optional() })]).optional(),
+  added: z
+    .preprocess((value) => (typeof value === 'string' || value instanceof Date ? { date: value } : value), z.strictObject({ date, author: z.string().min(1).optional() }))
+    .optional(),
   until: date.optional(),
   unless: rate.optional(),
 });

@@ -139,8 +139,8 @@ describe('incidentsCommand', () => {
     const text = makeContext(dir);
     expect(await incidentsCommand({ config: configFile }, text.ctx)).toBe(0);
     expect(text.out).toEqual([
-      `2026-05-02 12:00  low       unclear     ${'New WARNING TimeoutError in app.jobs.tts'.padEnd(60)}  2026-05-02-incident-b.md`,
-      `2026-05-01 12:00  high      unclear     ${'New ERROR TimeoutError in app.jobs.tts'.padEnd(60)}  2026-05-01-incident-a.md`,
+      `2026-05-02 12:00  inv-2         low       unclear     ${'New WARNING TimeoutError in app.jobs.tts'.padEnd(60)}  2026-05-02-incident-b.md`,
+      `2026-05-01 12:00  inv-1         high      unclear     ${'New ERROR TimeoutError in app.jobs.tts'.padEnd(60)}  2026-05-01-incident-a.md`,
     ]);
     expect(text.err).toEqual(['sentinel: warning: 2026-05-03-incident-c.md: no front matter']);
 
@@ -154,6 +154,6 @@ describe('incidentsCommand', () => {
     dirs.push(dir);
     const { ctx, out } = makeContext(dir);
     await incidentsCommand({ config: configFile }, ctx);
-    expect(out).toEqual([`no incidents in ${join(dir, 'incidents')}`]);
+    expect(out).toEqual([`no open incidents in ${join(dir, 'incidents')}`]);
   });
 });

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { execa } from 'execa';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,6 +67,8 @@ describe('the README, command by command, for a new operator', () => {
     expect(list.stdout).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} {2}incident-1 .* New ERROR error group in app\.tts/);
     const shown = await sentinel('incidents', 'show', 'incident-1');
     expect(shown.stdout).toMatch(/^---\nid: incident-1\n/);
+    const file = /^incident: (.*\.md)$/m.exec(run.stdout)![1]!;
+    expect((await sentinel('incidents', 'show', file)).stdout).toBe(shown.stdout);
     // On a laptop: the copies of both databases, replayed read-only, give the server's fingerprints.
     const copy = (from: string, to: string) => new Database(join(dir, from), { readonly: true }).backup(join(dir, to));
     await copy('logs.db', 'copy.db');
@@ -100,5 +102,18 @@ describe('the README, command by command, for a new operator', () => {
     expect(await sentinel('incidents', '--since', 'lately')).toMatchObject({ exitCode: 2, stderr: 'sentinel: --since: expected a duration such as 7d, got "lately"' });
     expect((await sentinel('incidents', 'show', 'incident-1')).stdout).toMatch(/\nstatus: closed\n[\s\S]*\nclosed_by: dana\nclosing_note: raised the Inworld quota\n---\n/);
 
+  });
+
+  it("runs the laptop section exactly as written: the example config as it is, a copy of the database", { timeout: 60_000 }, async () => {
+    const laptop = mkdtempSync(join(tmpdir(), 'sentinel-laptop-'));
+    await writeWithLoguru(join(laptop, 'app.db'), [{ level: 'ERROR', message: 'job 7 failed', logger: 'app.jobs' }]);
+    await new Database(join(laptop, 'app.db'), { readonly: true }).backup(join(laptop, 'copy.db'));
+    const shell = async (line: string) => execa('sh', ['-c', line], { cwd: laptop, env: { ...env, HOME: laptop }, extendEnv: false, reject: false });
+    expect((await shell(`cp ${join(root, 'examples', 'sentinel.yaml')} sentinel.yaml`)).exitCode).toBe(0);
+    const replay = await shell('sentinel run --dry-run --db ./copy.db --since 2h');
+    expect(replay.stderr).toBe('');
+    expect(replay).toMatchObject({ exitCode: 0, stdout: expect.stringMatching(/^dry run: 1 row read, 0 ignored, 1 group, 1 triggered/) });
+    // Nothing is written anywhere: no state, no incident, no ignore file (only SQLite's own -wal/-shm of the copies).
+    expect(readdirSync(laptop).filter((f) => !/^(app|copy)\.db(-wal|-shm)?$/.test(f))).toEqual(['sentinel.yaml']);
   });
 });
