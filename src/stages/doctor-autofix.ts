@@ -1,7 +1,10 @@
-import { execa } from 'execa';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { LoadedConfig } from '../adapters/config-file.js';
 import { createForge } from '../adapters/forge.js';
 import { findExecutable, readSecret } from '../adapters/secrets.js';
+import { runTestsInSandbox } from '../adapters/test-sandbox.js';
 import { fail, ok, skip, warn, type Check } from '../core/doctor.js';
 import type { Clock } from '../core/types.js';
 
@@ -30,11 +33,16 @@ export async function checkAutofix(loaded: LoadedConfig, env: NodeJS.ProcessEnv,
   if (!test) {
     checks.push(warn('autofix.test is not set: every attempt stops before the push (nothing is published untested)', 'set autofix.test.command to the project\'s test command, e.g. [/usr/bin/python3, -m, pytest, -q]'));
   } else if (test.isolation === 'bwrap') {
-    const bwrap = findExecutable('bwrap', env.PATH ?? '');
-    const probe = bwrap ? await execa(bwrap, ['--unshare-all', '--die-with-parent', '--ro-bind', '/', '/', '--', '/bin/true'], { reject: false, timeout: 10_000, stdin: 'ignore', extendEnv: false, env: { PATH: '/usr/bin:/bin' } }) : null;
-    if (!probe) checks.push(fail('bubblewrap (bwrap) is not installed: the tests cannot run isolated', 'apt-get install bubblewrap (or autofix.test.isolation: none, on a laptop only)'));
-    else if (probe.exitCode !== 0) checks.push(fail(`bubblewrap cannot create its namespaces: ${probe.stderr.trim().split('\n').at(-1) ?? probe.shortMessage}`, 'allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)'));
-    else checks.push(ok('bubblewrap runs the tests without network'));
+    if (!findExecutable('bwrap', env.PATH ?? '')) {
+      checks.push(fail('bubblewrap (bwrap) is not installed: the tests cannot run isolated', 'apt-get install bubblewrap (or autofix.test.isolation: none, on a laptop only)'));
+    } else {
+      // The very sandbox the tests get, around /bin/true.
+      const dir = mkdtempSync(join(tmpdir(), 'sentinel-doctor-'));
+      const probe = await runTestsInSandbox({ command: ['/bin/true'], worktree: dir, timeoutMs: 10_000, env: {}, isolation: 'bwrap', readOnlyPaths: [], redact: (t) => t });
+      rmSync(dir, { recursive: true, force: true });
+      if (probe.outcome === 'passed') checks.push(ok('bubblewrap runs the tests without network'));
+      else checks.push(fail(`bubblewrap cannot set up the tests' sandbox: ${probe.tail.trim().split('\n').at(-1) || probe.outcome}`, 'allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1); under systemd, the autofix unit allows them'));
+    }
   }
   return checks;
 }
