@@ -83,12 +83,13 @@ describe('resolveClaudeCredential', () => {
 });
 
 /** The real CLI, with the env the resolution gives it, against a fake that accepts exactly one credential. */
-async function runWith(env: NodeJS.ProcessEnv, claude: Record<string, unknown>, accepts: FakeCredential, turns: FakeTurn[]) {
-  const fake = await startFakeAnthropic(turns, { credential: accepts });
+async function runWith(env: NodeJS.ProcessEnv | ((fakeUrl: string) => NodeJS.ProcessEnv), claude: Record<string, unknown>, accepts: FakeCredential | null, turns: FakeTurn[]) {
+  const fake = await startFakeAnthropic(turns, accepts ? { credential: accepts } : {});
   const dir = await mkdtemp(join(tmpdir(), 'sentinel-cred-'));
   cleanups.push(() => fake.close(), () => rm(dir, { recursive: true, force: true }));
-  const resolution = resolveClaudeCredential(claudeConfig(claude), env, dir);
+  const resolution = resolveClaudeCredential(claudeConfig(claude), typeof env === 'function' ? env(fake.url) : env, dir);
   if (!resolution.ok) throw new Error(resolution.message);
+  const firstParty = resolution.credential.kind === 'api_key' || resolution.credential.kind === 'oauth_token';
   const runner = createClaudeRunner({
     command: CLAUDE,
     model: 'claude-sonnet-4-5',
@@ -98,7 +99,7 @@ async function runWith(env: NodeJS.ProcessEnv, claude: Record<string, unknown>, 
     privateDir: join(dir, 'private'),
     pathEnv: process.env.PATH ?? '/usr/bin:/bin',
     credentialEnv: resolution.credential.env,
-    baseUrl: fake.url,
+    ...(firstParty ? { baseUrl: fake.url } : {}),
     apiTimeoutMs: 10_000,
     maxRetries: 0,
     mcpServer: { command: process.execPath, args: [ECHO_MCP], env: {} },
@@ -123,6 +124,36 @@ describe('the credential the child sends, as the API sees it (real claude CLI)',
     expect(outcome.kind, JSON.stringify(outcome)).toBe('ok');
     const posts = fake.requests.filter((r) => r.method === 'POST');
     expect(posts.map((r) => [r.headers['x-api-key'], r.headers.authorization])).toEqual([[undefined, `Bearer ${OAUTH_TOKEN}`]]);
+  });
+
+  it("vertex reaches Vertex's route for the configured project and region, and sends no Anthropic key", async () => {
+    const { fake, outcome } = await runWith(
+      (url) => ({ ANTHROPIC_API_KEY: API_KEY, CLAUDE_CODE_SKIP_VERTEX_AUTH: '1', ANTHROPIC_VERTEX_BASE_URL: `${url}/v1` }), // no Google account here: auth skipped
+      { auth: 'vertex', vertex: { project_id: 'acme-prod', region: 'europe-west1' } },
+      null,
+      answer,
+    );
+    expect(outcome.kind, JSON.stringify(outcome)).toBe('ok');
+    const posts = fake.requests.filter((r) => r.method === 'POST');
+    expect(posts.map((r) => r.url)).toEqual([expect.stringMatching(/^\/v1\/projects\/acme-prod\/locations\/europe-west1\/publishers\/anthropic\/models\/[^/]+:streamRawPredict$/)]);
+    expect(posts.map((r) => [r.headers['x-api-key'], r.headers.authorization])).toEqual([[undefined, undefined]]);
+  });
+
+  it('bedrock reaches the Bedrock route for the configured region, signed with the AWS key (SigV4), and sends no Anthropic key', async () => {
+    const { fake, outcome } = await runWith(
+      (url) => ({ ANTHROPIC_API_KEY: API_KEY, AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', ANTHROPIC_BEDROCK_BASE_URL: url }),
+      { auth: 'bedrock', bedrock: { region: 'eu-west-1' } },
+      null,
+      answer,
+    );
+    expect(outcome.kind, JSON.stringify(outcome)).toBe('ok');
+    const posts = fake.requests.filter((r) => r.method === 'POST');
+    // The CLI probes which models the account may use (/invoke), then streams the answer.
+    expect(posts.at(-1)!.url).toBe('/model/claude-sonnet-4-5/invoke-with-response-stream');
+    for (const post of posts) {
+      expect(post.headers['x-api-key']).toBeUndefined();
+      expect(post.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE\/\d{8}\/eu-west-1\/bedrock\/aws4_request, /);
+    }
   });
 
   it('a rejected token is a failure that says so (HTTP 401)', async () => {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { crc32 } from 'node:zlib';
 
 /** One scripted answer of the fake Messages API, consumed in order, one per POST /v1/messages. */
 export type FakeTurn =
@@ -46,6 +47,12 @@ export type ContentBlock =
   | { type: 'tool_use'; id: string; name: string; input: unknown }
   | { type: 'tool_result'; tool_use_id: string; content: unknown; is_error?: boolean };
 
+/** Google Vertex AI's route for Claude: the same Messages body and SSE stream, the model in the path. */
+const VERTEX_PATH = /^\/v1\/projects\/[^/]+\/locations\/[^/]+\/publishers\/anthropic\/models\/[^/:]+:streamRawPredict$/;
+
+/** Amazon Bedrock's streaming route: the same Messages events, each in an AWS event-stream frame. */
+const BEDROCK_STREAM_PATH = /^\/model\/[^/]+\/invoke-with-response-stream$/;
+
 /** The structured-output tool the CLI offers when given --json-schema (seen on 2.1.197). */
 export const STRUCTURED_OUTPUT_TOOL = 'StructuredOutput';
 
@@ -75,7 +82,7 @@ export async function startFakeAnthropic(turns: FakeTurn[], options: { credentia
       const path = (req.url ?? '').split('?')[0];
       if (req.method === 'HEAD' && path === '/') {
         res.writeHead(200).end(); // the CLI pre-connects with HEAD /
-      } else if (req.method === 'POST' && path === '/v1/messages') {
+      } else if (req.method === 'POST' && isMessagesPath(path ?? '')) {
         messageCount += 1;
         const refused = options.credential ? checkCredential(options.credential, req.headers) : null;
         if (refused) {
@@ -83,7 +90,8 @@ export async function startFakeAnthropic(turns: FakeTurn[], options: { credentia
           return;
         }
         const turn = turns[nextTurn++] ?? { kind: 'text', text: '(fake: script exhausted)' };
-        answerTurn(turn, body as MessagesBody, `msg_${messageCount}`, res);
+        const bedrock = BEDROCK_STREAM_PATH.test(path ?? ''); // streaming by its route, not by the body
+        answerTurn(turn, bedrock ? { ...(body as MessagesBody), stream: true } : (body as MessagesBody), `msg_${messageCount}`, res, bedrock ? 'bedrock' : 'sse');
       } else {
         sendError(res, 404, { type: 'not_found_error', message: `fake: no route ${req.method} ${path}` });
       }
@@ -101,12 +109,12 @@ export async function startFakeAnthropic(turns: FakeTurn[], options: { credentia
     requests,
     messageBodies: () =>
       requests
-        .filter((r) => r.method === 'POST' && r.url.split('?')[0] === '/v1/messages')
+        .filter((r) => r.method === 'POST' && isMessagesPath(r.url.split('?')[0] ?? ''))
         .map((r) => r.body as MessagesBody),
     unexpectedRequests: () =>
       requests.filter((r) => {
         const path = r.url.split('?')[0];
-        return !(r.method === 'POST' && path === '/v1/messages') && !(r.method === 'HEAD' && path === '/');
+        return !(r.method === 'POST' && isMessagesPath(path ?? '')) && !(r.method === 'HEAD' && path === '/');
       }),
     close: () =>
       new Promise<void>((resolve) => {
@@ -127,7 +135,33 @@ function checkCredential(credential: FakeCredential, headers: IncomingMessage['h
   return authorization === `Bearer ${credential.oauthToken}` ? null : 'Invalid bearer token';
 }
 
-function answerTurn(turn: FakeTurn, body: MessagesBody, id: string, res: ServerResponse): void {
+const isMessagesPath = (path: string) => path === '/v1/messages' || VERTEX_PATH.test(path) || BEDROCK_STREAM_PATH.test(path);
+
+/** One AWS event-stream message (prelude, string headers, payload, CRCs) carrying one Messages event. */
+function bedrockFrame(data: object): Buffer {
+  const payload = Buffer.from(JSON.stringify({ bytes: Buffer.from(JSON.stringify(data)).toString('base64') }));
+  const headers = Buffer.concat(
+    Object.entries({ ':event-type': 'chunk', ':content-type': 'application/json', ':message-type': 'event' }).map(([name, value]) => {
+      const head = Buffer.alloc(1 + name.length + 3);
+      head.writeUInt8(name.length, 0);
+      head.write(name, 1);
+      head.writeUInt8(7, 1 + name.length); // string
+      head.writeUInt16BE(Buffer.byteLength(value), 2 + name.length);
+      return Buffer.concat([head, Buffer.from(value)]);
+    }),
+  );
+  const prelude = Buffer.alloc(8);
+  prelude.writeUInt32BE(12 + headers.length + payload.length + 4, 0);
+  prelude.writeUInt32BE(headers.length, 4);
+  const preludeCrc = Buffer.alloc(4);
+  preludeCrc.writeUInt32BE(crc32(prelude), 0);
+  const message = Buffer.concat([prelude, preludeCrc, headers, payload]);
+  const messageCrc = Buffer.alloc(4);
+  messageCrc.writeUInt32BE(crc32(message), 0);
+  return Buffer.concat([message, messageCrc]);
+}
+
+function answerTurn(turn: FakeTurn, body: MessagesBody, id: string, res: ServerResponse, framing: 'sse' | 'bedrock' = 'sse'): void {
   if (turn.kind === 'hang') return;
   if (turn.kind === 'usage_limit') {
     res.setHeader('anthropic-ratelimit-unified-status', 'rejected');
@@ -147,8 +181,10 @@ function answerTurn(turn: FakeTurn, body: MessagesBody, id: string, res: ServerR
     sendJson(res, 200, { ...message, content, stop_reason: stopReason, usage: USAGE });
     return;
   }
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': `req_${id}` });
-  const send = (type: string, data: object) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  if (framing === 'bedrock') res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': `req_${id}` });
+  else res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': `req_${id}` });
+  const send = (type: string, data: object) =>
+    res.write(framing === 'bedrock' ? bedrockFrame({ type, ...data }) : `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
   send('message_start', {
     message: { ...message, content: [], stop_reason: null, usage: { input_tokens: USAGE.input_tokens, output_tokens: 1 } },
   });
