@@ -76,6 +76,9 @@ export function createTally(deps: TallyDeps) {
   const tally: RunTally = { rowsRead: 0, ignored: 0, redactions: 0, lastId: 0, groups: new Map(), ruleHits: new Map(), folds: [] };
   // Learner key (with its context) → the fingerprints its rows got, so a fold can move them.
   const origins = new Map<string, Set<string>>();
+  const firstOrigin = new Map<string, { context: string; key: string }>();
+  const contextOf = cachedContextKey();
+  const framesOf = cachedFrames();
   // Rows held by a rule with an `unless` bound: ignored, or escalating once the bound is exceeded.
   const held = new Map<string, { rule: IgnoreRule; groups: Map<string, GroupTally> }>();
 
@@ -86,7 +89,7 @@ export function createTally(deps: TallyDeps) {
     tally.redactions += redactions;
     const time = row.time !== null && row.time <= deps.now + FUTURE_SLACK ? row.time : deps.now;
     const exceptionType = exceptionTypeOf(row.exception);
-    const context = contextKey({ exceptionType, logger: row.logger, function: row.function, frames: appFramesOf(row.exception) });
+    const context = contextOf(exceptionType, row.logger, row.function, framesOf(row.exception));
     const { key, template } = deps.templateOf(row.message, context);
     const fingerprint = deps.fingerprinter.fingerprintOf({
       message: row.message,
@@ -97,10 +100,14 @@ export function createTally(deps: TallyDeps) {
       line: row.line,
       levelName: row.levelName,
     });
-    const origin = originOf(context, key);
-    const known = origins.get(origin);
-    if (known) known.add(fingerprint);
-    else origins.set(origin, new Set([fingerprint]));
+    const first = firstOrigin.get(fingerprint);
+    if (!first || first.context !== context || first.key !== key) {
+      if (!first) firstOrigin.set(fingerprint, { context, key });
+      const origin = originOf(context, key);
+      const known = origins.get(origin);
+      if (known) known.add(fingerprint);
+      else origins.set(origin, new Set([fingerprint]));
+    }
     const rule = deps.ignore.match({ fingerprint, message: row.message, logger: row.logger, exceptionType, levelName: row.levelName });
     let groups = tally.groups;
     if (rule) {
@@ -213,6 +220,47 @@ export function createTally(deps: TallyDeps) {
 }
 
 const originOf = (context: string, key: string) => `${context}\u0002${key}`;
+
+const CONTEXTS_CACHED = 10_000;
+const TRACEBACKS_CACHED = 1_000;
+
+/** `appFramesOf`, remembered: a storm repeats the same traceback row after row. */
+function cachedFrames() {
+  const cache = new Map<string, string>();
+  return (traceback: string | null): string => {
+    if (traceback === null) return '';
+    let frames = cache.get(traceback);
+    if (frames === undefined) {
+      if (cache.size >= TRACEBACKS_CACHED) cache.clear();
+      cache.set(traceback, (frames = appFramesOf(traceback)));
+    }
+    return frames;
+  };
+}
+
+/** `contextKey`, the same string for the same parts: no string built per row, and cheap to compare. */
+function cachedContextKey() {
+  const cache = new Map<string | null, Map<string | null, Map<string | null, Map<string, string>>>>();
+  let size = 0;
+  return (exceptionType: string | null, logger: string | null, fn: string | null, frames: string): string => {
+    if (size >= CONTEXTS_CACHED) {
+      cache.clear();
+      size = 0;
+    }
+    let byFunction = cache.get(logger);
+    if (!byFunction) cache.set(logger, (byFunction = new Map()));
+    let byException = byFunction.get(fn);
+    if (!byException) byFunction.set(fn, (byException = new Map()));
+    let byFrames = byException.get(exceptionType);
+    if (!byFrames) byException.set(exceptionType, (byFrames = new Map()));
+    let key = byFrames.get(frames);
+    if (key === undefined) {
+      byFrames.set(frames, (key = contextKey({ exceptionType, logger, function: fn, frames })));
+      size++;
+    }
+    return key;
+  };
+}
 
 function mergeInto(groups: Map<string, GroupTally>, incoming: GroupTally): void {
   const existing = groups.get(incoming.fingerprint);
