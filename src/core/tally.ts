@@ -1,8 +1,9 @@
 import type { Fingerprinter } from './fingerprint.js';
-import { appFramesOf, exceptionTypeOf } from './fingerprint.js';
+import { exceptionTypeOf } from './fingerprint.js';
 import type { IgnoreMatcher, IgnoreRule } from './ignore.js';
 import { hourStart } from './triggers.js';
-import { contextKey, type Fold } from './template-learner.js';
+import { cachedContextKey, cachedFrames } from './row-context.js';
+import { contextParts, type Fold } from './template-learner.js';
 import type { LogRow } from './types.js';
 
 export const MAX_SAMPLES = 3;
@@ -187,8 +188,8 @@ export function createTally(deps: TallyDeps) {
       tally.folds.push({ from: a, to: b, rows, template });
     };
     for (const fold of folds) {
-      const [exceptionType, logger, fn] = fold.context.split('\u0000').slice(1);
-      const input = { exceptionType: exceptionType || null, logger: logger || null, function: fn || null, line: null, levelName: '' };
+      const { exceptionType, logger, function: fn } = contextParts(fold.context);
+      const input = { exceptionType, logger, function: fn, line: null, levelName: '' };
       const survivor = deps.fingerprinter.fingerprintOf({ ...input, message: fold.to, template: fold.to });
       const origin = originOf(fold.context, fold.from);
       const splinters = origins.get(origin) ?? new Set<string>();
@@ -220,47 +221,6 @@ export function createTally(deps: TallyDeps) {
 }
 
 const originOf = (context: string, key: string) => `${context}\u0002${key}`;
-
-const CONTEXTS_CACHED = 10_000;
-const TRACEBACKS_CACHED = 1_000;
-
-/** `appFramesOf`, remembered: a storm repeats the same traceback row after row. */
-function cachedFrames() {
-  const cache = new Map<string, string>();
-  return (traceback: string | null): string => {
-    if (traceback === null) return '';
-    let frames = cache.get(traceback);
-    if (frames === undefined) {
-      if (cache.size >= TRACEBACKS_CACHED) cache.clear();
-      cache.set(traceback, (frames = appFramesOf(traceback)));
-    }
-    return frames;
-  };
-}
-
-/** `contextKey`, the same string for the same parts: no string built per row, and cheap to compare. */
-function cachedContextKey() {
-  const cache = new Map<string | null, Map<string | null, Map<string | null, Map<string, string>>>>();
-  let size = 0;
-  return (exceptionType: string | null, logger: string | null, fn: string | null, frames: string): string => {
-    if (size >= CONTEXTS_CACHED) {
-      cache.clear();
-      size = 0;
-    }
-    let byFunction = cache.get(logger);
-    if (!byFunction) cache.set(logger, (byFunction = new Map()));
-    let byException = byFunction.get(fn);
-    if (!byException) byFunction.set(fn, (byException = new Map()));
-    let byFrames = byException.get(exceptionType);
-    if (!byFrames) byException.set(exceptionType, (byFrames = new Map()));
-    let key = byFrames.get(frames);
-    if (key === undefined) {
-      byFrames.set(frames, (key = contextKey({ exceptionType, logger, function: fn, frames })));
-      size++;
-    }
-    return key;
-  };
-}
 
 function mergeInto(groups: Map<string, GroupTally>, incoming: GroupTally): void {
   const existing = groups.get(incoming.fingerprint);

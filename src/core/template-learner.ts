@@ -113,6 +113,12 @@ export function contextKey(context: MessageContext): string {
   return [stack, context.exceptionType ?? '', context.logger ?? '', context.function ?? '', context.frames].join('\u0000');
 }
 
+/** The parts of a `contextKey` (null for what was empty). */
+export function contextParts(key: string): MessageContext {
+  const [, exceptionType, logger, fn, frames] = key.split('\u0000');
+  return { exceptionType: exceptionType || null, logger: logger || null, function: fn || null, frames: frames ?? '' };
+}
+
 /** Creates a learner, empty or from a snapshot (whose options then win over `options`). */
 export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Partial<LearnerOptions>): TemplateLearner {
   const opts: LearnerOptions = { ...DEFAULT_LEARNER_OPTIONS, ...options, ...snapshot?.options };
