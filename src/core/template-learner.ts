@@ -190,6 +190,9 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
           splinter.into = live[family[group[0]!]!]!;
           survivor.rows += splinter.rows;
           pending.push({ fold: { context: survivor.context, from: splinter.key, to: survivor.key, template: '' }, survivor: splinter.into });
+          // A folded cluster only points at its survivor: its template and context are not kept.
+          Object.assign(splinter, { context: '', tokens: [], template: '', rows: 0 });
+          splinter.why.clear();
         }
       }
     }
