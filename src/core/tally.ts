@@ -1,8 +1,9 @@
 import type { Fingerprinter } from './fingerprint.js';
-import { appFramesOf, exceptionTypeOf } from './fingerprint.js';
+import { exceptionTypeOf } from './fingerprint.js';
 import type { IgnoreMatcher, IgnoreRule } from './ignore.js';
 import { hourStart } from './triggers.js';
-import { contextKey, type Fold } from './template-learner.js';
+import { cachedContextKey, cachedFrames } from './row-context.js';
+import { contextParts, type Fold } from './template-learner.js';
 import type { LogRow } from './types.js';
 
 export const MAX_SAMPLES = 3;
@@ -76,6 +77,9 @@ export function createTally(deps: TallyDeps) {
   const tally: RunTally = { rowsRead: 0, ignored: 0, redactions: 0, lastId: 0, groups: new Map(), ruleHits: new Map(), folds: [] };
   // Learner key (with its context) → the fingerprints its rows got, so a fold can move them.
   const origins = new Map<string, Set<string>>();
+  const firstOrigin = new Map<string, { context: string; key: string }>();
+  const contextOf = cachedContextKey();
+  const framesOf = cachedFrames();
   // Rows held by a rule with an `unless` bound: ignored, or escalating once the bound is exceeded.
   const held = new Map<string, { rule: IgnoreRule; groups: Map<string, GroupTally> }>();
 
@@ -86,7 +90,7 @@ export function createTally(deps: TallyDeps) {
     tally.redactions += redactions;
     const time = row.time !== null && row.time <= deps.now + FUTURE_SLACK ? row.time : deps.now;
     const exceptionType = exceptionTypeOf(row.exception);
-    const context = contextKey({ exceptionType, logger: row.logger, function: row.function, frames: appFramesOf(row.exception) });
+    const context = contextOf(exceptionType, row.logger, row.function, framesOf(row.exception));
     const { key, template } = deps.templateOf(row.message, context);
     const fingerprint = deps.fingerprinter.fingerprintOf({
       message: row.message,
@@ -97,10 +101,14 @@ export function createTally(deps: TallyDeps) {
       line: row.line,
       levelName: row.levelName,
     });
-    const origin = originOf(context, key);
-    const known = origins.get(origin);
-    if (known) known.add(fingerprint);
-    else origins.set(origin, new Set([fingerprint]));
+    const first = firstOrigin.get(fingerprint);
+    if (!first || first.context !== context || first.key !== key) {
+      if (!first) firstOrigin.set(fingerprint, { context, key });
+      const origin = originOf(context, key);
+      const known = origins.get(origin);
+      if (known) known.add(fingerprint);
+      else origins.set(origin, new Set([fingerprint]));
+    }
     const rule = deps.ignore.match({ fingerprint, message: row.message, logger: row.logger, exceptionType, levelName: row.levelName });
     let groups = tally.groups;
     if (rule) {
@@ -180,8 +188,8 @@ export function createTally(deps: TallyDeps) {
       tally.folds.push({ from: a, to: b, rows, template });
     };
     for (const fold of folds) {
-      const [exceptionType, logger, fn] = fold.context.split('\u0000').slice(1);
-      const input = { exceptionType: exceptionType || null, logger: logger || null, function: fn || null, line: null, levelName: '' };
+      const { exceptionType, logger, function: fn } = contextParts(fold.context);
+      const input = { exceptionType, logger, function: fn, line: null, levelName: '' };
       const survivor = deps.fingerprinter.fingerprintOf({ ...input, message: fold.to, template: fold.to });
       const origin = originOf(fold.context, fold.from);
       const splinters = origins.get(origin) ?? new Set<string>();

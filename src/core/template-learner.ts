@@ -74,8 +74,8 @@ export interface LearnerSnapshot {
   options: LearnerOptions;
   /** Clusters in creation order. */
   clusters: SnapshotCluster[];
-  /** Remembered shapes in insertion order: [context + shape, cluster index or -1 for regex-only]. */
-  shapes: Array<[shape: string, cluster: number]>;
+  /** Remembered shapes in insertion order: [context, shape, cluster index or -1 for regex-only]. */
+  shapes: Array<[context: string, shape: string, cluster: number]>;
 }
 
 export interface TemplateLearner {
@@ -113,12 +113,26 @@ export function contextKey(context: MessageContext): string {
   return [stack, context.exceptionType ?? '', context.logger ?? '', context.function ?? '', context.frames].join('\u0000');
 }
 
+/** The parts of a `contextKey` (null for what was empty). */
+export function contextParts(key: string): MessageContext {
+  const [, exceptionType, logger, fn, frames] = key.split('\u0000');
+  return { exceptionType: exceptionType || null, logger: logger || null, function: fn || null, frames: frames ?? '' };
+}
+
 /** Creates a learner, empty or from a snapshot (whose options then win over `options`). */
 export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Partial<LearnerOptions>): TemplateLearner {
   const opts: LearnerOptions = { ...DEFAULT_LEARNER_OPTIONS, ...options, ...snapshot?.options };
   const clusters: Cluster[] = [];
   const buckets = new Map<string, number[]>();
-  const shapes = new Map<string, number>();
+  // Context → shape → cluster: no string built per row to look a shape up.
+  const shapes = new Map<string, Map<string, number>>();
+  let shapeCount = 0;
+  const remember = (ctx: string, shape: string, index: number) => {
+    let inContext = shapes.get(ctx);
+    if (!inContext) shapes.set(ctx, (inContext = new Map()));
+    inContext.set(shape, index);
+    shapeCount++;
+  };
   const dirty = new Set<string>();
   const pending: { fold: Fold; survivor: number }[] = [];
   let createdSinceDecide = 0;
@@ -139,7 +153,7 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
     const why = new Map(Object.entries(c.why ?? {}).map(([i, text]) => [Number(i), text]));
     addCluster({ key: c.key, context: c.context, tokens: splitShape(c.template), template: c.template, rows: c.rows, into: c.into ?? LIVE, why });
   }
-  for (const [shape, index] of snapshot?.shapes ?? []) shapes.set(shape, index);
+  for (const [ctx, shape, index] of snapshot?.shapes ?? []) remember(ctx, shape, index);
 
   const survivorOf = (index: number): number => {
     let i = index;
@@ -154,7 +168,7 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
   const locate = (message: string, ctx = NO_CONTEXT) => {
     const tokens = tokenizeMessage(message.length > opts.maxLength ? message.slice(0, opts.maxLength) : message);
     const shape = tokens.join(' ');
-    return { tokens, shape, ctx, memo: ctx === NO_CONTEXT ? shape : `${ctx}\u0001${shape}` };
+    return { tokens, shape, ctx, known: shapes.get(ctx)?.get(shape) };
   };
 
   const match = (ctx: string, tokens: readonly string[]): number | undefined =>
@@ -176,6 +190,9 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
           splinter.into = live[family[group[0]!]!]!;
           survivor.rows += splinter.rows;
           pending.push({ fold: { context: survivor.context, from: splinter.key, to: survivor.key, template: '' }, survivor: splinter.into });
+          // A folded cluster only points at its survivor: its template and context are not kept.
+          Object.assign(splinter, { context: '', tokens: [], template: '', rows: 0 });
+          splinter.why.clear();
         }
       }
     }
@@ -190,8 +207,7 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
 
   return {
     templateOf(message, context) {
-      const { tokens, shape, ctx, memo } = locate(message, context);
-      const known = shapes.get(memo);
+      const { tokens, shape, ctx, known } = locate(message, context);
       let index = known === undefined ? (match(ctx, tokens) ?? REGEX_ONLY) : survivorOf(known);
       if (known === undefined) {
         if (index === REGEX_ONLY && clusters.length < opts.maxClusters) {
@@ -199,15 +215,14 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
           dirty.add(bucketOf(ctx, tokens.length));
           if (++createdSinceDecide >= DECIDE_EVERY) decideDirty();
         }
-        if (shapes.size < opts.maxShapes) shapes.set(memo, index);
+        if (shapeCount < opts.maxShapes) remember(ctx, shape, index);
         index = survivorOf(index);
       }
       if (index !== REGEX_ONLY) clusters[index]!.rows++;
       return answer(index, shape);
     },
     lookup(message, context) {
-      const { tokens, shape, ctx, memo } = locate(message, context);
-      const known = shapes.get(memo);
+      const { tokens, shape, ctx, known } = locate(message, context);
       return answer(known === undefined ? (match(ctx, tokens) ?? REGEX_ONLY) : survivorOf(known), shape);
     },
     decide() {
@@ -216,8 +231,7 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
       return pending.splice(0).map(({ fold, survivor }) => ({ ...fold, template: clusters[survivorOf(survivor)]!.template }));
     },
     explain(message, context) {
-      const { tokens, ctx, memo } = locate(message, context);
-      const known = shapes.get(memo);
+      const { tokens, ctx, known } = locate(message, context);
       const cluster = clusters[known === undefined ? (match(ctx, tokens) ?? REGEX_ONLY) : survivorOf(known)];
       return tokens.map((token, i) => {
         if (isPlaceholder(token)) return { token, why: `variable: masked as ${token} by its pattern` };
@@ -239,7 +253,7 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
           ...(c.into === LIVE ? {} : { into: c.into }),
           ...(c.why.size ? { why: Object.fromEntries(c.why) } : {}),
         })),
-        shapes: [...shapes],
+        shapes: [...shapes].flatMap(([ctx, inContext]) => [...inContext].map(([shape, index]): [string, string, number] => [ctx, shape, index])),
       };
     },
   };

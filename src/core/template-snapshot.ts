@@ -16,7 +16,7 @@ const snapshotSchema = z.object({
       why: z.record(z.string(), z.string()).optional(),
     }),
   ),
-  shapes: z.array(z.tuple([z.string(), z.number().int().min(-1)])),
+  shapes: z.array(z.tuple([z.string(), z.string(), z.number().int().min(-1)])),
 });
 
 export type SnapshotParse =
@@ -34,7 +34,7 @@ export function parseLearnerSnapshot(raw: unknown): SnapshotParse {
   const snapshot = parsed.data;
   const folded = snapshot.clusters.findIndex((c, i) => c.into !== undefined && c.into >= i);
   if (folded >= 0) return { kind: 'invalid', reason: `cluster ${folded} is folded into a later one` };
-  const bad = snapshot.shapes.find(([, index]) => index >= snapshot.clusters.length);
-  if (bad) return { kind: 'invalid', reason: `shape refers to cluster ${bad[1]} of ${snapshot.clusters.length}` };
+  const bad = snapshot.shapes.find(([, , index]) => index >= snapshot.clusters.length);
+  if (bad) return { kind: 'invalid', reason: `shape refers to cluster ${bad[2]} of ${snapshot.clusters.length}` };
   return { kind: 'ok', snapshot };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/core/config.js';
-import { createFingerprinter, exceptionTypeOf, type FingerprintInput } from '../../src/core/fingerprint.js';
+import { appFramesOf, createFingerprinter, exceptionTypeOf, type FingerprintInput } from '../../src/core/fingerprint.js';
 
 const input = (over: Partial<FingerprintInput> = {}): FingerprintInput => ({
   message: 'Timeout calling gemini after 30s',
@@ -53,5 +53,24 @@ describe('fingerprints', () => {
     expect(gemini).not.toBe(inworld);
     expect(gemini).not.toBe(plain.fingerprintOf(input()));
     expect(split.fingerprintOf(input({ message: 'Timeout calling gemini after 99s' }))).toBe(gemini);
+  });
+});
+
+describe('appFramesOf', () => {
+  it("keeps the application's own frames, innermost last, without line numbers", () => {
+    const traceback = [
+      'Traceback (most recent call last):',
+      '  File "/srv/app/jobs/worker.py", line 88, in run',
+      '    render(job)',
+      '  File "/srv/app/jobs/render.py", line 12, in render',
+      '    client.post(url)',
+      '  File "/usr/lib/python3/dist-packages/requests/api.py", line 115, in post',
+      '  File "/opt/venv/lib/python3.11/site-packages/urllib3/connection.py", line 203, in connect',
+      '  File "<frozen importlib._bootstrap>", line 1007, in _find_and_load',
+      'ConnectionError: refused',
+    ].join('\n');
+    expect(appFramesOf(traceback)).toBe('worker.py:run\nrender.py:render');
+    expect(appFramesOf(traceback.replace('line 88', 'line 91'))).toBe(appFramesOf(traceback));
+    expect(appFramesOf(null)).toBe('');
   });
 });

@@ -215,7 +215,7 @@ describe('parseLearnerSnapshot', () => {
 
   it.each([
     ['not an object', 'garbage'],
-    ['a shape pointing past the clusters', { ...snapshot(), shapes: [['x', 99]] }],
+    ['a shape pointing past the clusters', { ...snapshot(), shapes: [['', 'x', 99]] }],
     ['a missing option', { ...snapshot(), options: { similarity: 0.5 } }],
   ])('rejects %s', (_, raw) => {
     expect(parseLearnerSnapshot(raw).kind).toBe('invalid');

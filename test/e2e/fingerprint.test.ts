@@ -67,7 +67,7 @@ describe('sentinel fingerprint', () => {
       accuracies.push(groupingAccuracy(rows.map((r) => r[0]!), predicted));
     }
     expect(accuracies.reduce((a, b) => a + b, 0) / accuracies.length).toBeGreaterThanOrEqual(0.93);
-  });
+  }, 60_000);
 });
 
 /** logparser's GA: a line is right when its predicted group holds exactly its true group's lines. */

@@ -62,7 +62,7 @@ describe(`a storm of ${PROBLEMS} problems with fresh ids on every run, written b
   }, 120_000);
 
   it('folds a group of an earlier run once later rows show its word is an id; the incident and status say so', async () => {
-    const { dir, db } = makeProject({ investigate: { cooldown: '1s' } }); // so that the regressed survivor is reported at once
+    const { dir, db } = makeProject({ investigate: { cooldown: '1ms' } }); // so that the regressed survivor is reported at once
     const spec = (id: string) => ({ level: 'ERROR', message: `Export ${id} produced no output`, logger: 'app.export', function: 'finish' });
     // Two values, once each: nothing yet says the word is an id rather than one of two kinds of export.
     await writeWithLoguru(db, [spec('bravo-oscar-kilo'), spec('alpha-lima-echo')]);
