@@ -6,7 +6,7 @@ import { ExitCode, SentinelError } from '../core/errors.js';
 import { describeHealthNotification } from '../core/incident-health.js';
 import { incidentFileName, renderIncident, slugify, summariseIncident, type Diagnosis, type IncidentInput } from '../core/incident.js';
 import type { Notification } from '../core/notification.js';
-import { flattenInline } from '../core/fence.js';
+import { flattenInline, renderPushedAnswer } from '../core/fence.js';
 import { levelName } from '../core/levels.js';
 import type { QueuedSubject } from './investigate.js';
 
@@ -90,8 +90,7 @@ function notificationText(diagnosis: Diagnosis, groups: IncidentInput['groups'])
   const rows = groups.reduce((sum, g) => sum + g.count, 0);
   const counts = `${rows} rows in ${groups.length} group${groups.length === 1 ? '' : 's'}`;
   if (diagnosis.kind === 'claude') {
-    const actions = diagnosis.answer.actions.slice(0, 3).map((a) => `- ${a}`);
-    return [diagnosis.answer.summary, ...(actions.length ? ['', '**Next:**', ...actions] : []), '', counts].join('\n');
+    return [...renderPushedAnswer(diagnosis.answer.summary, diagnosis.answer.actions), '', counts].join('\n');
   }
   // Without a diagnosis the person woken up still needs to know what is failing: the top groups.
   const top = [...groups]
