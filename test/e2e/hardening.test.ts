@@ -104,6 +104,14 @@ describe('files that are not regular files', () => {
     expect(result.stderr).toBe(`sentinel: log database ${db}: not a regular file`);
   });
 
+  it('a FIFO as judge --csv is refused at once (exit 2), not waited on', async () => {
+    const { dir } = makeProject();
+    await execa('mkfifo', [join(dir, 'series.csv')]);
+    const result = await runCli(['judge', '--csv', 'series.csv'], { cwd: dir, timeoutMs: 20_000 });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe('sentinel: series.csv: not a regular file');
+  });
+
   it('a device as source.path is refused', async () => {
     const { dir } = makeProject({ source: { path: '/dev/zero' } });
     const result = await runCli(['run'], { cwd: dir, timeoutMs: 20_000 });
