@@ -6,7 +6,7 @@ import { parseIgnoreRules, type IgnoreRule } from '../core/ignore.js';
 /** Reads and validates the ignore list; a missing file is an empty list. */
 export function loadIgnoreRules(file: string): IgnoreRule[] {
   const doc = readIgnoreDocument(file);
-  const parsed = parseIgnoreRules(doc.toJS());
+  const parsed = parseIgnoreRules(toPlain(file, doc));
   if (!parsed.ok) throw new SentinelError(`${file}: ${parsed.errors.join('; ')}`, ExitCode.usage);
   return parsed.rules;
 }
@@ -27,6 +27,16 @@ export function readIgnoreDocument(file: string): Document {
   return doc;
 }
 
+/** The document as plain data; YAML aliases that expand past yaml's limit (an alias bomb) are a
+ * usage error naming the file, like any other broken YAML. */
+function toPlain(file: string, doc: Document): unknown {
+  try {
+    return doc.toJS();
+  } catch (error) {
+    throw new SentinelError(`${file}: invalid YAML: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, ExitCode.usage);
+  }
+}
+
 /** Appends a rule, keeping the file's comments and layout; written atomically. */
 export function appendIgnoreRule(file: string, rule: Record<string, unknown>): void {
   const doc = readIgnoreDocument(file);
@@ -37,7 +47,7 @@ export function appendIgnoreRule(file: string, rule: Record<string, unknown>): v
   // `added: {date: …, author: …}` in the file's own rules: the new one is written the same way.
   if (isMap(node)) copyFlowStyle(node, seq.items.filter((item) => isMap(item)));
   seq.add(node);
-  const check = parseIgnoreRules(doc.toJS());
+  const check = parseIgnoreRules(toPlain(file, doc));
   if (!check.ok) throw new SentinelError(`ignore rule not added: ${check.errors.join('; ')}`, ExitCode.usage);
   writeAtomically(file, render(doc, file));
 }

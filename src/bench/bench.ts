@@ -150,6 +150,14 @@ async function main(): Promise<void> {
   writeBenchDatabase(join(storm, 'logs.db'), 10_000, 1, Date.now() - 100_000, 1);
   const stormPrompt = await measurePrompt(join(storm, 'logs.db'), join(storm, 'state'));
   line('(d) prompt for a storm of 10,000 rows of one error', `${stormPrompt.bytes.toLocaleString('en')} bytes`, `${stormPrompt.groups} group: one investigation`);
+  // (e) The time-series judge on 1M points of a dense series (one a second, 11.6 days): n·log n.
+  const csv = join(work, 'dense.csv');
+  const start = Date.UTC(2026, 0, 1);
+  const points = Array.from({ length: 1_000_000 }, (_, i) => `${new Date(start + i * 1000).toISOString().slice(0, 19)}Z,${(50 + 10 * Math.sin(i / 3600) + ((i * 7919) % 13)).toFixed(2)}`);
+  writeFileSync(csv, `timestamp,value\n${points.join('\n')}\n`);
+  const judged = await measure([cli, 'judge', '--csv', csv, '--json']);
+  line('(e) sentinel judge --csv, 1M points', `${(judged.wallMs / 1000).toFixed(1)} s`, 'target a few seconds');
+  line('(e)   peak RSS', `${judged.peakRssMb.toFixed(0)} MB`, '');
   rmSync(work, { recursive: true, force: true });
 }
 

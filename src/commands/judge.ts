@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { formatTimestamp, parseCsvSeries, type TimestampFormat } from '../core/csv-series.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
@@ -11,6 +11,21 @@ export interface JudgeCommandOptions {
   json?: boolean;
 }
 
+/** The file's text; a FIFO or a device is refused, not waited on or read without end. */
+function readRegularFile(file: string, shown: string): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    if (!fstatSync(fd).isFile()) throw new SentinelError(`${shown}: not a regular file`, ExitCode.usage);
+    return readFileSync(fd, 'utf8');
+  } catch (error) {
+    if (error instanceof SentinelError) throw error;
+    throw new SentinelError(`${shown}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, ExitCode.usage);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 /** A flag as NAB labels are written: one timestamp, or a [start, end] pair, in the input's format. */
 function flagSpan(flag: Flag, format: TimestampFormat): string | [string, string] {
   const start = formatTimestamp(flag.start, format);
@@ -20,12 +35,7 @@ function flagSpan(flag: Flag, format: TimestampFormat): string | [string, string
 /** `sentinel judge --csv FILE`: the time-series judge on a `timestamp,value` file. */
 export async function judgeCommand(options: JudgeCommandOptions, ctx: CommandContext): Promise<number> {
   const file = resolve(ctx.cwd, options.csv);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new SentinelError(`${options.csv}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, ExitCode.usage);
-  }
+  const text = readRegularFile(file, options.csv);
   const parsed = parseCsvSeries(text);
   if (parsed.kind === 'invalid') throw new SentinelError(`${options.csv}:${parsed.line}: ${parsed.message}`, ExitCode.usage);
   const judgement = judge(parsed.points, { name: basename(file).replace(/\.csv$/i, '') });

@@ -39,11 +39,16 @@ function zoneMinutes(zone: string): number {
   return sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
 }
 
+/** NaN for a date or time that does not exist (`2024-13-45 99:99:99`, `2023-02-29`, a +25:00 zone):
+ * Date.UTC would quietly roll it over into another one. */
 function toEpoch(parts: (string | undefined)[], zone: string): number {
-  const [y, mo, d, h, mi, s, frac] = parts.map((p) => p ?? '');
-  const ms = frac ? Math.round(Number(`0${frac}`) * 1000) : 0;
-  const utc = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s || 0), ms);
-  return utc - zoneMinutes(zone) * 60_000;
+  const [y, mo, d, h, mi, s] = parts.map((p) => Number(p || 0));
+  const ms = parts[6] ? Math.round(Number(`0${parts[6]}`) * 1000) : 0;
+  const utc = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!, Math.min(ms, 999));
+  const back = new Date(utc);
+  const exists = back.getUTCFullYear() === y && back.getUTCMonth() === mo! - 1 && back.getUTCDate() === d && back.getUTCHours() === h && back.getUTCMinutes() === mi && back.getUTCSeconds() === s;
+  const offset = zoneMinutes(zone);
+  return exists && Math.abs(offset) < 24 * 60 && Number(zone.slice(4, 6) || 0) < 60 ? utc - offset * 60_000 : Number.NaN;
 }
 
 function sameFormat(a: TimestampFormat, b: TimestampFormat): boolean {
@@ -69,7 +74,9 @@ export function parseCsvSeries(text: string): CsvSeriesResult {
     if (format && !sameFormat(format, stamp.format)) return { kind: 'invalid', line: n + 1, message: `timestamp "${cells[0]}" is in a different format from the lines before it` };
     format = stamp.format;
     if (!NUMBER.test(cells[1] ?? '')) return { kind: 'invalid', line: n + 1, message: `value "${cells[1]}" is not a number` };
-    points.push({ t: stamp.t, v: Number(cells[1]) });
+    const value = Number(cells[1]);
+    if (!Number.isFinite(value)) return { kind: 'invalid', line: n + 1, message: `value "${cells[1]}" is too large to be a finite number` };
+    points.push({ t: stamp.t, v: value });
   }
   if (!format) return { kind: 'invalid', line: lines.length, message: 'no data rows after the header' };
   return { kind: 'ok', points, format };

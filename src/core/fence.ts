@@ -38,8 +38,38 @@ export function sanitiseProse(text: string, max: number): string {
   const lines = capChars(stripControls(text).replace(/\r/g, '').trim(), max).split('\n');
   // `![…]` would make any viewer fetch a URL the model wrote (log text may have told it to): no images.
   return lines
-    .map((line) => line.replace(/^(\s{0,3})(#|```|~~~|=+\s*$|-+\s*$)/, '$1\\$2').replace(/</g, '\\<').replace(/!\[/g, '!\\['))
+    .map((line) =>
+      inertLinks(line)
+        .replace(/^(\s{0,3})(#|```|~~~|=+\s*$|-+\s*$|\[[^\]]*\]:)/, '$1\\$2')
+        .replace(/</g, '\\<')
+        .replace(/!\[/g, '!\\['),
+    )
     .join('\n');
+}
+
+// An existing code span (left alone), a Markdown link or image, or a bare URL or `www.` address.
+const LINKISH =
+  /(`+)[^`]*?\1|!?\[([^\]\n]{0,500})\]\(\s*<?((?:[^\s()<>]|\([^\s()<>]{0,200}\)){0,2000})>?(?:\s+"[^"\n]{0,200}")?\s*\)|(?:\b[a-z][a-z0-9+.-]{1,20}:\/\/|\b(?:javascript|data|vbscript|mailto|file):|\bwww\.)[^\s<>`]{1,2000}/gi;
+
+/**
+ * Links the model wrote, as text that is not a link: `[docs](https://x)` shows `docs (`https://x`)`
+ * and a bare URL is a code span, which no renderer makes clickable. A look-alike (`[github.com/acme]
+ * (https://evil.example)`) shows where it really points; `javascript:` leads nowhere.
+ */
+function inertLinks(line: string): string {
+  return line.replace(LINKISH, (match: string, ticks: string | undefined, text: string | undefined, target: string | undefined) => {
+    if (ticks !== undefined) return match;
+    if (text !== undefined) return target ? `${text} (${quoteCode(target, 300)})` : text;
+    const url = match.replace(/[.,;:!?)\]'"]+$/, '');
+    return `${quoteCode(url, 300)}${match.slice(url.length)}`;
+  });
+}
+
+/** Claude's summary and first three actions as a push (ntfy, Discord) shows them: sanitised like the
+ * incident file, since both channels render Markdown (headings, links, code). */
+export function renderPushedAnswer(summary: string, actions: readonly string[]): string[] {
+  const next = actions.slice(0, 3).map((action) => `- ${sanitiseProse(flattenInline(action, 300), 300)}`);
+  return [sanitiseProse(summary, 1000), ...(next.length ? ['', '**Next:**', ...next] : [])];
 }
 
 /** At most `max` characters, with an ellipsis when cut; never splits a surrogate pair. */

@@ -1,4 +1,4 @@
-import { capChars, fenceText, flattenInline, quoteCode } from './fence.js';
+import { capChars, fenceText, flattenInline, quoteCode, renderPushedAnswer } from './fence.js';
 import type { SeriesReport } from './health.js';
 import { formatRecent } from './health-prompt.js';
 import type { Diagnosis } from './incident.js';
@@ -53,8 +53,7 @@ const describeArgs = (args: SeriesReport['args']) => {
 export function describeHealthNotification(diagnosis: Diagnosis, series: readonly SeriesReport[], title: string): string {
   const lines = series.slice(0, 6).flatMap((s) => [`**${flattenInline(s.name, 60)}**: ${flattenInline(s.reasons[0] ?? s.summary, 200)}`, `\`${s.sparkline}\``]);
   if (diagnosis.kind === 'claude') {
-    const actions = diagnosis.answer.actions.slice(0, 3).map((a) => `- ${a}`);
-    return [diagnosis.answer.summary, ...(actions.length ? ['', '**Next:**', ...actions] : []), '', ...lines].join('\n');
+    return [...renderPushedAnswer(diagnosis.answer.summary, diagnosis.answer.actions), '', ...lines].join('\n');
   }
   return [`${title}`, '', ...lines, '', `No diagnosis: ${describeNoDiagnosis(diagnosis.why)}.`].join('\n');
 }

@@ -1,4 +1,4 @@
-import { createSortedWindow, describeSorted, lowerBound, quantileSorted, type SampleSummary } from './judge-stats.js';
+import { createRankWindow, describeSorted, type SampleSummary } from './judge-stats.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -28,6 +28,9 @@ export const baselineTuning = {
   seasonalAdvantage: 0.8,
   /** Points of error history a seasonal baseline needs before it can be chosen. */
   minSeasonalEvidence: 12,
+  /** Points taken from one cycle's same-phase neighbourhood, evenly spread: a dense series (a point a
+   * second) would otherwise sort thousands per point; a 5-minute series has a handful anyway. */
+  maxPhasePoints: 8,
 };
 
 /** Trailing mean absolute error of one baseline, over a time window. */
@@ -48,19 +51,32 @@ function createErrorTracker(span: number) {
   };
 }
 
-function describeSeasonal(ts: readonly number[], vs: readonly number[], i: number, period: number, cycles: number, tol: number): SampleSummary | null {
-  const t = ts[i] ?? 0;
-  const sample: number[] = [];
-  let cyclesSeen = 0;
-  for (let k = 1; k <= cycles; k++) {
-    const lo = lowerBound(ts, t - k * period - tol, 0, i);
-    const hi = lowerBound(ts, t - k * period + tol + 1, lo, i);
-    if (hi > lo) cyclesSeen++;
-    for (let j = lo; j < hi; j++) sample.push(vs[j] ?? 0);
-  }
-  if (cyclesSeen < baselineTuning.minCycles) return null;
-  sample.sort((a, b) => a - b);
-  return describeSorted(sample);
+/**
+ * The same-phase neighbourhoods `k` periods back, for points taken in time order: each bound only
+ * moves forward, so finding them costs O(1) amortised, and at most `maxPhasePoints` are taken from
+ * each, so summarising a point costs the same for a series of a point a second as of one an hour.
+ */
+function createSeasonalSampler(ts: readonly number[], vs: readonly number[], period: number, cycles: number, tol: number) {
+  const lows = new Array<number>(cycles + 1).fill(0);
+  const highs = new Array<number>(cycles + 1).fill(0);
+  return (i: number): SampleSummary | null => {
+    const t = ts[i] ?? 0;
+    const sample: number[] = [];
+    let cyclesSeen = 0;
+    for (let k = 1; k <= cycles; k++) {
+      let lo = lows[k]!;
+      while (lo < i && (ts[lo] ?? 0) < t - k * period - tol) lo++;
+      let hi = Math.max(highs[k]!, lo);
+      while (hi < i && (ts[hi] ?? 0) < t - k * period + tol + 1) hi++;
+      lows[k] = lo;
+      highs[k] = hi;
+      if (hi > lo) cyclesSeen++;
+      const stride = Math.ceil((hi - lo) / baselineTuning.maxPhasePoints);
+      for (let j = lo; j < hi; j += stride) sample.push(vs[j] ?? 0);
+    }
+    if (cyclesSeen < baselineTuning.minCycles) return null;
+    return describeSorted(Float64Array.from(sample).sort());
+  };
 }
 
 /**
@@ -73,7 +89,9 @@ export function computeExpectations(ts: readonly number[], vs: readonly number[]
   spreads: number[];
 } {
   const tol = Math.max(baselineTuning.phaseTolerance, 1.5 * spacing);
-  const window = createSortedWindow();
+  const window = createRankWindow(vs);
+  const daily = createSeasonalSampler(ts, vs, DAY, baselineTuning.dailyCycles, tol);
+  const weekly = createSeasonalSampler(ts, vs, WEEK, baselineTuning.weeklyCycles, tol);
   let tail = 0;
   const trackers = {
     recent: createErrorTracker(baselineTuning.selectionSpan),
@@ -86,16 +104,15 @@ export function computeExpectations(ts: readonly number[], vs: readonly number[]
     const t = ts[i] ?? 0;
     const v = vs[i] ?? 0;
     while ((ts[tail] ?? t) < t - baselineTuning.recentSpan) window.remove(vs[tail++] ?? 0);
-    const sorted = window.values();
-    spreads.push(sorted.length ? quantileSorted(sorted, 0.95) - quantileSorted(sorted, 0.05) : 0);
+    spreads.push(window.size() ? window.quantile(0.95) - window.quantile(0.05) : 0);
     const candidates: Expectation[] = [];
     // Too few recent points (a sparse or young series): no baseline is trusted, seasonal or not.
-    if (sorted.length >= minPoints) {
-      candidates.push({ kind: 'recent', ...describeSorted(sorted) });
-      const daily = describeSeasonal(ts, vs, i, DAY, baselineTuning.dailyCycles, tol);
-      if (daily) candidates.push({ kind: 'daily', ...daily });
-      const weekly = describeSeasonal(ts, vs, i, WEEK, baselineTuning.weeklyCycles, tol);
-      if (weekly) candidates.push({ kind: 'weekly', ...weekly });
+    if (window.size() >= minPoints) {
+      candidates.push({ kind: 'recent', ...window.describe() });
+      const dailySample = daily(i);
+      if (dailySample) candidates.push({ kind: 'daily', ...dailySample });
+      const weeklySample = weekly(i);
+      if (weeklySample) candidates.push({ kind: 'weekly', ...weeklySample });
     }
     expectations.push(chooseBaseline(candidates, trackers));
     for (const c of candidates) trackers[c.kind].push(t, Math.abs(v - c.median));

@@ -1,5 +1,5 @@
 import type { Expectation } from './judge-baseline.js';
-import { createSortedWindow, quantileSorted } from './judge-stats.js';
+import { createRankWindow } from './judge-stats.js';
 
 export const detectTuning = {
   /** |z| at or above this counts as a deviation. */
@@ -48,22 +48,27 @@ export function scorePoints(vs: readonly number[], expectations: readonly (Expec
  */
 export function findDeviationRuns(scores: readonly (PointScore | null)[], ts: readonly number[]): DeviationRun[] {
   const runs: DeviationRun[] = [];
-  const seen = createSortedWindow();
-  const seenAt: { t: number; level: number }[] = [];
-  let head = 0;
-  let open: DeviationRun | null = null;
   const { persistence, threshold } = detectTuning;
-  for (let i = 0; i < scores.length; i++) {
-    const z = scores[i]?.z ?? 0;
-    const t = ts[i] ?? 0;
-    // The persistent level: the smallest |z| of the last few points, if they all lean the same way.
+  // The persistent level: the smallest |z| of the last few points, if they all lean the same way.
+  const levels = scores.map((score, i) => {
+    const z = score?.z ?? 0;
     let level = Math.abs(z);
     for (let k = 1; k < persistence && level > 0; k++) {
       const zk = scores[i - k]?.z ?? 0;
       level = Math.sign(zk) === Math.sign(z) ? Math.min(level, Math.abs(zk)) : 0;
     }
+    return level;
+  });
+  const seen = createRankWindow(levels);
+  const seenAt: { t: number; level: number }[] = [];
+  let head = 0;
+  let open: DeviationRun | null = null;
+  for (let i = 0; i < scores.length; i++) {
+    const z = scores[i]?.z ?? 0;
+    const t = ts[i] ?? 0;
+    const level = levels[i] ?? 0;
     while ((seenAt[head]?.t ?? t) < t - detectTuning.calibrationSpan) seen.remove(seenAt[head++]?.level ?? 0);
-    const usual = seen.values().length ? quantileSorted(seen.values(), detectTuning.calibrationQuantile) : 0;
+    const usual = seen.size() ? seen.quantile(detectTuning.calibrationQuantile) : 0;
     if (scores[i]) {
       seen.add(level);
       seenAt.push({ t, level });

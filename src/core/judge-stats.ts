@@ -1,7 +1,7 @@
 /** Small order statistics used by the judge: pure, allocation-light. */
 
 /** Quantile of an ascending array (linear interpolation); NaN when empty. */
-export function quantileSorted(sorted: readonly number[], q: number): number {
+export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   const n = sorted.length;
   if (n === 0) return Number.NaN;
   const pos = (n - 1) * q;
@@ -19,7 +19,7 @@ export interface SampleSummary {
   max: number;
 }
 
-export function describeSorted(sorted: readonly number[]): SampleSummary {
+export function describeSorted(sorted: ArrayLike<number>): SampleSummary {
   const q1 = quantileSorted(sorted, 0.25);
   const q3 = quantileSorted(sorted, 0.75);
   return { median: quantileSorted(sorted, 0.5), sigma: (q3 - q1) / 1.349, min: sorted[0] ?? Number.NaN, max: sorted[sorted.length - 1] ?? Number.NaN };
@@ -38,23 +38,56 @@ export function lowerBound(xs: readonly number[], x: number, from = 0, to = xs.l
 }
 
 /**
- * A sorted multiset for sliding windows: insert and remove are a binary search plus one memmove,
- * far cheaper than re-sorting a week of points at every step.
+ * A multiset for sliding windows over values known in advance (the series itself): counts in a
+ * Fenwick tree over the distinct values, so add, remove and any quantile cost O(log n) however wide
+ * the window. Quantiles interpolate exactly as `quantileSorted` does on the sorted window.
  */
-export function createSortedWindow(): {
+export function createRankWindow(universe: readonly number[]): {
   add(x: number): void;
   remove(x: number): void;
-  values(): readonly number[];
+  size(): number;
+  quantile(q: number): number;
+  describe(): SampleSummary;
 } {
-  const xs: number[] = [];
+  const values = [...new Set(universe.filter(Number.isFinite))].sort((a, b) => a - b);
+  const n = values.length;
+  const tree = new Int32Array(n + 1);
+  const counts = new Int32Array(n);
+  let size = 0;
+  let top = 1;
+  while (top * 2 <= n) top *= 2;
+  const change = (x: number, delta: 1 | -1): void => {
+    const index = lowerBound(values, x);
+    if (values[index] !== x || (delta < 0 && counts[index] === 0)) return;
+    counts[index]! += delta;
+    size += delta;
+    for (let i = index + 1; i <= n; i += i & -i) tree[i]! += delta;
+  };
+  // The k-th smallest (0-based) element in the window.
+  const kth = (k: number): number => {
+    let pos = 0;
+    let rest = k + 1;
+    for (let step = top; step > 0; step >>= 1) {
+      if (pos + step <= n && tree[pos + step]! < rest) {
+        pos += step;
+        rest -= tree[pos]!;
+      }
+    }
+    return values[pos] ?? Number.NaN;
+  };
+  const quantile = (q: number): number => {
+    if (size === 0) return Number.NaN;
+    const at = (size - 1) * q;
+    const lo = Math.floor(at);
+    const a = kth(lo);
+    const b = kth(Math.min(lo + 1, size - 1));
+    return a + (b - a) * (at - lo);
+  };
   return {
-    add(x) {
-      xs.splice(lowerBound(xs, x), 0, x);
-    },
-    remove(x) {
-      const i = lowerBound(xs, x);
-      if (xs[i] === x) xs.splice(i, 1);
-    },
-    values: () => xs,
+    add: (x) => change(x, 1),
+    remove: (x) => change(x, -1),
+    size: () => size,
+    quantile,
+    describe: () => ({ median: quantile(0.5), sigma: (quantile(0.75) - quantile(0.25)) / 1.349, min: kth(0), max: kth(size - 1) }),
   };
 }

