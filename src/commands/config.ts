@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { findConfigFile, loadConfig } from '../adapters/config-file.js';
 import { loadIgnoreRules } from '../adapters/ignore-file.js';
-import { openMetricReader } from '../analysis/metric.js';
+import { openAnyMetricReader, type MetricReader } from '../analysis/metric.js';
 import { configSchema } from '../core/config.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import type { CommandContext } from './context.js';
@@ -17,28 +17,29 @@ export async function configSchemaCommand(ctx: CommandContext): Promise<number> 
 export async function configCheckCommand(options: { config?: string; file?: string }, ctx: CommandContext): Promise<number> {
   const loaded = loadConfig(findConfigFile(options.file ?? options.config, ctx.env, ctx.cwd), ctx.env);
   const rules = loadIgnoreRules(loaded.paths.ignoreFile);
-  checkMetrics(loaded, ctx);
+  await checkMetrics(loaded, ctx);
   ctx.stdout(`${loaded.file}: valid (${rules.length} ignore rules in ${loaded.paths.ignoreFile})`);
   return ExitCode.ok;
 }
 
-function checkMetrics({ config, file, paths }: ReturnType<typeof loadConfig>, ctx: CommandContext): void {
+async function checkMetrics({ config, file, paths }: ReturnType<typeof loadConfig>, ctx: CommandContext): Promise<void> {
   if (config.metrics.length === 0) return;
-  let reader: ReturnType<typeof openMetricReader>;
+  let reader: MetricReader;
   try {
-    reader = openMetricReader(paths.database, config.source);
+    reader = await openAnyMetricReader(paths.database, config.source, ctx.env);
   } catch (error) {
     // The file can be valid on a machine without the log (a laptop, CI): say what was not checked.
     ctx.stderr(`sentinel: warning: metrics not checked: ${error instanceof Error ? error.message : String(error)}`);
     return;
   }
   try {
-    const errors = config.metrics.flatMap((metric, i) => {
-      const problem = reader.check(metric);
-      return problem === null ? [] : [`metrics.${i}.${metric.sql !== undefined ? 'sql' : 'count_where'}: ${problem} (metric ${metric.name})`];
-    });
+    const errors: string[] = [];
+    for (const [i, metric] of config.metrics.entries()) {
+      const problem = await reader.check(metric);
+      if (problem !== null) errors.push(`metrics.${i}.${metric.sql !== undefined ? 'sql' : 'count_where'}: ${problem} (metric ${metric.name})`);
+    }
     if (errors.length) throw new SentinelError(`${file}: ${errors.join('; ')}`, ExitCode.usage);
   } finally {
-    reader.close();
+    await reader.close();
   }
 }
