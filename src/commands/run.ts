@@ -169,7 +169,6 @@ async function waitingMeta(sources: RunSource[], state: ReturnType<typeof openSt
     const since = state.getMeta(key);
     if (waiting > 0) meta[key] = since || String(now);
     else if (since) meta[key] = '';
-    if (waiting > 0) meta[`waiting_rows.${source.name}`] = String(waiting);
   }
   return meta;
 }

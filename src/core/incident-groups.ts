@@ -1,4 +1,3 @@
-import { spreadLines } from './spread.js';
 import type { SuggestedIgnore } from './answer.js';
 import { capBytes } from './clean.js';
 import { fenceText, quoteCode } from './fence.js';
@@ -6,6 +5,7 @@ import { levelName } from './levels.js';
 import type { Severity } from './notification.js';
 import { formatUtc, type TriggeredGroup } from './prompt.js';
 import { compileSafeRegex } from './safe-regex.js';
+import { spreadLines } from './spread.js';
 
 const TABLE_ROWS = 50;
 const GROUPS_WITH_SAMPLES = 10;

@@ -1,4 +1,3 @@
-import { hostsPhrase } from './spread.js';
 import { stringify } from 'yaml';
 import type { Answer, Verdict } from './answer.js';
 import { capBytes } from './clean.js';
@@ -8,6 +7,7 @@ import { renderHealthSection, summariseHealth, type HealthReport } from './incid
 import { levelName } from './levels.js';
 import type { Severity } from './notification.js';
 import { formatUtc, type TriggeredGroup } from './prompt.js';
+import { hostsPhrase } from './spread.js';
 
 /** What the file is about: error groups, or concerning health series; it names the file. */
 export type ReportKind = 'incident' | 'health';
