@@ -109,7 +109,7 @@ function createReader(config: PostgresSourceConfig, label: string, query: Query,
       )) as [[string, string]];
       const storedTxid = stored ? txidOf(stored) : null;
       if (stored && storedTxid === null) {
-        throw new SentinelError(`source ${config.name} (${label}): the stored checkpoint (row ${stored.id}) is not a PostgreSQL one: was this source SQLite before? rename it to start afresh`, ExitCode.source);
+        throw new SentinelError(`source ${config.name} (${label}): the stored checkpoint (row ${stored.id}) is not a PostgreSQL one (was this source SQLite before?): start it from now with \`sentinel run --rebaseline ${config.name}\``, ExitCode.source);
       }
       if (stored && storedTxid !== null) {
         // A txid this cluster has not handed out yet: the cursor comes from another cluster, or

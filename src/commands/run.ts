@@ -42,6 +42,9 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
     if (!dryRun) throw new SentinelError('--since replays a window and goes with --dry-run only', ExitCode.usage);
     since = ctx.clock.now() - window;
   }
+  if (options.db !== undefined && config.source.kind !== 'sqlite') {
+    throw new SentinelError('--db replaces the first source with a copy of its SQLite file, and the first source is PostgreSQL', ExitCode.usage);
+  }
   if (options.rebaseline !== undefined && !config.sources.some((s) => s.name === options.rebaseline)) {
     throw new SentinelError(`--rebaseline: no source named ${JSON.stringify(options.rebaseline)}; known: ${config.sources.map((s) => s.name).join(', ')}`, ExitCode.usage);
   }
