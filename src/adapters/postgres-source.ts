@@ -109,7 +109,7 @@ function createReader(config: PostgresSourceConfig, label: string, query: Query,
       )) as [[string, string]];
       const storedTxid = stored ? txidOf(stored) : null;
       if (stored && storedTxid === null) {
-        throw new SentinelError(`source ${config.name} (${label}): the stored checkpoint (row ${stored.id}) is not a PostgreSQL one: was this source SQLite before? rename it to start afresh`, ExitCode.source);
+        throw new SentinelError(`source ${config.name} (${label}): the stored checkpoint (row ${stored.id}) is not a PostgreSQL one (was this source SQLite before?): start it from now with \`sentinel run --rebaseline ${config.name}\``, ExitCode.source);
       }
       if (stored && storedTxid !== null) {
         // A txid this cluster has not handed out yet: the cursor comes from another cluster, or
@@ -224,9 +224,11 @@ export async function writePrivileges(config: PostgresSourceConfig, url: string)
   }
 }
 
-/** The table's rows of every level around one row, for the analyses; each call is one read-only
- * transaction with the statement timeout. */
-export async function openPostgresLogRows(config: PostgresSourceConfig, url: string) {
+export type ReadOnlyQuery = (sql: string, params: unknown[]) => Promise<unknown[][]>;
+
+/** A connection for the analyses: each `readOnly` call is one read-only transaction with the
+ * source's statement timeout, so an operator's metric SQL cannot write or run away. */
+export async function openReadOnlySession(config: PostgresSourceConfig, url: string) {
   const client = new pg.Client({ connectionString: url, types, application_name: 'sentinel analysis', connectionTimeoutMillis: 10_000 });
   client.on('error', () => {});
   const fail = (what: string, error: unknown): never => {
@@ -238,10 +240,7 @@ export async function openPostgresLogRows(config: PostgresSourceConfig, url: str
     await client.end().catch(() => {});
     fail('cannot connect', error);
   }
-  const table = quoteIdentifier(config.table);
-  const id = `${table}.${quoteIdentifier(config.columns.id)}`;
-  const columns = logRowColumns(config);
-  const readOnly = async <T>(what: string, fn: (q: (sql: string, params: unknown[]) => Promise<unknown[][]>) => Promise<T>): Promise<T> => {
+  const readOnly = async <T>(what: string, fn: (q: ReadOnlyQuery) => Promise<T>): Promise<T> => {
     try {
       await client.query('BEGIN READ ONLY');
       await client.query(`SELECT set_config('statement_timeout', $1, true)`, [String(config.statement_timeout)]);
@@ -253,6 +252,15 @@ export async function openPostgresLogRows(config: PostgresSourceConfig, url: str
       return fail(what, error);
     }
   };
+  return { readOnly, close: () => client.end().catch(() => {}) };
+}
+
+/** The table's rows of every level around one row, for the analyses. */
+export async function openPostgresLogRows(config: PostgresSourceConfig, url: string) {
+  const { readOnly, close } = await openReadOnlySession(config, url);
+  const table = quoteIdentifier(config.table);
+  const id = `${table}.${quoteIdentifier(config.columns.id)}`;
+  const columns = logRowColumns(config);
   const toRow = (raw: unknown[]) => toLogRow(raw, config, 0);
   return {
     around: (rowId: number, before: number, after: number) =>
@@ -266,6 +274,6 @@ export async function openPostgresLogRows(config: PostgresSourceConfig, url: str
         };
       }),
     maxId: () => readOnly('read max id', async (q) => Number((await q(`SELECT max(${id})::text FROM ${table}`, []))[0]?.[0] ?? 0)),
-    close: () => client.end().catch(() => {}),
+    close,
   };
 }

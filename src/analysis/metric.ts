@@ -20,17 +20,43 @@ export type MetricSeries =
 export interface MetricReader {
   /** Prepares the metric's statement without running it: null when it is usable, else why not
    * (about its `sql` or `count_where`, whichever it has). */
-  check(metric: MetricConfig): string | null;
+  check(metric: MetricConfig): Promise<string | null>;
   /** The series over [since, until): `sql` rows as returned, `count_where` rows per bucket with
    * empty buckets as 0 and the unfinished current bucket left out. */
-  read(metric: MetricConfig, since: number, until: number): MetricSeries;
-  close(): void;
+  read(metric: MetricConfig, since: number, until: number): Promise<MetricSeries>;
+  close(): Promise<void>;
+}
+
+/** The metric reader of the first source: its SQLite file, or its PostgreSQL table. */
+export async function openAnyMetricReader(file: string | null, source: Config['source'], env: NodeJS.ProcessEnv): Promise<MetricReader> {
+  if (source.kind === 'sqlite') return openMetricReader(file, source);
+  const { openPostgresMetricReader } = await import('./metric-postgres.js');
+  return openPostgresMetricReader(source, env);
+}
+
+/** Rows per bucket over [first, end) from their times; empty buckets are 0. */
+export function countPerBucket(times: Iterable<number | null>, bucket: number, first: number, end: number): SeriesPoint[] {
+  const counts = new Map<number, number>();
+  for (const t of times) {
+    if (t === null || t < first || t >= end) continue;
+    const start = Math.floor(t / bucket) * bucket;
+    counts.set(start, (counts.get(start) ?? 0) + 1);
+  }
+  const points: SeriesPoint[] = [];
+  for (let t = first; t < end; t += bucket) points.push({ t, v: counts.get(t) ?? 0 });
+  return points;
+}
+
+/** The first bucket that counts: before the log's first row nothing was counted (unknown, not zero);
+ * the last one is left out while it still fills. */
+export function bucketRange(since: number, until: number, bucket: number, firstRow: number): { first: number; end: number } {
+  return { first: Math.max(Math.ceil(since / bucket) * bucket, Math.floor(firstRow / bucket) * bucket), end: Math.floor(until / bucket) * bucket };
 }
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /** `:since` in the log's own time format, so `WHERE time >= :since` compares like with like. */
-function sinceParam(since: number, format: Config['source']['time_format']): string | number {
+export function sinceParam(since: number, format: Config['source']['time_format']): string | number {
   if (format === 'unix') return since / 1000;
   if (format === 'unix_ms') return since;
   return new Date(since).toISOString();
@@ -98,28 +124,20 @@ export function openMetricReader(file: string | null, source: Config['source']):
     } finally {
       logSource.close();
     }
-    // Before the log's first row nothing was counted: those buckets are unknown, not zero.
     const firstRow = parseRowTime(firstTimeStmt.get(firstId), source.time_format) ?? since;
-    const first = Math.max(Math.ceil(since / bucket) * bucket, Math.floor(firstRow / bucket) * bucket);
-    const end = Math.floor(until / bucket) * bucket; // the current bucket is still filling
-    const counts = new Map<number, number>();
-    for (const time of stmt.pluck(true).iterate(firstId) as Iterable<unknown>) {
-      const t = parseRowTime(time, source.time_format);
-      if (t === null || t < first || t >= end) continue;
-      const start = Math.floor(t / bucket) * bucket;
-      counts.set(start, (counts.get(start) ?? 0) + 1);
-    }
-    const points: SeriesPoint[] = [];
-    for (let t = first; t < end; t += bucket) points.push({ t, v: counts.get(t) ?? 0 });
-    return { kind: 'ok', points, note: null };
+    const { first, end } = bucketRange(since, until, bucket, firstRow);
+    const times = function* () {
+      for (const time of stmt.pluck(true).iterate(firstId) as Iterable<unknown>) yield parseRowTime(time, source.time_format);
+    };
+    return { kind: 'ok', points: countPerBucket(times(), bucket, first, end), note: null };
   };
 
   return {
-    check: (metric) => {
+    check: async (metric) => {
       const prepared = prepare(metric);
       return prepared.ok ? null : prepared.reason;
     },
-    read(metric, since, until) {
+    async read(metric, since, until) {
       const prepared = prepare(metric);
       if (!prepared.ok) return { kind: 'invalid', message: `metric ${metric.name}: ${metric.sql !== undefined ? 'sql' : 'count_where'}: ${prepared.reason}` };
       try {
@@ -129,12 +147,14 @@ export function openMetricReader(file: string | null, source: Config['source']):
         return { kind: 'invalid', message: `metric ${metric.name}: ${describeSqliteError(error)}` };
       }
     },
-    close: () => db.close(),
+    close: async () => {
+      db.close();
+    },
   };
 }
 
 /** The `metric` analysis reads the log database named by `database` (the config's resolved path). */
-export function createMetricAnalysis(database: string | null) {
+export function createMetricAnalysis(database: string | null, env: NodeJS.ProcessEnv) {
   return defineAnalysis({
     name: 'metric',
     description:
@@ -145,16 +165,16 @@ export function createMetricAnalysis(database: string | null) {
       name: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/).describe('the metric name, as in the config'),
       hours: z.number().int().min(1).max(720).default(168).describe('hours of history, 1–720 (default 168)'),
     }),
-    run({ name, hours }, { config, clock }) {
+    async run({ name, hours }, { config, clock }) {
       const metric = config.metrics.find((m) => m.name === name);
       if (!metric) {
         const known = config.metrics.map((m) => m.name).join(', ') || 'none configured';
         return { kind: 'rejected', text: `no metric named ${name}; known: ${known}` };
       }
       const now = clock.now();
-      const reader = openMetricReader(database, config.source);
+      const reader = await openAnyMetricReader(database, config.source, env);
       try {
-        const series = reader.read(metric, now - hours * HOUR, now + 1);
+        const series = await reader.read(metric, now - hours * HOUR, now + 1);
         if (series.kind === 'invalid') return { kind: 'rejected', text: series.message };
         const unit = metric.unit ?? '';
         const options = { name, unit, counter: metric.counter, ...(metric.limit === undefined ? {} : { limit: metric.limit }) };
@@ -164,7 +184,7 @@ export function createMetricAnalysis(database: string | null) {
         if (series.note) out.push(`  note: ${series.note}`);
         return { kind: 'ok', text: out.join('\n'), truncated: false, series: [chart] };
       } finally {
-        reader.close();
+        await reader.close();
       }
     },
   });

@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   }
 
   // (e) The same 100k rows in PostgreSQL (a local throwaway cluster on a unix socket).
-  const cluster = startBenchPostgres(join(work, 'postgres'));
+  const cluster = startBenchPostgres();
   if (cluster === null) line('(e) PostgreSQL source', 'skipped', 'PostgreSQL is not installed (apt-get install postgresql)');
   else {
     try {

@@ -1,18 +1,20 @@
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 
 const BINS = '/usr/lib/postgresql';
 
-/** A throwaway cluster on a unix socket under `dir` (no TCP), as the tests start one; null when
- * PostgreSQL is not installed. */
-export function startBenchPostgres(dir: string): { url: string; stop(): void } | null {
+/** A throwaway cluster on a unix socket in a temp dir of its own (no TCP), as the tests start one;
+ * null when PostgreSQL is not installed. */
+export function startBenchPostgres(): { url: string; stop(): void } | null {
   const version = existsSync(BINS) ? readdirSync(BINS).filter((v) => existsSync(join(BINS, v, 'bin', 'initdb'))).sort((a, b) => Number(a) - Number(b)).at(-1) : undefined;
   if (version === undefined) return null;
   const bin = join(BINS, version, 'bin');
-  mkdirSync(dir, { recursive: true });
+  // Its own temp dir: the postgres user must reach it, and the bench's dir is private to root.
+  const dir = mkdtempSync(join(tmpdir(), 'sentinel-bench-pg-'));
   // initdb refuses root: the cluster then belongs to the postgres system user.
   const asRoot = process.getuid?.() === 0;
   if (asRoot) {
@@ -27,7 +29,10 @@ export function startBenchPostgres(dir: string): { url: string; stop(): void } |
   run('pg_ctl', ['-D', join(dir, 'data'), '-l', join(dir, 'server.log'), '-w', '-o', `-c listen_addresses='' -c unix_socket_directories=${dir} -c fsync=off`, 'start']);
   return {
     url: `postgresql://postgres@/postgres?host=${encodeURIComponent(dir)}`,
-    stop: () => run('pg_ctl', ['-D', join(dir, 'data'), '-m', 'immediate', 'stop']),
+    stop: () => {
+      run('pg_ctl', ['-D', join(dir, 'data'), '-m', 'immediate', 'stop']);
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 

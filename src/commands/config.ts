@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { findConfigFile, loadConfig } from '../adapters/config-file.js';
 import { loadIgnoreRules } from '../adapters/ignore-file.js';
-import { openMetricReader } from '../analysis/metric.js';
+import { openAnyMetricReader, type MetricReader } from '../analysis/metric.js';
 import { configSchema } from '../core/config.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { whyMissing } from '../stages/doctor-checks.js';
@@ -21,28 +21,29 @@ export async function configCheckCommand(options: { config?: string; file?: stri
   // Valid, but a typo here would make every run fail: worth a word (a laptop without the log may ignore it).
   const missing = loaded.paths.database === null ? null : whyMissing(loaded.paths.database);
   if (missing) ctx.stderr(`sentinel: warning: source.path ${loaded.paths.database}: ${missing}${loaded.config.metrics.length ? ' (metrics not checked)' : ''}`);
-  else checkMetrics(loaded, ctx);
+  else await checkMetrics(loaded, ctx);
   ctx.stdout(`${loaded.file}: valid (${rules.length} ignore rules in ${loaded.paths.ignoreFile})`);
   return ExitCode.ok;
 }
 
-function checkMetrics({ config, file, paths }: ReturnType<typeof loadConfig>, ctx: CommandContext): void {
+async function checkMetrics({ config, file, paths }: ReturnType<typeof loadConfig>, ctx: CommandContext): Promise<void> {
   if (config.metrics.length === 0) return;
-  let reader: ReturnType<typeof openMetricReader>;
+  let reader: MetricReader;
   try {
-    reader = openMetricReader(paths.database, config.source);
+    reader = await openAnyMetricReader(paths.database, config.source, ctx.env);
   } catch (error) {
     // The file can be valid on a machine without the log (a laptop, CI): say what was not checked.
     ctx.stderr(`sentinel: warning: metrics not checked: ${error instanceof Error ? error.message : String(error)}`);
     return;
   }
   try {
-    const errors = config.metrics.flatMap((metric) => {
-      const problem = reader.check(metric);
-      return problem === null ? [] : [`metrics[${metric.name}].${metric.sql !== undefined ? 'sql' : 'count_where'}: ${problem}`];
-    });
+    const errors: string[] = [];
+    for (const metric of config.metrics) {
+      const problem = await reader.check(metric);
+      if (problem !== null) errors.push(`metrics[${metric.name}].${metric.sql !== undefined ? 'sql' : 'count_where'}: ${problem}`);
+    }
     if (errors.length) throw new SentinelError(`${file}: ${errors.join('; ')}`, ExitCode.usage);
   } finally {
-    reader.close();
+    await reader.close();
   }
 }

@@ -50,6 +50,9 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
   if (options.state !== undefined && !dryRun) throw new SentinelError('--state reads a copy of the state and goes with --dry-run only', ExitCode.usage);
   const stateCopy = options.state === undefined ? undefined : resolve(ctx.cwd, options.state);
   if (stateCopy !== undefined && !existsSync(stateCopy)) throw new SentinelError(`--state: no such file ${stateCopy}`, ExitCode.usage);
+  if (options.db !== undefined && config.source.kind !== 'sqlite') {
+    throw new SentinelError('--db replaces the first source with a copy of its SQLite file, and the first source is PostgreSQL', ExitCode.usage);
+  }
   if (options.rebaseline !== undefined && !config.sources.some((s) => s.name === options.rebaseline)) {
     throw new SentinelError(`--rebaseline: no source named ${JSON.stringify(options.rebaseline)}; known: ${config.sources.map((s) => s.name).join(', ')}`, ExitCode.usage);
   }
@@ -186,7 +189,6 @@ async function waitingMeta(sources: RunSource[], state: ReturnType<typeof openSt
     const since = state.getMeta(key);
     if (waiting > 0) meta[key] = since || String(now);
     else if (since) meta[key] = '';
-    if (waiting > 0) meta[`waiting_rows.${source.name}`] = String(waiting);
   }
   return meta;
 }

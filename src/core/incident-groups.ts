@@ -1,4 +1,3 @@
-import { spreadLines } from './spread.js';
 import type { SuggestedIgnore } from './answer.js';
 import { capBytes } from './clean.js';
 import { fenceText, quoteCode } from './fence.js';
@@ -8,6 +7,7 @@ import type { Severity } from './notification.js';
 import { formatUtc, type TriggeredGroup } from './prompt.js';
 import { compileSafeRegex } from './safe-regex.js';
 import { plural } from './plural.js';
+import { spreadLines } from './spread.js';
 
 const TABLE_ROWS = 50;
 const GROUPS_WITH_SAMPLES = 10;

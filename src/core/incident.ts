@@ -1,4 +1,3 @@
-import { hostsPhrase } from './spread.js';
 import { stringify } from 'yaml';
 import type { Answer, Verdict } from './answer.js';
 import { capBytes } from './clean.js';
@@ -12,6 +11,7 @@ import { describeOffset, shortHash, type GroupCode } from './code-context.js';
 import { formatUtc, type TriggeredGroup } from './prompt.js';
 import { formatRoughly, SILENCE_FINGERPRINT } from './silence.js';
 import { plural } from './plural.js';
+import { hostsPhrase } from './spread.js';
 
 /** What the file is about: error groups, or concerning health series; it names the file. */
 export type ReportKind = 'incident' | 'health';

@@ -1,8 +1,8 @@
-import { spreadLines, type GroupSpread } from './spread.js';
 import { capBytes, measureUtf8 } from './clean.js';
 import { renderGroupCode, type GroupCode } from './code-context.js';
 import { capChars, fenceText, flattenInline, quoteCode } from './fence.js';
 import { levelName } from './levels.js';
+import { spreadLines, type GroupSpread } from './spread.js';
 import type { GroupTally } from './tally.js';
 import type { Trigger } from './triggers.js';
 

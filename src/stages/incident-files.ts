@@ -102,9 +102,10 @@ function write(deps: IncidentFileDeps, fileName: string, content: string): { pat
   return written;
 }
 
-/** The `created:` of a report written earlier: its update keeps it. */
+/** The `created:` of a report written earlier: its update keeps it. Only the front matter of a
+ * regular file is read: whatever now stands at that name (a FIFO, a link to /dev/zero) is not waited on. */
 function createdOf(path: string): number | null {
-  const match = existsSync(path) ? /^created: (\S+)$/m.exec(readFileSync(path, 'utf8')) : null;
+  const match = /^created: (\S+)$/m.exec(readRegularHead(path, 4096));
   const at = match ? Date.parse(match[1]!) : NaN;
   return Number.isFinite(at) ? at : null;
 }
@@ -120,6 +121,21 @@ function findWritten(dir: string, fileName: string, report: string): string | nu
     if (holds(path, expected)) return path;
   }
   return null;
+}
+
+/** The first `max` bytes of `path` if it is a regular file and not a symlink, else ''. */
+function readRegularHead(path: string, max: number): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    if (!fstatSync(fd).isFile()) return '';
+    const head = Buffer.alloc(max);
+    return head.subarray(0, readSync(fd, head, 0, max, 0)).toString('utf8');
+  } catch {
+    return '';
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /** Whether `path` is a regular file, not a symlink, of exactly these bytes. Anything else (a FIFO,

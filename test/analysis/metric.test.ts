@@ -52,17 +52,17 @@ describe('metric series on a database written by real loguru', () => {
     ]);
     const reader = openMetricReader(db, config.source);
     const [depth, gemini] = config.metrics as [MetricConfig, MetricConfig];
-    const series = reader.read(depth, now - 60 * MINUTE, now);
+    const series = await reader.read(depth, now - 60 * MINUTE, now);
     expect(series.kind === 'ok' && series.points.map((p) => p.v)).toEqual([3, 7, 12]);
-    const counts = reader.read(gemini, now - 10 * MINUTE, now);
+    const counts = await reader.read(gemini, now - 10 * MINUTE, now);
     // The log began a minute or two ago: the buckets before its first row are unknown, not zeros.
     expect(counts.kind === 'ok' && counts.points.length).toBeGreaterThanOrEqual(2);
     expect(counts.kind === 'ok' && counts.points.length).toBeLessThanOrEqual(4);
     expect(counts.kind === 'ok' && counts.points[0]!.v).toBeGreaterThan(0);
     expect(counts.kind === 'ok' && counts.points.reduce((a, p) => a + p.v, 0)).toBe(5);
-    reader.close();
+    await reader.close();
 
-    const result = await createMetricAnalysis(db).run({ name: 'queue_depth', hours: 1 }, depsFor(config, db, now));
+    const result = await createMetricAnalysis(db, {}).run({ name: 'queue_depth', hours: 1 }, depsFor(config, db, now));
     expect(result.kind).toBe('ok');
     expect(result.text).toMatch(/^queue_depth: warming up — \d points; a baseline needs 24 and 24 hours of history/);
     expect(result.text).toMatch(/last: .*3, .*7, .*12$/m);
@@ -70,7 +70,7 @@ describe('metric series on a database written by real loguru', () => {
 });
 
 describe('count_where buckets', () => {
-  it('fills empty buckets with 0 and leaves the unfinished current bucket out', () => {
+  it('fills empty buckets with 0 and leaves the unfinished current bucket out', async () => {
     const base = Date.UTC(2025, 4, 1, 12, 0);
     const at = (minute: number, second = 0) => new Date(base + minute * MINUTE + second * 1000).toISOString();
     const db = writeRows([
@@ -83,12 +83,12 @@ describe('count_where buckets', () => {
     ]);
     const config = configFor(db, [{ name: 'calls', count_where: "message = 'api call'", bucket: '1m' }]);
     const reader = openMetricReader(db, config.source);
-    const series = reader.read(config.metrics[0] as MetricConfig, base, base + 6 * MINUTE + 45_000);
-    reader.close();
+    const series = await reader.read(config.metrics[0] as MetricConfig, base, base + 6 * MINUTE + 45_000);
+    await reader.close();
     expect(series).toEqual({ kind: 'ok', note: null, points: [0, 1, 2, 3, 4, 5].map((m, i) => ({ t: base + m * MINUTE, v: [2, 1, 0, 0, 0, 1][i] })) });
   });
 
-  it('a row whose extra is not JSON is left out of the count instead of failing the metric', () => {
+  it('a row whose extra is not JSON is left out of the count instead of failing the metric', async () => {
     const base = Date.UTC(2025, 4, 1, 12, 0);
     const db = writeRows([
       { time: new Date(base + 5_000).toISOString(), message: 'api call', extra: { api: 'gemini' } },
@@ -99,12 +99,12 @@ describe('count_where buckets', () => {
     raw.close();
     const config = configFor(db, [{ name: 'gemini', count_where: "json_extract(extra, '$.api') = 'gemini'", bucket: '1m' }]);
     const reader = openMetricReader(db, config.source);
-    const series = reader.read(config.metrics[0] as MetricConfig, base, base + 2 * MINUTE);
-    reader.close();
+    const series = await reader.read(config.metrics[0] as MetricConfig, base, base + 2 * MINUTE);
+    await reader.close();
     expect(series).toMatchObject({ kind: 'ok', points: [{ t: base, v: 2 }, { t: base + MINUTE, v: 0 }] });
   });
 
-  it('starts at the bucket of the log\'s first row when the log is younger than the window', () => {
+  it('starts at the bucket of the log\'s first row when the log is younger than the window', async () => {
     const base = Date.UTC(2025, 4, 1, 12, 0);
     const db = writeRows([
       { time: new Date(base + 3 * MINUTE + 20_000).toISOString(), message: 'api call' },
@@ -112,12 +112,12 @@ describe('count_where buckets', () => {
     ]);
     const config = configFor(db, [{ name: 'calls', count_where: "message = 'api call'", bucket: '1m' }]);
     const reader = openMetricReader(db, config.source);
-    const series = reader.read(config.metrics[0] as MetricConfig, base - 60 * MINUTE, base + 6 * MINUTE);
-    reader.close();
+    const series = await reader.read(config.metrics[0] as MetricConfig, base - 60 * MINUTE, base + 6 * MINUTE);
+    await reader.close();
     expect(series.kind === 'ok' && series.points.map((p) => [(p.t - base) / MINUTE, p.v])).toEqual([[3, 1], [4, 1], [5, 0]]);
   });
 
-  it('works on epoch-second times too', () => {
+  it('works on epoch-second times too', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'sentinel-metric-')), 'events.db');
     const db = new Database(path);
     db.exec('CREATE TABLE events (event_id INTEGER PRIMARY KEY, ts REAL, severity INTEGER, text TEXT)');
@@ -128,8 +128,8 @@ describe('count_where buckets', () => {
       table: 'events', time_format: 'unix', columns: { id: 'event_id', time: 'ts', level: 'severity', message: 'text', logger: null, function: null, line: null, exception: null, extra: null },
     });
     const reader = openMetricReader(path, config.source);
-    const series = reader.read(config.metrics[0] as MetricConfig, base * 1000, base * 1000 + 3 * 3_600_000);
-    reader.close();
+    const series = await reader.read(config.metrics[0] as MetricConfig, base * 1000, base * 1000 + 3 * 3_600_000);
+    await reader.close();
     expect(series.kind === 'ok' && series.points.map((p) => p.v)).toEqual([2, 1, 0]);
   });
 });
@@ -147,22 +147,22 @@ describe('a sql series must be one read-only SELECT', () => {
   ])('%s is refused', async (sql, message) => {
     const config = configFor(db, [{ name: 'm', sql }]);
     const reader = openMetricReader(db, config.source);
-    expect(reader.check(config.metrics[0] as MetricConfig)).toMatch(message);
-    reader.close();
-    const result = await createMetricAnalysis(db).run({ name: 'm' }, depsFor(config, db, Date.now()));
+    expect(await reader.check(config.metrics[0] as MetricConfig)).toMatch(message);
+    await reader.close();
+    const result = await createMetricAnalysis(db, {}).run({ name: 'm' }, depsFor(config, db, Date.now()));
     expect(result).toEqual({ kind: 'rejected', text: expect.stringMatching(message) });
     expect(new Database(db, { readonly: true }).prepare('SELECT count(*) AS n FROM logs').get()).toEqual({ n: 1 });
   });
 
-  it('a count_where condition cannot smuggle in a second statement', () => {
+  it('a count_where condition cannot smuggle in a second statement', async () => {
     const config = configFor(db, [{ name: 'm', count_where: '1); DELETE FROM logs; SELECT (1' }]);
     const reader = openMetricReader(db, config.source);
-    expect(reader.check(config.metrics[0] as MetricConfig)).toMatch(/more than one statement|syntax error/);
-    reader.close();
+    expect(await reader.check(config.metrics[0] as MetricConfig)).toMatch(/more than one statement|syntax error/);
+    await reader.close();
   });
 
   it('an unknown metric name is refused with the known ones', async () => {
     const config = configFor(db, [{ name: 'm', sql: 'SELECT time, 1 FROM logs' }]);
-    expect(await createMetricAnalysis(db).run({ name: 'other' }, depsFor(config, db, Date.now()))).toEqual({ kind: 'rejected', text: 'no metric named other; known: m' });
+    expect(await createMetricAnalysis(db, {}).run({ name: 'other' }, depsFor(config, db, Date.now()))).toEqual({ kind: 'rejected', text: 'no metric named other; known: m' });
   });
 });

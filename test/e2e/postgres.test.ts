@@ -186,4 +186,48 @@ describe('a PostgreSQL source beside a SQLite one, in one run', () => {
     const missing = await runCli(['analyze', 'rows-around', '999'], { cwd: dir, env: { SENTINEL_PG_URL: readUrl } });
     expect(missing.stdout + missing.stderr).toMatch(/no row with id 999 in the log database \(its ids go up to \d+\)/);
   });
+
+  it('metrics (sql: and count_where:) read a PostgreSQL source in PostgreSQL SQL; one that writes is refused by config check', async () => {
+    const { dir, pgUrl, readUrl } = await twoSourceProject();
+    const env = { SENTINEL_PG_URL: readUrl };
+    const metrics = [
+      { name: 'errors_per_host', sql: "SELECT date_trunc('minute', time), count(*) FROM logs WHERE time >= :since AND host = 'web-1' GROUP BY 1 ORDER BY 1" },
+      { name: 'job_failures', count_where: "message LIKE 'job % failed'", bucket: '1m' },
+    ];
+    writeFileSync(join(dir, 'sentinel.yaml'), stringify({ source: { kind: 'postgres' }, claude: { enabled: false }, metrics }));
+    const writer = await cluster.connect(pgUrl);
+    clients.push(writer);
+    await writer.query((await import('../support/postgres.js')).LOGS_TABLE);
+    await writer.query('GRANT SELECT ON logs TO sentinel_reader');
+    const minute = 60_000;
+    const base = Math.floor(Date.now() / minute) * minute - 10 * minute;
+    for (let i = 0; i < 30; i++) await insertRow(writer, i % 3 ? `job ${i} failed` : 'cache miss', { time: new Date(base + (i % 5) * minute + 1000), host: i % 2 ? 'web-1' : 'web-2' });
+    expect((await runCli(['config', 'check'], { cwd: dir, env })).exitCode).toBe(0);
+
+    const sql = await runCli(['analyze', 'metric', 'errors_per_host', '--hours', '1', '--json'], { cwd: dir, env });
+    expect(sql.exitCode, sql.stderr).toBe(0);
+    expect((JSON.parse(sql.stdout) as { series: { points: number }[] }).series[0]!.points).toBe(5); // one per minute with rows
+    const counted = await runCli(['analyze', 'metric', 'job_failures', '--hours', '1', '--json'], { cwd: dir, env });
+    expect(counted.exitCode, counted.stderr).toBe(0);
+    // From the first row's minute to the last finished one, empty minutes included.
+    expect((JSON.parse(counted.stdout) as { series: { points: number }[] }).series[0]!.points).toBeGreaterThanOrEqual(10);
+    const { openPostgresMetricReader } = await import('../../src/analysis/metric-postgres.js');
+    const { parseConfig } = await import('../../src/core/config.js');
+    const parsed = parseConfig({ source: { kind: 'postgres' }, metrics });
+    if (!parsed.ok || parsed.config.source.kind !== 'postgres') throw new Error('config');
+    const reader = await openPostgresMetricReader(parsed.config.source, env);
+    const perHost = await reader.read(parsed.config.metrics[0]!, base - minute, Date.now());
+    expect(perHost.kind === 'ok' && perHost.points.map((p) => [p.t - base, p.v])).toEqual([0, 1, 2, 3, 4].map((m) => [m * minute, 3]));
+    const failures = await reader.read(parsed.config.metrics[1]!, base - 5 * minute, base + 7 * minute);
+    expect(failures.kind === 'ok' && failures.points.map((p) => [p.t - base, p.v])).toEqual([0, 1, 2, 3, 4, 5, 6].map((m) => [m * minute, m < 5 ? 4 : 0]));
+    await reader.close();
+
+    // The reader role could not write anyway; the read-only transaction refuses it even for one that can.
+    writeFileSync(join(dir, 'sentinel.yaml'), stringify({ source: { kind: 'postgres' }, claude: { enabled: false }, metrics: [{ name: 'sneaky', sql: "SELECT time, nextval('logs_id_seq') FROM logs" }] }));
+    const check = await runCli(['config', 'check'], { cwd: dir, env: { SENTINEL_PG_URL: pgUrl } });
+    expect(check.exitCode).toBe(2);
+    expect(check.stderr).toMatch(/metrics\.0\.sql: .*read-only transaction.*\(metric sneaky\)/);
+    expect(check.stderr).toMatch(/cannot execute nextval\(\) in a read-only transaction/);
+    expect(Number((await writer.query('SELECT count(*) AS n FROM logs')).rows[0].n)).toBe(30);
+  });
 });
