@@ -37,6 +37,12 @@ Analyses and their arguments (the one in CAPITALS may be given bare):
   errors [FINGERPRINT]            error rows per hour, judged: all, or one group     --hours 24-192 (168)
   system                          CPU, memory, disk, inodes, fill forecast, judged   --hours 1-720 (168)
   metric NAME                     one metric of the config, judged against its limit --hours 1-720 (168)
+  past_incidents FINGERPRINT      a group's earlier incidents: verdict, root cause, what was done
+With code: in the config, also:
+  source_at FILE                  the lines around one line of the deployed source   --line N  --context 0-40 (8)
+  search_code PATTERN             a literal or RE2 search of the deployed source     --regex true|false (false)  --ignore_case true|false (false)
+  recent_changes                  the commits of the last hours, with their files     --hours 1-720 (24)  --path FILE
+  show_change COMMIT              one commit's diff of one file                       --path FILE
   <script name>                   a script of the config's scripts: its declared --arguments
 A fingerprint may be a unique prefix of one (as \`sentinel status\` lists them).`;
 

@@ -43,7 +43,7 @@ function renderSamples(group: TriggeredGroup, index: number): string {
   const folded = group.folded ?? [];
   const parts = [
     `### Group ${index}: ${quoteCode(group.fingerprint, 64)}`,
-    `${group.count} rows, trigger ${group.trigger ?? 'none'}${reason}.`,
+    `${plural(group.count, 'row')}, trigger ${group.trigger ?? 'none'}${reason}.`,
     ...(folded.length
       ? [`${folded.length} splinter group${folded.length === 1 ? '' : 's'} folded into it by this run: ${folded.slice(0, FOLDS_SHOWN).map((f) => quoteCode(f, 64)).join(', ')}${folded.length > FOLDS_SHOWN ? ', …' : ''}.`]
       : []),

@@ -33,21 +33,28 @@ function renderPath(path: readonly PropertyKey[], raw: unknown): string {
   return parts.join('.');
 }
 
-/** The keys an object schema takes at `path` (through optional, default, transform and list). */
+/** The keys an object schema takes at `path` (through optional, default, transform, preprocess,
+ * list and union: a union offers the keys of each of its objects). */
 function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
-  let node: unknown = schema;
+  let nodes: unknown[] = [schema];
   for (const key of [...path, null]) {
-    for (;;) {
-      if (node instanceof z.ZodOptional || node instanceof z.ZodDefault || node instanceof z.ZodNullable) node = node.unwrap();
-      else if (node instanceof z.ZodPipe) node = node.in;
-      else break;
-    }
+    nodes = nodes.flatMap(unwrap);
     if (key === null) break;
-    if (node instanceof z.ZodArray && typeof key === 'number') node = node.element;
-    else if (node instanceof z.ZodObject) node = node.shape[String(key)];
-    else return [];
+    nodes = nodes.flatMap((node) => {
+      if (node instanceof z.ZodArray && typeof key === 'number') return [node.element];
+      if (node instanceof z.ZodObject && String(key) in node.shape) return [node.shape[String(key)]];
+      return [];
+    });
   }
-  return node instanceof z.ZodObject ? Object.keys(node.shape) : [];
+  return [...new Set(nodes.flatMap((node) => (node instanceof z.ZodObject ? Object.keys(node.shape) : [])))];
+}
+
+function unwrap(node: unknown): unknown[] {
+  if (node instanceof z.ZodOptional || node instanceof z.ZodDefault || node instanceof z.ZodNullable) return unwrap(node.unwrap());
+  // z.preprocess is a pipe from a transform into the schema that validates.
+  if (node instanceof z.ZodPipe) return unwrap(node.in instanceof z.ZodTransform ? node.out : node.in);
+  if (node instanceof z.ZodUnion) return node.options.flatMap(unwrap);
+  return [node];
 }
 
 /** The known key a typo most likely meant: at most two edits away, or one a prefix of the other. */

@@ -173,7 +173,7 @@ describe('led by what matters', () => {
     expect(push.priority).toBe(4);
     expect(push.tags).toEqual(['warning', 'new']);
     const lines = push.message!.split('\n');
-    expect(lines[0]).toBe('No diagnosis: no Anthropic credential: set ANTHROPIC_API_KEY or the systemd credential anthropic-api-key.');
+    expect(lines[0]).toMatch(/^No diagnosis: no Claude credential: set ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN/);
     const bullets = lines.filter((l) => l.startsWith('- '));
     expect(bullets[0]).toMatch(/^- 2× ERROR new `job <num> failed`$/);
     expect(bullets[1]).toMatch(/^- 1× ERROR new `payment webhook rejected`$/);

@@ -64,7 +64,7 @@ describe('a WAL database whose app stopped cleanly', () => {
 
   it('is read from a fresh copy after the app wrote again, and in place while the app runs', async () => {
     const { dir, db } = makeProject();
-    const snapshot = join(dir, '.sentinel', 'source-snapshot');
+    const snapshot = join(dir, '.sentinel', 'source-snapshot', 'main');
     await writeWithLoguru(db, [{ level: 'ERROR', message: 'job 1 failed', logger: 'app.jobs', function: 'run' }]);
     expect(JSON.parse((await runCli(['run', '--json'], { cwd: dir })).stdout)).toMatchObject({ rows_read: 1 });
     expect(readdirSync(snapshot)).toContain('source.db');

@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,6 +11,9 @@ import { writeWithLoguru } from '../support/loguru.js';
 
 const CLAUDE = fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url));
 const MINUTE = 60_000;
+// The system series judge this machine's real load: a test machine busy for 15 minutes (more than
+// 2 per core, sentinel's threshold) rightly makes "load per core" concerning.
+const machineOverloaded = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[2]) / Math.max(1, cpus().length) > 2;
 
 const ANSWER = {
   verdict: 'real_issue',
@@ -89,19 +93,27 @@ describe('sentinel health on a database written by real loguru', () => {
       ],
       depths: [150, 160, 170, 180],
     });
+    const overloaded = machineOverloaded();
     const first = await t.health();
     const verdicts = Object.fromEntries(first.series.map((s) => [s.key, s.verdict]));
-    expect(verdicts).toMatchObject({ 'metric:queue_depth': 'concerning', 'metric:inworld_calls': 'normal', 'errors:error rows per hour': 'normal', 'system:load per core': 'warming_up' });
+    expect(verdicts).toMatchObject({
+      'metric:queue_depth': 'concerning',
+      'metric:inworld_calls': 'normal',
+      'errors:error rows per hour': 'normal',
+      'system:load per core': overloaded ? 'concerning' : 'warming_up',
+    });
     expect(first.series.find((s) => s.key === 'system:load per core')!.points).toBe(2); // the sample `sentinel run` recorded, and now
     expect(first).toMatchObject({ investigation: 'claude', notified: 1 });
 
-    const [incident, chart, ...rest] = files(t.dir).sort((a, b) => a.length - b.length);
+    const [incident, chart, ...rest] = files(t.dir)
+      .filter((f) => !(overloaded && f.endsWith('-load-per-core.svg')))
+      .sort((a, b) => a.length - b.length);
     expect(rest).toEqual([]);
     expect(incident).toMatch(/^\d{4}-\d{2}-\d{2}-health-tts-queue-backs-up-past-its-capacity\.md$/);
     expect(first.incident).toBe(join(t.dir, 'incidents', incident!));
     expect(chart).toBe(incident!.replace(/\.md$/, '-queue-depth.svg'));
     const report = readFileSync(join(t.dir, 'incidents', incident!), 'utf8');
-    expect(report).toMatch(/^---\n[\s\S]*kind: health[\s\S]*severity: high[\s\S]*series:\n {2}- metric:queue_depth\n[\s\S]*---\n/);
+    expect(report).toMatch(/^---\n[\s\S]*kind: health[\s\S]*severity: high[\s\S]*series:\n( {2}- system:load per core\n)? {2}- metric:queue_depth\n[\s\S]*---\n/);
     expect(report).toContain(`](${chart})`);
     expect(report).toMatch(/queue_depth 1[5-8]0, \d+ % of its limit 100, at or above it/);
     expect(report).toContain('mcp__sentinel__metric'); // the tool Claude called, in the run details
@@ -125,7 +137,7 @@ describe('sentinel health on a database written by real loguru', () => {
     expect(again).toMatchObject({ incident: null, notified: 0 });
     expect(t.api.messageBodies()).toHaveLength(2);
     expect(t.ntfy.messages).toHaveLength(1);
-    expect(files(t.dir)).toHaveLength(2);
+    expect(files(t.dir)).toHaveLength(overloaded ? 3 : 2); // the report and its chart(s)
   });
 
   it('with Claude disabled a concerning series still ends in a fallback health incident and one notification', async () => {
@@ -136,17 +148,19 @@ describe('sentinel health on a database written by real loguru', () => {
     const run = await t.health();
     expect(run).toMatchObject({ investigation: 'fallback', notified: 1 });
     const incident = files(t.dir).find((f) => f.endsWith('.md'))!;
-    expect(incident).toMatch(/^\d{4}-\d{2}-\d{2}-health-concerning-queue-depth\.md$/);
+    expect(incident).toMatch(/^\d{4}-\d{2}-\d{2}-health-concerning-(load-per-core-)?queue-depth\.md$/);
     const report = readFileSync(join(t.dir, 'incidents', incident), 'utf8');
     expect(report).toContain('Claude is disabled in the config');
     expect(report).toMatch(/### `metric queue_depth`\n\n```text\nqueue_depth: concerning/); // the analysis, run again, raw
     expect(report).toContain(`](${incident.replace(/\.md$/, '-queue-depth.svg')})`);
     expect(t.api.requests).toHaveLength(0);
     expect(t.ntfy.messages).toHaveLength(1);
-    expect(t.ntfy.messages[0]).toMatchObject({ title: 'Concerning: queue_depth', priority: 4 });
+    expect(t.ntfy.messages[0]).toMatchObject({ priority: 4 });
+    expect(t.ntfy.messages[0]!.title).toMatch(/^Concerning: .*queue_depth$/);
   });
 
-  it('a database where everything is as usual: exit 0, no incident, no notification', async () => {
+  it('a database where everything is as usual: exit 0, no incident, no notification', async (context) => {
+    if (machineOverloaded()) context.skip('this machine has been loaded above 2 per core for 15 minutes: its load is rightly concerning');
     const t = await setup({ depths: [9, 11, 10, 12] });
     expect((await t.cli('run', '--dry-run')).exitCode).toBe(0); // records no system sample
     const run = await t.health();

@@ -46,14 +46,14 @@ describe('analyze --help', () => {
   it('lists each built-in analysis with every argument its schema takes, and the defaults', async () => {
     const { createAnalyses } = await import('../../src/analysis/registry.js');
     const { parseConfig } = await import('../../src/core/config.js');
-    const parsed = parseConfig({ source: { path: 'logs.db' } });
+    const parsed = parseConfig({ source: { path: 'logs.db' }, code: { root: '.' } });
     if (!parsed.ok) throw new Error(parsed.errors.join('; '));
     const help = (await runCli(['analyze', '--help'], { cwd })).stdout;
     for (const analysis of createAnalyses({ config: parsed.config, database: 'logs.db', env: {}, cwd })) {
       const line = new RegExp(`^ {2}${analysis.name} (.*)$`, 'm').exec(help)?.[1];
       expect(line, analysis.name).toBeDefined();
       for (const [key, field] of Object.entries(analysis.inputSchema.shape)) {
-        const bare = key === 'fingerprint' || key === 'id' || key === 'name';
+        const bare = ['fingerprint', 'id', 'name', 'file', 'pattern', 'commit'].includes(key);
         expect(line, `${analysis.name} ${key}`).toContain(bare ? key.toUpperCase() : `--${key}`);
         const fallback = (field as { def?: { defaultValue?: unknown } }).def?.defaultValue;
         if (fallback !== undefined) expect(line, `${analysis.name} ${key} default`).toMatch(new RegExp(`--${key} \\S+ \\(${String(fallback)}\\)`));

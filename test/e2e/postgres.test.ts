@@ -83,7 +83,7 @@ describe('a PostgreSQL source beside a SQLite one, in one run', () => {
     // The incident names the hosts (the fingerprint does not hold them: one group on both) and the sources.
     const [incident] = readdirSync(join(dir, 'incidents'));
     const text = readFileSync(join(dir, 'incidents', incident!), 'utf8');
-    expect(text).toMatch(/^title: New ERROR error group in app\.payments on 2 of 3 hosts \(\+2 more groups\)$/m);
+    expect(text).toMatch(/^title: New ERROR in app\.payments on 2 of 3 hosts \(\+2 more groups\)$/m);
     expect(text).toContain('hosts: 2 of 3 (web-1, web-2)\nsources: app 5, pg 75');
 
     const again = await run(dir, env);
@@ -226,7 +226,7 @@ describe('a PostgreSQL source beside a SQLite one, in one run', () => {
     writeFileSync(join(dir, 'sentinel.yaml'), stringify({ source: { kind: 'postgres' }, claude: { enabled: false }, metrics: [{ name: 'sneaky', sql: "SELECT time, nextval('logs_id_seq') FROM logs" }] }));
     const check = await runCli(['config', 'check'], { cwd: dir, env: { SENTINEL_PG_URL: pgUrl } });
     expect(check.exitCode).toBe(2);
-    expect(check.stderr).toMatch(/metrics\.0\.sql: .*read-only transaction.*\(metric sneaky\)/);
+    expect(check.stderr).toMatch(/metrics\[sneaky\]\.sql: .*read-only transaction/);
     expect(check.stderr).toMatch(/cannot execute nextval\(\) in a read-only transaction/);
     expect(Number((await writer.query('SELECT count(*) AS n FROM logs')).rows[0].n)).toBe(30);
   });

@@ -64,7 +64,7 @@ describe('the README, command by command, for a new operator', () => {
     expect((await sentinel('status')).stdout).toContain(fingerprint);
 
     const list = await sentinel('incidents');
-    expect(list.stdout).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} {2}incident-1 .* New ERROR error group in app\.tts/);
+    expect(list.stdout).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} {2}incident-1 .* New ERROR in app\.tts/);
     const shown = await sentinel('incidents', 'show', 'incident-1');
     expect(shown.stdout).toMatch(/^---\nid: incident-1\n/);
     const file = /^incident: (.*\.md)$/m.exec(run.stdout)![1]!;
