@@ -180,6 +180,13 @@ export const SECRET_RULES: readonly SecretRule[] = [
     flags: 'i',
   },
   {
+    kind: 'curl_user',
+    // curl -u user:password (gitleaks curl-auth-user); curl's -H "Authorization: …" is the rule above.
+    keywords: ['curl'],
+    source: `\\bcurl\\b[^\\n]{0,200}?\\s(?:-u|--user)(?:=|\\s{1,4})${PLACEHOLDER}(?<s>"[^"\\n]{3,256}"|'[^'\\n]{3,256}'|[^\\s"':]{1,128}:[^\\s"']{1,256})`,
+    flags: 'i',
+  },
+  {
     kind: 'url_password',
     // The password may hold "/" (postgres://u:pa/ss@h); a port and a path never end in "@".
     keywords: ['://'],
