@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
@@ -10,12 +10,14 @@ import { insertRow, startPostgres, type PgCluster } from '../support/postgres.js
 
 let cluster: PgCluster;
 const clients: pg.Client[] = [];
+const dirs: string[] = [];
 beforeAll(async () => {
   cluster = await startPostgres();
 }, 60_000);
 afterAll(async () => {
   for (const client of clients) await client.end().catch(() => {});
   await cluster?.stop();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 interface RunJson {
@@ -27,6 +29,7 @@ interface RunJson {
 /** A project whose app logs to SQLite on this host (`app`) and to a shared PostgreSQL (`pg`), in a database of its own. */
 async function twoSourceProject(): Promise<{ dir: string; db: string; pgUrl: string; readUrl: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'sentinel-pg-e2e-'));
+  dirs.push(dir);
   const database = `app_${Math.random().toString(36).slice(2, 10)}`;
   const admin = await cluster.connect();
   await admin.query(`CREATE DATABASE ${database}`);
