@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { ExitCode, SentinelError } from './core/errors.js';
-import type { CommandContext } from './commands/context.js';
+import type { CommandContext } from './core/types.js';
 import packageJson from '../package.json' with { type: 'json' };
 
 // `sentinel status | head` closes the pipe early: that is the reader's choice, not a failure.

@@ -2,9 +2,9 @@ import { openReadOnlySession, postgresUrl } from '../adapters/postgres-source.js
 import { readSecret } from '../adapters/secrets.js';
 import type { MetricConfig, PostgresSourceConfig } from '../core/config.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
-import type { SeriesPoint } from '../core/judge.js';
+import type { SeriesPoint } from '../core/judge-types.js';
 import { parseRowTime } from '../core/row-time.js';
-import { bucketRange, countPerBucket, MAX_SQL_ROWS, sinceParam, type MetricReader, type MetricSeries } from './metric.js';
+import { bucketRange, countPerBucket, MAX_SQL_ROWS, sinceParam, type MetricReader, type MetricSeries } from './metric-reader.js';
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 /** `:since` in the operator's SQL becomes the bound parameter (`::type` casts are left alone). */

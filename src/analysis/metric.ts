@@ -3,30 +3,15 @@ import { z } from 'zod';
 import { describeSqliteError, openLogSource, requireSqliteFile } from '../adapters/log-source.js';
 import type { Config, MetricConfig } from '../core/config.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
-import { judge, type SeriesPoint } from '../core/judge.js';
+import { judge } from '../core/judge.js';
+import { type SeriesPoint } from '../core/judge-types.js';
 import { parseRowTime } from '../core/row-time.js';
 import { defineAnalysis } from './define.js';
+import { bucketRange, countPerBucket, MAX_SQL_ROWS, sinceParam, type MetricReader, type MetricSeries } from './metric-reader.js';
 import { renderSeries } from './render-series.js';
 import { plural } from '../core/plural.js';
 
 const HOUR = 3_600_000;
-/** A `sql` series returns at most this many rows; the rest is reported as cut. */
-export const MAX_SQL_ROWS = 100_000;
-
-export type MetricSeries =
-  | { kind: 'ok'; points: SeriesPoint[]; note: string | null }
-  | { kind: 'invalid'; message: string };
-
-export interface MetricReader {
-  /** Prepares the metric's statement without running it: null when it is usable, else why not
-   * (about its `sql` or `count_where`, whichever it has). */
-  check(metric: MetricConfig): Promise<string | null>;
-  /** The series over [since, until): `sql` rows as returned, `count_where` rows per bucket with
-   * empty buckets as 0 and the unfinished current bucket left out. */
-  read(metric: MetricConfig, since: number, until: number): Promise<MetricSeries>;
-  close(): Promise<void>;
-}
-
 /** The metric reader of the first source: its SQLite file, or its PostgreSQL table. */
 export async function openAnyMetricReader(file: string | null, source: Config['source'], env: NodeJS.ProcessEnv): Promise<MetricReader> {
   if (source.kind === 'sqlite') return openMetricReader(file, source);
@@ -34,33 +19,7 @@ export async function openAnyMetricReader(file: string | null, source: Config['s
   return openPostgresMetricReader(source, env);
 }
 
-/** Rows per bucket over [first, end) from their times; empty buckets are 0. */
-export function countPerBucket(times: Iterable<number | null>, bucket: number, first: number, end: number): SeriesPoint[] {
-  const counts = new Map<number, number>();
-  for (const t of times) {
-    if (t === null || t < first || t >= end) continue;
-    const start = Math.floor(t / bucket) * bucket;
-    counts.set(start, (counts.get(start) ?? 0) + 1);
-  }
-  const points: SeriesPoint[] = [];
-  for (let t = first; t < end; t += bucket) points.push({ t, v: counts.get(t) ?? 0 });
-  return points;
-}
-
-/** The first bucket that counts: before the log's first row nothing was counted (unknown, not zero);
- * the last one is left out while it still fills. */
-export function bucketRange(since: number, until: number, bucket: number, firstRow: number): { first: number; end: number } {
-  return { first: Math.max(Math.ceil(since / bucket) * bucket, Math.floor(firstRow / bucket) * bucket), end: Math.floor(until / bucket) * bucket };
-}
-
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
-
-/** `:since` in the log's own time format, so `WHERE time >= :since` compares like with like. */
-export function sinceParam(since: number, format: Config['source']['time_format']): string | number {
-  if (format === 'unix') return since / 1000;
-  if (format === 'unix_ms') return since;
-  return new Date(since).toISOString();
-}
 
 /** The app's log database on a read-only, query-only connection, for operator-defined series. */
 export function openMetricReader(file: string | null, source: Config['source']): MetricReader {

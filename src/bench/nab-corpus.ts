@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCsvSeries, type TimestampFormat } from '../core/csv-series.js';
-import type { SeriesPoint } from '../core/judge.js';
+import type { SeriesPoint } from '../core/judge-types.js';
 
 export interface NabSeries {
   key: string;

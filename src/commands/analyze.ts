@@ -11,7 +11,7 @@ import { closest } from '../core/zod-issues.js';
 import type { ChartSeries } from '../core/health.js';
 import { createRedactor } from '../core/redact.js';
 import { renderSvgChart } from '../core/svg-chart.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../core/types.js';
 import { requireGroup } from './group-lookup.js';
 
 export interface AnalyzeOptions {

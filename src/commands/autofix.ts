@@ -15,7 +15,7 @@ import { renderPullText } from '../core/autofix-pr.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { createRedactor } from '../core/redact.js';
 import { runAutofixJob, type AutofixDeps } from '../stages/autofix.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../core/types.js';
 
 export interface AutofixOptions {
   config?: string;

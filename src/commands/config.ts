@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { findConfigFile, loadConfig } from '../adapters/config-file.js';
 import { loadIgnoreRules } from '../adapters/ignore-file.js';
-import { openAnyMetricReader, type MetricReader } from '../analysis/metric.js';
+import { openAnyMetricReader } from '../analysis/metric.js';
+import { type MetricReader } from '../analysis/metric-reader.js';
 import { configSchema } from '../core/config.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { whyMissing } from '../stages/doctor-checks.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../core/types.js';
 
 /** The config's JSON Schema, generated from the zod schema the loader validates with. */
 export async function configSchemaCommand(ctx: CommandContext): Promise<number> {

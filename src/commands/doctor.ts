@@ -3,7 +3,7 @@ import { describeError, doctorExitCode, fail, renderChecks, warn } from '../core
 import { checkAutofix } from '../stages/doctor-autofix.js';
 import { checkClaude, checkCode, checkConfig, checkDatabase, checkNotify } from '../stages/doctor-checks.js';
 import { checkIncidentsDir, checkStateDir, checkUnits, effectiveStateDir, findInstalledUnits } from '../stages/doctor-system.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../core/types.js';
 
 /** `sentinel doctor`: every part of the set-up, one line each, ✓ or ✗ with the fix. Exits 1 on any ✗
  * (warnings, `!`, do not count). Each check runs on its own: one broken part hides no other. */

@@ -5,8 +5,8 @@ import { ExitCode } from '../core/errors.js';
 import { buildHealthSubject, pickDueSeries, renderHealthSummary, type HealthRunReport } from '../core/health.js';
 import { createRedactor } from '../core/redact.js';
 import { checkHealth } from '../stages/health-check.js';
-import type { InvestigationKind } from '../stages/investigate.js';
-import type { CommandContext } from './context.js';
+import type { InvestigationKind } from '../core/investigation.js';
+import type { CommandContext } from '../core/types.js';
 
 export interface HealthOptions {
   config?: string;

@@ -10,7 +10,7 @@ import { levelName, levelNumber } from '../core/levels.js';
 import { createRedactor } from '../core/redact.js';
 import type { LogRow } from '../core/types.js';
 import { createRowDescriber } from '../stages/row-subject.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../core/types.js';
 import { requireGroup } from './group-lookup.js';
 
 /** `ignore test` exit codes, like grep's: a rule matched, or the row would be reported. */

@@ -5,7 +5,7 @@ import { parseDuration } from '../core/duration.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { isExpired } from '../core/ignore.js';
 import { levelName, levelNumber } from '../core/levels.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../core/types.js';
 import { operatorName } from './operator-name.js';
 import { describeMiss, lookUpGroup, requireGroup } from './group-lookup.js';
 

@@ -6,7 +6,7 @@ import { listIncidents, type IncidentSummary } from '../adapters/incident-writer
 import { parseDuration } from '../core/duration.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { flattenInline } from '../core/fence.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../core/types.js';
 import { operatorName } from './operator-name.js';
 
 export interface IncidentsOptions {

@@ -2,9 +2,10 @@ import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs
 import { basename, resolve } from 'node:path';
 import { formatTimestamp, parseCsvSeries, type TimestampFormat } from '../core/csv-series.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
-import { judge, type Flag } from '../core/judge.js';
+import { judge } from '../core/judge.js';
+import { type Flag } from '../core/judge-types.js';
 import { renderSparkline } from '../core/sparkline.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../core/types.js';
 
 export interface JudgeCommandOptions {
   csv: string;

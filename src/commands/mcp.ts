@@ -10,7 +10,7 @@ import { openLogRows, openLogRowsLazily } from '../analysis/log-rows.js';
 import { createAnalyses } from '../analysis/registry.js';
 import { ExitCode } from '../core/errors.js';
 import { createRedactor } from '../core/redact.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../core/types.js';
 
 export interface McpIo {
   input: Readable;

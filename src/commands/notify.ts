@@ -6,7 +6,7 @@ import { buildFailureNotice, buildTestNotice, isUnitName } from '../core/failure
 import type { Notification, Notifier } from '../core/notification.js';
 import { createRedactor } from '../core/redact.js';
 import { buildNotifiers } from '../stages/wiring.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../core/types.js';
 
 const JOURNAL_LINES = 20;
 

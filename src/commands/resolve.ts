@@ -1,7 +1,7 @@
 import { findConfigFile, loadConfig } from '../adapters/config-file.js';
 import { openStateStore } from '../adapters/state-store.js';
 import { ExitCode } from '../core/errors.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../core/types.js';
 import { requireGroup } from './group-lookup.js';
 
 export async function resolveCommand(options: { fingerprint: string; config?: string }, ctx: CommandContext): Promise<number> {

@@ -17,7 +17,7 @@ import type { InvestigateResult } from '../stages/investigate.js';
 import { heldBackGroups, investigationSubject } from '../stages/queue-subject.js';
 import { HELD_BACK_META_KEY, mergeHeldBack, parseHeldBack } from '../core/held-back.js';
 import { checkSilence } from '../stages/silence.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../core/types.js';
 
 export interface RunOptions {
   config?: string;

@@ -13,7 +13,7 @@ import { isExpired } from '../core/ignore.js';
 import { startOfUtcDay } from '../core/investigation-policy.js';
 import { judgeRunStaleness } from '../core/run-staleness.js';
 import { renderStatus, type SourceStatus, type StatusReport } from '../core/status-report.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../core/types.js';
 
 const DAY = 86_400_000;
 const UNUSED_AFTER = 30 * DAY;

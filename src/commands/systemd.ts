@@ -6,7 +6,7 @@ import { packageRoot } from '../adapters/package-root.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { findSandboxProblems, stateDirectoryFor } from '../core/sandbox-paths.js';
 import { AUTOFIX_UNIT_FILES, listEnableCommands, renderUnits, UNIT_FILES, type UnitScope } from '../core/systemd-units.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../core/types.js';
 
 export interface SystemdOptions {
   config?: string;

@@ -1,4 +1,4 @@
-import type { SeriesPoint } from './judge.js';
+import type { SeriesPoint } from './judge-types.js';
 
 /** How the input wrote its timestamps, so flags can be printed back the same way. */
 export type TimestampFormat =

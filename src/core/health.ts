@@ -1,4 +1,4 @@
-import type { Flag, Judgement, SeriesPoint } from './judge.js';
+import type { Flag, Judgement, SeriesPoint } from './judge-types.js';
 import { formatDuration, formatValue } from './judge-format.js';
 import { renderSparkline } from './sparkline.js';
 import { renderSvgChart } from './svg-chart.js';

@@ -1,7 +1,7 @@
 import { capChars, fenceText, flattenInline, quoteCode, renderPushedAnswer } from './fence.js';
 import type { SeriesReport } from './health.js';
 import { formatRecent } from './health-prompt.js';
-import type { Diagnosis } from './incident.js';
+import type { Diagnosis } from './investigation.js';
 import { formatValue } from './judge-format.js';
 import { describeNoDiagnosis } from './no-diagnosis.js';
 import type { Severity } from './notification.js';

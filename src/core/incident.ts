@@ -10,37 +10,9 @@ import { bySeverity } from './group-order.js';
 import { describeOffset, shortHash, type GroupCode } from './code-context.js';
 import { formatUtc, type TriggeredGroup } from './prompt.js';
 import { formatRoughly, SILENCE_FINGERPRINT } from './silence.js';
+import type { Diagnosis, NoDiagnosis, ReportKind } from './investigation.js';
 import { plural } from './plural.js';
 import { hostsPhrase } from './spread.js';
-
-/** What the file is about: error groups, or concerning health series; it names the file. */
-export type ReportKind = 'incident' | 'health';
-
-/** The runner's record of one tool call (see adapters/claude-runner.ts). */
-export interface ToolCallRecord {
-  name: string;
-  input: unknown;
-  isError: boolean;
-}
-
-export type NoDiagnosis =
-  | { kind: 'disabled' }
-  | { kind: 'unavailable'; detail: string }
-  | { kind: 'over_budget'; detail: string }
-  | { kind: 'failed'; attempts: number; reason: string }
-  /** Claude has not answered yet and will be asked again: the file is updated in place when it does. */
-  | { kind: 'pending'; reason: string }
-  /** A subscription's usage limit: no Claude call until `until` (epoch ms). */
-  | { kind: 'usage_limit'; until: number };
-
-export type Diagnosis =
-  | {
-      kind: 'claude';
-      answer: Answer;
-      /** costIsEstimate: on a subscription the CLI's dollar figure is an API-equivalent estimate, not money spent. */
-      run: { model: string; numTurns: number; costUsd: number; durationMs: number; toolCalls: ToolCallRecord[]; costIsEstimate?: boolean };
-    }
-  | { kind: 'fallback'; why: NoDiagnosis; analyses: { tool: string; text: string }[] };
 
 export interface IncidentInput {
   kind: ReportKind;

@@ -1,5 +1,5 @@
 import { formatDuration, formatValue } from './judge-format.js';
-import type { Flag, JudgeOptions } from './judge.js';
+import type { Flag, JudgeOptions, LimitReport } from './judge-types.js';
 
 const HOUR = 3_600_000;
 
@@ -16,17 +16,6 @@ export const limitTuning = {
   highShare: 0.8,
 };
 
-export interface LimitReport {
-  limit: number;
-  peak: number;
-  /** peak / limit. */
-  peakShare: number;
-  /** Time spent at or above 80 % of the limit (each point counts until the next). */
-  timeAbove80Ms: number;
-  /** At the last point: the trend's time to reach the limit, null when not rising towards it. */
-  timeToLimitMs: number | null;
-  text: string;
-}
 
 /** Running least squares over a sliding window; times in hours from the first point keep it exact. */
 function createTrend() {

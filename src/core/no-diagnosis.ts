@@ -1,5 +1,5 @@
 import { flattenInline } from './fence.js';
-import type { NoDiagnosis } from './incident.js';
+import type { NoDiagnosis } from './investigation.js';
 import { formatUtc } from './prompt.js';
 
 /** Why there is no diagnosis, in the few words a phone shows: "no Anthropic credential …". */

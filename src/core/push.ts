@@ -1,7 +1,7 @@
 import { plural } from './plural.js';
 import { flattenInline, renderPushedAnswer } from './fence.js';
 import { bySeverity } from './group-order.js';
-import type { Diagnosis } from './incident.js';
+import type { Diagnosis } from './investigation.js';
 import { describeNoDiagnosis } from './no-diagnosis.js';
 import { levelName } from './levels.js';
 import type { Severity } from './notification.js';

@@ -1,5 +1,5 @@
 import { formatValue } from './judge-format.js';
-import type { SeriesPoint } from './judge.js';
+import type { SeriesPoint } from './judge-types.js';
 
 export interface ChartInput {
   title: string;

@@ -5,7 +5,7 @@ import { openLogRowsLazily } from '../analysis/log-rows.js';
 import { createAnalyses } from '../analysis/registry.js';
 import { judgeSeriesNow, type SeriesVerdict } from '../core/health.js';
 import type { Redactor } from '../core/redact.js';
-import type { CommandContext } from '../commands/context.js';
+import type { CommandContext } from '../core/types.js';
 
 export interface HealthCheck {
   verdicts: SeriesVerdict[];

@@ -5,10 +5,11 @@ import type { QueuedInvestigation, StateStore } from '../adapters/state-store.js
 import type { GroupCode } from '../core/code-context.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { describeHealthNotification } from '../core/incident-health.js';
-import { incidentFileName, renderIncident, slugify, summariseIncident, type Diagnosis, type IncidentInput } from '../core/incident.js';
+import { incidentFileName, renderIncident, slugify, summariseIncident, type IncidentInput } from '../core/incident.js';
+import { type Diagnosis } from '../core/investigation.js';
 import type { Notification } from '../core/notification.js';
 import { describeErrorPush, pushSeverity, pushTags } from '../core/push.js';
-import type { QueuedSubject } from './investigate.js';
+import type { QueuedSubject } from '../core/investigation.js';
 
 export interface IncidentFileDeps {
   state: StateStore;

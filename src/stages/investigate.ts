@@ -4,26 +4,13 @@ import { answerJsonSchema, parseAnswer } from '../core/answer.js';
 import type { Config } from '../core/config.js';
 import type { HealthSubject } from '../core/health.js';
 import { renderHealthPrompt } from '../core/health-prompt.js';
-import type { Diagnosis, NoDiagnosis, ReportKind } from '../core/incident.js';
+import type { Diagnosis, InvestigationKind, InvestigationSubject, NoDiagnosis, QueuedSubject, ReportKind } from '../core/investigation.js';
 import { budgetRefusal, retryDelay, startOfUtcDay } from '../core/investigation-policy.js';
-import { formatUtc, renderInvestigationPrompt, type PromptTool, type TriggeredGroup } from '../core/prompt.js';
+import { formatUtc, renderInvestigationPrompt, type PromptTool } from '../core/prompt.js';
 import { formatDuration } from '../core/duration.js';
 import { finishWriting, writeIncident, type IncidentFileDeps, type ReportPhase } from './incident-files.js';
 import type { InvestigationContext } from './investigation-context.js';
 
-/** What a queued investigation is about, stored as JSON in the queue when the run commits. */
-export interface InvestigationSubject {
-  window: { from: number; to: number };
-  groups: TriggeredGroup[];
-  /** Each group's hourly rate when queued: the next cooldown compares against it. */
-  rates: Record<string, number>;
-}
-
-/** A queued item's subject, by the item's kind: error groups, or concerning health series. */
-export type QueuedSubject = { kind: 'incident'; subject: InvestigationSubject } | { kind: 'health'; subject: HealthSubject };
-
-/** `pending`: the deterministic report went out, Claude's diagnosis is still to come. */
-export type InvestigationKind = 'claude' | 'fallback' | 'pending' | 'queued' | 'none';
 
 export interface InvestigateResult {
   investigation: InvestigationKind;

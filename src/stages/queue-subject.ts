@@ -4,7 +4,7 @@ import type { HeldBack } from '../core/held-back.js';
 import { isCoolingDown } from '../core/investigation-policy.js';
 import type { TriggeredGroup } from '../core/prompt.js';
 import type { CollectedGroup } from './collect.js';
-import type { InvestigationSubject } from './investigate.js';
+import type { InvestigationSubject } from '../core/investigation.js';
 
 /** Groups stored with their samples; a storm's long tail is stored without them (the prompt lists it). */
 const GROUPS_WITH_SAMPLES = 60;

@@ -1,9 +1,9 @@
 import type { LoadedConfig } from '../adapters/config-file.js';
 import { createIncidentWriter } from '../adapters/incident-writer.js';
 import type { StateStore } from '../adapters/state-store.js';
-import type { ReportKind } from '../core/incident.js';
+import type { ReportKind } from '../core/investigation.js';
 import type { Redactor } from '../core/redact.js';
-import type { CommandContext } from '../commands/context.js';
+import type { CommandContext } from '../core/types.js';
 import { enqueueAutofix } from './autofix-enqueue.js';
 import { deliverOutbox } from './deliver.js';
 import { investigateQueue, type InvestigateResult } from './investigate.js';

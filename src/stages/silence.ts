@@ -1,6 +1,6 @@
 import type { StateStore } from '../adapters/state-store.js';
 import { buildSilenceGroup, decideSilence, describeSilence, SILENCE_META_KEY } from '../core/silence.js';
-import type { InvestigationSubject } from './investigate.js';
+import type { InvestigationSubject } from '../core/investigation.js';
 
 export interface SilenceCheck {
   /** For stderr on every run while silent; null while the app logs. */

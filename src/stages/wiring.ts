@@ -15,8 +15,9 @@ import { createAnalyses } from '../analysis/registry.js';
 import { bySeverity } from '../core/group-order.js';
 import type { Notifier } from '../core/notification.js';
 import { createRedactor, type Redactor } from '../core/redact.js';
-import type { CommandContext } from '../commands/context.js';
-import type { InvestigateDeps, QueuedSubject } from './investigate.js';
+import type { CommandContext } from '../core/types.js';
+import type { InvestigateDeps } from './investigate.js';
+import type { QueuedSubject } from '../core/investigation.js';
 
 const TOOL_PREFIX = 'mcp__sentinel__';
 const FALLBACK_GROUPS = 3;

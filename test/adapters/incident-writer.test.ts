@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createIncidentWriter, listIncidents } from '../../src/adapters/incident-writer.js';
 import { incidentsCommand } from '../../src/commands/incidents.js';
-import type { CommandContext } from '../../src/commands/context.js';
+import type { CommandContext } from '../../src/core/types.js';
 import { renderIncident, type IncidentInput } from '../../src/core/incident.js';
 import { buildGroup, T0 } from '../support/groups.js';
 import { makeProject } from '../support/cli.js';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeCommand, parseAnalyzeArgs } from '../../src/commands/analyze.js';
-import type { CommandContext } from '../../src/commands/context.js';
+import type { CommandContext } from '../../src/core/types.js';
 import { ExitCode, SentinelError } from '../../src/core/errors.js';
 import { makeProject } from '../support/cli.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configCheckCommand } from '../../src/commands/config.js';
-import type { CommandContext } from '../../src/commands/context.js';
+import type { CommandContext } from '../../src/core/types.js';
 import { ExitCode } from '../../src/core/errors.js';
 import { writeLogDb } from '../analysis/support.js';
 import { makeProject } from '../support/cli.js';

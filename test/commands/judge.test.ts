@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CommandContext } from '../../src/commands/context.js';
+import type { CommandContext } from '../../src/core/types.js';
 import { judgeCommand } from '../../src/commands/judge.js';
 import { ExitCode, SentinelError } from '../../src/core/errors.js';
 

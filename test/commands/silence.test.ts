@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CommandContext } from '../../src/commands/context.js';
+import type { CommandContext } from '../../src/core/types.js';
 import { runCommand } from '../../src/commands/run.js';
 import { statusCommand } from '../../src/commands/status.js';
 import { makeProject } from '../support/cli.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildHealthSubject, judgeSeriesNow, pickDueSeries, renderHealthSummary, type ChartSeries } from '../../src/core/health.js';
-import type { Flag } from '../../src/core/judge.js';
+import type { Flag } from '../../src/core/judge-types.js';
 
 const T0 = Date.UTC(2026, 4, 1, 12, 0);
 const MINUTE = 60_000;

@@ -3,9 +3,10 @@ import { parse as parseYaml } from 'yaml';
 import type { Answer } from '../../src/core/answer.js';
 import { buildHealthSubject, judgeSeriesNow, type SeriesReport } from '../../src/core/health.js';
 import { renderHealthPrompt } from '../../src/core/health-prompt.js';
-import { renderIncident, summariseIncident, type Diagnosis, type IncidentInput } from '../../src/core/incident.js';
+import { renderIncident, summariseIncident, type IncidentInput } from '../../src/core/incident.js';
+import { type Diagnosis } from '../../src/core/investigation.js';
 import { describeHealthNotification } from '../../src/core/incident-health.js';
-import type { Flag } from '../../src/core/judge.js';
+import type { Flag } from '../../src/core/judge-types.js';
 import { scanMarkdown } from '../support/markdown-fences.js';
 
 const T0 = Date.UTC(2026, 4, 1, 12, 0);

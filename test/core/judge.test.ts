@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { readNabCorpus } from '../../src/bench/nab-corpus.js';
 import { aggregateScores, scoreSeries } from '../../src/bench/window-metrics.js';
 import { formatTimestamp } from '../../src/core/csv-series.js';
-import { judge, prepareSeries, type Judgement, type JudgeOptions, type SeriesPoint } from '../../src/core/judge.js';
+import { judge, prepareSeries } from '../../src/core/judge.js';
+import { type Judgement, type JudgeOptions, type SeriesPoint } from '../../src/core/judge-types.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
