@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -76,10 +77,17 @@ async function measureSentinel(label: string, args: string[], input?: string): P
   return result;
 }
 
+/** The app's connections, open while the bench runs: sentinel reads a running app's WAL database in
+ * place (a stopped app's is copied first, see openReadOnly). */
+const apps: Database.Database[] = [];
+
 function project(name: string, rows: number, warnShare: number, shapes?: number): string {
   const dir = join(work, name);
   spawnSync('mkdir', ['-p', dir]);
   writeBenchDatabase(join(dir, 'logs.db'), rows, warnShare, Date.now() - rows * 10, shapes);
+  const app = new Database(join(dir, 'logs.db'));
+  app.prepare('SELECT 1 FROM logs LIMIT 1').get(); // creates the -wal and -shm a running app has
+  apps.push(app);
   writeFileSync(
     join(dir, 'sentinel.yaml'),
     stringify({ source: { path: './logs.db', first_run_lookback: '3650d' }, claude: { enabled: false } }),
@@ -185,6 +193,7 @@ async function main(): Promise<void> {
   writeBenchDatabase(join(storm, 'logs.db'), 10_000, 1, Date.now() - 100_000, 1);
   const stormPrompt = await measurePrompt(join(storm, 'logs.db'), join(storm, 'state'));
   line('(d) prompt for a storm of 10,000 rows of one error', `${stormPrompt.bytes.toLocaleString('en')} bytes`, `${stormPrompt.groups} group: one investigation`);
+  for (const app of apps) app.close();
   rmSync(work, { recursive: true, force: true });
   if (profileDir !== null) console.log(`\nCPU profiles: ${profileDir} (open a .cpuprofile in Chrome DevTools' Performance panel)`);
 }

@@ -17,7 +17,7 @@ export function summariseProfiles(dir: string, label: string, top = 12): string 
       const hits = node.hitCount ?? 0;
       const { functionName, url, lineNumber } = node.callFrame;
       const where = url ? `${relative(process.cwd(), url.replace(/^file:\/\//, ''))}:${lineNumber + 1}` : '';
-      const key = `${functionName || '(anonymous)'} ${where}`.trim();
+      const key = `${(functionName || '(anonymous)').slice(0, 80)} ${where}`.trim();
       self.set(key, (self.get(key) ?? 0) + hits);
       total += hits;
     }
