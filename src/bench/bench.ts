@@ -164,7 +164,8 @@ async function main(): Promise<void> {
   }
 
   // (c) `sentinel fingerprint` over Loghub lines repeated to 1M.
-  const loghub = resolve(root, '..', 'shared', 'eval', 'loghub2k');
+  // Beside the checkout (/work/main), or two levels up from a worktree (/work/wt/issue-N).
+  const loghub = [resolve(root, '..', 'shared', 'eval', 'loghub2k'), resolve(root, '..', '..', 'shared', 'eval', 'loghub2k')].find((dir) => existsSync(dir)) ?? '';
   let lines: string[] = [];
   if (existsSync(loghub)) {
     for (const dataset of ['HDFS', 'Spark', 'BGL', 'Thunderbird', 'Linux', 'HealthApp', 'Proxifier', 'OpenStack']) {
@@ -172,7 +173,7 @@ async function main(): Promise<void> {
       if (existsSync(file)) lines.push(...readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => l.slice(l.indexOf('\t') + 1)));
     }
   }
-  const source = lines.length ? 'Loghub-2k lines' : 'generated lines (../shared/eval/loghub2k not found)';
+  const source = lines.length ? 'Loghub-2k lines' : 'generated lines (shared/eval/loghub2k not found)';
   if (!lines.length) lines = Array.from({ length: 16_000 }, (_, i) => `Worker stage ${i % 300} failed for job ${i}: code E${i % 97}`);
   const input = Array.from({ length: Math.ceil(1_000_000 / lines.length) }, () => lines.join('\n')).join('\n').split('\n').slice(0, 1_000_000).join('\n') + '\n';
   const fp = await measureSentinel('fingerprint', ['fingerprint'], input);
