@@ -10,6 +10,9 @@ id (the cursor; AUTOINCREMENT so ids are never reused after old rows are deleted
 UTC), level (name), level_no, message, name (logger), function, line, module, process, thread,
 exception (the formatted traceback, or NULL) and extra (JSON, or NULL).
 
+An index of the ids of WARNING and above lets sentinel read (and count) only those rows, not every
+INFO row between them; `sentinel doctor` prints the one to create for another min_level.
+
 The database runs in WAL mode so sentinel (and people, and agents) can read while the app writes.
 """
 import json
@@ -36,6 +39,13 @@ CREATE TABLE IF NOT EXISTS {table} (
 )
 """
 
+# sentinel's level filter for min_level 30, repeated word for word: SQLite uses a partial index when
+# the query's WHERE contains the index's WHERE.
+LEVEL_INDEX = (
+    'CREATE INDEX IF NOT EXISTS "{table}_level_30" ON "{table}" ("id") WHERE (CASE WHEN typeof("level")'
+    " IN ('integer', 'real') THEN \"level\" >= 30 ELSE upper(trim(\"level\")) NOT IN ('TRACE', 'DEBUG', 'INFO', 'SUCCESS') END)"
+)
+
 
 class SQLiteSink:
     def __init__(self, path, table="logs", wal=True):
@@ -48,6 +58,7 @@ class SQLiteSink:
             self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute(SCHEMA.format(table=table))
         self._conn.execute(f"CREATE INDEX IF NOT EXISTS {table}_time ON {table} (time)")
+        self._conn.execute(LEVEL_INDEX.format(table=table))
         self._insert = (
             f"INSERT INTO {table} (time, level, level_no, message, name, function, line, module,"
             " process, thread, exception, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './compile-cache.js'; // first: before the command's modules load
 import { Command, CommanderError } from 'commander';
 import { ExitCode, SentinelError } from './core/errors.js';
 import type { CommandContext } from './core/types.js';

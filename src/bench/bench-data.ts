@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { levelIndexSql } from '../adapters/log-source.js';
 
 /** Message shapes of a busy backend, with their variable parts, for benchmark databases. */
 const SHAPES: ((n: number) => string)[] = [
@@ -23,6 +24,8 @@ export function writeBenchDatabase(path: string, rows: number, warnShare: number
   db.exec(`CREATE TABLE IF NOT EXISTS logs (id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, level TEXT NOT NULL,
     level_no INTEGER NOT NULL, message TEXT NOT NULL, name TEXT, function TEXT, line INTEGER, module TEXT, process INTEGER,
     thread TEXT, exception TEXT, extra TEXT)`);
+  // The index examples/loguru_sqlite_sink.py creates.
+  db.exec(levelIndexSql({ table: 'logs', min_level: 30, columns: { id: 'id', level: 'level' } }));
   const insert = db.prepare(`INSERT INTO logs (time, level, level_no, message, name, function, line, module, process, thread, exception, extra)
     VALUES (?, ?, ?, ?, ?, ?, ?, 'app', 1, 'MainThread', ?, ?)`);
   const every = Math.round(1 / warnShare);

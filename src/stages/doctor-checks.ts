@@ -7,12 +7,13 @@ import { openCodeRoots, walkCodeFiles } from '../adapters/code-tree.js';
 import { isWorkTree } from '../adapters/git-history.js';
 import { findConfigFile, loadConfig, type LoadedConfig } from '../adapters/config-file.js';
 import { discardBody } from '../adapters/http-body.js';
-import { openLogSource } from '../adapters/log-source.js';
+import { levelIndexSql, openLogSource } from '../adapters/log-source.js';
 import { bundledClaude, findClaude } from '../adapters/claude-command.js';
 import { readSecret } from '../adapters/secrets.js';
 import { describeError, fail, ok, skip, warn, type Check } from '../core/doctor.js';
 import type { SqliteSourceConfig } from '../core/config.js';
 import { formatUtc } from '../core/prompt.js';
+import { quoteShell } from '../core/incident-groups.js';
 import { plural } from '../core/plural.js';
 import { checkPostgresSource } from './doctor-postgres.js';
 
@@ -50,6 +51,14 @@ function checkSqliteFile(path: string, config: SqliteSourceConfig, uid: number |
     try {
       const newest = source.newestRowTime();
       checks.push(ok(`log database ${path} is readable: ${plural(source.maxId(), 'row')}, newest ${newest === null ? 'none' : formatUtc(newest)}`));
+      if (!source.levelIndexUsed()) {
+        checks.push(
+          warn(
+            `log database ${path}: no index serves the level filter (min_level ${config.min_level}): each run and \`status\` read every row below it too`,
+            `on the app's side (sentinel never writes its database): sqlite3 ${quoteShell(path)} ${quoteShell(`${levelIndexSql(config)};`)}`,
+          ),
+        );
+      }
     } finally {
       source.close();
     }

@@ -76,6 +76,21 @@ describe('sentinel doctor', () => {
     expect(existsSync(join(result.dir, 'state'))).toBe(false);
   });
 
+  it('says when no index serves the level filter, with the CREATE INDEX to run on the app side; quiet once it is there', async () => {
+    const result = await doctor();
+    const at = result.lines.indexOf(`! log database ${result.db}: no index serves the level filter (min_level 30): each run and \`status\` read every row below it too`);
+    expect(at, result.stdout).toBeGreaterThan(-1);
+    const fix = result.lines[at + 1]!;
+    const prefix = `    fix: on the app's side (sentinel never writes its database): sqlite3 '${result.db}' `;
+    expect(fix.startsWith(prefix), fix).toBe(true);
+    const statement = fix.slice(prefix.length).slice(1, -1).replaceAll("'\\''", "'");
+    expect(statement).toMatch(/^CREATE INDEX IF NOT EXISTS "logs_level_30" ON "logs" \("id"\) WHERE \(CASE .* END\);$/);
+    new Database(result.db).exec(statement).close();
+    const again = await runCli(['doctor'], { cwd: result.dir, env: { ANTHROPIC_API_KEY: 'sk-ant-api03-doctor' }, timeoutMs: 90_000 });
+    expect(again.stdout).toContain(`✓ log database ${result.db} is readable: 1 row`);
+    expect(again.stdout).not.toContain('no index serves the level filter');
+  });
+
   it.each<[string, Breakage, RegExp]>([
     ['a missing config', { args: (dir) => ['--config', join(dir, 'nope.yaml')] }, /^✗ config: .*nope\.yaml: cannot read config: ENOENT$/],
     ['an invalid config', { config: { claude: { max_turns: 0 } } }, /^✗ config: .*claude\.max_turns: /],
