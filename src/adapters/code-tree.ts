@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, constants, type Dirent, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, type Stats } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { CodeRootConfig } from '../core/config.js';
 import { compilePathGlobs } from '../core/logger-glob.js';
@@ -60,7 +60,7 @@ export function readCodeFile(roots: readonly CodeRoot[], file: string): CodeFile
   let at = root.real;
   for (const segment of path.split('/')) {
     at = join(at, segment);
-    let stat;
+    let stat: Stats;
     try {
       stat = lstatSync(at);
     } catch {
@@ -95,7 +95,7 @@ export function* walkCodeFiles(roots: readonly CodeRoot[], maxFiles: number): Ge
     const stack: string[] = [''];
     while (stack.length > 0) {
       const dir = stack.pop()!;
-      let entries;
+      let entries: Dirent[];
       try {
         entries = readdirSync(join(root.real, dir), { withFileTypes: true });
       } catch {

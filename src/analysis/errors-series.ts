@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { StateStore } from '../adapters/state-store.js';
 import { judge } from '../core/judge.js';
-import { type SeriesPoint } from '../core/judge-types.js';
+import type { SeriesPoint } from '../core/judge-types.js';
 import { HOUR } from '../core/triggers.js';
 import { defineAnalysis, fingerprintArg, unknownGroup } from './define.js';
 import { renderSeries } from './render-series.js';

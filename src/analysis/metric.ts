@@ -4,7 +4,7 @@ import { describeSqliteError, openLogSource, requireSqliteFile } from '../adapte
 import type { Config, MetricConfig } from '../core/config.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { judge } from '../core/judge.js';
-import { type SeriesPoint } from '../core/judge-types.js';
+import type { SeriesPoint } from '../core/judge-types.js';
 import { parseRowTime } from '../core/row-time.js';
 import { defineAnalysis } from './define.js';
 import { bucketRange, countPerBucket, MAX_SQL_ROWS, sinceParam, type MetricReader, type MetricSeries } from './metric-reader.js';

@@ -17,7 +17,7 @@ export function formatTime(ms: number | null): string {
   return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 
-export const formatHour = (ms: number) => formatTime(ms).slice(0, 16) + 'Z';
+export const formatHour = (ms: number) => `${formatTime(ms).slice(0, 16)}Z`;
 
 /** Keeps the head (the first frames) and the end (where it failed) of a long traceback. */
 export function trimTraceback(text: string, maxLines: number, maxBytes: number): string {

@@ -175,7 +175,7 @@ async function main(): Promise<void> {
   }
   const source = lines.length ? 'Loghub-2k lines' : 'generated lines (shared/eval/loghub2k not found)';
   if (!lines.length) lines = Array.from({ length: 16_000 }, (_, i) => `Worker stage ${i % 300} failed for job ${i}: code E${i % 97}`);
-  const input = Array.from({ length: Math.ceil(1_000_000 / lines.length) }, () => lines.join('\n')).join('\n').split('\n').slice(0, 1_000_000).join('\n') + '\n';
+  const input = `${Array.from({ length: Math.ceil(1_000_000 / lines.length) }, () => lines.join('\n')).join('\n').split('\n').slice(0, 1_000_000).join('\n')}\n`;
   const fp = await measureSentinel('fingerprint', ['fingerprint'], input);
   const printed = fp.stdout.length > 0 ? 1_000_000 : 0;
   line(`(c) sentinel fingerprint, 1M ${source}`, `${Math.round(printed / (fp.wallMs / 1000)).toLocaleString('en')} lines/s`, 'target ≥ 1,000,000 lines/s');

@@ -34,5 +34,5 @@ if (path === undefined) {
   process.stderr.write('usage: loghub-accuracy <Dataset>/lines.tsv\n');
   process.exitCode = 2;
 } else {
-  process.stdout.write(groupLines(readContents(path)).join('\n') + '\n');
+  process.stdout.write(`${groupLines(readContents(path)).join('\n')}\n`);
 }

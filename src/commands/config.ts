@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { findConfigFile, loadConfig } from '../adapters/config-file.js';
 import { loadIgnoreRules } from '../adapters/ignore-file.js';
 import { openAnyMetricReader } from '../analysis/metric.js';
-import { type MetricReader } from '../analysis/metric-reader.js';
+import type { MetricReader } from '../analysis/metric-reader.js';
 import { configSchema } from '../core/config.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { whyMissing } from '../stages/doctor-checks.js';

@@ -3,7 +3,7 @@ import { basename, resolve } from 'node:path';
 import { formatTimestamp, parseCsvSeries, type TimestampFormat } from '../core/csv-series.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { judge } from '../core/judge.js';
-import { type Flag } from '../core/judge-types.js';
+import type { Flag } from '../core/judge-types.js';
 import { renderSparkline } from '../core/sparkline.js';
 import type { CommandContext } from '../core/types.js';
 

@@ -1,7 +1,7 @@
 import { formatDuration, formatValue } from './judge-format.js';
 import type { ChartSeries } from './health.js';
 import { judge } from './judge.js';
-import { type SeriesPoint } from './judge-types.js';
+import type { SeriesPoint } from './judge-types.js';
 
 export interface MountSample {
   path: string;

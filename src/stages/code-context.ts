@@ -20,7 +20,7 @@ export async function collectGroupCode(groups: readonly TriggeredGroup[], roots:
   if (roots.length === 0) return [];
   const logs = new Map<CodeRoot, Promise<Commit[]>>();
   const commitsOf = (root: CodeRoot, since: number) => {
-    if (!logs.has(root)) logs.set(root, (async () => ((await isWorkTree(root.real)) ? await commitsSince(root.real, since, MAX_COMMITS) : null))().then((r) => (r && r.ok ? r.commits : [])));
+    if (!logs.has(root)) logs.set(root, (async () => ((await isWorkTree(root.real)) ? await commitsSince(root.real, since, MAX_COMMITS) : null))().then((r) => (r?.ok ? r.commits : [])));
     return logs.get(root)!;
   };
   const earliest = Math.min(...groups.map((g) => g.firstSeen)) - LOOKBACK_MS;

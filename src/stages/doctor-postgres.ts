@@ -8,7 +8,7 @@ export async function checkPostgresSource(config: PostgresSourceConfig, env: Nod
   const { openPostgresSource, postgresUrl, writePrivileges } = await import('../adapters/postgres-source.js');
   const what = `source ${config.name} (PostgreSQL table ${config.table})`;
   let url: string;
-  let source;
+  let source: Awaited<ReturnType<typeof openPostgresSource>>;
   try {
     url = postgresUrl(config, (from) => readSecret(env, from));
     source = await openPostgresSource(config, url);

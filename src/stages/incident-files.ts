@@ -6,7 +6,7 @@ import type { GroupCode } from '../core/code-context.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { describeHealthNotification } from '../core/incident-health.js';
 import { incidentFileName, renderIncident, slugify, summariseIncident, type IncidentInput } from '../core/incident.js';
-import { type Diagnosis } from '../core/investigation.js';
+import type { Diagnosis } from '../core/investigation.js';
 import type { Notification } from '../core/notification.js';
 import { describeErrorPush, pushSeverity, pushTags } from '../core/push.js';
 import type { QueuedSubject } from '../core/investigation.js';

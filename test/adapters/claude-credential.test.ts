@@ -66,7 +66,7 @@ describe('resolveClaudeCredential', () => {
     ['a key and a token, none chosen', {}, { ANTHROPIC_API_KEY: API_KEY, CLAUDE_CODE_OAUTH_TOKEN: OAUTH_TOKEN }, 'invalid', /^claude\.auth: .*api_key: an API key.*oauth_token: a subscription token/],
     ['oauth_token chosen, none set', { auth: 'oauth_token' }, { ANTHROPIC_API_KEY: API_KEY }, 'missing', /claude setup-token/],
     ['Bedrock without a region', { bedrock: { credentials_file: '/a' } }, {}, 'invalid', /^claude\.bedrock\.region: needed/],
-    ['Bedrock without credentials (~\/.aws is not found)', { bedrock: { region: 'us-east-1' } }, {}, 'invalid', /^claude\.bedrock\.credentials_file: needed \(claude has its own HOME/],
+    ['Bedrock without credentials (~/.aws is not found)', { bedrock: { region: 'us-east-1' } }, {}, 'invalid', /^claude\.bedrock\.credentials_file: needed \(claude has its own HOME/],
     ['Vertex without a key file', { vertex: { project_id: 'p' } }, {}, 'invalid', /^claude\.vertex\.credentials_file: needed/],
     ['Vertex without a project', { auth: 'vertex' }, {}, 'invalid', /^claude\.vertex\.project_id: needed/],
   ])('%s is refused with a message naming what to set', (_, claude, env, problem, message) => {

@@ -38,7 +38,7 @@ describe('fingerprint_counts', () => {
     const result = await fingerprintCounts.run({ fingerprint, per: 'day', last: 4 }, deps);
     const rows = result.text.split('\n').slice(3);
     expect(rows).toHaveLength(4);
-    expect(rows.every((r) => /^\d{4}-\d{2}-\d{2}  \d+$/.test(r))).toBe(true);
+    expect(rows.every((r) => /^\d{4}-\d{2}-\d{2} {2}\d+$/.test(r))).toBe(true);
     expect(rows.reduce((sum, r) => sum + Number(r.split('  ')[1]), 0)).toBe(10);
     expect(rows[3]!.startsWith(new Date(now).toISOString().slice(0, 10))).toBe(true);
   });

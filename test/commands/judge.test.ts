@@ -31,7 +31,7 @@ describe('sentinel judge --csv', () => {
     const [summary, sparkline, ...flags] = (ctx.out[0] ?? '').split('\n');
     expect(summary).toMatch(/^machine_temp: concerning — 300 points over 2 days; /);
     expect(sparkline).toMatch(/^[▁▂▃▄▅▆▇█]{60}$/);
-    expect(flags[0]).toMatch(/^2014-02-21 0\d:\d0:00 → 2014-02-21 01:50:00  above  machine_temp 90, above its usual/);
+    expect(flags[0]).toMatch(/^2014-02-21 0\d:\d0:00 → 2014-02-21 01:50:00 {2}above {2}machine_temp 90, above its usual/);
   });
 
   it('prints flags as timestamps or [start, end] pairs with --json', async () => {

@@ -69,7 +69,7 @@ describe('capBytes', () => {
 
 describe('cleanText', () => {
   it('strips before capping, so escapes do not count against the cap', () => {
-    const text = '\x1b[31m'.repeat(2000) + 'real message';
+    const text = `${'\x1b[31m'.repeat(2000)}real message`;
     expect(cleanText(text, 4096)).toBe('real message');
   });
 
@@ -157,7 +157,7 @@ describe('cleanRow', () => {
 
   it.each([
     ['arrays', '['.repeat(10_000) + ']'.repeat(10_000)],
-    ['objects', '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000)],
+    ['objects', `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`],
   ])('treats extra with 10,000-deep nested %s as text, capped', (_, extra) => {
     const { row } = cleanRow({ ...base, extra }, redactor);
     expect(bytes(row.extra!)).toBeLessThanOrEqual(FIELD_CAPS.extra);

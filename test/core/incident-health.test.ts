@@ -4,7 +4,7 @@ import type { Answer } from '../../src/core/answer.js';
 import { buildHealthSubject, judgeSeriesNow, type SeriesReport } from '../../src/core/health.js';
 import { renderHealthPrompt } from '../../src/core/health-prompt.js';
 import { renderIncident, summariseIncident, type IncidentInput } from '../../src/core/incident.js';
-import { type Diagnosis } from '../../src/core/investigation.js';
+import type { Diagnosis } from '../../src/core/investigation.js';
 import { describeHealthNotification } from '../../src/core/incident-health.js';
 import type { Flag } from '../../src/core/judge-types.js';
 import { scanMarkdown } from '../support/markdown-fences.js';

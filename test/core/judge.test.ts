@@ -8,7 +8,7 @@ import { readNabCorpus } from '../../src/bench/nab-corpus.js';
 import { aggregateScores, scoreSeries } from '../../src/bench/window-metrics.js';
 import { formatTimestamp } from '../../src/core/csv-series.js';
 import { judge, prepareSeries } from '../../src/core/judge.js';
-import { type Judgement, type JudgeOptions, type SeriesPoint } from '../../src/core/judge-types.js';
+import type { Judgement, JudgeOptions, SeriesPoint } from '../../src/core/judge-types.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -151,7 +151,7 @@ describe("the team's words and the group's memory", () => {
         { match: { logger: 'payments.*' }, file: 'runbooks/payments.md' },
       ],
     });
-    writeFileSync(join(t.dir, 'team.md'), '# Voice studio\n\nA TTS job runner. On call: Sam (+1 555 0100). Token for the dashboard: sk-ant-api03-' + 'Zq4'.repeat(14) + '\n');
+    writeFileSync(join(t.dir, 'team.md'), `# Voice studio\n\nA TTS job runner. On call: Sam (+1 555 0100). Token for the dashboard: sk-ant-api03-${'Zq4'.repeat(14)}\n`);
     mkdirSync(join(t.dir, 'runbooks'));
     writeFileSync(join(t.dir, 'runbooks', 'settings.md'), '1. Check the last deploy of app/settings.py.\n2. Roll back with `deploy rollback`.\n');
     writeFileSync(join(t.dir, 'runbooks', 'payments.md'), 'Call the payment provider.\n');

@@ -113,7 +113,7 @@ describe('sentinel run investigates with the real claude CLI and notifies throug
   it('Claude failing (HTTP 500) pushes the deterministic report at once, is retried on later runs, then the file says it failed', async () => {
     const t = await setup([{ kind: 'error', status: 500 }, { kind: 'error', status: 529 }]);
     // max_attempts 2 keeps the test short
-    writeFileSync(t.configFile, readFileSync(t.configFile, 'utf8') + 'investigate:\n  max_attempts: 2\n');
+    writeFileSync(t.configFile, `${readFileSync(t.configFile, 'utf8')}investigate:\n  max_attempts: 2\n`);
     await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook returned 500', repeat: 3 }]);
     const first = await t.run();
     expect(first.json).toMatchObject({ investigation: 'pending', notified: 1 });
@@ -161,7 +161,7 @@ describe('sentinel run investigates with the real claude CLI and notifies throug
 
   it('a run killed during every Claude call still ends in the fallback report once the attempts are used up', async () => {
     const t = await setup([{ kind: 'hang' }, { kind: 'structured_output', output: ANSWER }]);
-    writeFileSync(t.configFile, readFileSync(t.configFile, 'utf8') + 'investigate:\n  max_attempts: 1\n');
+    writeFileSync(t.configFile, `${readFileSync(t.configFile, 'utf8')}investigate:\n  max_attempts: 1\n`);
     await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook returned 500' }]);
     const child = execa('node', [CLI, 'run'], { cwd: t.dir, env: { PATH: process.env.PATH ?? '', HOME: t.dir, ...t.env }, extendEnv: false, reject: false, detached: true });
     for (let i = 0; i < 200 && t.api.messageBodies().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
@@ -202,7 +202,7 @@ describe('sentinel run investigates with the real claude CLI and notifies throug
     await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'first failure' }]);
     expect((await t.run()).json).toMatchObject({ investigation: 'fallback', notified: 0 });
     // The incidents dir now lies under a regular file: no write can succeed, not even root's.
-    writeFileSync(t.configFile, readFileSync(t.configFile, 'utf8') + `incidents_dir: ${join(t.db, 'incidents')}\n`);
+    writeFileSync(t.configFile, `${readFileSync(t.configFile, 'utf8')}incidents_dir: ${join(t.db, 'incidents')}\n`);
     await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'second failure' }]);
     const broken = await t.run('--retry-now');
     expect(broken.exitCode).toBe(1);

@@ -17,7 +17,7 @@ const KILLS = 20;
 const LOGGERS = ['app.payments', 'app.storage', 'app.jobs', 'app.auth', 'app.queue'];
 
 let cluster: PgCluster;
-const cleanups: (() => Promise<unknown> | void)[] = [];
+const cleanups: (() => unknown)[] = [];
 beforeAll(async () => {
   cluster = await startPostgres();
 }, 60_000);
