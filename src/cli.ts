@@ -68,7 +68,9 @@ function buildProgram(exit: (code: number) => void): Command {
     .option('--retry-now', 'retry queued investigations and notifications now, ignoring their backoff (after a fix)')
     .option('--rebaseline <source>', 'read this source from now on, dropping its checkpoint (after its database was restored)')
     .addHelpText('after', example('sentinel run --dry-run --db ./copy.db --since 2h'))
-    .action((opts) => done(import('./commands/run.js').then(({ runCommand }) => runCommand({ ...opts, config: global().config }, context))));
+    .action((opts) =>
+      done(import('./commands/run.js').then(({ runCommand }) => runCommand({ ...opts, config: global().config }, context))),
+    );
 
   program
     .command('health')
@@ -76,28 +78,40 @@ function buildProgram(exit: (code: number) => void): Command {
     .option('--dry-run', 'judge and print only: no state, no incident, no notification')
     .option('--json', 'print one JSON object')
     .addHelpText('after', example('sentinel health --dry-run'))
-    .action((opts) => done(import('./commands/health.js').then(({ healthCommand }) => healthCommand({ ...opts, config: global().config }, context))));
+    .action((opts) =>
+      done(import('./commands/health.js').then(({ healthCommand }) => healthCommand({ ...opts, config: global().config }, context))),
+    );
 
   program
     .command('status')
     .description('checkpoint and rows behind, last runs, groups, ignore rules, warnings')
     .option('--json', 'print one JSON object')
     .addHelpText('after', example('sentinel status --json | jq .groups'))
-    .action((opts) => done(import('./commands/status.js').then(({ statusCommand }) => statusCommand({ ...opts, config: global().config }, context))));
+    .action((opts) =>
+      done(import('./commands/status.js').then(({ statusCommand }) => statusCommand({ ...opts, config: global().config }, context))),
+    );
 
   program
     .command('fingerprint')
     .description('read one message per line on stdin; print "<fingerprint>\\t<template>" per line, same order')
     .option('--explain', 'also print the masked message the template was learned from')
     .addHelpText('after', example("printf 'Timeout after 30s calling gemini\\n' | sentinel fingerprint"))
-    .action((opts) => done(import('./commands/fingerprint.js').then(({ fingerprintCommand }) => fingerprintCommand(opts, { input: process.stdin, output: process.stdout }))));
+    .action((opts) =>
+      done(
+        import('./commands/fingerprint.js').then(({ fingerprintCommand }) =>
+          fingerprintCommand(opts, { input: process.stdin, output: process.stdout }),
+        ),
+      ),
+    );
 
   program
     .command('resolve')
     .description('mark a group resolved: seeing it again triggers "regressed"')
     .argument('<fingerprint>')
     .addHelpText('after', example('sentinel resolve 3f2a9c0d1e4b5a69'))
-    .action((fingerprint) => done(import('./commands/resolve.js').then(({ resolveCommand }) => resolveCommand({ fingerprint, config: global().config }, context))));
+    .action((fingerprint) =>
+      done(import('./commands/resolve.js').then(({ resolveCommand }) => resolveCommand({ fingerprint, config: global().config }, context))),
+    );
 
   program
     .command('mcp')
@@ -113,7 +127,11 @@ function buildProgram(exit: (code: number) => void): Command {
     .option('--repo <dir>', 'clone from this local repository instead of autofix.repository.url')
     .option('--force', 'attempt a fingerprint again (a regression)')
     .addHelpText('after', example('sentinel autofix 5a7f6920b9b0d9aa --dry-run --repo ~/src/app'))
-    .action((target, opts) => done(import('./commands/autofix.js').then(({ autofixCommand }) => autofixCommand({ ...opts, target, config: global().config }, context))));
+    .action((target, opts) =>
+      done(
+        import('./commands/autofix.js').then(({ autofixCommand }) => autofixCommand({ ...opts, target, config: global().config }, context)),
+      ),
+    );
 
   const config = program
     .command('config')
@@ -124,15 +142,19 @@ function buildProgram(exit: (code: number) => void): Command {
     .description('validate a config file and the ignore file it names')
     .argument('[file]', 'the config file (default: the usual search)')
     .addHelpText('after', example('sentinel config check /etc/sentinel/sentinel.yaml'))
-    .action((file) => done(import('./commands/config.js').then(({ configCheckCommand }) => configCheckCommand({ file, config: global().config }, context))));
+    .action((file) =>
+      done(import('./commands/config.js').then(({ configCheckCommand }) => configCheckCommand({ file, config: global().config }, context))),
+    );
   config
     .command('schema')
     .description("print the config's JSON Schema (for editors and reviews)")
     .addHelpText('after', example('sentinel config schema > sentinel.schema.json'))
     .action(() => done(import('./commands/config.js').then(({ configSchemaCommand }) => configSchemaCommand(context))));
-  config.option('--schema', 'same as `config schema`').action((opts: { schema?: boolean }) =>
-    opts.schema ? done(import('./commands/config.js').then(({ configSchemaCommand }) => configSchemaCommand(context))) : config.help(),
-  );
+  config
+    .option('--schema', 'same as `config schema`')
+    .action((opts: { schema?: boolean }) =>
+      opts.schema ? done(import('./commands/config.js').then(({ configSchemaCommand }) => configSchemaCommand(context))) : config.help(),
+    );
 
   const incidents = program
     .command('incidents')
@@ -141,20 +163,36 @@ function buildProgram(exit: (code: number) => void): Command {
     .option('--since <duration>', 'only those created within this long, e.g. 7d')
     .option('--json', 'print JSON')
     .addHelpText('after', example('sentinel incidents --all --since 7d'))
-    .action((opts) => done(import('./commands/incidents.js').then(({ incidentsCommand }) => incidentsCommand({ ...opts, config: global().config }, context))));
+    .action((opts) =>
+      done(
+        import('./commands/incidents.js').then(({ incidentsCommand }) => incidentsCommand({ ...opts, config: global().config }, context)),
+      ),
+    );
   incidents
     .command('show')
     .description('print one incident')
     .argument('<id|file>', 'its id (incident-3), its file name, or a path to the file')
     .addHelpText('after', example('sentinel incidents show incident-3 | less'))
-    .action((ref) => done(import('./commands/incidents.js').then(({ incidentsShowCommand }) => incidentsShowCommand({ ref, config: global().config }, context))));
+    .action((ref) =>
+      done(
+        import('./commands/incidents.js').then(({ incidentsShowCommand }) =>
+          incidentsShowCommand({ ref, config: global().config }, context),
+        ),
+      ),
+    );
   incidents
     .command('close')
     .description('mark an incident closed: status, time, who and a note in its front matter')
     .argument('<id|file>', 'its id (incident-3) or its file name')
     .option('--note <text>', 'what was done about it')
     .addHelpText('after', example('sentinel incidents close incident-3 --note "raised the Inworld quota"'))
-    .action((ref, opts) => done(import('./commands/incidents.js').then(({ incidentsCloseCommand }) => incidentsCloseCommand({ ...opts, ref, config: global().config }, context))));
+    .action((ref, opts) =>
+      done(
+        import('./commands/incidents.js').then(({ incidentsCloseCommand }) =>
+          incidentsCloseCommand({ ...opts, ref, config: global().config }, context),
+        ),
+      ),
+    );
 
   program
     .command('judge')
@@ -173,7 +211,13 @@ function buildProgram(exit: (code: number) => void): Command {
     .option('--svg <dir>', 'also write each judged series as an SVG chart into this directory')
     .allowUnknownOption()
     .addHelpText('after', `${ANALYSES_HELP}\n${example('sentinel analyze metric gemini_rpm --hours 48')}`)
-    .action((name, args, opts) => done(import('./commands/analyze.js').then(({ analyzeCommand }) => analyzeCommand({ ...opts, name, args, config: global().config }, context))));
+    .action((name, args, opts) =>
+      done(
+        import('./commands/analyze.js').then(({ analyzeCommand }) =>
+          analyzeCommand({ ...opts, name, args, config: global().config }, context),
+        ),
+      ),
+    );
 
   const ignore = program
     .command('ignore')
@@ -193,23 +237,36 @@ function buildProgram(exit: (code: number) => void): Command {
     .option('--until <date>', 'expire on this date, e.g. 2026-12-31')
     .option('--unless <rate>', 'above this rate the rows escalate instead, e.g. 20/1h')
     .option('--author <name>', 'who added it (default: $SUDO_USER, $USER, $LOGNAME or the user name)')
-    .addHelpText('after', example('sentinel ignore add --message "^Retrying upload" --reason "retries are expected" --for 7d --unless 20/1h'))
-    .action((opts) => done(import('./commands/ignore.js').then(({ ignoreAddCommand }) => ignoreAddCommand({ ...opts, config: global().config }, context))));
+    .addHelpText(
+      'after',
+      example('sentinel ignore add --message "^Retrying upload" --reason "retries are expected" --for 7d --unless 20/1h'),
+    )
+    .action((opts) =>
+      done(import('./commands/ignore.js').then(({ ignoreAddCommand }) => ignoreAddCommand({ ...opts, config: global().config }, context))),
+    );
   ignore
     .command('list')
     .description('rules with their hits in the last 24 h and 7 d and their last hit')
     .option('--json', 'print JSON')
     .addHelpText('after', example('sentinel ignore list --json'))
-    .action((opts) => done(import('./commands/ignore.js').then(({ ignoreListCommand }) => ignoreListCommand({ ...opts, config: global().config }, context))));
+    .action((opts) =>
+      done(
+        import('./commands/ignore.js').then(({ ignoreListCommand }) => ignoreListCommand({ ...opts, config: global().config }, context)),
+      ),
+    );
   ignore
     .command('rm')
     .description('remove a rule by id')
     .argument('<id>')
     .addHelpText('after', example('sentinel ignore rm rule-3'))
-    .action((id) => done(import('./commands/ignore.js').then(({ ignoreRmCommand }) => ignoreRmCommand({ id, config: global().config }, context))));
+    .action((id) =>
+      done(import('./commands/ignore.js').then(({ ignoreRmCommand }) => ignoreRmCommand({ id, config: global().config }, context))),
+    );
   ignore
     .command('test')
-    .description('say which rule matches a message, a logged row or a group, with the fingerprint a run gives it; exits 0 if ignored, 1 if it would be reported')
+    .description(
+      'say which rule matches a message, a logged row or a group, with the fingerprint a run gives it; exits 0 if ignored, 1 if it would be reported',
+    )
     .argument('[message]', 'a message as the app would log it')
     .option('--row <id>', 'test this row of the log database instead')
     .option('--fingerprint <fp>', 'test this group instead (a unique prefix will do)')
@@ -218,7 +275,13 @@ function buildProgram(exit: (code: number) => void): Command {
     .option('--exception <type>', 'with a message: the exception type, e.g. TimeoutError')
     .option('--level <name>', 'with a message: the level (default: each level a run reads)')
     .addHelpText('after', example('sentinel ignore test "Retrying upload of job 42" --logger app.jobs --function upload'))
-    .action((message, opts) => done(import('./commands/ignore-test.js').then(({ ignoreTestCommand }) => ignoreTestCommand({ ...opts, message, config: global().config }, context))));
+    .action((message, opts) =>
+      done(
+        import('./commands/ignore-test.js').then(({ ignoreTestCommand }) =>
+          ignoreTestCommand({ ...opts, message, config: global().config }, context),
+        ),
+      ),
+    );
 
   const systemd = program
     .command('systemd')
@@ -228,20 +291,35 @@ function buildProgram(exit: (code: number) => void): Command {
     command
       .option('--interval <duration>', 'how often `sentinel run` fires: whole minutes or hours', '5m')
       .option('--health-interval <duration>', 'how often `sentinel health` fires', '1h')
-      .option('--user', 'units for your own systemd (systemctl --user) instead of the system\'s')
+      .option('--user', "units for your own systemd (systemctl --user) instead of the system's")
       .option('--run-as <user>', 'system units: the service account', 'sentinel')
       .option('--log-group <group>', 'system units: a group that may read the log database');
   unitOptions(systemd.command('print'))
     .description('print the rendered units (node, CLI, config and log database paths of this machine)')
     .option('--out <dir>', 'write the unit files into this directory instead of stdout')
-    .addHelpText('after', example('sentinel systemd print --log-group app --out ./units && systemd-analyze verify ./units/sentinel.service'))
-    .action((opts) => done(import('./commands/systemd.js').then(({ systemdPrintCommand }) => systemdPrintCommand({ ...opts, config: global().config }, context))));
+    .addHelpText(
+      'after',
+      example('sentinel systemd print --log-group app --out ./units && systemd-analyze verify ./units/sentinel.service'),
+    )
+    .action((opts) =>
+      done(
+        import('./commands/systemd.js').then(({ systemdPrintCommand }) =>
+          systemdPrintCommand({ ...opts, config: global().config }, context),
+        ),
+      ),
+    );
   unitOptions(systemd.command('install'))
     .description('write the units to /etc/systemd/system (or ~/.config/systemd/user) and print the systemctl commands')
     .option('--prefix <dir>', 'place the unit directory under this root (packaging, tests)')
     .option('--enable', 'also run the systemctl commands: reload, enable and start both timers')
     .addHelpText('after', example('sudo sentinel --config /etc/sentinel/sentinel.yaml systemd install --log-group app --enable'))
-    .action((opts) => done(import('./commands/systemd.js').then(({ systemdInstallCommand }) => systemdInstallCommand({ ...opts, config: global().config }, context))));
+    .action((opts) =>
+      done(
+        import('./commands/systemd.js').then(({ systemdInstallCommand }) =>
+          systemdInstallCommand({ ...opts, config: global().config }, context),
+        ),
+      ),
+    );
 
   const notify = program
     .command('notify')
@@ -251,21 +329,31 @@ function buildProgram(exit: (code: number) => void): Command {
     .command('test')
     .description('send a test message to each channel; exits 1 if any channel failed')
     .addHelpText('after', example('sentinel notify test'))
-    .action(() => done(import('./commands/notify.js').then(({ notifyTestCommand }) => notifyTestCommand({ config: global().config }, context))));
+    .action(() =>
+      done(import('./commands/notify.js').then(({ notifyTestCommand }) => notifyTestCommand({ config: global().config }, context))),
+    );
   notify
     .command('failure')
     .description('push "sentinel failed: UNIT" with its last journal lines (run by sentinel-failure@.service)')
     .requiredOption('--unit <unit>', 'the unit that failed')
     .option('--scope <scope>', 'system or user: whose journal to read', 'system')
     .addHelpText('after', example('sentinel notify failure --unit sentinel.service'))
-    .action((opts) => done(import('./commands/notify.js').then(({ notifyFailureCommand }) => notifyFailureCommand({ ...opts, config: global().config }, context))));
+    .action((opts) =>
+      done(
+        import('./commands/notify.js').then(({ notifyFailureCommand }) =>
+          notifyFailureCommand({ ...opts, config: global().config }, context),
+        ),
+      ),
+    );
 
   program
     .command('doctor')
     .description('check the set-up: config, log database, claude, credentials, ntfy, state dir, units; exits 1 on any ✗')
     .option('--online', 'also send claude one tiny request: does it accept the credential?')
     .addHelpText('after', example('sudo -u sentinel sentinel --config /etc/sentinel/sentinel.yaml doctor'))
-    .action((opts: { online?: boolean }) => done(import('./commands/doctor.js').then(({ doctorCommand }) => doctorCommand({ config: global().config, ...opts }, context))));
+    .action((opts: { online?: boolean }) =>
+      done(import('./commands/doctor.js').then(({ doctorCommand }) => doctorCommand({ config: global().config, ...opts }, context))),
+    );
 
   return program;
 }

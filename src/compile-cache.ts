@@ -9,5 +9,9 @@ import { join } from 'node:path';
 const enableCompileCache = (module as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache;
 if (enableCompileCache && process.env.NODE_COMPILE_CACHE === undefined) {
   const env = process.env;
-  enableCompileCache(env.CACHE_DIRECTORY ? join(env.CACHE_DIRECTORY, 'node-compile-cache') : join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'sentinel', 'node-compile-cache'));
+  enableCompileCache(
+    env.CACHE_DIRECTORY
+      ? join(env.CACHE_DIRECTORY, 'node-compile-cache')
+      : join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'sentinel', 'node-compile-cache'),
+  );
 }

@@ -4,7 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const src = fileURLToPath(new URL('../src', import.meta.url));
-const filesIn = (dir: string) => readdirSync(join(src, dir)).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f));
+const filesIn = (dir: string) =>
+  readdirSync(join(src, dir))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join(dir, f));
 
 describe('architecture', () => {
   it.each(filesIn('core'))('%s is pure: no I/O, no processes, no clock, no adapters', (file) => {
@@ -15,9 +18,12 @@ describe('architecture', () => {
     expect(text).not.toMatch(/Date\.now\(\)|new Date\(\)|process\.(env|argv|exit)/);
   });
 
-  it.each([...filesIn('commands'), ...filesIn('stages'), ...filesIn('adapters'), ...filesIn('core')])('%s leaves the process to cli.ts', (file) => {
-    expect(readFileSync(join(src, file), 'utf8')).not.toMatch(/process\.(exit|argv)/);
-  });
+  it.each([...filesIn('commands'), ...filesIn('stages'), ...filesIn('adapters'), ...filesIn('core')])(
+    '%s leaves the process to cli.ts',
+    (file) => {
+      expect(readFileSync(join(src, file), 'utf8')).not.toMatch(/process\.(exit|argv)/);
+    },
+  );
 });
 
 // Every relative import, static or dynamic, type-only included: a type in the wrong file is a cycle too.
@@ -34,7 +40,9 @@ function importGraph(): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const file of files) {
     const text = readFileSync(join(src, file), 'utf8');
-    const targets = [...text.matchAll(/(?:from\s+|import\()'(\.{1,2}\/[^']+)'/g)].map((m) => posix.join(posix.dirname(file), m[1]!.replace(/\.js$/, '.ts')));
+    const targets = [...text.matchAll(/(?:from\s+|import\()'(\.{1,2}\/[^']+)'/g)].map((m) =>
+      posix.join(posix.dirname(file), m[1]!.replace(/\.js$/, '.ts')),
+    );
     graph.set(file, targets);
   }
   return graph;
@@ -91,7 +99,16 @@ describe('import graph', () => {
   });
 
   it('finds a cycle when there is one (the check itself works)', () => {
-    expect(cyclesOf(new Map([['a.ts', ['b.ts']], ['b.ts', ['c.ts']], ['c.ts', ['a.ts']], ['d.ts', ['a.ts']]]))).toEqual([['a.ts', 'b.ts', 'c.ts']]);
+    expect(
+      cyclesOf(
+        new Map([
+          ['a.ts', ['b.ts']],
+          ['b.ts', ['c.ts']],
+          ['c.ts', ['a.ts']],
+          ['d.ts', ['a.ts']],
+        ]),
+      ),
+    ).toEqual([['a.ts', 'b.ts', 'c.ts']]);
   });
 
   it('has no import from a layer above', () => {

@@ -44,8 +44,19 @@ export function autofixJobs(db: Database.Database) {
       return guard('queue autofix', () =>
         Number(
           db
-            .prepare('INSERT INTO autofix_jobs (fingerprint, incident_path, created_at, updated_at, state, stop_reason, next_attempt_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-            .run(job.fingerprint, job.incidentPath, job.now, job.now, job.stopReason ? 'stopped' : 'queued', job.stopReason ?? null, job.now, JSON.stringify(job.data)).lastInsertRowid,
+            .prepare(
+              'INSERT INTO autofix_jobs (fingerprint, incident_path, created_at, updated_at, state, stop_reason, next_attempt_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+            )
+            .run(
+              job.fingerprint,
+              job.incidentPath,
+              job.now,
+              job.now,
+              job.stopReason ? 'stopped' : 'queued',
+              job.stopReason ?? null,
+              job.now,
+              JSON.stringify(job.data),
+            ).lastInsertRowid,
         ),
       );
     },
@@ -56,50 +67,91 @@ export function autofixJobs(db: Database.Database) {
       }),
     /** Attempts ever made for a fingerprint: recorded refusals and dry runs do not count. */
     attemptsFor: (fingerprint: string): number =>
-      guard('read autofix', () =>
-        (db.prepare("SELECT count(*) AS n FROM autofix_jobs WHERE fingerprint = ? AND NOT (state = 'stopped' AND (stop_reason LIKE 'ineligible:%' OR stop_reason LIKE 'dry run%'))").get(fingerprint) as { n: number }).n,
+      guard(
+        'read autofix',
+        () =>
+          (
+            db
+              .prepare(
+                "SELECT count(*) AS n FROM autofix_jobs WHERE fingerprint = ? AND NOT (state = 'stopped' AND (stop_reason LIKE 'ineligible:%' OR stop_reason LIKE 'dry run%'))",
+              )
+              .get(fingerprint) as { n: number }
+          ).n,
       ),
     latestFor: (fingerprint: string): AutofixJob | null =>
       guard('read autofix', () => {
-        const row = db.prepare('SELECT * FROM autofix_jobs WHERE fingerprint = ? ORDER BY id DESC LIMIT 1').get(fingerprint) as Record<string, unknown> | undefined;
+        const row = db.prepare('SELECT * FROM autofix_jobs WHERE fingerprint = ? ORDER BY id DESC LIMIT 1').get(fingerprint) as
+          | Record<string, unknown>
+          | undefined;
         return row ? toJob(row) : null;
       }),
     latestForIncident: (incidentPath: string): AutofixJob | null =>
       guard('read autofix', () => {
-        const row = db.prepare('SELECT * FROM autofix_jobs WHERE incident_path = ? ORDER BY id DESC LIMIT 1').get(incidentPath) as Record<string, unknown> | undefined;
+        const row = db.prepare('SELECT * FROM autofix_jobs WHERE incident_path = ? ORDER BY id DESC LIMIT 1').get(incidentPath) as
+          | Record<string, unknown>
+          | undefined;
         return row ? toJob(row) : null;
       }),
     /** The oldest unfinished job that is due: the one a tick works on. */
     nextDue: (now: number): AutofixJob | null =>
       guard('read autofix', () => {
-        const row = db.prepare("SELECT * FROM autofix_jobs WHERE state NOT IN ('notified', 'stopped') AND next_attempt_at <= ? ORDER BY id LIMIT 1").get(now) as Record<string, unknown> | undefined;
+        const row = db
+          .prepare("SELECT * FROM autofix_jobs WHERE state NOT IN ('notified', 'stopped') AND next_attempt_at <= ? ORDER BY id LIMIT 1")
+          .get(now) as Record<string, unknown> | undefined;
         return row ? toJob(row) : null;
       }),
     /** A step done: its result and the new state in one write. */
-    advance(id: number, state: AutofixState, data: AutofixJobData, now: number, extra: { claudeAt?: number; openedAt?: number; stopReason?: string } = {}) {
+    advance(
+      id: number,
+      state: AutofixState,
+      data: AutofixJobData,
+      now: number,
+      extra: { claudeAt?: number; openedAt?: number; stopReason?: string } = {},
+    ) {
       guard('update autofix', () =>
         db
-          .prepare('UPDATE autofix_jobs SET state = ?, data = ?, updated_at = ?, stop_reason = coalesce(?, stop_reason), claude_at = coalesce(?, claude_at), opened_at = coalesce(?, opened_at) WHERE id = ?')
+          .prepare(
+            'UPDATE autofix_jobs SET state = ?, data = ?, updated_at = ?, stop_reason = coalesce(?, stop_reason), claude_at = coalesce(?, claude_at), opened_at = coalesce(?, opened_at) WHERE id = ?',
+          )
           .run(state, JSON.stringify(data), now, extra.stopReason ?? null, extra.claudeAt ?? null, extra.openedAt ?? null, id),
       );
     },
     /** Try again later (a rate limit, a forge outage), in the same state. */
     postpone(id: number, data: AutofixJobData, until: number, now: number) {
-      guard('update autofix', () => db.prepare('UPDATE autofix_jobs SET data = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(data), until, now, id));
+      guard('update autofix', () =>
+        db
+          .prepare('UPDATE autofix_jobs SET data = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?')
+          .run(JSON.stringify(data), until, now, id),
+      );
     },
     /** Fix attempts that reached Claude since `since`, and draft PRs opened: the daily caps. */
     countsSince: (since: number): { attempts: number; prs: number } =>
-      guard('read autofix', () =>
-        db.prepare('SELECT count(claude_at >= ? OR NULL) AS attempts, count(opened_at >= ? OR NULL) AS prs FROM autofix_jobs').get(since, since) as { attempts: number; prs: number },
+      guard(
+        'read autofix',
+        () =>
+          db
+            .prepare('SELECT count(claude_at >= ? OR NULL) AS attempts, count(opened_at >= ? OR NULL) AS prs FROM autofix_jobs')
+            .get(since, since) as { attempts: number; prs: number },
       ),
     /** Done: the notification joins the outbox in the same transaction (sent by the next `sentinel run`). */
-    finish(id: number, data: AutofixJobData, now: number, notification: { channels: string[]; payload: Notification & { file: string } } | null) {
+    finish(
+      id: number,
+      data: AutofixJobData,
+      now: number,
+      notification: { channels: string[]; payload: Notification & { file: string } } | null,
+    ) {
       guard('update autofix', () =>
         db.transaction(() => {
-          db.prepare("UPDATE autofix_jobs SET state = 'notified', data = ?, updated_at = ? WHERE id = ?").run(JSON.stringify(data), now, id);
+          db.prepare("UPDATE autofix_jobs SET state = 'notified', data = ?, updated_at = ? WHERE id = ?").run(
+            JSON.stringify(data),
+            now,
+            id,
+          );
           if (!notification) return;
           const row = db.prepare('SELECT incident_path FROM autofix_jobs WHERE id = ?').get(id) as { incident_path: string };
-          const add = db.prepare('INSERT INTO outbox (created_at, channel, incident_path, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?)');
+          const add = db.prepare(
+            'INSERT INTO outbox (created_at, channel, incident_path, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?)',
+          );
           for (const channel of notification.channels) add.run(now, channel, row.incident_path, JSON.stringify(notification.payload), now);
         })(),
       );

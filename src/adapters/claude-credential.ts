@@ -24,15 +24,35 @@ const LABEL: Record<AuthKind, string> = {
 
 // Passed through from our environment when set; the config's explicit paths take precedence.
 const BEDROCK_VARS = [
-  'AWS_REGION', 'AWS_PROFILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY',
-  'AWS_SESSION_TOKEN', 'AWS_BEARER_TOKEN_BEDROCK', 'ANTHROPIC_BEDROCK_BASE_URL', 'CLAUDE_CODE_SKIP_BEDROCK_AUTH', 'ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION',
+  'AWS_REGION',
+  'AWS_PROFILE',
+  'AWS_SHARED_CREDENTIALS_FILE',
+  'AWS_CONFIG_FILE',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_BEARER_TOKEN_BEDROCK',
+  'ANTHROPIC_BEDROCK_BASE_URL',
+  'CLAUDE_CODE_SKIP_BEDROCK_AUTH',
+  'ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION',
 ];
 const VERTEX_VARS = [
-  'CLOUD_ML_REGION', 'ANTHROPIC_VERTEX_PROJECT_ID', 'GOOGLE_APPLICATION_CREDENTIALS', 'GCLOUD_PROJECT', 'GOOGLE_CLOUD_PROJECT',
-  'ANTHROPIC_VERTEX_BASE_URL', 'CLAUDE_CODE_SKIP_VERTEX_AUTH',
+  'CLOUD_ML_REGION',
+  'ANTHROPIC_VERTEX_PROJECT_ID',
+  'GOOGLE_APPLICATION_CREDENTIALS',
+  'GCLOUD_PROJECT',
+  'GOOGLE_CLOUD_PROJECT',
+  'ANTHROPIC_VERTEX_BASE_URL',
+  'CLAUDE_CODE_SKIP_VERTEX_AUTH',
 ];
 // Cloud model IDs differ from Anthropic's: the operator names them for the background calls too.
-const MODEL_VARS = ['ANTHROPIC_MODEL', 'ANTHROPIC_DEFAULT_OPUS_MODEL', 'ANTHROPIC_DEFAULT_SONNET_MODEL', 'ANTHROPIC_DEFAULT_HAIKU_MODEL', 'ANTHROPIC_SMALL_FAST_MODEL'];
+const MODEL_VARS = [
+  'ANTHROPIC_MODEL',
+  'ANTHROPIC_DEFAULT_OPUS_MODEL',
+  'ANTHROPIC_DEFAULT_SONNET_MODEL',
+  'ANTHROPIC_DEFAULT_HAIKU_MODEL',
+  'ANTHROPIC_SMALL_FAST_MODEL',
+];
 
 /**
  * The one credential kind to use: `claude.auth` when set, else the single kind present. Only that
@@ -52,52 +72,111 @@ export function resolveClaudeCredential(claude: Config['claude'], env: NodeJS.Pr
   if (kind === undefined) {
     const found = AUTH_KINDS.filter((k) => present[k]);
     if (found.length === 0) {
-      return { ok: false, problem: 'missing', message: 'no Claude credential: set ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN (or the systemd credential anthropic-api-key or claude-oauth-token), or configure claude.bedrock or claude.vertex' };
+      return {
+        ok: false,
+        problem: 'missing',
+        message:
+          'no Claude credential: set ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN (or the systemd credential anthropic-api-key or claude-oauth-token), or configure claude.bedrock or claude.vertex',
+      };
     }
     if (found.length > 1) {
       const names = found.map((k) => `${k}: ${LABEL[k]}`).join('; ');
-      return { ok: false, problem: 'invalid', message: `claude.auth: two or more credentials are present (${names}); set claude.auth to the one to use` };
+      return {
+        ok: false,
+        problem: 'invalid',
+        message: `claude.auth: two or more credentials are present (${names}); set claude.auth to the one to use`,
+      };
     }
     kind = found[0]!;
   }
   if (kind === 'api_key') {
-    if (!apiKey) return { ok: false, problem: 'missing', message: 'claude.auth is api_key but no key is set: ANTHROPIC_API_KEY or the systemd credential anthropic-api-key' };
-    return { ok: true, credential: { kind, source: source(env, 'ANTHROPIC_API_KEY', 'anthropic-api-key'), env: { ANTHROPIC_API_KEY: apiKey } } };
+    if (!apiKey)
+      return {
+        ok: false,
+        problem: 'missing',
+        message: 'claude.auth is api_key but no key is set: ANTHROPIC_API_KEY or the systemd credential anthropic-api-key',
+      };
+    return {
+      ok: true,
+      credential: { kind, source: source(env, 'ANTHROPIC_API_KEY', 'anthropic-api-key'), env: { ANTHROPIC_API_KEY: apiKey } },
+    };
   }
   if (kind === 'oauth_token') {
-    if (!oauthToken) return { ok: false, problem: 'missing', message: 'claude.auth is oauth_token but no token is set: CLAUDE_CODE_OAUTH_TOKEN (from `claude setup-token`) or the systemd credential claude-oauth-token' };
-    return { ok: true, credential: { kind, source: source(env, 'CLAUDE_CODE_OAUTH_TOKEN', 'claude-oauth-token'), env: { CLAUDE_CODE_OAUTH_TOKEN: oauthToken } } };
+    if (!oauthToken)
+      return {
+        ok: false,
+        problem: 'missing',
+        message:
+          'claude.auth is oauth_token but no token is set: CLAUDE_CODE_OAUTH_TOKEN (from `claude setup-token`) or the systemd credential claude-oauth-token',
+      };
+    return {
+      ok: true,
+      credential: {
+        kind,
+        source: source(env, 'CLAUDE_CODE_OAUTH_TOKEN', 'claude-oauth-token'),
+        env: { CLAUDE_CODE_OAUTH_TOKEN: oauthToken },
+      },
+    };
   }
   return kind === 'bedrock' ? bedrockCredential(claude.bedrock ?? {}, env, baseDir) : vertexCredential(claude.vertex ?? {}, env, baseDir);
 }
 
-function bedrockCredential(config: NonNullable<Config['claude']['bedrock']>, env: NodeJS.ProcessEnv, baseDir: string): CredentialResolution {
+function bedrockCredential(
+  config: NonNullable<Config['claude']['bedrock']>,
+  env: NodeJS.ProcessEnv,
+  baseDir: string,
+): CredentialResolution {
   const vars: Record<string, string> = { ...pick(env, [...BEDROCK_VARS, ...MODEL_VARS]), CLAUDE_CODE_USE_BEDROCK: '1' };
   if (config.region) vars.AWS_REGION = config.region;
   if (config.profile) vars.AWS_PROFILE = config.profile;
   if (config.credentials_file) vars.AWS_SHARED_CREDENTIALS_FILE = resolve(baseDir, config.credentials_file);
   if (config.config_file) vars.AWS_CONFIG_FILE = resolve(baseDir, config.config_file);
   if (!vars.AWS_REGION && !vars.AWS_CONFIG_FILE) {
-    return { ok: false, problem: 'invalid', message: 'claude.bedrock.region: needed (or $AWS_REGION, or claude.bedrock.config_file naming the region)' };
+    return {
+      ok: false,
+      problem: 'invalid',
+      message: 'claude.bedrock.region: needed (or $AWS_REGION, or claude.bedrock.config_file naming the region)',
+    };
   }
   const keys = vars.AWS_ACCESS_KEY_ID && vars.AWS_SECRET_ACCESS_KEY;
   if (!keys && !vars.AWS_BEARER_TOKEN_BEDROCK && !vars.AWS_SHARED_CREDENTIALS_FILE && !isOn(vars.CLAUDE_CODE_SKIP_BEDROCK_AUTH)) {
-    return { ok: false, problem: 'invalid', message: 'claude.bedrock.credentials_file: needed (claude has its own HOME, so ~/.aws is not found), or $AWS_ACCESS_KEY_ID with $AWS_SECRET_ACCESS_KEY, or $AWS_BEARER_TOKEN_BEDROCK' };
+    return {
+      ok: false,
+      problem: 'invalid',
+      message:
+        'claude.bedrock.credentials_file: needed (claude has its own HOME, so ~/.aws is not found), or $AWS_ACCESS_KEY_ID with $AWS_SECRET_ACCESS_KEY, or $AWS_BEARER_TOKEN_BEDROCK',
+    };
   }
-  return { ok: true, credential: { kind: 'bedrock', source: `Amazon Bedrock in ${vars.AWS_REGION ?? 'the region of the AWS config file'}`, env: vars } };
+  return {
+    ok: true,
+    credential: { kind: 'bedrock', source: `Amazon Bedrock in ${vars.AWS_REGION ?? 'the region of the AWS config file'}`, env: vars },
+  };
 }
 
 function vertexCredential(config: NonNullable<Config['claude']['vertex']>, env: NodeJS.ProcessEnv, baseDir: string): CredentialResolution {
-  const vars: Record<string, string> = { ...pick(env, [...VERTEX_VARS, ...MODEL_VARS]), ...pickPrefixed(env, 'VERTEX_REGION_CLAUDE_'), CLAUDE_CODE_USE_VERTEX: '1' };
+  const vars: Record<string, string> = {
+    ...pick(env, [...VERTEX_VARS, ...MODEL_VARS]),
+    ...pickPrefixed(env, 'VERTEX_REGION_CLAUDE_'),
+    CLAUDE_CODE_USE_VERTEX: '1',
+  };
   if (config.region) vars.CLOUD_ML_REGION = config.region;
   if (config.project_id) vars.ANTHROPIC_VERTEX_PROJECT_ID = config.project_id;
   if (config.credentials_file) vars.GOOGLE_APPLICATION_CREDENTIALS = resolve(baseDir, config.credentials_file);
-  if (!vars.ANTHROPIC_VERTEX_PROJECT_ID) return { ok: false, problem: 'invalid', message: 'claude.vertex.project_id: needed (or $ANTHROPIC_VERTEX_PROJECT_ID)' };
+  if (!vars.ANTHROPIC_VERTEX_PROJECT_ID)
+    return { ok: false, problem: 'invalid', message: 'claude.vertex.project_id: needed (or $ANTHROPIC_VERTEX_PROJECT_ID)' };
   if (!vars.GOOGLE_APPLICATION_CREDENTIALS && !isOn(vars.CLAUDE_CODE_SKIP_VERTEX_AUTH)) {
-    return { ok: false, problem: 'invalid', message: 'claude.vertex.credentials_file: needed, a service-account key file (claude has its own HOME, so gcloud\'s login is not found)' };
+    return {
+      ok: false,
+      problem: 'invalid',
+      message:
+        "claude.vertex.credentials_file: needed, a service-account key file (claude has its own HOME, so gcloud's login is not found)",
+    };
   }
   const region = vars.CLOUD_ML_REGION ?? 'us-east5';
-  return { ok: true, credential: { kind: 'vertex', source: `Google Vertex AI, project ${vars.ANTHROPIC_VERTEX_PROJECT_ID} in ${region}`, env: vars } };
+  return {
+    ok: true,
+    credential: { kind: 'vertex', source: `Google Vertex AI, project ${vars.ANTHROPIC_VERTEX_PROJECT_ID} in ${region}`, env: vars },
+  };
 }
 
 function source(env: NodeJS.ProcessEnv, envName: string, credential: string): string {

@@ -3,7 +3,15 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createStreamState, readEvent } from '../core/claude-stream.js';
-import { createLineTail, describeProblem, killGroup, quoteText, readLines, removeStaleRunDirs, type ClaudeOutcome } from './claude-runner.js';
+import {
+  createLineTail,
+  describeProblem,
+  killGroup,
+  quoteText,
+  readLines,
+  removeStaleRunDirs,
+  type ClaudeOutcome,
+} from './claude-runner.js';
 
 export interface ClaudeFixerOptions {
   command: string;
@@ -56,7 +64,18 @@ export type ClaudeFixer = ReturnType<typeof createClaudeFixer>;
 export function fixerDenyRules(clone: string, denyRead: string[]): string[] {
   const inClone = (glob: string) => `//${clone.replace(/^\/+/, '')}/${glob}`;
   const secretFiles = ['**/.env', '**/.env.*', '**/*.pem', '**/*.key', '**/secrets/**', '**/credentials*'];
-  const neverEdited = ['.github/**', '.gitlab-ci.yml', '.gitlab/**', '.circleci/**', '.claude/**', 'CLAUDE.md', 'CLAUDE.local.md', '.mcp.json', '.gitmodules', '.husky/**'];
+  const neverEdited = [
+    '.github/**',
+    '.gitlab-ci.yml',
+    '.gitlab/**',
+    '.circleci/**',
+    '.claude/**',
+    'CLAUDE.md',
+    'CLAUDE.local.md',
+    '.mcp.json',
+    '.gitmodules',
+    '.husky/**',
+  ];
   const outside = ['//etc/**', '//proc/**', '//sys/**', '//run/**', '//root/**', '//home/**', '//dev/**', '//boot/**'];
   return [
     ...['.git', '.git/**'].flatMap((g) => [`Read(${inClone(g)})`, `Edit(${inClone(g)})`]),
@@ -64,7 +83,11 @@ export function fixerDenyRules(clone: string, denyRead: string[]): string[] {
     ...neverEdited.map((g) => `Edit(${inClone(g)})`),
     ...outside.flatMap((g) => [`Read(${g})`, `Edit(${g})`]),
     ...denyRead.map((path) => `Read(//${path.replace(/^\/+/, '')})`),
-    'Bash', 'WebFetch', 'WebSearch', 'Task', 'NotebookEdit',
+    'Bash',
+    'WebFetch',
+    'WebSearch',
+    'Task',
+    'NotebookEdit',
   ];
 }
 
@@ -73,16 +96,27 @@ async function runFixer(opts: ClaudeFixerOptions, req: FixRequest, runDir: strin
   await Promise.all([home, tmp].map((dir) => mkdir(dir)));
   const settings = { permissions: { deny: fixerDenyRules(req.clone, opts.denyRead), allow: [], defaultMode: 'acceptEdits' } };
   const args = [
-    '-p', '--output-format', 'stream-json', '--verbose',
-    '--model', opts.model,
-    '--max-turns', String(opts.maxTurns),
-    '--max-budget-usd', String(opts.maxBudgetUsd),
-    '--json-schema', JSON.stringify(req.jsonSchema),
-    '--tools', FIXER_TOOLS.join(','),
-    '--settings', JSON.stringify(settings),
-    '--setting-sources', '',
+    '-p',
+    '--output-format',
+    'stream-json',
+    '--verbose',
+    '--model',
+    opts.model,
+    '--max-turns',
+    String(opts.maxTurns),
+    '--max-budget-usd',
+    String(opts.maxBudgetUsd),
+    '--json-schema',
+    JSON.stringify(req.jsonSchema),
+    '--tools',
+    FIXER_TOOLS.join(','),
+    '--settings',
+    JSON.stringify(settings),
+    '--setting-sources',
+    '',
     '--strict-mcp-config',
-    '--permission-mode', 'acceptEdits', // edits inside the clone only; anything that would ask is denied headless
+    '--permission-mode',
+    'acceptEdits', // edits inside the clone only; anything that would ask is denied headless
     '--no-session-persistence',
   ];
   const started = performance.now();
@@ -118,15 +152,26 @@ async function runFixer(opts: ClaudeFixerOptions, req: FixRequest, runDir: strin
   clearTimeout(timer);
   killGroup(child);
 
-  const details = { durationMs: Math.round(performance.now() - started), toolCalls: stream.toolCalls, permissionDenials: stream.permissionDenials };
-  if (timedOut) return { kind: 'timeout', reason: `claude timed out after ${Math.round(opts.timeoutMs / 1000)} s and was killed (${stream.toolCallCount} tool calls)`, ...details };
+  const details = {
+    durationMs: Math.round(performance.now() - started),
+    toolCalls: stream.toolCalls,
+    permissionDenials: stream.permissionDenials,
+  };
+  if (timedOut)
+    return {
+      kind: 'timeout',
+      reason: `claude timed out after ${Math.round(opts.timeoutMs / 1000)} s and was killed (${stream.toolCallCount} tool calls)`,
+      ...details,
+    };
   const result = stream.result;
   const costUsd = typeof result?.total_cost_usd === 'number' ? result.total_cost_usd : null;
   const numTurns = typeof result?.num_turns === 'number' ? result.num_turns : null;
   const subtype = typeof result?.subtype === 'string' ? result.subtype : null;
   const problem = describeProblem(exit, result, stderrTail.lines());
   if (problem !== null || result?.structured_output === undefined || costUsd === null || numTurns === null) {
-    const reason = problem ?? `claude ended without a structured answer (${subtype ?? 'no result'}, ${numTurns ?? '?'} turns)${quoteText(result?.result)}`;
+    const reason =
+      problem ??
+      `claude ended without a structured answer (${subtype ?? 'no result'}, ${numTurns ?? '?'} turns)${quoteText(result?.result)}`;
     return { kind: 'failed', reason, subtype, costUsd, numTurns, ...details };
   }
   return { kind: 'ok', answer: result.structured_output, subtype: subtype ?? 'success', costUsd, numTurns, ...details };

@@ -161,7 +161,9 @@ async function runClaude(opts: ClaudeRunnerOptions, req: InvestigateRequest, run
     return { kind: 'usage_limit', reason: problem, resetsAt: stream.usageLimit.resetsAt, ...details };
   }
   if (problem !== null || result?.structured_output === undefined || costUsd === null || numTurns === null) {
-    const reason = problem ?? `claude ended without a structured answer (${subtype ?? 'no result'}, ${numTurns ?? '?'} turns)${quoteText(result?.result)}`;
+    const reason =
+      problem ??
+      `claude ended without a structured answer (${subtype ?? 'no result'}, ${numTurns ?? '?'} turns)${quoteText(result?.result)}`;
     return { kind: 'failed', reason, subtype, costUsd, numTurns, ...details };
   }
   return { kind: 'ok', answer: result.structured_output, subtype: subtype ?? 'success', costUsd, numTurns, ...details };
@@ -170,16 +172,28 @@ async function runClaude(opts: ClaudeRunnerOptions, req: InvestigateRequest, run
 function buildArgs(opts: ClaudeRunnerOptions, schema: object, mcpConfig: string): string[] {
   const allowed = opts.tools.map((tool) => `mcp__${SERVER}__${tool}`);
   return [
-    '-p', '--output-format', 'stream-json', '--verbose',
-    '--model', opts.model,
-    '--max-turns', String(opts.maxTurns),
-    '--max-budget-usd', String(opts.maxBudgetUsd),
-    '--json-schema', JSON.stringify(schema),
-    '--tools', '', // no built-in tool at all: no Bash, Read, Write, WebFetch
-    '--mcp-config', mcpConfig, '--strict-mcp-config',
+    '-p',
+    '--output-format',
+    'stream-json',
+    '--verbose',
+    '--model',
+    opts.model,
+    '--max-turns',
+    String(opts.maxTurns),
+    '--max-budget-usd',
+    String(opts.maxBudgetUsd),
+    '--json-schema',
+    JSON.stringify(schema),
+    '--tools',
+    '', // no built-in tool at all: no Bash, Read, Write, WebFetch
+    '--mcp-config',
+    mcpConfig,
+    '--strict-mcp-config',
     ...(allowed.length > 0 ? ['--allowedTools', ...allowed] : []),
-    '--permission-mode', 'dontAsk', // anything not allowed above is denied, never asked
-    '--setting-sources', '',
+    '--permission-mode',
+    'dontAsk', // anything not allowed above is denied, never asked
+    '--setting-sources',
+    '',
     '--no-session-persistence',
   ];
 }

@@ -1,4 +1,15 @@
-import { closeSync, constants, type Dirent, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  type Dirent,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readSync,
+  realpathSync,
+  type Stats,
+} from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { CodeRootConfig } from '../core/config.js';
 import { compilePathGlobs } from '../core/logger-glob.js';
@@ -44,7 +55,8 @@ export function locate(roots: readonly CodeRoot[], file: string): { root: CodeRo
       const path = isAbsolute(file) ? relative(base, file) : file.replace(/^\.\//, '');
       if (path === '' || path.startsWith('..') || isAbsolute(path)) continue;
       const posix = path.split(sep).join('/');
-      if (!root.allows(posix)) return { reason: `${file}: not a file sentinel may read (outside code.include, or excluded: secrets and .git never are)` };
+      if (!root.allows(posix))
+        return { reason: `${file}: not a file sentinel may read (outside code.include, or excluded: secrets and .git never are)` };
       return { root, path: posix };
     }
   }
@@ -66,7 +78,8 @@ export function readCodeFile(roots: readonly CodeRoot[], file: string): CodeFile
     } catch {
       return { ok: false, reason: `${path}: no such file under ${root.root}` };
     }
-    if (stat.isSymbolicLink()) return { ok: false, reason: `${path}: a symlink is on the way, refused (it could lead out of ${root.root})` };
+    if (stat.isSymbolicLink())
+      return { ok: false, reason: `${path}: a symlink is on the way, refused (it could lead out of ${root.root})` };
   }
   let fd: number;
   try {
@@ -77,7 +90,8 @@ export function readCodeFile(roots: readonly CodeRoot[], file: string): CodeFile
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) return { ok: false, reason: `${path}: not a regular file` };
-    if (stat.size > MAX_FILE_BYTES) return { ok: false, reason: `${path}: ${stat.size} bytes, larger than the ${MAX_FILE_BYTES / 1_048_576} MB read for source` };
+    if (stat.size > MAX_FILE_BYTES)
+      return { ok: false, reason: `${path}: ${stat.size} bytes, larger than the ${MAX_FILE_BYTES / 1_048_576} MB read for source` };
     const buffer = Buffer.alloc(stat.size);
     const read = stat.size === 0 ? 0 : readSync(fd, buffer, 0, stat.size, 0);
     const text = buffer.subarray(0, read).toString('utf8');

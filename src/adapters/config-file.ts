@@ -59,7 +59,10 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv): LoadedConfig {
       accessSync(resolve(base, path!), constants.R_OK);
       if (!statSync(resolve(base, path!)).isFile()) throw Object.assign(new Error('not a file'), { code: 'not a file' });
     } catch (error) {
-      throw new SentinelError(`${file}: ${key}: cannot read ${resolve(base, path!)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, ExitCode.usage);
+      throw new SentinelError(
+        `${file}: ${key}: cannot read ${resolve(base, path!)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+        ExitCode.usage,
+      );
     }
   }
   return {

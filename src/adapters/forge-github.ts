@@ -16,7 +16,11 @@ const MAX_BODY_BYTES = 1024 * 1024;
 export function createGitHubForge(opts: GitHubOptions): Forge {
   const base = `${opts.apiUrl.replace(/\/+$/, '')}/repos/${opts.repository}`;
   const owner = opts.repository.split('/')[0]!;
-  const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; data: Record<string, unknown>; headers: Headers } | ForgeFailure> => {
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; data: Record<string, unknown>; headers: Headers } | ForgeFailure> => {
     let response: Response;
     try {
       response = await fetch(`${base}${path}`, {
@@ -51,7 +55,14 @@ export function createGitHubForge(opts: GitHubOptions): Forge {
     async repository() {
       const r = await call('GET', '');
       if ('kind' in r) return r;
-      return { kind: 'ok', value: { private: r.data.private === true, defaultBranch: String(r.data.default_branch ?? ''), htmlUrl: String(r.data.html_url ?? '') } };
+      return {
+        kind: 'ok',
+        value: {
+          private: r.data.private === true,
+          defaultBranch: String(r.data.default_branch ?? ''),
+          htmlUrl: String(r.data.html_url ?? ''),
+        },
+      };
     },
     async findOpenPull(branch) {
       const r = await call('GET', `/pulls?state=open&head=${encodeURIComponent(`${owner}:${branch}`)}&per_page=5`);
@@ -73,7 +84,8 @@ export function createGitHubForge(opts: GitHubOptions): Forge {
       const r = await call('POST', `/issues/${number}/labels`, { labels });
       return 'kind' in r ? r : { kind: 'ok', value: null };
     },
-    compareUrl: (baseBranch, branch) => `https://github.com/${opts.repository}/compare/${encodeURIComponent(baseBranch)}...${encodeURI(branch)}?expand=1`,
+    compareUrl: (baseBranch, branch) =>
+      `https://github.com/${opts.repository}/compare/${encodeURIComponent(baseBranch)}...${encodeURI(branch)}?expand=1`,
   };
 }
 
@@ -87,7 +99,12 @@ function classify(status: number, headers: Headers, data: Record<string, unknown
   const remaining = headers.get('x-ratelimit-remaining');
   const reset = Number(headers.get('x-ratelimit-reset'));
   if (status === 429 || (status === 403 && (remaining === '0' || headers.has('retry-after')))) {
-    const retryAt = headers.has('retry-after') && Number.isFinite(retryAfter) ? now + retryAfter * 1000 : remaining === '0' && Number.isFinite(reset) ? reset * 1000 : now + 60_000;
+    const retryAt =
+      headers.has('retry-after') && Number.isFinite(retryAfter)
+        ? now + retryAfter * 1000
+        : remaining === '0' && Number.isFinite(reset)
+          ? reset * 1000
+          : now + 60_000;
     return { kind: 'rate_limited', retryAt: Math.max(retryAt, now + 1000), reason };
   }
   if (status === 401 || status === 403 || status === 404) return { kind: 'auth', reason };
@@ -99,7 +116,9 @@ function classify(status: number, headers: Headers, data: Record<string, unknown
 function githubMessage(data: Record<string, unknown>): string {
   const parts = [typeof data.message === 'string' ? data.message : ''];
   if (Array.isArray(data.errors)) {
-    for (const e of data.errors) if (e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string') parts.push((e as { message: string }).message);
+    for (const e of data.errors)
+      if (e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string')
+        parts.push((e as { message: string }).message);
   }
   return parts.filter(Boolean).join('; ').replace(/\s+/g, ' ').slice(0, 300);
 }

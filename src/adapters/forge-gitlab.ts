@@ -23,7 +23,12 @@ export function createGitLabForge(opts: GitLabOptions): Forge {
     try {
       response = await fetch(`${base}${path}`, {
         method,
-        headers: { 'private-token': opts.token, accept: 'application/json', 'user-agent': 'sentinel-autofix', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          'private-token': opts.token,
+          accept: 'application/json',
+          'user-agent': 'sentinel-autofix',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(opts.timeoutMs),
         redirect: 'error',
@@ -31,7 +36,9 @@ export function createGitLabForge(opts: GitLabOptions): Forge {
     } catch (error) {
       return { kind: 'unavailable', reason: `${method} ${path || '/'}: ${error instanceof Error ? error.message : String(error)}` };
     }
-    const text = Buffer.from(await response.arrayBuffer()).subarray(0, MAX_BODY_BYTES).toString('utf8');
+    const text = Buffer.from(await response.arrayBuffer())
+      .subarray(0, MAX_BODY_BYTES)
+      .toString('utf8');
     let data: unknown = null;
     try {
       data = JSON.parse(text) as unknown;
@@ -45,7 +52,14 @@ export function createGitLabForge(opts: GitLabOptions): Forge {
     if (response.status === 429) {
       const after = Number(response.headers.get('retry-after'));
       const reset = Number(response.headers.get('ratelimit-reset'));
-      return { kind: 'rate_limited', retryAt: Math.max(now + 1000, Number.isFinite(after) && after > 0 ? now + after * 1000 : Number.isFinite(reset) && reset > 0 ? reset * 1000 : now + 60_000), reason };
+      return {
+        kind: 'rate_limited',
+        retryAt: Math.max(
+          now + 1000,
+          Number.isFinite(after) && after > 0 ? now + after * 1000 : Number.isFinite(reset) && reset > 0 ? reset * 1000 : now + 60_000,
+        ),
+        reason,
+      };
     }
     if (response.status === 401 || response.status === 403 || response.status === 404) return { kind: 'auth', reason };
     if (response.status >= 500) return { kind: 'unavailable', reason };
@@ -68,7 +82,13 @@ export function createGitLabForge(opts: GitLabOptions): Forge {
       return { kind: 'ok', value: first ? toRequest(first) : null };
     },
     async createDraftPull(pull) {
-      const r = await call('POST', '/merge_requests', { source_branch: pull.head, target_branch: pull.base, title: `Draft: ${pull.title}`, description: pull.body, remove_source_branch: false });
+      const r = await call('POST', '/merge_requests', {
+        source_branch: pull.head,
+        target_branch: pull.base,
+        title: `Draft: ${pull.title}`,
+        description: pull.body,
+        remove_source_branch: false,
+      });
       if ('kind' in r) return r.kind === 'invalid' && r.reason.startsWith('exists: ') ? { kind: 'exists', reason: r.reason.slice(8) } : r;
       return { kind: 'ok', value: toRequest((r.data ?? {}) as Record<string, unknown>) };
     },
@@ -85,6 +105,12 @@ function gitlabMessage(data: unknown): string {
   if (!data || typeof data !== 'object') return '';
   const { message, error } = data as { message?: unknown; error?: unknown };
   const flat = (value: unknown): string[] =>
-    typeof value === 'string' ? [value] : Array.isArray(value) ? value.flatMap(flat) : value && typeof value === 'object' ? Object.entries(value).flatMap(([k, v]) => flat(v).map((m) => `${k} ${m}`)) : [];
+    typeof value === 'string'
+      ? [value]
+      : Array.isArray(value)
+        ? value.flatMap(flat)
+        : value && typeof value === 'object'
+          ? Object.entries(value).flatMap(([k, v]) => flat(v).map((m) => `${k} ${m}`))
+          : [];
   return [...flat(message), ...flat(error)].join('; ').replace(/\s+/g, ' ').slice(0, 300);
 }

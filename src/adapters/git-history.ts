@@ -26,10 +26,21 @@ export async function runGit(root: string, args: string[]): Promise<GitResult> {
     'git',
     [
       // The repository's own config could name programs: none of those that log and show may run.
-      '-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', '-c', 'log.showSignature=false', '-c', 'diff.external=',
+      '-c',
+      'core.hooksPath=/dev/null',
+      '-c',
+      'core.fsmonitor=false',
+      '-c',
+      'log.showSignature=false',
+      '-c',
+      'diff.external=',
       // The deployed tree belongs to the app's user, not ours: read it anyway (nothing above can run).
-      '-c', 'safe.directory=*',
-      '--no-pager', '-C', root, ...args,
+      '-c',
+      'safe.directory=*',
+      '--no-pager',
+      '-C',
+      root,
+      ...args,
     ],
     {
       env: {
@@ -67,11 +78,25 @@ const FIELD = '\x1f';
 const RECORD = '\x1e';
 
 /** Commits since `since` (epoch ms), newest first, at most `max`, optionally only those touching `path`. */
-export async function commitsSince(root: string, since: number, max: number, path?: string): Promise<{ ok: true; commits: Commit[] } | { ok: false; reason: string }> {
+export async function commitsSince(
+  root: string,
+  since: number,
+  max: number,
+  path?: string,
+): Promise<{ ok: true; commits: Commit[] } | { ok: false; reason: string }> {
   const result = await runGit(root, [
     // --relative: paths as seen from the root, also when it is a subdirectory of the work tree
-    'log', '--relative', '--no-ext-diff', '--no-textconv', '--no-color', `--since=${new Date(since).toISOString()}`, `--max-count=${max}`,
-    `--format=${RECORD}%H${FIELD}%ct${FIELD}%an${FIELD}%s`, '--name-only', '--', ...(path ? [path] : []),
+    'log',
+    '--relative',
+    '--no-ext-diff',
+    '--no-textconv',
+    '--no-color',
+    `--since=${new Date(since).toISOString()}`,
+    `--max-count=${max}`,
+    `--format=${RECORD}%H${FIELD}%ct${FIELD}%an${FIELD}%s`,
+    '--name-only',
+    '--',
+    ...(path ? [path] : []),
   ]);
   if (!result.ok) return result;
   const commits = result.stdout

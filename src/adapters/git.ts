@@ -40,15 +40,19 @@ export function createGit(opts: GitOptions) {
     ...extra,
   });
   const git = async (cwd: string, args: string[], extra?: Record<string, string>): Promise<string> => {
-    const result = await execa('git', ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', '-c', 'protocol.ext.allow=never', ...args], {
-      cwd,
-      env: env(extra),
-      extendEnv: false,
-      reject: false,
-      stdin: 'ignore',
-      timeout: 300_000,
-      stripFinalNewline: false,
-    });
+    const result = await execa(
+      'git',
+      ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', '-c', 'protocol.ext.allow=never', ...args],
+      {
+        cwd,
+        env: env(extra),
+        extendEnv: false,
+        reject: false,
+        stdin: 'ignore',
+        timeout: 300_000,
+        stripFinalNewline: false,
+      },
+    );
     if (result.exitCode !== 0) {
       const stderr = result.stderr.trim();
       const error = new Error(`git ${args[0]} failed: ${stderr.split('\n').at(-1) ?? result.shortMessage}`) as Error & { stderr: string };
@@ -69,7 +73,12 @@ export function createGit(opts: GitOptions) {
   return {
     /** A fresh clone of `url` into `dir` (which must not exist), checked out detached at `baseSha`
      * or at the default branch; returns both. */
-    async cloneAt(url: string, dir: string, baseSha: string | undefined, token: string | null): Promise<{ baseSha: string; defaultBranch: string }> {
+    async cloneAt(
+      url: string,
+      dir: string,
+      baseSha: string | undefined,
+      token: string | null,
+    ): Promise<{ baseSha: string; defaultBranch: string }> {
       await git(opts.home, ['clone', '--quiet', '--no-tags', '--no-recurse-submodules', '--no-checkout', '--', url, dir], tokenEnv(token));
       const defaultBranch = (await git(dir, ['symbolic-ref', '--short', 'HEAD'])).trim();
       const sha = baseSha ?? (await git(dir, ['rev-parse', 'HEAD'])).trim();
@@ -81,13 +90,20 @@ export function createGit(opts: GitOptions) {
     /** Stages every change in the working tree and lists what it is against `base`. */
     async stagedChanges(dir: string, base: string): Promise<DiffEntry[]> {
       await git(dir, ['add', '--all', '--', '.']);
-      return parseDiff(await git(dir, ['diff', '--cached', '--raw', '-z', '--no-renames', base]), await git(dir, ['diff', '--cached', '--numstat', '-z', '--no-renames', base]));
+      return parseDiff(
+        await git(dir, ['diff', '--cached', '--raw', '-z', '--no-renames', base]),
+        await git(dir, ['diff', '--cached', '--numstat', '-z', '--no-renames', base]),
+      );
     },
     /** The changes a commit makes against its parent (a commit made before a crash). */
     async commitChanges(dir: string, base: string, sha: string): Promise<DiffEntry[]> {
-      return parseDiff(await git(dir, ['diff', '--raw', '-z', '--no-renames', base, sha]), await git(dir, ['diff', '--numstat', '-z', '--no-renames', base, sha]));
+      return parseDiff(
+        await git(dir, ['diff', '--raw', '-z', '--no-renames', base, sha]),
+        await git(dir, ['diff', '--numstat', '-z', '--no-renames', base, sha]),
+      );
     },
-    patch: (dir: string, base: string, sha?: string) => git(dir, ['diff', '--no-color', '--no-ext-diff', base, ...(sha ? [sha] : ['--cached'])]),
+    patch: (dir: string, base: string, sha?: string) =>
+      git(dir, ['diff', '--no-color', '--no-ext-diff', base, ...(sha ? [sha] : ['--cached'])]),
     async commit(dir: string, message: string): Promise<string> {
       await git(dir, [...IDENTITY, 'commit', '--quiet', '--no-verify', '--no-gpg-sign', '-m', message]);
       return (await git(dir, ['rev-parse', 'HEAD'])).trim();
@@ -126,7 +142,8 @@ export type Git = ReturnType<typeof createGit>;
 function classifyPushError(error: GitError): PushOutcome {
   const text = error.stderr || error.message;
   const reason = text.split('\n').filter(Boolean).at(-1) ?? 'git push failed';
-  if (/Authentication failed|could not read Username|HTTP 401|HTTP 403|Permission denied|403 Forbidden/i.test(text)) return { kind: 'auth_failed', reason };
+  if (/Authentication failed|could not read Username|HTTP 401|HTTP 403|Permission denied|403 Forbidden/i.test(text))
+    return { kind: 'auth_failed', reason };
   return { kind: 'failed', reason };
 }
 

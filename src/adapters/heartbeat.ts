@@ -15,7 +15,12 @@ export function createHeartbeat(opts: { url: string; timeoutMs?: number }) {
       } catch (error) {
         const name = error instanceof Error ? error.name : '';
         if (name === 'TimeoutError' || name === 'AbortError') return { kind: 'failed', reason: `no answer within ${timeoutMs / 1000} s` };
-        const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
+        const cause =
+          error instanceof Error && error.cause instanceof Error
+            ? error.cause.message
+            : error instanceof Error
+              ? error.message
+              : String(error);
         return { kind: 'failed', reason: cause.replaceAll(opts.url, '<heartbeat.url>') };
       }
     },

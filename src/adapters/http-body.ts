@@ -20,7 +20,6 @@ export async function readCappedText(res: Response, maxBytes = MAX_ANSWER_BYTES)
       text += decoder.decode(kept, { stream: true });
     }
     return text; // a character cut by the cap is dropped, not turned into U+FFFD
-
   } finally {
     await reader.cancel().catch(() => {});
   }

@@ -33,7 +33,10 @@ function toPlain(file: string, doc: Document): unknown {
   try {
     return doc.toJS();
   } catch (error) {
-    throw new SentinelError(`${file}: invalid YAML: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, ExitCode.usage);
+    throw new SentinelError(
+      `${file}: invalid YAML: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+      ExitCode.usage,
+    );
   }
 }
 
@@ -45,7 +48,11 @@ export function appendIgnoreRule(file: string, rule: Record<string, unknown>): v
   const seq = doc.contents as YAMLSeq;
   const node = doc.createNode(rule);
   // `added: {date: …, author: …}` in the file's own rules: the new one is written the same way.
-  if (isMap(node)) copyFlowStyle(node, seq.items.filter((item) => isMap(item)));
+  if (isMap(node))
+    copyFlowStyle(
+      node,
+      seq.items.filter((item) => isMap(item)),
+    );
   seq.add(node);
   const check = parseIgnoreRules(toPlain(file, doc));
   if (!check.ok) throw new SentinelError(`ignore rule not added: ${check.errors.join('; ')}`, ExitCode.usage);

@@ -11,7 +11,8 @@ export function closeIncident(path: string, closing: { at: string; by: string; n
   const match = FRONT_MATTER.exec(text);
   if (!match) throw new SentinelError(`${path}: no front matter to record the closing in`, ExitCode.usage);
   const doc = parseDocument(match[1] ?? '');
-  if (doc.errors.length > 0) throw new SentinelError(`${path}: front matter is not YAML: ${doc.errors[0]!.message.split('\n')[0]}`, ExitCode.usage);
+  if (doc.errors.length > 0)
+    throw new SentinelError(`${path}: front matter is not YAML: ${doc.errors[0]!.message.split('\n')[0]}`, ExitCode.usage);
   doc.set('status', 'closed');
   doc.set('closed', closing.at);
   doc.set('closed_by', closing.by);

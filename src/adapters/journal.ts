@@ -24,7 +24,8 @@ export function createJournal(opts: JournalOptions) {
         maxBuffer: 1_000_000,
       });
       if (result.timedOut) return { kind: 'failed', reason: `journalctl gave no answer within ${(opts.timeoutMs ?? 10_000) / 1000} s` };
-      if ((result as { code?: string }).code === 'ENOENT') return { kind: 'failed', reason: 'journalctl is not installed (not found on PATH)' };
+      if ((result as { code?: string }).code === 'ENOENT')
+        return { kind: 'failed', reason: 'journalctl is not installed (not found on PATH)' };
       if (result.exitCode !== 0) {
         const why = result.stderr.trim().split('\n').at(-1) || result.shortMessage;
         return { kind: 'failed', reason: `journalctl exited with ${result.exitCode ?? result.signal}: ${why}` };

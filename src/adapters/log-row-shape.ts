@@ -12,7 +12,10 @@ export const quoteIdentifier = (name: string) => `"${name.replaceAll('"', '""')}
 export function logRowColumns(source: SourceConfig): string {
   const c = source.columns;
   const optional = (name: string | null) => (name ? quoteIdentifier(name) : 'NULL');
-  return [c.id, c.time, c.level, c.message].map(quoteIdentifier).concat([c.logger, c.function, c.line, c.exception, c.extra, c.host].map(optional)).join(', ');
+  return [c.id, c.time, c.level, c.message]
+    .map(quoteIdentifier)
+    .concat([c.logger, c.function, c.line, c.exception, c.extra, c.host].map(optional))
+    .join(', ');
 }
 
 /** A raw row (statement in raw mode) as a LogRow. A level name nobody knows gets `unknownLevel`:

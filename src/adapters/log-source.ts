@@ -1,6 +1,21 @@
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { closeSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../core/config.js';
@@ -60,7 +75,6 @@ export interface RunSource {
   close(): Promise<void>;
 }
 
-
 /** `snapshotDir`: where a copy of a stopped app's WAL database may be kept between runs (see
  * `openReadOnly`); without it a copy lives in a temporary directory until `close`. */
 export function openLogSource(path: string, source: SourceConfig, snapshotDir?: string): LogSource {
@@ -84,8 +98,12 @@ export function openLogSource(path: string, source: SourceConfig, snapshotDir?: 
   select.raw(true); // arrays, not objects: a third cheaper per row
   const maxIdStmt = db.prepare(`SELECT max(${id}) AS max FROM ${table}`);
   const countStmt = db.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${id} > ? AND ${levelFilter}`);
-  const identityStmt = db.prepare(`SELECT ${quoteIdentifier(c.time)} AS time, ${quoteIdentifier(c.message)} AS message FROM ${table} WHERE ${id} = ?`);
-  const timeAtStmt = db.prepare(`SELECT ${id} AS id, ${quoteIdentifier(c.time)} AS time FROM ${table} WHERE ${id} >= ? ORDER BY ${id} LIMIT 1`);
+  const identityStmt = db.prepare(
+    `SELECT ${quoteIdentifier(c.time)} AS time, ${quoteIdentifier(c.message)} AS message FROM ${table} WHERE ${id} = ?`,
+  );
+  const timeAtStmt = db.prepare(
+    `SELECT ${id} AS id, ${quoteIdentifier(c.time)} AS time FROM ${table} WHERE ${id} >= ? ORDER BY ${id} LIMIT 1`,
+  );
 
   const run = <T>(what: string, fn: () => T): T => {
     try {
@@ -115,13 +133,21 @@ export function openLogSource(path: string, source: SourceConfig, snapshotDir?: 
         if (db.inTransaction) db.exec('COMMIT');
       }
     },
-    levelIndexUsed: () => run('plan the read', () => (db.prepare(`EXPLAIN QUERY PLAN ${selectSql}`).all(0, 1) as { detail: string }[]).some((step) => /\bUSING (COVERING )?INDEX\b/.test(step.detail))),
+    levelIndexUsed: () =>
+      run('plan the read', () =>
+        (db.prepare(`EXPLAIN QUERY PLAN ${selectSql}`).all(0, 1) as { detail: string }[]).some((step) =>
+          /\bUSING (COVERING )?INDEX\b/.test(step.detail),
+        ),
+      ),
     maxId: () => run('read max id', () => Number((maxIdStmt.get() as { max: number | null }).max ?? 0)),
     countSince: (afterId) => run('count rows', () => (countStmt.get(afterId) as { n: number }).n),
     rowIdentity(rowId) {
       const row = run('read checkpoint row', () => identityStmt.get(rowId) as { time: unknown; message: unknown } | undefined);
       if (!row) return null;
-      return createHash('sha256').update(`${String(row.time)}\u0000${String(row.message)}`).digest('hex').slice(0, 16);
+      return createHash('sha256')
+        .update(`${String(row.time)}\u0000${String(row.message)}`)
+        .digest('hex')
+        .slice(0, 16);
     },
     firstIdSince(since) {
       let low = 0;
@@ -153,7 +179,10 @@ export function openLogSource(path: string, source: SourceConfig, snapshotDir?: 
  * (a level sentinel does not know is read, never dropped). */
 function levelFilterSql(source: LevelFilterConfig): string {
   const level = quoteIdentifier(source.columns.level);
-  const below = levelNamesBelow(source.min_level).map((n) => `'${n}'`).join(', ') || "''";
+  const below =
+    levelNamesBelow(source.min_level)
+      .map((n) => `'${n}'`)
+      .join(', ') || "''";
   return `(CASE WHEN typeof(${level}) IN ('integer', 'real') THEN ${level} >= ${source.min_level} ELSE upper(trim(${level})) NOT IN (${below}) END)`;
 }
 
@@ -219,16 +248,16 @@ function isWalMode(path: string): boolean {
   const header = Buffer.alloc(20);
   const fd = openSync(path, 'r');
   try {
-    return readSync(fd, header, 0, 20, 0) === 20 && header.subarray(0, 16).toString('latin1') === 'SQLite format 3\u0000' && header[18] === 2;
+    return (
+      readSync(fd, header, 0, 20, 0) === 20 && header.subarray(0, 16).toString('latin1') === 'SQLite format 3\u0000' && header[18] === 2
+    );
   } finally {
     closeSync(fd);
   }
 }
 
 function checkSchema(db: Database.Database, path: string, table: string, columns: SourceConfig['columns']): void {
-  const present = new Set(
-    (db.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[]).map((r) => r.name),
-  );
+  const present = new Set((db.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[]).map((r) => r.name));
   if (present.size === 0) {
     throw new SentinelError(`log database ${path}: no table ${JSON.stringify(table)} (source.table)`, ExitCode.source);
   }

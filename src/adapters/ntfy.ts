@@ -2,7 +2,14 @@
  * file attached (PUT to the topic, the file as the body, the message in headers). */
 import { z } from 'zod';
 import { ExitCode, SentinelError } from '../core/errors.js';
-import { buildNtfyAttachmentHeaders, buildNtfyPayload, judgeAnswer, judgeFetchError, NTFY_ATTACHMENT_MAX_BYTES, parseRetryAfter } from '../core/notification.js';
+import {
+  buildNtfyAttachmentHeaders,
+  buildNtfyPayload,
+  judgeAnswer,
+  judgeFetchError,
+  NTFY_ATTACHMENT_MAX_BYTES,
+  parseRetryAfter,
+} from '../core/notification.js';
 import type { Notification, Notifier, SendResult } from '../core/notification.js';
 import { readCappedText } from './http-body.js';
 
@@ -28,13 +35,22 @@ export function createNtfyNotifier(opts: NtfyOptions): Notifier {
 
   const clickOption = opts.click === undefined ? {} : { click: opts.click };
 
-  async function publish(url: URL, init: { method: string; headers: Record<string, string>; body: string }): Promise<{ result: SendResult; code?: number }> {
+  async function publish(
+    url: URL,
+    init: { method: string; headers: Record<string, string>; body: string },
+  ): Promise<{ result: SendResult; code?: number }> {
     try {
       // A redirect could carry the token elsewhere; the configured URL must be the real one.
       const res = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(opts.timeoutMs) });
       const body = await readCappedText(res).catch(() => '');
       const error = readNtfyError(body);
-      const result = judgeAnswer({ channel: 'ntfy', status: res.status, detail: error?.text ?? res.statusText, retryAfterMs: parseRetryAfter(res.headers.get('retry-after')), secrets });
+      const result = judgeAnswer({
+        channel: 'ntfy',
+        status: res.status,
+        detail: error?.text ?? res.statusText,
+        retryAfterMs: parseRetryAfter(res.headers.get('retry-after')),
+        secrets,
+      });
       return error?.code === undefined ? { result } : { result, code: error.code };
     } catch (err) {
       return { result: judgeFetchError('ntfy', err, opts.timeoutMs, secrets) };
@@ -45,12 +61,18 @@ export function createNtfyNotifier(opts: NtfyOptions): Notifier {
     const file = n.file === undefined ? null : (opts.readAttachment?.(n.file) ?? null);
     if (file !== null && Buffer.byteLength(file) <= NTFY_ATTACHMENT_MAX_BYTES) {
       const url = new URL(encodeURIComponent(opts.topic), endpoint);
-      const attached = await publish(url, { method: 'PUT', headers: { ...auth, ...buildNtfyAttachmentHeaders(n, clickOption, n.file!) }, body: file });
+      const attached = await publish(url, {
+        method: 'PUT',
+        headers: { ...auth, ...buildNtfyAttachmentHeaders(n, clickOption, n.file!) },
+        body: file,
+      });
       // A server without an attachment cache, or over its size limit: the alert still goes, without the file.
       if (!(attached.code === ATTACHMENTS_DISALLOWED || attached.code === ATTACHMENT_TOO_LARGE)) return attached.result;
     }
     const payload = buildNtfyPayload(n, { topic: opts.topic, ...clickOption });
-    return (await publish(endpoint, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(payload) })).result;
+    return (
+      await publish(endpoint, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(payload) })
+    ).result;
   }
 
   return { name: 'ntfy', send };

@@ -37,7 +37,10 @@ export const txidOf = (checkpoint: Checkpoint): string | null =>
 const checkpointAt = (txid: string, id: number): Checkpoint => ({ id, identity: `${TXID_PREFIX}${txid}` });
 
 /** The connection URL from the configured variable, else the systemd credential. */
-export function postgresUrl(config: PostgresSourceConfig, readSecret: (from: { envName: string; credential: string }) => string | null): string {
+export function postgresUrl(
+  config: PostgresSourceConfig,
+  readSecret: (from: { envName: string; credential: string }) => string | null,
+): string {
   const url = readSecret({ envName: config.url_env, credential: config.url_credential });
   if (url) return url;
   throw new SentinelError(
@@ -84,7 +87,13 @@ export async function openPostgresSource(config: PostgresSourceConfig, url: stri
 
 type Query = <T extends unknown[] = unknown[]>(what: string, sql: string, params?: unknown[]) => Promise<T[]>;
 
-function createReader(config: PostgresSourceConfig, label: string, query: Query, levelFilter: string, close: () => Promise<void>): RunSource {
+function createReader(
+  config: PostgresSourceConfig,
+  label: string,
+  query: Query,
+  levelFilter: string,
+  close: () => Promise<void>,
+): RunSource {
   const c = config.columns;
   const table = quoteIdentifier(config.table);
   // Qualified: a bare name in ORDER BY means the output column first, and `txid::text` is one,
@@ -96,7 +105,8 @@ function createReader(config: PostgresSourceConfig, label: string, query: Query,
     WHERE (${txid}, ${id}) > ($1::xid8, $2::bigint) AND ${txid} < ${HORIZON} AND ${levelFilter}
     ORDER BY ${txid}, ${id} LIMIT $3`;
   let position: Checkpoint = checkpointAt('0', 0);
-  const sinceParam = (since: number) => (config.time_format === 'iso' ? new Date(since).toISOString() : config.time_format === 'unix' ? since / 1000 : since);
+  const sinceParam = (since: number) =>
+    config.time_format === 'iso' ? new Date(since).toISOString() : config.time_format === 'unix' ? since / 1000 : since;
 
   return {
     name: config.name,
@@ -109,7 +119,10 @@ function createReader(config: PostgresSourceConfig, label: string, query: Query,
       )) as [[string, string]];
       const storedTxid = stored ? txidOf(stored) : null;
       if (stored && storedTxid === null) {
-        throw new SentinelError(`source ${config.name} (${label}): the stored checkpoint (row ${stored.id}) is not a PostgreSQL one (was this source SQLite before?): start it from now with \`sentinel run --rebaseline ${config.name}\``, ExitCode.source);
+        throw new SentinelError(
+          `source ${config.name} (${label}): the stored checkpoint (row ${stored.id}) is not a PostgreSQL one (was this source SQLite before?): start it from now with \`sentinel run --rebaseline ${config.name}\``,
+          ExitCode.source,
+        );
       }
       if (stored && storedTxid !== null) {
         // A txid this cluster has not handed out yet: the cursor comes from another cluster, or
@@ -152,7 +165,9 @@ function createReader(config: PostgresSourceConfig, label: string, query: Query,
       return row ? parseRowTime(row[0], config.time_format) : null;
     },
     async waiting() {
-      const [[n]] = (await query<[string]>('count waiting rows', `SELECT count(*)::text FROM ${table} WHERE ${txid} >= ${HORIZON}`)) as [[string]];
+      const [[n]] = (await query<[string]>('count waiting rows', `SELECT count(*)::text FROM ${table} WHERE ${txid} >= ${HORIZON}`)) as [
+        [string],
+      ];
       return Number(n);
     },
     async countSince(checkpoint) {
@@ -181,10 +196,14 @@ async function checkSchema(config: PostgresSourceConfig, query: Query): Promise<
     ),
   );
   const where = `source ${config.name}`;
-  if (present.size === 0) throw new SentinelError(`${where}: no table ${JSON.stringify(config.table)} readable by this role (table)`, ExitCode.source);
+  if (present.size === 0)
+    throw new SentinelError(`${where}: no table ${JSON.stringify(config.table)} readable by this role (table)`, ExitCode.source);
   for (const [field, name] of Object.entries(config.columns)) {
     if (name !== null && !present.has(name)) {
-      throw new SentinelError(`${where}: table ${JSON.stringify(config.table)} has no column ${JSON.stringify(name)} (columns.${field})`, ExitCode.source);
+      throw new SentinelError(
+        `${where}: table ${JSON.stringify(config.table)} has no column ${JSON.stringify(name)} (columns.${field})`,
+        ExitCode.source,
+      );
     }
   }
   if (present.get(config.columns.txid) !== 'xid8') {
@@ -194,7 +213,8 @@ async function checkSchema(config: PostgresSourceConfig, query: Query): Promise<
     );
   }
   const level = quoteIdentifier(config.columns.level);
-  if (/^(smallint|integer|bigint|numeric|real|double precision)$/.test(present.get(config.columns.level)!)) return `${level} >= ${config.min_level}`;
+  if (/^(smallint|integer|bigint|numeric|real|double precision)$/.test(present.get(config.columns.level)!))
+    return `${level} >= ${config.min_level}`;
   const below = levelNamesBelow(config.min_level).map((n) => `'${n}'`);
   return below.length ? `upper(trim(${level}::text)) NOT IN (${below.join(', ')})` : 'true';
 }
@@ -232,7 +252,11 @@ export async function openReadOnlySession(config: PostgresSourceConfig, url: str
   const client = new pg.Client({ connectionString: url, types, application_name: 'sentinel analysis', connectionTimeoutMillis: 10_000 });
   client.on('error', () => {});
   const fail = (what: string, error: unknown): never => {
-    throw new SentinelError(`source ${config.name} (PostgreSQL table ${config.table}): ${what}: ${describePgError(error)}`, ExitCode.source, { cause: error });
+    throw new SentinelError(
+      `source ${config.name} (PostgreSQL table ${config.table}): ${what}: ${describePgError(error)}`,
+      ExitCode.source,
+      { cause: error },
+    );
   };
   try {
     await client.connect();
@@ -269,7 +293,9 @@ export async function openPostgresLogRows(config: PostgresSourceConfig, url: str
         if (!target) return null;
         return {
           target: toRow(target),
-          before: (await q(`SELECT ${columns} FROM ${table} WHERE ${id} < $1 ORDER BY ${id} DESC LIMIT $2`, [rowId, before])).map(toRow).reverse(),
+          before: (await q(`SELECT ${columns} FROM ${table} WHERE ${id} < $1 ORDER BY ${id} DESC LIMIT $2`, [rowId, before]))
+            .map(toRow)
+            .reverse(),
           after: (await q(`SELECT ${columns} FROM ${table} WHERE ${id} > $1 ORDER BY ${id} LIMIT $2`, [rowId, after])).map(toRow),
         };
       }),

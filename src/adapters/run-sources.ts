@@ -34,9 +34,17 @@ export async function openRunSources(
   return { opened, failed };
 }
 
-export async function openRunSource(config: SourceConfig, env: NodeJS.ProcessEnv, dbOverride?: string, snapshotDir?: string): Promise<RunSource> {
+export async function openRunSource(
+  config: SourceConfig,
+  env: NodeJS.ProcessEnv,
+  dbOverride?: string,
+  snapshotDir?: string,
+): Promise<RunSource> {
   if (config.kind === 'sqlite') return openSqliteRunSource(config, dbOverride ?? config.path, snapshotDir);
   // Loaded only for a PostgreSQL source: the quiet SQLite run never loads the client.
   const { openPostgresSource, postgresUrl } = await import('./postgres-source.js');
-  return openPostgresSource(config, postgresUrl(config, (from) => readSecret(env, from)));
+  return openPostgresSource(
+    config,
+    postgresUrl(config, (from) => readSecret(env, from)),
+  );
 }

@@ -6,7 +6,10 @@ import { delimiter, isAbsolute, join } from 'node:path';
 export function readSecret(env: NodeJS.ProcessEnv, from: { envName?: string; file?: string; credential?: string }): string | null {
   const fromEnv = from.envName ? env[from.envName]?.trim() : undefined;
   if (fromEnv) return fromEnv;
-  for (const file of [from.file, env.CREDENTIALS_DIRECTORY && from.credential ? join(env.CREDENTIALS_DIRECTORY, from.credential) : undefined]) {
+  for (const file of [
+    from.file,
+    env.CREDENTIALS_DIRECTORY && from.credential ? join(env.CREDENTIALS_DIRECTORY, from.credential) : undefined,
+  ]) {
     if (!file || !existsSync(file)) continue;
     try {
       const text = readFileSync(file, 'utf8').trim();
@@ -20,7 +23,13 @@ export function readSecret(env: NodeJS.ProcessEnv, from: { envName?: string; fil
 
 /** The executable a command name resolves to on PATH, or null. */
 export function findExecutable(command: string, path: string): string | null {
-  const candidates = command.includes('/') || isAbsolute(command) ? [command] : path.split(delimiter).filter(Boolean).map((dir) => join(dir, command));
+  const candidates =
+    command.includes('/') || isAbsolute(command)
+      ? [command]
+      : path
+          .split(delimiter)
+          .filter(Boolean)
+          .map((dir) => join(dir, command));
   for (const candidate of candidates) {
     try {
       accessSync(candidate, constants.X_OK);

@@ -35,7 +35,12 @@ export function openSqliteRunSource(config: SqliteSourceConfig, path = config.pa
 
 /** The checkpoint, unless the database was replaced or truncated under it (then from the start,
  * with a warning); without one, the first row at or after `since`. */
-function startingPoint(source: ReturnType<typeof openLogSource>, checkpoint: Checkpoint | null, since: number, warnings: SourceWarning[]): number {
+function startingPoint(
+  source: ReturnType<typeof openLogSource>,
+  checkpoint: Checkpoint | null,
+  since: number,
+  warnings: SourceWarning[],
+): number {
   if (!checkpoint) return source.firstIdSince(since);
   const maxId = source.maxId();
   if (checkpoint.id > maxId) {

@@ -40,7 +40,11 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
   return {
     enqueueInvestigation(kind: string, subject: string, now: number): number {
       return guard('queue investigation', () =>
-        Number(db.prepare('INSERT INTO investigations (kind, created_at, subject, next_attempt_at) VALUES (?, ?, ?, ?)').run(kind, now, subject, now).lastInsertRowid),
+        Number(
+          db
+            .prepare('INSERT INTO investigations (kind, created_at, subject, next_attempt_at) VALUES (?, ?, ?, ?)')
+            .run(kind, now, subject, now).lastInsertRowid,
+        ),
       );
     },
     /** Due ones, and those whose Claude call died before anything was reported: their first push
@@ -49,7 +53,9 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
       return guard('read queue', () =>
         (
           db
-            .prepare("SELECT * FROM investigations WHERE state != 'done' AND (next_attempt_at <= ? OR (attempts > 0 AND incident_path IS NULL)) ORDER BY id")
+            .prepare(
+              "SELECT * FROM investigations WHERE state != 'done' AND (next_attempt_at <= ? OR (attempts > 0 AND incident_path IS NULL)) ORDER BY id",
+            )
             .all(now) as Record<string, unknown>[]
         ).map(toQueued),
       );
@@ -62,8 +68,15 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
     },
     /** When each health series (by key) was last alerted on: the per-series cooldown. */
     healthAlerts(): Map<string, number> {
-      return guard('read health alerts', () =>
-        new Map((db.prepare('SELECT series, alerted_at FROM health_alerts').all() as { series: string; alerted_at: number }[]).map((r) => [r.series, r.alerted_at])),
+      return guard(
+        'read health alerts',
+        () =>
+          new Map(
+            (db.prepare('SELECT series, alerted_at FROM health_alerts').all() as { series: string; alerted_at: number }[]).map((r) => [
+              r.series,
+              r.alerted_at,
+            ]),
+          ),
       );
     },
     /** Queues a health investigation and starts its series' cooldown in one transaction: a retry or
@@ -71,16 +84,26 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
     queueHealthInvestigation(subject: string, series: string[], now: number): number {
       return guard('queue investigation', () =>
         db.transaction(() => {
-          const mark = db.prepare('INSERT INTO health_alerts (series, alerted_at) VALUES (?, ?) ON CONFLICT DO UPDATE SET alerted_at = excluded.alerted_at');
+          const mark = db.prepare(
+            'INSERT INTO health_alerts (series, alerted_at) VALUES (?, ?) ON CONFLICT DO UPDATE SET alerted_at = excluded.alerted_at',
+          );
           for (const key of series) mark.run(key, now);
-          return Number(db.prepare("INSERT INTO investigations (kind, created_at, subject, next_attempt_at) VALUES ('health', ?, ?, ?)").run(now, subject, now).lastInsertRowid);
+          return Number(
+            db
+              .prepare("INSERT INTO investigations (kind, created_at, subject, next_attempt_at) VALUES ('health', ?, ?, ?)")
+              .run(now, subject, now).lastInsertRowid,
+          );
         })(),
       );
     },
     /** Anything queued or unsent, whatever its backoff: whether reporting has work to look at. */
     hasPendingWork(): boolean {
-      return guard('read queue', () =>
-        !!db.prepare("SELECT 1 FROM investigations WHERE state != 'done' UNION ALL SELECT 1 FROM outbox WHERE state = 'pending' LIMIT 1").get(),
+      return guard(
+        'read queue',
+        () =>
+          !!db
+            .prepare("SELECT 1 FROM investigations WHERE state != 'done' UNION ALL SELECT 1 FROM outbox WHERE state = 'pending' LIMIT 1")
+            .get(),
       );
     },
     /** Finished error investigations that covered this fingerprint, newest first: a group's memory. */
@@ -99,12 +122,17 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
       );
     },
     pendingInvestigations(): number {
-      return guard('read queue', () => (db.prepare("SELECT count(*) AS n FROM investigations WHERE state != 'done'").get() as { n: number }).n);
+      return guard(
+        'read queue',
+        () => (db.prepare("SELECT count(*) AS n FROM investigations WHERE state != 'done'").get() as { n: number }).n,
+      );
     },
     /** Before a Claude call: the attempt and its retry time are recorded first, so a process killed
      * during the call still uses up the attempt, and a call that always dies ends in the fallback. */
     claimAttempt(id: number, retryAt: number) {
-      guard('update queue', () => db.prepare('UPDATE investigations SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?').run(retryAt, id));
+      guard('update queue', () =>
+        db.prepare('UPDATE investigations SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?').run(retryAt, id),
+      );
     },
     recordFailure(id: number, error: string, nextAttemptAt: number) {
       guard('update queue', () =>
@@ -131,7 +159,9 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
         db.transaction(() => {
           const row = db.prepare('SELECT incident_path FROM investigations WHERE id = ?').get(id) as { incident_path: string };
           db.prepare("UPDATE investigations SET state = 'done', report = NULL WHERE id = ?").run(id);
-          const add = db.prepare('INSERT INTO outbox (created_at, channel, incident_path, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?)');
+          const add = db.prepare(
+            'INSERT INTO outbox (created_at, channel, incident_path, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?)',
+          );
           for (const item of outbox) add.run(now, item.channel, row.incident_path, item.payload, now);
           const cool = db.prepare('UPDATE groups SET last_investigated_at = ?, last_investigated_rate = ? WHERE fingerprint = ?');
           for (const g of investigated) cool.run(now, g.rate, g.fingerprint);
@@ -140,11 +170,19 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
     },
     /** The first report is out while Claude is still to answer: the item stays queued for the next
      * attempt, with the file name to update in place; notifications queued, groups cooled down. */
-    completeFirstReport(id: number, file: string, now: number, outbox: { channel: string; payload: string }[], investigated: { fingerprint: string; rate: number }[]) {
+    completeFirstReport(
+      id: number,
+      file: string,
+      now: number,
+      outbox: { channel: string; payload: string }[],
+      investigated: { fingerprint: string; rate: number }[],
+    ) {
       guard('complete first report', () =>
         db.transaction(() => {
           db.prepare("UPDATE investigations SET state = 'queued', incident_path = ?, report = NULL WHERE id = ?").run(file, id);
-          const add = db.prepare('INSERT INTO outbox (created_at, channel, incident_path, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?)');
+          const add = db.prepare(
+            'INSERT INTO outbox (created_at, channel, incident_path, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?)',
+          );
           for (const item of outbox) add.run(now, item.channel, file, item.payload, now);
           const cool = db.prepare('UPDATE groups SET last_investigated_at = ?, last_investigated_rate = ? WHERE fingerprint = ?');
           for (const g of investigated) cool.run(now, g.rate, g.fingerprint);
@@ -153,26 +191,47 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
     },
     /** A call counts against the daily limit from the moment it starts, whatever becomes of it. */
     startClaudeCall(at: number): number {
-      return guard('record claude call', () => Number(db.prepare("INSERT INTO claude_calls (at, outcome) VALUES (?, 'started')").run(at).lastInsertRowid));
+      return guard('record claude call', () =>
+        Number(db.prepare("INSERT INTO claude_calls (at, outcome) VALUES (?, 'started')").run(at).lastInsertRowid),
+      );
     },
     finishClaudeCall(
       id: number,
-      call: { outcome: string; costUsd: number; numTurns: number | null; durationMs: number; subtype: string | null; permissionDenials: string[] },
+      call: {
+        outcome: string;
+        costUsd: number;
+        numTurns: number | null;
+        durationMs: number;
+        subtype: string | null;
+        permissionDenials: string[];
+      },
     ) {
       guard('record claude call', () =>
         db
-          .prepare('UPDATE claude_calls SET outcome = ?, cost_usd = ?, num_turns = ?, duration_ms = ?, subtype = ?, permission_denials = ? WHERE id = ?')
+          .prepare(
+            'UPDATE claude_calls SET outcome = ?, cost_usd = ?, num_turns = ?, duration_ms = ?, subtype = ?, permission_denials = ? WHERE id = ?',
+          )
           .run(call.outcome, call.costUsd, call.numTurns, call.durationMs, call.subtype, JSON.stringify(call.permissionDenials), id),
       );
     },
     claudeUsageSince(since: number): { calls: number; cost: number } {
-      return guard('read claude calls', () =>
-        db.prepare('SELECT count(*) AS calls, coalesce(sum(cost_usd), 0) AS cost FROM claude_calls WHERE at >= ?').get(since) as { calls: number; cost: number },
+      return guard(
+        'read claude calls',
+        () =>
+          db.prepare('SELECT count(*) AS calls, coalesce(sum(cost_usd), 0) AS cost FROM claude_calls WHERE at >= ?').get(since) as {
+            calls: number;
+            cost: number;
+          },
       );
     },
     pendingOutbox(now: number): OutboxItem[] {
       return guard('read outbox', () =>
-        (db.prepare("SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id").all(now) as Record<string, unknown>[]).map((row) => ({
+        (
+          db.prepare("SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id").all(now) as Record<
+            string,
+            unknown
+          >[]
+        ).map((row) => ({
           id: Number(row.id),
           createdAt: Number(row.created_at),
           channel: String(row.channel),
@@ -184,12 +243,22 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
     },
     /** Oldest pending notification per channel, to keep a channel's messages in order. */
     blockedChannels(now: number): Set<string> {
-      return guard('read outbox', () => new Set(
-        (db.prepare("SELECT DISTINCT channel FROM outbox WHERE state = 'pending' AND next_attempt_at > ?").all(now) as { channel: string }[]).map((r) => r.channel),
-      ));
+      return guard(
+        'read outbox',
+        () =>
+          new Set(
+            (
+              db.prepare("SELECT DISTINCT channel FROM outbox WHERE state = 'pending' AND next_attempt_at > ?").all(now) as {
+                channel: string;
+              }[]
+            ).map((r) => r.channel),
+          ),
+      );
     },
     markSent(id: number, now: number) {
-      guard('update outbox', () => db.prepare("UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?").run(now, id));
+      guard('update outbox', () =>
+        db.prepare("UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?").run(now, id),
+      );
     },
     markRetry(id: number, error: string, nextAttemptAt: number, channelConfig: string | null) {
       guard('update outbox', () =>
@@ -202,18 +271,36 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
     resetChangedChannel(channel: string, channelConfig: string, now: number) {
       guard('update outbox', () =>
         db
-          .prepare("UPDATE outbox SET next_attempt_at = ? WHERE state = 'pending' AND channel = ? AND channel_config IS NOT NULL AND channel_config != ?")
+          .prepare(
+            "UPDATE outbox SET next_attempt_at = ? WHERE state = 'pending' AND channel = ? AND channel_config IS NOT NULL AND channel_config != ?",
+          )
           .run(now, channel, channelConfig),
       );
     },
     /** Each unsent notification with why it is unsent and when it is tried next, oldest first. */
-    unsentOutbox(limit: number): { channel: string; incidentPath: string; attempts: number; lastError: string | null; nextAttemptAt: number }[] {
+    unsentOutbox(
+      limit: number,
+    ): { channel: string; incidentPath: string; attempts: number; lastError: string | null; nextAttemptAt: number }[] {
       return guard('read outbox', () =>
         (
           db
-            .prepare("SELECT channel, incident_path, attempts, last_error, next_attempt_at FROM outbox WHERE state = 'pending' ORDER BY id LIMIT ?")
-            .all(limit) as { channel: string; incident_path: string; attempts: number; last_error: string | null; next_attempt_at: number }[]
-        ).map((r) => ({ channel: r.channel, incidentPath: r.incident_path, attempts: r.attempts, lastError: r.last_error, nextAttemptAt: r.next_attempt_at })),
+            .prepare(
+              "SELECT channel, incident_path, attempts, last_error, next_attempt_at FROM outbox WHERE state = 'pending' ORDER BY id LIMIT ?",
+            )
+            .all(limit) as {
+            channel: string;
+            incident_path: string;
+            attempts: number;
+            last_error: string | null;
+            next_attempt_at: number;
+          }[]
+        ).map((r) => ({
+          channel: r.channel,
+          incidentPath: r.incident_path,
+          attempts: r.attempts,
+          lastError: r.last_error,
+          nextAttemptAt: r.next_attempt_at,
+        })),
       );
     },
     markDropped(id: number, error: string) {
@@ -221,9 +308,13 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
     },
     outboxCounts(): Record<string, number> {
       return guard('read outbox', () =>
-        Object.fromEntries((db.prepare('SELECT state, count(*) AS n FROM outbox GROUP BY state').all() as { state: string; n: number }[]).map((r) => [r.state, r.n])),
+        Object.fromEntries(
+          (db.prepare('SELECT state, count(*) AS n FROM outbox GROUP BY state').all() as { state: string; n: number }[]).map((r) => [
+            r.state,
+            r.n,
+          ]),
+        ),
       );
     },
   };
 }
-

@@ -79,7 +79,16 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean; 
   // Aliases are few (left by normalizer upgrades) and looked up once per row: keep them in memory.
   let aliases: Map<string, string> | null = null;
   const canonical = (fingerprint: string): string => {
-    aliases ??= guard('read aliases', () => new Map((db.prepare('SELECT alias, fingerprint FROM aliases').all() as { alias: string; fingerprint: string }[]).map((r) => [r.alias, r.fingerprint])));
+    aliases ??= guard(
+      'read aliases',
+      () =>
+        new Map(
+          (db.prepare('SELECT alias, fingerprint FROM aliases').all() as { alias: string; fingerprint: string }[]).map((r) => [
+            r.alias,
+            r.fingerprint,
+          ]),
+        ),
+    );
     return aliases.get(fingerprint) ?? fingerprint;
   };
 
@@ -131,16 +140,31 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean; 
     },
     /** Splinter groups folded into each group, by survivor. */
     foldCounts: () =>
-      guard('read folds', () =>
-        new Map((db.prepare('SELECT fingerprint, count(*) AS n FROM folds GROUP BY fingerprint').all() as { fingerprint: string; n: number }[]).map((r) => [r.fingerprint, r.n])),
+      guard(
+        'read folds',
+        () =>
+          new Map(
+            (
+              db.prepare('SELECT fingerprint, count(*) AS n FROM folds GROUP BY fingerprint').all() as { fingerprint: string; n: number }[]
+            ).map((r) => [r.fingerprint, r.n]),
+          ),
       ),
-    allGroups: () => guard('read groups', () => (db.prepare('SELECT * FROM groups ORDER BY first_seen').all() as Record<string, unknown>[]).map(toGroupRecord)),
+    allGroups: () =>
+      guard('read groups', () =>
+        (db.prepare('SELECT * FROM groups ORDER BY first_seen').all() as Record<string, unknown>[]).map(toGroupRecord),
+      ),
     /** Stored rows of a group in [from, to), by clock hour. */
     countBetween: (fingerprint: string, from: number, to: number) =>
       guard('read counts', () => (sumHours.get(fingerprint, from, to) as { n: number }).n),
     ruleHitsSince: (ruleId: string, since: number) =>
-      guard('read rule hits', () =>
-        (db.prepare('SELECT coalesce(sum(count), 0) AS n FROM rule_hits WHERE rule_id = ? AND minute >= ?').get(ruleId, since) as { n: number }).n,
+      guard(
+        'read rule hits',
+        () =>
+          (
+            db.prepare('SELECT coalesce(sum(count), 0) AS n FROM rule_hits WHERE rule_id = ? AND minute >= ?').get(ruleId, since) as {
+              n: number;
+            }
+          ).n,
       ),
     /** Runs `redact` over every stored piece of log text (group templates and samples, queued
      * subjects and reports, pending notifications) unless it already ran under this `marker`: a
@@ -154,12 +178,29 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean; 
             const statement = db.prepare(sql);
             for (const row of rows) statement.run(row);
           };
-          const groups = db.prepare('SELECT fingerprint, template, samples FROM groups').all() as { fingerprint: string; template: string; samples: string }[];
-          update('UPDATE groups SET template = @template, samples = @samples WHERE fingerprint = @fingerprint', groups.map((g) => ({ ...g, template: redact(g.template), samples: deep(g.samples) })));
-          const queued = db.prepare("SELECT id, subject, report FROM investigations WHERE state != 'done'").all() as { id: number; subject: string; report: string | null }[];
-          update('UPDATE investigations SET subject = @subject, report = @report WHERE id = @id', queued.map((q) => ({ ...q, subject: deep(q.subject), report: q.report === null ? null : deep(q.report) })));
+          const groups = db.prepare('SELECT fingerprint, template, samples FROM groups').all() as {
+            fingerprint: string;
+            template: string;
+            samples: string;
+          }[];
+          update(
+            'UPDATE groups SET template = @template, samples = @samples WHERE fingerprint = @fingerprint',
+            groups.map((g) => ({ ...g, template: redact(g.template), samples: deep(g.samples) })),
+          );
+          const queued = db.prepare("SELECT id, subject, report FROM investigations WHERE state != 'done'").all() as {
+            id: number;
+            subject: string;
+            report: string | null;
+          }[];
+          update(
+            'UPDATE investigations SET subject = @subject, report = @report WHERE id = @id',
+            queued.map((q) => ({ ...q, subject: deep(q.subject), report: q.report === null ? null : deep(q.report) })),
+          );
           const pending = db.prepare("SELECT id, payload FROM outbox WHERE state = 'pending'").all() as { id: number; payload: string }[];
-          update('UPDATE outbox SET payload = @payload WHERE id = @id', pending.map((o) => ({ ...o, payload: deep(o.payload) })));
+          update(
+            'UPDATE outbox SET payload = @payload WHERE id = @id',
+            pending.map((o) => ({ ...o, payload: deep(o.payload) })),
+          );
           setMeta('redaction', marker);
         })(),
       );
@@ -167,13 +208,19 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean; 
     /** Group fingerprints beginning with `prefix` (as people copy them), at most `limit`. */
     fingerprintsStartingWith: (prefix: string, limit: number) =>
       guard('read groups', () =>
-        (db.prepare("SELECT fingerprint FROM groups WHERE substr(fingerprint, 1, ?) = ? ORDER BY fingerprint LIMIT ?").all(prefix.length, prefix, limit) as { fingerprint: string }[]).map(
-          (r) => r.fingerprint,
-        ),
+        (
+          db
+            .prepare('SELECT fingerprint FROM groups WHERE substr(fingerprint, 1, ?) = ? ORDER BY fingerprint LIMIT ?')
+            .all(prefix.length, prefix, limit) as { fingerprint: string }[]
+        ).map((r) => r.fingerprint),
       ),
     /** Every rule id that ever had a hit: `ignore add` never hands one out again. */
     ruleIdsSeen: () =>
-      guard('read rule hits', () => (db.prepare('SELECT rule_id FROM rule_last_hit UNION SELECT rule_id FROM rule_hits').all() as { rule_id: string }[]).map((r) => r.rule_id)),
+      guard('read rule hits', () =>
+        (db.prepare('SELECT rule_id FROM rule_last_hit UNION SELECT rule_id FROM rule_hits').all() as { rule_id: string }[]).map(
+          (r) => r.rule_id,
+        ),
+      ),
     ruleStats(ruleId: string, now: number) {
       return guard('read rule hits', () => {
         const row = db
@@ -191,7 +238,9 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean; 
         db.transaction(() => {
           db.prepare("UPDATE runs SET outcome = 'interrupted', message = coalesce(message, ?) WHERE outcome = 'running'").run(INTERRUPTED);
           return Number(
-            db.prepare('INSERT INTO runs (kind, started_at, checkpoint_from, pid) VALUES (?, ?, ?, ?)').run(kind, startedAt, checkpointFrom, pid).lastInsertRowid,
+            db
+              .prepare('INSERT INTO runs (kind, started_at, checkpoint_from, pid) VALUES (?, ?, ?, ?)')
+              .run(kind, startedAt, checkpointFrom, pid).lastInsertRowid,
           );
         })(),
       );
@@ -212,8 +261,14 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean; 
       guard('record warning', () => db.prepare('INSERT INTO warnings (at, kind, message) VALUES (?, ?, ?)').run(at, kind, message));
     },
     warningsSince: (since: number) =>
-      guard('read warnings', () =>
-        db.prepare('SELECT at, kind, message FROM warnings WHERE at >= ? ORDER BY at DESC LIMIT 20').all(since) as { at: number; kind: string; message: string }[],
+      guard(
+        'read warnings',
+        () =>
+          db.prepare('SELECT at, kind, message FROM warnings WHERE at >= ? ORDER BY at DESC LIMIT 20').all(since) as {
+            at: number;
+            kind: string;
+            message: string;
+          }[],
       ),
     recentRuns: (limit: number) =>
       guard('read runs', () =>
@@ -221,7 +276,9 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean; 
       ),
     lastSuccessfulRun: (kind: string) =>
       guard('read runs', () => {
-        const row = db.prepare("SELECT * FROM runs WHERE kind = ? AND outcome = 'ok' ORDER BY id DESC LIMIT 1").get(kind) as Record<string, unknown> | undefined;
+        const row = db.prepare("SELECT * FROM runs WHERE kind = ? AND outcome = 'ok' ORDER BY id DESC LIMIT 1").get(kind) as
+          | Record<string, unknown>
+          | undefined;
         return row ? toRunRecord(row) : null;
       }),
     listGroups: (limit: number) =>
@@ -234,7 +291,11 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean; 
         const target = canonical(fingerprint);
         // "Fixed, deployed, back the same afternoon": a resolve ends the cooldown, so the regression alerts.
         const cooldown = status === 'resolved' ? ', last_investigated_at = NULL, last_investigated_rate = NULL' : '';
-        return db.prepare(`UPDATE groups SET status = ?, resolved_at = ?${cooldown} WHERE fingerprint = ?`).run(status, status === 'resolved' ? at : null, target).changes > 0;
+        return (
+          db
+            .prepare(`UPDATE groups SET status = ?, resolved_at = ?${cooldown} WHERE fingerprint = ?`)
+            .run(status, status === 'resolved' ? at : null, target).changes > 0
+        );
       });
     },
     ...queueOperations(db, guard),
@@ -247,7 +308,10 @@ export const INTERRUPTED = 'stopped before it finished (Ctrl-C, SIGTERM, SIGKILL
 function migrate(db: Database.Database, readonly: boolean): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > MIGRATIONS.length) {
-    throw new SentinelError(`state database was written by a newer sentinel (schema ${version}, this one knows ${MIGRATIONS.length})`, ExitCode.state);
+    throw new SentinelError(
+      `state database was written by a newer sentinel (schema ${version}, this one knows ${MIGRATIONS.length})`,
+      ExitCode.state,
+    );
   }
   if (version === MIGRATIONS.length) return;
   if (readonly) {
@@ -277,7 +341,9 @@ function writeFolds(db: Database.Database, folds: readonly GroupFold[], now: num
     'INSERT INTO group_hours (fingerprint, hour, count) SELECT @to, hour, count FROM group_hours WHERE fingerprint = @from ON CONFLICT DO UPDATE SET count = count + excluded.count',
   );
   const dropHours = db.prepare('DELETE FROM group_hours WHERE fingerprint = ?');
-  const alias = db.prepare('INSERT INTO aliases (alias, fingerprint) VALUES (@from, @to) ON CONFLICT (alias) DO UPDATE SET fingerprint = excluded.fingerprint');
+  const alias = db.prepare(
+    'INSERT INTO aliases (alias, fingerprint) VALUES (@from, @to) ON CONFLICT (alias) DO UPDATE SET fingerprint = excluded.fingerprint',
+  );
   const repoint = db.prepare('UPDATE aliases SET fingerprint = @to WHERE fingerprint = @from');
   const record = db.prepare(
     'INSERT INTO folds (alias, fingerprint, at, rows, template) VALUES (@from, @to, @at, @rows, @template) ON CONFLICT (alias) DO UPDATE SET fingerprint = excluded.fingerprint, at = excluded.at, rows = excluded.rows',
@@ -324,9 +390,7 @@ function writeRun(db: Database.Database, change: CommittedRun, setMeta: (k: stri
     upsertGroup.run({ ...group, samples: JSON.stringify(group.samples) });
     for (const [hour, count] of group.hours) addHour.run(group.fingerprint, hour, count);
   }
-  const lastHit = db.prepare(
-    'INSERT INTO rule_last_hit (rule_id, at) VALUES (?, ?) ON CONFLICT DO UPDATE SET at = max(at, excluded.at)',
-  );
+  const lastHit = db.prepare('INSERT INTO rule_last_hit (rule_id, at) VALUES (?, ?) ON CONFLICT DO UPDATE SET at = max(at, excluded.at)');
   for (const [ruleId, minutes] of tally.ruleHits) {
     for (const [minute, count] of minutes) addHit.run(ruleId, minute, count);
     // A loop, not Math.max(...keys): a reset reading months of logs can hold more minutes than a call takes arguments.
@@ -340,11 +404,21 @@ function writeRun(db: Database.Database, change: CommittedRun, setMeta: (k: stri
   }
   if (change.learnerSnapshot !== null) setMeta('learner', change.learnerSnapshot);
   for (const [key, value] of Object.entries(change.meta ?? {})) setMeta(key, value);
-  for (const warning of change.warnings) db.prepare('INSERT INTO warnings (at, kind, message) VALUES (?, ?, ?)').run(now, warning.kind, warning.message);
+  for (const warning of change.warnings)
+    db.prepare('INSERT INTO warnings (at, kind, message) VALUES (?, ?, ?)').run(now, warning.kind, warning.message);
   const triggered = [...change.triggers.values()].filter(Boolean).length;
   db.prepare(
     'UPDATE runs SET rows_read = ?, ignored = ?, redactions = ?, groups = ?, triggered = ?, checkpoint_from = ?, checkpoint_to = ? WHERE id = ?',
-  ).run(tally.rowsRead, tally.ignored, tally.redactions, tally.groups.size, triggered, change.checkpointFrom, change.checkpointTo, change.runId);
+  ).run(
+    tally.rowsRead,
+    tally.ignored,
+    tally.redactions,
+    tally.groups.size,
+    triggered,
+    change.checkpointFrom,
+    change.checkpointTo,
+    change.runId,
+  );
   // Old buckets only feed the 7-day baseline and the ignore list's 7-day hit counts.
   db.prepare('DELETE FROM group_hours WHERE hour < ?').run(hourStart(now) - RETAIN_HOURS_MS);
   db.prepare('DELETE FROM rule_hits WHERE minute < ?').run(now - RETAIN_HOURS_MS);

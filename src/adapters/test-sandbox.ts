@@ -51,9 +51,16 @@ export async function runTestsInSandbox(opts: TestSandboxOptions): Promise<TestR
   const output = typeof exit.all === 'string' ? exit.all : '';
   const tail = opts.redact(Buffer.from(output).subarray(-TAIL_BYTES).toString('utf8'));
   if (timedOut) return { outcome: 'timed_out', exitCode: null, durationMs, tail };
-  if (exit.exitCode === undefined) return { outcome: 'error', exitCode: null, durationMs, tail: opts.redact(exit.originalMessage ?? exit.shortMessage ?? 'the test command could not be started') };
+  if (exit.exitCode === undefined)
+    return {
+      outcome: 'error',
+      exitCode: null,
+      durationMs,
+      tail: opts.redact(exit.originalMessage ?? exit.shortMessage ?? 'the test command could not be started'),
+    };
   // bwrap's own failure (no user namespaces, say) is not the tests failing.
-  if (opts.isolation === 'bwrap' && exit.exitCode === 1 && /^bwrap: /.test(output)) return { outcome: 'error', exitCode: 1, durationMs, tail };
+  if (opts.isolation === 'bwrap' && exit.exitCode === 1 && /^bwrap: /.test(output))
+    return { outcome: 'error', exitCode: 1, durationMs, tail };
   return { outcome: exit.exitCode === 0 ? 'passed' : 'failed', exitCode: exit.exitCode, durationMs, tail };
 }
 

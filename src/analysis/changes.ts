@@ -16,7 +16,13 @@ export function createRecentChanges(roots: readonly CodeRoot[]): Analysis {
       `The commits of the last hours in each code root that is a git work tree (hash, time, author, subject, files changed), newest first, ` +
       `at most ${CHANGES_MAX_COMMITS}; optionally only those touching one path. A new error minutes after a deploy is the most common cause.`,
     inputSchema: z.strictObject({
-      hours: z.number().int().min(1).max(24 * 30).default(24).describe('how far back, 1–720 hours (default 24)'),
+      hours: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 30)
+        .default(24)
+        .describe('how far back, 1–720 hours (default 24)'),
       path: z.string().min(1).max(1024).optional().describe('only commits touching this file or directory'),
     }),
     async run({ hours, path }, { clock, redactor }) {
@@ -40,7 +46,9 @@ export function createRecentChanges(roots: readonly CodeRoot[]): Analysis {
         }
         const lines = log.commits.map((c) => {
           const files = c.files.filter((f) => root.allows(f));
-          const shown = files.slice(0, FILES_PER_COMMIT).join(', ') + (files.length > FILES_PER_COMMIT ? `, … ${files.length - FILES_PER_COMMIT} more` : '');
+          const shown =
+            files.slice(0, FILES_PER_COMMIT).join(', ') +
+            (files.length > FILES_PER_COMMIT ? `, … ${files.length - FILES_PER_COMMIT} more` : '');
           return `${c.hash.slice(0, 12)} ${formatTime(c.time)} ${c.author}: ${c.subject}\n    files: ${shown || '(none sentinel may read)'}`;
         });
         const head = `${root.root}: ${plural(log.commits.length, 'commit')} in the last ${plural(hours, 'hour')}${relative ? ` touching ${relative}` : ''}${log.commits.length === CHANGES_MAX_COMMITS ? ' (the newest shown)' : ''}`;
@@ -55,7 +63,8 @@ export function createRecentChanges(roots: readonly CodeRoot[]): Analysis {
 export function createShowChange(roots: readonly CodeRoot[]): Analysis {
   return defineAnalysis({
     name: 'show_change',
-    description: 'The diff one commit (a hex hash from recent_changes) made to one file, with its hash, time, author and subject; redacted, bounded.',
+    description:
+      'The diff one commit (a hex hash from recent_changes) made to one file, with its hash, time, author and subject; redacted, bounded.',
     inputSchema: z.strictObject({
       commit: z.string().regex(COMMIT_PATTERN, 'a commit is 7–40 lower-case hex digits, as recent_changes shows it'),
       path: z.string().min(1).max(1024).describe('the file, relative to its code root or absolute'),
@@ -66,14 +75,29 @@ export function createShowChange(roots: readonly CodeRoot[]): Analysis {
       const { root } = found;
       const exists = await runGit(root.real, ['cat-file', '-e', `${commit}^{commit}`]);
       if (!exists.ok) return { kind: 'rejected', text: `no commit ${commit} in ${root.root}: use a hash recent_changes listed` };
-      const shown = await runGit(root.real, ['show', '--relative', '--no-ext-diff', '--no-textconv', '--no-color', '--unified=3', '--format=%H%n%ct%n%an%n%s', commit, '--', found.path]);
+      const shown = await runGit(root.real, [
+        'show',
+        '--relative',
+        '--no-ext-diff',
+        '--no-textconv',
+        '--no-color',
+        '--unified=3',
+        '--format=%H%n%ct%n%an%n%s',
+        commit,
+        '--',
+        found.path,
+      ]);
       if (!shown.ok) return { kind: 'rejected', text: `${root.root}: ${shown.reason}` };
       const [hash = '', at = '0', author = '', subject = '', ...diff] = shown.stdout.split('\n');
       const body = diff.join('\n').replace(/^\n+/, '');
       const head = `${hash.slice(0, 12)} ${formatTime(Number(at) * 1000)} ${author}: ${subject}`;
       const text = body.trim() === '' ? `${found.path} is not changed by this commit` : capBytes(body, DIFF_MAX_BYTES);
       const cut = shown.cut || text.length < body.length;
-      return { kind: 'ok', text: `Commit (untrusted text):\n${fence(cleanField(`${head}\n\n${text}`, DIFF_MAX_BYTES + 500, redactor).text)}${cut ? '\n… diff cut: it is larger than 7 KB' : ''}`, truncated: cut };
+      return {
+        kind: 'ok',
+        text: `Commit (untrusted text):\n${fence(cleanField(`${head}\n\n${text}`, DIFF_MAX_BYTES + 500, redactor).text)}${cut ? '\n… diff cut: it is larger than 7 KB' : ''}`,
+        truncated: cut,
+      };
     },
   });
 }

@@ -18,7 +18,11 @@ const pathArg = z.string().min(1).max(1024).describe('a path relative to a code 
 /** Lines `from`..`to` (1-based) of a file, numbered, `>` on `mark`, redacted as a whole (a key spans lines). */
 export function renderLines(text: string, from: number, to: number, mark: number | null, redactor: Redactor): string {
   const lines = text.split('\n').slice(from - 1, to);
-  const clean = cleanField(lines.map((l) => (l.length > LINE_CHARS ? `${l.slice(0, LINE_CHARS)}…` : l)).join('\n'), 32_768, redactor).text.split('\n');
+  const clean = cleanField(
+    lines.map((l) => (l.length > LINE_CHARS ? `${l.slice(0, LINE_CHARS)}…` : l)).join('\n'),
+    32_768,
+    redactor,
+  ).text.split('\n');
   if (clean.length !== lines.length) return clean.join('\n'); // a redaction joined lines: numbers would lie
   const width = String(to).length;
   return clean.map((line, i) => `${from + i === mark ? '>' : ' '}${String(from + i).padStart(width)}  ${line}`).join('\n');
@@ -33,13 +37,23 @@ export function createSourceAt(roots: readonly CodeRoot[]): Analysis {
     inputSchema: z.strictObject({
       file: pathArg,
       line: z.number().int().min(1).max(10_000_000).describe('the line number, e.g. from a traceback frame'),
-      context: z.number().int().min(0).max(SOURCE_MAX_CONTEXT).default(8).describe(`lines before and after it, 0–${SOURCE_MAX_CONTEXT} (default 8)`),
+      context: z
+        .number()
+        .int()
+        .min(0)
+        .max(SOURCE_MAX_CONTEXT)
+        .default(8)
+        .describe(`lines before and after it, 0–${SOURCE_MAX_CONTEXT} (default 8)`),
     }),
     run({ file, line, context }, { redactor }) {
       const read = readCodeFile(roots, file);
       if (!read.ok) return { kind: 'rejected', text: read.reason };
       const total = read.text.split('\n').length - (read.text.endsWith('\n') ? 1 : 0);
-      if (line > total) return { kind: 'rejected', text: `${read.path} has ${total} lines; line ${line} is past its end (the deployed file may differ from the one that ran)` };
+      if (line > total)
+        return {
+          kind: 'rejected',
+          text: `${read.path} has ${total} lines; line ${line} is past its end (the deployed file may differ from the one that ran)`,
+        };
       const from = Math.max(1, line - context);
       const to = Math.min(total, line + context);
       const head = `${read.path} (under ${read.root.root}), lines ${from}–${to} of ${total}; > marks line ${line}. Source (untrusted text):`;
@@ -82,11 +96,20 @@ export function createSearchCode(roots: readonly CodeRoot[]): Analysis {
         bytes += read.text.length;
         const lines = read.text.split('\n');
         for (let i = 0; i < lines.length && hits.length < SEARCH_MAX_HITS; i++) {
-          if (compiled.regex.test(lines[i]!)) hits.push(`${path}:${i + 1}: ${renderLines(read.text, i + 1, i + 1, null, redactor).replace(/^ \s*\d+ {2}/, '').trim()}`);
+          if (compiled.regex.test(lines[i]!))
+            hits.push(
+              `${path}:${i + 1}: ${renderLines(read.text, i + 1, i + 1, null, redactor)
+                .replace(/^ \s*\d+ {2}/, '')
+                .trim()}`,
+            );
         }
       }
       const head = `${plural(hits.length, 'matching line')} for ${JSON.stringify(pattern)}${regex ? ' (RE2)' : ''} in ${plural(files, 'file')} searched${stopped ? `; ${stopped}` : ''}.`;
-      return { kind: 'ok', text: hits.length ? `${head} Matches (untrusted text):\n${fence(hits.join('\n'))}` : head, truncated: stopped !== null };
+      return {
+        kind: 'ok',
+        text: hits.length ? `${head} Matches (untrusted text):\n${fence(hits.join('\n'))}` : head,
+        truncated: stopped !== null,
+      };
     },
   });
 }

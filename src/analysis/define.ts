@@ -41,7 +41,11 @@ export function defineAnalysis<S extends z.ZodObject>(spec: {
     ...spec,
     async run(args, deps) {
       const parsed = spec.inputSchema.safeParse(args ?? {});
-      if (!parsed.success) return { kind: 'rejected', text: `invalid arguments: ${parsed.error.issues.map((issue) => formatIssue(issue, spec.inputSchema)).join('; ')}` };
+      if (!parsed.success)
+        return {
+          kind: 'rejected',
+          text: `invalid arguments: ${parsed.error.issues.map((issue) => formatIssue(issue, spec.inputSchema)).join('; ')}`,
+        };
       const result = await spec.run(parsed.data, deps);
       if (result.kind !== 'ok') return result;
       const capped = capOutput(result.text); // the bound holds for every analysis, present and future

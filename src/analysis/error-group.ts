@@ -53,7 +53,11 @@ function renderSamples(samples: Sample[], clean: (text: string, cap: number) => 
   const out: string[] = [];
   samples.forEach((s, i) => {
     const extra = s.extra ? `\nextra: ${clean(s.extra, CAPS.extra)}` : '';
-    out.push('', `Sample ${i + 1} of ${samples.length}: row ${s.id} at ${formatTime(s.time)}`, fence(clean(s.message, CAPS.sample) + extra));
+    out.push(
+      '',
+      `Sample ${i + 1} of ${samples.length}: row ${s.id} at ${formatTime(s.time)}`,
+      fence(clean(s.message, CAPS.sample) + extra),
+    );
   });
   const withTrace = samples.findIndex((s) => s.exception);
   const sample = samples[withTrace];

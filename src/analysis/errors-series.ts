@@ -18,13 +18,16 @@ export function readErrorHours(state: Pick<StateStore, 'db'>, fingerprint: strin
     .prepare(`SELECT hour, sum(count) AS n FROM group_hours WHERE hour >= ? AND hour < ? ${filter} GROUP BY hour`)
     .all(start, end, ...(fingerprint === null ? [] : [fingerprint])) as { hour: number; n: number }[];
   const counts = new Map(rows.map((r) => [r.hour, r.n]));
-  return Array.from({ length: Math.max(0, (end - start) / HOUR) }, (_, i) => ({ t: start + i * HOUR, v: counts.get(start + i * HOUR) ?? 0 }));
+  return Array.from({ length: Math.max(0, (end - start) / HOUR) }, (_, i) => ({
+    t: start + i * HOUR,
+    v: counts.get(start + i * HOUR) ?? 0,
+  }));
 }
 
 export const errorsSeries = defineAnalysis({
   name: 'errors',
   description:
-    'WARNING/ERROR rows per hour (UTC) from sentinel\'s own counts, overall or for one error group, judged against ' +
+    "WARNING/ERROR rows per hour (UTC) from sentinel's own counts, overall or for one error group, judged against " +
     'their own baseline (the hours before, and the same hour on earlier days). Counts are kept for 8 days.',
   inputSchema: z.strictObject({
     fingerprint: fingerprintArg.optional().describe('one error group; omit for all rows'),

@@ -15,7 +15,13 @@ const SIZE: Record<Per, number> = { hour: HOUR, day: 24 * HOUR };
 const MAX_DAYS = 8;
 
 /** Rows of a group per clock hour or UTC day, oldest first; the last bucket is the current one. */
-export function countPerBucket(state: Pick<StateStore, 'countBetween'>, fingerprint: string, per: Per, buckets: number, now: number): BucketCount[] {
+export function countPerBucket(
+  state: Pick<StateStore, 'countBetween'>,
+  fingerprint: string,
+  per: Per,
+  buckets: number,
+  now: number,
+): BucketCount[] {
   const size = SIZE[per];
   const current = Math.floor(now / size) * size;
   return Array.from({ length: buckets }, (_, i) => {

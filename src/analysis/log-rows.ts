@@ -20,7 +20,6 @@ export interface LogRows {
   close(): Promise<void>;
 }
 
-
 /** The app's log database, read-only, for the analyses: unlike the log source it reads every level. */
 export function openLogRows(file: string | null, source: Config['source']): LogRows {
   const path = requireSqliteFile(file);
@@ -103,5 +102,8 @@ export function openLogRowsLazily(path: string | null, source: Config['source'],
 async function openAnyLogRows(path: string | null, source: Config['source'], env: NodeJS.ProcessEnv): Promise<LogRows> {
   if (source.kind === 'sqlite') return openLogRows(path, source);
   const { openPostgresLogRows, postgresUrl } = await import('../adapters/postgres-source.js');
-  return openPostgresLogRows(source, postgresUrl(source, (from) => readSecret(env, from)));
+  return openPostgresLogRows(
+    source,
+    postgresUrl(source, (from) => readSecret(env, from)),
+  );
 }

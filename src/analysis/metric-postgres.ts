@@ -13,7 +13,10 @@ const bindSince = (sql: string) => sql.replace(/(?<!:):since\b/g, '$1');
 /** Operator-defined series on a PostgreSQL source, written in PostgreSQL's SQL. Each read is one
  * read-only transaction with the statement timeout: a metric cannot write, nor run for long. */
 export async function openPostgresMetricReader(source: PostgresSourceConfig, env: NodeJS.ProcessEnv): Promise<MetricReader> {
-  const session = await openReadOnlySession(source, postgresUrl(source, (from) => readSecret(env, from)));
+  const session = await openReadOnlySession(
+    source,
+    postgresUrl(source, (from) => readSecret(env, from)),
+  );
   const table = quote(source.table);
   const time = quote(source.columns.time);
   const statementOf = (metric: MetricConfig) =>
@@ -43,7 +46,9 @@ export async function openPostgresMetricReader(source: PostgresSourceConfig, env
       try {
         rows = await session.readOnly('read metric', async (q) => {
           // The log's first row in the window, of any kind: before it, buckets are unknown, not zero.
-          if (metric.count_where !== undefined) firstRow = (await q(`SELECT min(${time}) FROM ${table} WHERE ${time} >= $1`, [sinceParam(since, source.time_format)]))[0]?.[0] ?? null;
+          if (metric.count_where !== undefined)
+            firstRow =
+              (await q(`SELECT min(${time}) FROM ${table} WHERE ${time} >= $1`, [sinceParam(since, source.time_format)]))[0]?.[0] ?? null;
           return q(statementOf(metric), paramsOf(metric, since));
         });
       } catch (error) {
@@ -51,7 +56,8 @@ export async function openPostgresMetricReader(source: PostgresSourceConfig, env
         return { kind: 'invalid', message: `metric ${metric.name}: ${what}: ${error.message.replace(/^.*?read metric: /, '')}` };
       }
       if (metric.sql !== undefined) {
-        if (rows.length > 0 && rows[0]!.length < 2) return { kind: 'invalid', message: `metric ${metric.name}: sql: must return two columns, time then value` };
+        if (rows.length > 0 && rows[0]!.length < 2)
+          return { kind: 'invalid', message: `metric ${metric.name}: sql: must return two columns, time then value` };
         const points: SeriesPoint[] = [];
         let skipped = 0;
         for (const row of rows.slice(0, MAX_SQL_ROWS)) {

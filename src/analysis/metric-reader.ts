@@ -5,9 +5,7 @@ import type { SeriesPoint } from '../core/judge-types.js';
 /** A `sql` series returns at most this many rows; the rest is reported as cut. */
 export const MAX_SQL_ROWS = 100_000;
 
-export type MetricSeries =
-  | { kind: 'ok'; points: SeriesPoint[]; note: string | null }
-  | { kind: 'invalid'; message: string };
+export type MetricSeries = { kind: 'ok'; points: SeriesPoint[]; note: string | null } | { kind: 'invalid'; message: string };
 
 export interface MetricReader {
   /** Prepares the metric's statement without running it: null when it is usable, else why not
@@ -35,7 +33,10 @@ export function countPerBucket(times: Iterable<number | null>, bucket: number, f
 /** The first bucket that counts: before the log's first row nothing was counted (unknown, not zero);
  * the last one is left out while it still fills. */
 export function bucketRange(since: number, until: number, bucket: number, firstRow: number): { first: number; end: number } {
-  return { first: Math.max(Math.ceil(since / bucket) * bucket, Math.floor(firstRow / bucket) * bucket), end: Math.floor(until / bucket) * bucket };
+  return {
+    first: Math.max(Math.ceil(since / bucket) * bucket, Math.floor(firstRow / bucket) * bucket),
+    end: Math.floor(until / bucket) * bucket,
+  };
 }
 
 /** `:since` in the log's own time format, so `WHERE time >= :since` compares like with like. */

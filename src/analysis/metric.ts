@@ -35,10 +35,13 @@ export function openMetricReader(file: string | null, source: Config['source']):
   const c = source.columns;
   // The condition is the operator's own SQL from the config: it only ever sits inside parentheses
   // after our WHERE, and the statement must still be one read-only SELECT.
-  const firstTimeStmt = db.prepare(`SELECT ${quote(c.time)} FROM ${quote(source.table)} WHERE ${quote(c.id)} > ? ORDER BY ${quote(c.id)} LIMIT 1`).pluck();
+  const firstTimeStmt = db
+    .prepare(`SELECT ${quote(c.time)} FROM ${quote(source.table)} WHERE ${quote(c.id)} > ? ORDER BY ${quote(c.id)} LIMIT 1`)
+    .pluck();
   // A row whose `extra` is not valid JSON (or nested past SQLite's limit) would make json_extract fail
   // the whole query: such rows are left out of the count, so one bad log line cannot blind a metric.
-  const guarded = (cond: string) => (c.extra ? `CASE WHEN ${quote(c.extra)} IS NULL OR json_valid(${quote(c.extra)}) THEN (${cond}) END` : `(${cond})`);
+  const guarded = (cond: string) =>
+    c.extra ? `CASE WHEN ${quote(c.extra)} IS NULL OR json_valid(${quote(c.extra)}) THEN (${cond}) END` : `(${cond})`;
   const countSql = (cond: string) => `SELECT ${quote(c.time)} FROM ${quote(source.table)} WHERE ${quote(c.id)} > ? AND ${guarded(cond)}`;
 
   const prepare = (metric: MetricConfig): { ok: true; stmt: Database.Statement } | { ok: false; reason: string } => {
@@ -98,7 +101,11 @@ export function openMetricReader(file: string | null, source: Config['source']):
     },
     async read(metric, since, until) {
       const prepared = prepare(metric);
-      if (!prepared.ok) return { kind: 'invalid', message: `metric ${metric.name}: ${metric.sql !== undefined ? 'sql' : 'count_where'}: ${prepared.reason}` };
+      if (!prepared.ok)
+        return {
+          kind: 'invalid',
+          message: `metric ${metric.name}: ${metric.sql !== undefined ? 'sql' : 'count_where'}: ${prepared.reason}`,
+        };
       try {
         return metric.sql !== undefined ? readSql(prepared.stmt, since, until) : readCounts(prepared.stmt, metric.bucket, since, until);
       } catch (error) {
@@ -121,7 +128,10 @@ export function createMetricAnalysis(database: string | null, env: NodeJS.Proces
       'judged against its own history (daily and weekly patterns), with its limit if it has one: peak use, time above ' +
       '80 %, time to reach the limit. Answers with the verdict, a sparkline and the last values.',
     inputSchema: z.strictObject({
-      name: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/).describe('the metric name, as in the config'),
+      name: z
+        .string()
+        .regex(/^[a-z][a-z0-9_]{0,63}$/)
+        .describe('the metric name, as in the config'),
       hours: z.number().int().min(1).max(720).default(168).describe('hours of history, 1–720 (default 168)'),
     }),
     async run({ name, hours }, { config, clock }) {

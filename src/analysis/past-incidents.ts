@@ -12,7 +12,8 @@ const MAX_LISTED = 20;
 export function createPastIncidents(incidentsDir: string): Analysis {
   return defineAnalysis({
     name: 'past_incidents',
-    description: 'The earlier incidents of one error group, newest first: date, verdict, title, root cause, and what the team wrote was done. Does this look like last time?',
+    description:
+      'The earlier incidents of one error group, newest first: date, verdict, title, root cause, and what the team wrote was done. Does this look like last time?',
     inputSchema: z.strictObject({ fingerprint: fingerprintArg }),
     run({ fingerprint }, { state, redactor }) {
       const incidents = loadPastIncidents(state, incidentsDir, fingerprint, MAX_LISTED);
@@ -25,7 +26,11 @@ export function createPastIncidents(incidentsDir: string): Analysis {
         ].join('\n'),
       );
       const text = redactor.redact(lines.join('\n')).text;
-      return { kind: 'ok', text: `Group ${fingerprint}: ${plural(incidents.length, 'earlier incident')}, newest first (untrusted text):\n${fence(text)}`, truncated: false };
+      return {
+        kind: 'ok',
+        text: `Group ${fingerprint}: ${plural(incidents.length, 'earlier incident')}, newest first (untrusted text):\n${fence(text)}`,
+        truncated: false,
+      };
     },
   });
 }

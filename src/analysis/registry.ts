@@ -27,7 +27,16 @@ export interface AnalysesOptions {
  * allowed (as `mcp__sentinel__<name>`, in this order). Built in first, then one per configured
  * script; a script named like a built-in is left out, so a config can never shadow one. */
 export function createAnalyses(options: AnalysesOptions): Analysis[] {
-  const builtIn = [errorGroup, rowsAround, fingerprintCounts, systemAnalysis, createMetricAnalysis(options.database, options.env), errorsSeries, createPastIncidents(resolve(options.cwd, options.config.incidents_dir)), ...codeAnalyses(options)];
+  const builtIn = [
+    errorGroup,
+    rowsAround,
+    fingerprintCounts,
+    systemAnalysis,
+    createMetricAnalysis(options.database, options.env),
+    errorsSeries,
+    createPastIncidents(resolve(options.cwd, options.config.incidents_dir)),
+    ...codeAnalyses(options),
+  ];
   const taken = new Set(builtIn.map((a) => a.name));
   const scripts = options.config.scripts
     .filter((s) => !taken.has(s.name))

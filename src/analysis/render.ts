@@ -14,7 +14,10 @@ export function fence(text: string): string {
 /** `2025-05-03 14:07:12Z`; times are UTC so the model never guesses a zone. */
 export function formatTime(ms: number | null): string {
   if (ms === null) return '(no time)';
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 export const formatHour = (ms: number) => `${formatTime(ms).slice(0, 16)}Z`;

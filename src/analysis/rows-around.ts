@@ -30,7 +30,11 @@ export const rowsAround = defineAnalysis({
       block: renderRow(row, row.id === id, redactor),
     }));
     const targetAt = found.before.length;
-    const shown = pickNearest(rows.map((r) => measureUtf8(r.block) + 2), targetAt, OUTPUT_CAP - RESERVED);
+    const shown = pickNearest(
+      rows.map((r) => measureUtf8(r.block) + 2),
+      targetAt,
+      OUTPUT_CAP - RESERVED,
+    );
     const kept = rows.slice(shown.from, shown.to);
     const left = rows.length - kept.length;
     const first = kept[0]!.row.id;

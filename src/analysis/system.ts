@@ -23,7 +23,12 @@ export const systemAnalysis = defineAnalysis({
     for (const problem of problems) out.push(`- unreadable mount ${problem}`);
     if (judged.concerns.length > 1) out.push('', 'Concerns:', ...judged.concerns.map((c) => `- ${c}`));
     if (history.length === 0) out.push('', 'No recorded samples yet to judge trends against: each `sentinel run` records one.');
-    else out.push('', `Series over the last ${hours} h (${history.length} recorded samples):`, ...judged.series.flatMap((s) => renderSeries(s, 3)));
+    else
+      out.push(
+        '',
+        `Series over the last ${hours} h (${history.length} recorded samples):`,
+        ...judged.series.flatMap((s) => renderSeries(s, 3)),
+      );
     return { kind: 'ok', text: out.join('\n'), truncated: false, series: judged.series };
   },
 });

@@ -26,7 +26,8 @@ export function writeBenchDatabase(path: string, rows: number, warnShare: number
     thread TEXT, exception TEXT, extra TEXT)`);
   // The index examples/loguru_sqlite_sink.py creates.
   db.exec(levelIndexSql({ table: 'logs', min_level: 30, columns: { id: 'id', level: 'level' } }));
-  const insert = db.prepare(`INSERT INTO logs (time, level, level_no, message, name, function, line, module, process, thread, exception, extra)
+  const insert =
+    db.prepare(`INSERT INTO logs (time, level, level_no, message, name, function, line, module, process, thread, exception, extra)
     VALUES (?, ?, ?, ?, ?, ?, ?, 'app', 1, 'MainThread', ?, ?)`);
   const every = Math.round(1 / warnShare);
   const chunk = 50_000;
@@ -48,7 +49,9 @@ export function writeBenchDatabase(path: string, rows: number, warnShare: number
           `app.mod${shape % 17}`,
           `fn${shape % 23}`,
           shape,
-          error ? `Traceback (most recent call last):\n  File "/srv/app/mod.py", line ${shape}, in fn\n    run()\nValueError: stage ${shape} failed\n` : null,
+          error
+            ? `Traceback (most recent call last):\n  File "/srv/app/mod.py", line ${shape}, in fn\n    run()\nValueError: stage ${shape} failed\n`
+            : null,
           shape % 5 === 0 ? JSON.stringify({ job: i, api: 'gemini' }) : null,
         );
       }

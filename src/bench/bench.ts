@@ -110,12 +110,23 @@ async function main(): Promise<void> {
   const report = JSON.parse(first.stdout) as { rows_read: number; groups: unknown[] };
   const sentinelRate = report.rows_read / (first.wallMs / 1000);
   const pipeline = await measureShellPipeline(join(dirname(million), 'logs.db'));
-  const versus = pipeline === null ? 'sqlite3 is not installed (apt-get install sqlite3): no pipeline to compare' : `${(sentinelRate / pipeline.rowsPerSecond).toFixed(2)}× the pipeline (target ≥ 1.0×)`;
-  line(`(a) sentinel run over the ${report.rows_read.toLocaleString('en')} WARNING+ rows`, `${Math.round(sentinelRate).toLocaleString('en')} rows/s`, versus);
+  const versus =
+    pipeline === null
+      ? 'sqlite3 is not installed (apt-get install sqlite3): no pipeline to compare'
+      : `${(sentinelRate / pipeline.rowsPerSecond).toFixed(2)}× the pipeline (target ≥ 1.0×)`;
+  line(
+    `(a) sentinel run over the ${report.rows_read.toLocaleString('en')} WARNING+ rows`,
+    `${Math.round(sentinelRate).toLocaleString('en')} rows/s`,
+    versus,
+  );
   line('(a)   groups', `${report.groups.length}`, 'the table has 3');
   line('(a)   peak RSS', `${first.peakRssMb.toFixed(0)} MB`, 'target ≤ 80 MB');
   if (pipeline !== null) {
-    line('(a) shell pipeline: sqlite3 | sed | sort | uniq -c', `${Math.round(pipeline.rowsPerSecond).toLocaleString('en')} rows/s`, `${pipeline.rows.toLocaleString('en')} rows read`);
+    line(
+      '(a) shell pipeline: sqlite3 | sed | sort | uniq -c',
+      `${Math.round(pipeline.rowsPerSecond).toLocaleString('en')} rows/s`,
+      `${pipeline.rows.toLocaleString('en')} rows read`,
+    );
     line('(a)   groups', `${pipeline.groups}`, 'the table has 3');
   }
 
@@ -124,7 +135,11 @@ async function main(): Promise<void> {
   const idleMs = await median(9, () => measure([cli, '--config', million, 'run']));
   if (profileDir !== null) await measureSentinel('quiet', ['--config', million, 'run']);
   line('(a) node -e 0', `${nodeMs.toFixed(0)} ms`, '');
-  line('(a) sentinel run, no new rows (1M-row table)', `${idleMs.toFixed(0)} ms`, `${(idleMs / nodeMs).toFixed(2)}× node -e 0 (target ≤ 2.5×)`);
+  line(
+    '(a) sentinel run, no new rows (1M-row table)',
+    `${idleMs.toFixed(0)} ms`,
+    `${(idleMs / nodeMs).toFixed(2)}× node -e 0 (target ≤ 2.5×)`,
+  );
 
   // (b) A run over many new WARNING+ rows: throughput and peak memory, at 100k and at 1M.
   let sqliteRowsPerSecond = 0;
@@ -134,7 +149,11 @@ async function main(): Promise<void> {
     const result = await measureSentinel(`all-warning-${rows}`, ['--config', config, 'run', '--json']);
     const read = (JSON.parse(result.stdout) as { rows_read: number }).rows_read;
     if (rows === 100_000) sqliteRowsPerSecond = read / (result.wallMs / 1000);
-    line(`(b) run over ${rows.toLocaleString('en')} new WARNING+ rows`, `${Math.round(read / (result.wallMs / 1000)).toLocaleString('en')} rows/s`, 'target ≥ 100,000 rows/s');
+    line(
+      `(b) run over ${rows.toLocaleString('en')} new WARNING+ rows`,
+      `${Math.round(read / (result.wallMs / 1000)).toLocaleString('en')} rows/s`,
+      'target ≥ 100,000 rows/s',
+    );
     peaks.push(result.peakRssMb);
     const growth = rows === 100_000 ? '' : `, ${(result.peakRssMb - peaks[0]!).toFixed(0)} MB above 100k (target: none)`;
     line(`(b)   peak RSS`, `${result.peakRssMb.toFixed(0)} MB`, `target ≤ 80 MB${growth}`);
@@ -154,7 +173,11 @@ async function main(): Promise<void> {
       const result = await measure([cli, '--config', config, 'run', '--json']);
       const read = (JSON.parse(result.stdout) as { rows_read: number }).rows_read;
       const rate = read / (result.wallMs / 1000);
-      line('(e) PostgreSQL: run over 100,000 new WARNING+ rows', `${Math.round(rate).toLocaleString('en')} rows/s`, `${(rate / sqliteRowsPerSecond).toFixed(2)}× the SQLite run`);
+      line(
+        '(e) PostgreSQL: run over 100,000 new WARNING+ rows',
+        `${Math.round(rate).toLocaleString('en')} rows/s`,
+        `${(rate / sqliteRowsPerSecond).toFixed(2)}× the SQLite run`,
+      );
       line('(e)   peak RSS', `${result.peakRssMb.toFixed(0)} MB`, '');
       const quietMs = await median(9, () => measure([cli, '--config', config, 'run']));
       line('(e) PostgreSQL: run, no new rows', `${quietMs.toFixed(0)} ms`, `${(quietMs / idleMs).toFixed(2)}× the SQLite quiet run`);
@@ -165,40 +188,71 @@ async function main(): Promise<void> {
 
   // (c) `sentinel fingerprint` over Loghub lines repeated to 1M.
   // Beside the checkout (/work/main), or two levels up from a worktree (/work/wt/issue-N).
-  const loghub = [resolve(root, '..', 'shared', 'eval', 'loghub2k'), resolve(root, '..', '..', 'shared', 'eval', 'loghub2k')].find((dir) => existsSync(dir)) ?? '';
+  const loghub =
+    [resolve(root, '..', 'shared', 'eval', 'loghub2k'), resolve(root, '..', '..', 'shared', 'eval', 'loghub2k')].find((dir) =>
+      existsSync(dir),
+    ) ?? '';
   let lines: string[] = [];
   if (existsSync(loghub)) {
     for (const dataset of ['HDFS', 'Spark', 'BGL', 'Thunderbird', 'Linux', 'HealthApp', 'Proxifier', 'OpenStack']) {
       const file = join(loghub, dataset, 'lines.tsv');
-      if (existsSync(file)) lines.push(...readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => l.slice(l.indexOf('\t') + 1)));
+      if (existsSync(file))
+        lines.push(
+          ...readFileSync(file, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => l.slice(l.indexOf('\t') + 1)),
+        );
     }
   }
   const source = lines.length ? 'Loghub-2k lines' : 'generated lines (shared/eval/loghub2k not found)';
   if (!lines.length) lines = Array.from({ length: 16_000 }, (_, i) => `Worker stage ${i % 300} failed for job ${i}: code E${i % 97}`);
-  const input = `${Array.from({ length: Math.ceil(1_000_000 / lines.length) }, () => lines.join('\n')).join('\n').split('\n').slice(0, 1_000_000).join('\n')}\n`;
+  const input = `${Array.from({ length: Math.ceil(1_000_000 / lines.length) }, () => lines.join('\n'))
+    .join('\n')
+    .split('\n')
+    .slice(0, 1_000_000)
+    .join('\n')}\n`;
   const fp = await measureSentinel('fingerprint', ['fingerprint'], input);
   const printed = fp.stdout.length > 0 ? 1_000_000 : 0;
-  line(`(c) sentinel fingerprint, 1M ${source}`, `${Math.round(printed / (fp.wallMs / 1000)).toLocaleString('en')} lines/s`, 'target ≥ 1,000,000 lines/s');
+  line(
+    `(c) sentinel fingerprint, 1M ${source}`,
+    `${Math.round(printed / (fp.wallMs / 1000)).toLocaleString('en')} lines/s`,
+    'target ≥ 1,000,000 lines/s',
+  );
   line('(c)   peak RSS', `${fp.peakRssMb.toFixed(0)} MB`, '');
   // (d) The prompt stays bounded whatever the number of rows: one row, a storm of one error, 100k varied rows.
-  for (const [label, rows, share] of [['1 row', 1, 1], ['100,000 varied WARNING+ rows', 100_000, 1]] as const) {
+  for (const [label, rows, share] of [
+    ['1 row', 1, 1],
+    ['100,000 varied WARNING+ rows', 100_000, 1],
+  ] as const) {
     const dir = join(work, `prompt-${rows}`);
     spawnSync('mkdir', ['-p', dir]);
     writeBenchDatabase(join(dir, 'logs.db'), rows, share, Date.now() - rows * 10);
     const measured = await measurePrompt(join(dir, 'logs.db'), join(dir, 'state'));
     line(`(d) prompt for ${label}`, `${measured.bytes.toLocaleString('en')} bytes`, `${measured.groups} groups; limit 24,000 bytes`);
     const withCode = await measurePrompt(join(dir, 'logs.db'), join(dir, 'state'), join(dir, 'code'));
-    line(`(d)   with code context, a commit, team context and a runbook`, `${withCode.bytes.toLocaleString('en')} bytes`, 'limit 24,000 bytes');
+    line(
+      `(d)   with code context, a commit, team context and a runbook`,
+      `${withCode.bytes.toLocaleString('en')} bytes`,
+      'limit 24,000 bytes',
+    );
   }
   const storm = join(work, 'storm');
   spawnSync('mkdir', ['-p', storm]);
   writeBenchDatabase(join(storm, 'logs.db'), 10_000, 1, Date.now() - 100_000, 1);
   const stormPrompt = await measurePrompt(join(storm, 'logs.db'), join(storm, 'state'));
-  line('(d) prompt for a storm of 10,000 rows of one error', `${stormPrompt.bytes.toLocaleString('en')} bytes`, `${stormPrompt.groups} group: one investigation`);
+  line(
+    '(d) prompt for a storm of 10,000 rows of one error',
+    `${stormPrompt.bytes.toLocaleString('en')} bytes`,
+    `${stormPrompt.groups} group: one investigation`,
+  );
   // (e) The time-series judge on 1M points of a dense series (one a second, 11.6 days): n·log n.
   const csv = join(work, 'dense.csv');
   const start = Date.UTC(2026, 0, 1);
-  const points = Array.from({ length: 1_000_000 }, (_, i) => `${new Date(start + i * 1000).toISOString().slice(0, 19)}Z,${(50 + 10 * Math.sin(i / 3600) + ((i * 7919) % 13)).toFixed(2)}`);
+  const points = Array.from(
+    { length: 1_000_000 },
+    (_, i) => `${new Date(start + i * 1000).toISOString().slice(0, 19)}Z,${(50 + 10 * Math.sin(i / 3600) + ((i * 7919) % 13)).toFixed(2)}`,
+  );
   writeFileSync(csv, `timestamp,value\n${points.join('\n')}\n`);
   const judged = await measure([cli, 'judge', '--csv', csv, '--json']);
   line('(e) sentinel judge --csv, 1M points', `${(judged.wallMs / 1000).toFixed(1)} s`, 'target a few seconds');

@@ -23,5 +23,8 @@ export function summariseProfiles(dir: string, label: string, top = 12): string 
     }
   }
   const rows = [...self].sort((a, b) => b[1] - a[1]).slice(0, top);
-  return [`  profile of ${label} (self time, ${dir}):`, ...rows.map(([name, hits]) => `  ${((100 * hits) / Math.max(total, 1)).toFixed(1).padStart(5)} %  ${name}`)].join('\n');
+  return [
+    `  profile of ${label} (self time, ${dir}):`,
+    ...rows.map(([name, hits]) => `  ${((100 * hits) / Math.max(total, 1)).toFixed(1).padStart(5)} %  ${name}`),
+  ].join('\n');
 }

@@ -17,7 +17,9 @@ export function readNabCorpus(nabDir: string): NabSeries[] {
   const labels = JSON.parse(readFileSync(join(nabDir, 'labels', 'windows.json'), 'utf8')) as Record<string, [string, string][]>;
   const corpus: NabSeries[] = [];
   for (const category of readdirSync(join(nabDir, 'data')).sort()) {
-    for (const file of readdirSync(join(nabDir, 'data', category)).filter((f) => f.endsWith('.csv')).sort()) {
+    for (const file of readdirSync(join(nabDir, 'data', category))
+      .filter((f) => f.endsWith('.csv'))
+      .sort()) {
       const key = `${category}/${file}`;
       const parsed = parseCsvSeries(readFileSync(join(nabDir, 'data', key), 'utf8'));
       if (parsed.kind === 'invalid') throw new Error(`${key}:${parsed.line}: ${parsed.message}`);

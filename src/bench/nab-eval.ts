@@ -27,7 +27,15 @@ async function main(argv: string[]): Promise<number> {
   const points = corpus.reduce((n, s) => n + s.points.length, 0);
   writeFileSync(out, JSON.stringify(flagsByKey, null, 1));
   console.log(`judged ${corpus.length} series, ${points} points in ${Math.round(elapsed)} ms; flags in ${out}\n`);
-  const args = [join(nab, 'window_eval.py'), '--data-dir', join(nab, 'data'), '--windows', join(nab, 'labels', 'windows.json'), '--flags', out];
+  const args = [
+    join(nab, 'window_eval.py'),
+    '--data-dir',
+    join(nab, 'data'),
+    '--windows',
+    join(nab, 'labels', 'windows.json'),
+    '--flags',
+    out,
+  ];
   const result = await execa('python3', argv.includes('--per-file') ? [...args, '--per-file'] : args, { reject: false });
   console.log(result.stdout);
   if (result.exitCode !== 0) console.error(result.stderr);

@@ -10,7 +10,12 @@ const BINS = '/usr/lib/postgresql';
 /** A throwaway cluster on a unix socket in a temp dir of its own (no TCP), as the tests start one;
  * null when PostgreSQL is not installed. */
 export function startBenchPostgres(): { url: string; stop(): void } | null {
-  const version = existsSync(BINS) ? readdirSync(BINS).filter((v) => existsSync(join(BINS, v, 'bin', 'initdb'))).sort((a, b) => Number(a) - Number(b)).at(-1) : undefined;
+  const version = existsSync(BINS)
+    ? readdirSync(BINS)
+        .filter((v) => existsSync(join(BINS, v, 'bin', 'initdb')))
+        .sort((a, b) => Number(a) - Number(b))
+        .at(-1)
+    : undefined;
   if (version === undefined) return null;
   const bin = join(BINS, version, 'bin');
   // Its own temp dir: the postgres user must reach it, and the bench's dir is private to root.
@@ -22,11 +27,22 @@ export function startBenchPostgres(): { url: string; stop(): void } | null {
     chownSync(dir, id('-u'), id('-g'));
   }
   const run = (command: string, args: string[]) => {
-    const result = asRoot ? spawnSync('runuser', ['-u', 'postgres', '--', join(bin, command), ...args]) : spawnSync(join(bin, command), args);
+    const result = asRoot
+      ? spawnSync('runuser', ['-u', 'postgres', '--', join(bin, command), ...args])
+      : spawnSync(join(bin, command), args);
     if (result.status !== 0) throw new Error(`${command}: ${result.stderr?.toString() ?? ''}`);
   };
   run('initdb', ['-D', join(dir, 'data'), '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync']);
-  run('pg_ctl', ['-D', join(dir, 'data'), '-l', join(dir, 'server.log'), '-w', '-o', `-c listen_addresses='' -c unix_socket_directories=${dir} -c fsync=off`, 'start']);
+  run('pg_ctl', [
+    '-D',
+    join(dir, 'data'),
+    '-l',
+    join(dir, 'server.log'),
+    '-w',
+    '-o',
+    `-c listen_addresses='' -c unix_socket_directories=${dir} -c fsync=off`,
+    'start',
+  ]);
   return {
     url: `postgresql://postgres@/postgres?host=${encodeURIComponent(dir)}`,
     stop: () => {
@@ -46,7 +62,10 @@ export async function copyToPostgres(sqlitePath: string, url: string): Promise<v
       message text NOT NULL, name text, function text, line integer, module text, process integer, thread text, exception text, extra jsonb);
       CREATE INDEX logs_cursor ON logs (txid, id)`);
     const db = new Database(sqlitePath, { readonly: true });
-    const rows = db.prepare('SELECT time, level, level_no, message, name, function, line, exception, extra FROM logs ORDER BY id').raw(true).all() as unknown[][];
+    const rows = db
+      .prepare('SELECT time, level, level_no, message, name, function, line, exception, extra FROM logs ORDER BY id')
+      .raw(true)
+      .all() as unknown[][];
     db.close();
     for (let from = 0; from < rows.length; from += 5000) {
       const batch = rows.slice(from, from + 5000);

@@ -22,7 +22,10 @@ export function measureShellPipeline(db: string): Promise<PipelineResult | null>
     child.on('exit', (code) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (code !== 0) return reject(new Error(`the shell pipeline exited ${code}`));
-      const counts = out.split('\n').filter(Boolean).map((l) => Number(/^\s*(\d+)/.exec(l)?.[1] ?? 0));
+      const counts = out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => Number(/^\s*(\d+)/.exec(l)?.[1] ?? 0));
       const rows = counts.reduce((a, b) => a + b, 0);
       resolve({ rowsPerSecond: rows / seconds, rows, groups: counts.length });
     });

@@ -27,7 +27,11 @@ export function probationRows(n: number): number {
 }
 
 /** `times` in file order; `windows` and `flags` as [start, end] epoch-ms ranges, inclusive. */
-export function scoreSeries(times: readonly number[], windows: readonly [number, number][], flags: readonly [number, number][]): SeriesScore {
+export function scoreSeries(
+  times: readonly number[],
+  windows: readonly [number, number][],
+  flags: readonly [number, number][],
+): SeriesScore {
   const scored = times.slice(probationRows(times.length)).sort((a, b) => a - b);
   const t0 = scored[0] ?? 0;
   const wins = [...windows].sort((a, b) => a[0] - b[0] || a[1] - b[1]).filter((w) => w[1] >= t0);
@@ -77,7 +81,12 @@ export function aggregateScores(scores: readonly SeriesScore[]): CorpusScore {
   return {
     windows: sum((s) => s.windows),
     detected: sum((s) => s.detected),
-    recall: sum((s) => s.detected) / Math.max(1, sum((s) => s.windows)),
+    recall:
+      sum((s) => s.detected) /
+      Math.max(
+        1,
+        sum((s) => s.windows),
+      ),
     falseAlarmRunsPer1000: (1000 * sum((s) => s.falseAlarmRuns)) / Math.max(1, outside),
     falseAlarmsPer1000: (1000 * sum((s) => s.falseAlarms)) / Math.max(1, outside),
     flaggedWithoutWindows: empty.filter((s) => s.flagged).length,

@@ -25,7 +25,17 @@ export interface AnalyzeOptions {
 }
 
 /** The argument a bare value fills: `sentinel analyze metric queue_depth`. */
-const POSITIONAL: Record<string, string> = { metric: 'name', errors: 'fingerprint', error_group: 'fingerprint', fingerprint_counts: 'fingerprint', rows_around: 'id', source_at: 'file', search_code: 'pattern', show_change: 'commit', past_incidents: 'fingerprint' };
+const POSITIONAL: Record<string, string> = {
+  metric: 'name',
+  errors: 'fingerprint',
+  error_group: 'fingerprint',
+  fingerprint_counts: 'fingerprint',
+  rows_around: 'id',
+  source_at: 'file',
+  search_code: 'pattern',
+  show_change: 'commit',
+  past_incidents: 'fingerprint',
+};
 
 type Parsed = { ok: true; args: Record<string, string | true> } | { ok: false; message: string };
 
@@ -70,7 +80,10 @@ export async function analyzeCommand(options: AnalyzeOptions, ctx: CommandContex
   if (!analysis) {
     const known = analyses.map((a) => a.name);
     const near = closest(name, known);
-    throw new SentinelError(`analyze: no analysis named ${JSON.stringify(options.name)}${near ? ` (did you mean ${near}?)` : ''}; known: ${known.join(', ')}`, ExitCode.usage);
+    throw new SentinelError(
+      `analyze: no analysis named ${JSON.stringify(options.name)}${near ? ` (did you mean ${near}?)` : ''}; known: ${known.join(', ')}`,
+      ExitCode.usage,
+    );
   }
   const parsed = parseAnalyzeArgs(options.args, POSITIONAL[name]);
   if (!parsed.ok) throw new SentinelError(`analyze ${name}: ${parsed.message}`, ExitCode.usage);
@@ -81,7 +94,8 @@ export async function analyzeCommand(options: AnalyzeOptions, ctx: CommandContex
   try {
     // People copy a prefix of a fingerprint; Claude is given whole ones, so only the command line looks it up.
     const { fingerprint } = parsed.args;
-    if (typeof fingerprint === 'string' && POSITIONAL[name] === 'fingerprint') parsed.args.fingerprint = requireGroup(state, fingerprint, `analyze ${name}`);
+    if (typeof fingerprint === 'string' && POSITIONAL[name] === 'fingerprint')
+      parsed.args.fingerprint = requireGroup(state, fingerprint, `analyze ${name}`);
     const deps: AnalysisDeps = { config, state, logs: lazyLogs, redactor: createRedactor(config.redact.patterns), clock: ctx.clock };
     result = await analysis.run(coerceArgs(analysis.inputSchema, parsed.args), deps);
   } finally {
@@ -97,7 +111,14 @@ export async function analyzeCommand(options: AnalyzeOptions, ctx: CommandContex
         analysis: analysis.name,
         truncated: result.truncated,
         text: result.text,
-        series: series.map((s) => ({ name: s.name, verdict: s.judgement.verdict, summary: s.judgement.summary, flags: s.judgement.flags, limit: s.judgement.limit ?? null, points: s.points.length })),
+        series: series.map((s) => ({
+          name: s.name,
+          verdict: s.judgement.verdict,
+          summary: s.judgement.summary,
+          flags: s.judgement.flags,
+          limit: s.judgement.limit ?? null,
+          points: s.points.length,
+        })),
       }),
     );
   } else {
@@ -112,7 +133,16 @@ function writeCharts(dir: string, series: readonly ChartSeries[], ctx: CommandCo
     for (const s of series) {
       const path = join(dir, `${s.name.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-|-$/g, '') || 'series'}.svg`);
       const { flags } = s.judgement;
-      writeFileSync(path, renderSvgChart({ title: s.name, points: s.points, flags, ...(s.unit ? { unit: s.unit } : {}), ...(s.limit === undefined ? {} : { limit: s.limit }) }));
+      writeFileSync(
+        path,
+        renderSvgChart({
+          title: s.name,
+          points: s.points,
+          flags,
+          ...(s.unit ? { unit: s.unit } : {}),
+          ...(s.limit === undefined ? {} : { limit: s.limit }),
+        }),
+      );
       ctx.stderr(`sentinel: wrote ${path}`);
     }
   } catch (error) {

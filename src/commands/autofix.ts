@@ -32,8 +32,10 @@ export interface AutofixOptions {
 export async function autofixCommand(options: AutofixOptions, ctx: CommandContext): Promise<number> {
   const loaded = loadConfig(findConfigFile(options.config, ctx.env, ctx.cwd), ctx.env);
   const { config, paths } = loaded;
-  if (!config.autofix.enabled || !config.autofix.repository) throw new SentinelError('autofix is disabled: set autofix.enabled: true and autofix.repository in the config', ExitCode.usage);
-  if (options.dryRun && options.target === undefined) throw new SentinelError('--dry-run goes with an incident file or a fingerprint', ExitCode.usage);
+  if (!config.autofix.enabled || !config.autofix.repository)
+    throw new SentinelError('autofix is disabled: set autofix.enabled: true and autofix.repository in the config', ExitCode.usage);
+  if (options.dryRun && options.target === undefined)
+    throw new SentinelError('--dry-run goes with an incident file or a fingerprint', ExitCode.usage);
   const lock = acquireRunLock(join(paths.stateDir, 'autofix'), ctx.pid);
   try {
     const state = openStateStore(paths.stateDir);
@@ -49,12 +51,25 @@ export async function autofixCommand(options: AutofixOptions, ctx: CommandContex
       if (options.dryRun && result.data.diff) {
         ctx.stdout(result.data.diff.patch.trimEnd());
         if (result.data.fix && result.data.tests && result.data.baseSha) {
-          const text = renderPullText({ job: result.data as Parameters<typeof renderPullText>[0]['job'], jobId: job.id, incidentFile: job.incidentPath, testCommand: config.autofix.test?.command ?? null, model: config.autofix.model, costUsd: result.data.claude?.costUsd ?? 0, redactor: deps.redactor });
+          const text = renderPullText({
+            job: result.data as Parameters<typeof renderPullText>[0]['job'],
+            jobId: job.id,
+            incidentFile: job.incidentPath,
+            testCommand: config.autofix.test?.command ?? null,
+            model: config.autofix.model,
+            costUsd: result.data.claude?.costUsd ?? 0,
+            redactor: deps.redactor,
+          });
           ctx.stdout(`\n# ${text.title}\n\n${text.body}`);
         }
       }
       const pr = result.data.pr;
-      const where = pr?.kind === 'draft' ? `: draft PR ${pr.url}` : pr?.kind === 'branch_only' ? `: branch ${result.data.branch}, open it from ${pr.compareUrl}` : '';
+      const where =
+        pr?.kind === 'draft'
+          ? `: draft PR ${pr.url}`
+          : pr?.kind === 'branch_only'
+            ? `: branch ${result.data.branch}, open it from ${pr.compareUrl}`
+            : '';
       ctx.stdout(`autofix job ${job.id} (${job.fingerprint}): ${result.state}${result.reason ? `: ${result.reason}` : ''}${where}`);
       return ExitCode.ok;
     } finally {
@@ -71,19 +86,34 @@ function pickJob(options: AutofixOptions, loaded: LoadedConfig, state: StateStor
   const jobs = autofixJobs(state.db);
   const target = options.target!;
   const isFile = target.endsWith('.md') || target.includes('/');
-  const latest = isFile ? jobs.latestForIncident(target.slice(target.lastIndexOf('/') + 1)) : jobs.latestFor(state.canonicalFingerprint(target));
-  if (!latest) throw new SentinelError(`${target}: no incident with a diagnosis by Claude is known for it (the fix starts from one)`, ExitCode.usage);
+  const latest = isFile
+    ? jobs.latestForIncident(target.slice(target.lastIndexOf('/') + 1))
+    : jobs.latestFor(state.canonicalFingerprint(target));
+  if (!latest)
+    throw new SentinelError(`${target}: no incident with a diagnosis by Claude is known for it (the fix starts from one)`, ExitCode.usage);
   const unfinished = latest.state !== 'stopped' && latest.state !== 'notified';
   if (unfinished && !options.dryRun) return latest;
   const group = state.group(latest.fingerprint);
   const earlier = jobs.attemptsFor(latest.fingerprint);
-  const reason = autofixIneligibility({ config: loaded.config.autofix, answer: latest.data.answer, group: group && { status: group.status, lastSeen: group.lastSeen }, earlierJobs: earlier, force: !!options.force || !!options.dryRun, now: ctx.clock.now() });
+  const reason = autofixIneligibility({
+    config: loaded.config.autofix,
+    answer: latest.data.answer,
+    group: group && { status: group.status, lastSeen: group.lastSeen },
+    earlierJobs: earlier,
+    force: !!options.force || !!options.dryRun,
+    now: ctx.clock.now(),
+  });
   if (reason) {
     ctx.stderr(`sentinel: autofix: ${target}: not attempted: ${reason}`);
     return null;
   }
   const { answer, group: triggered } = latest.data;
-  const id = jobs.add({ fingerprint: latest.fingerprint, incidentPath: latest.incidentPath, data: { answer, group: triggered, force: !!options.force }, now: ctx.clock.now() });
+  const id = jobs.add({
+    fingerprint: latest.fingerprint,
+    incidentPath: latest.incidentPath,
+    data: { answer, group: triggered, force: !!options.force },
+    now: ctx.clock.now(),
+  });
   return jobs.get(id);
 }
 
@@ -94,9 +124,14 @@ function buildDeps(loaded: LoadedConfig, state: StateStore, options: AutofixOpti
   const command = findExecutable(config.claude.command, path);
   if (!command) throw new SentinelError(`claude.command ${JSON.stringify(config.claude.command)} is not found on PATH`, ExitCode.usage);
   const apiKey = readSecret(ctx.env, { envName: 'ANTHROPIC_API_KEY', credential: 'anthropic-api-key' });
-  if (!apiKey) throw new SentinelError('no Anthropic credential: set ANTHROPIC_API_KEY or the systemd credential anthropic-api-key', ExitCode.usage);
+  if (!apiKey)
+    throw new SentinelError('no Anthropic credential: set ANTHROPIC_API_KEY or the systemd credential anthropic-api-key', ExitCode.usage);
   const token = readSecret(ctx.env, { envName: repository.token_env, credential: 'forge-token' });
-  if (!token && !options.dryRun) throw new SentinelError(`no forge token: set $${repository.token_env} or the systemd credential forge-token (or use --dry-run)`, ExitCode.usage);
+  if (!token && !options.dryRun)
+    throw new SentinelError(
+      `no forge token: set $${repository.token_env} or the systemd credential forge-token (or use --dry-run)`,
+      ExitCode.usage,
+    );
   const redactor = createRedactor(config.redact.patterns);
   const test = config.autofix.test;
   return {

@@ -21,7 +21,10 @@ export async function configCheckCommand(options: { config?: string; file?: stri
   const rules = loadIgnoreRules(loaded.paths.ignoreFile);
   // Valid, but a typo here would make every run fail: worth a word (a laptop without the log may ignore it).
   const missing = loaded.paths.database === null ? null : whyMissing(loaded.paths.database);
-  if (missing) ctx.stderr(`sentinel: warning: source.path ${loaded.paths.database}: ${missing}${loaded.config.metrics.length ? ' (metrics not checked)' : ''}`);
+  if (missing)
+    ctx.stderr(
+      `sentinel: warning: source.path ${loaded.paths.database}: ${missing}${loaded.config.metrics.length ? ' (metrics not checked)' : ''}`,
+    );
   else await checkMetrics(loaded, ctx);
   ctx.stdout(`${loaded.file}: valid (${rules.length} ignore rules in ${loaded.paths.ignoreFile})`);
   return ExitCode.ok;

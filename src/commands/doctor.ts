@@ -10,7 +10,10 @@ import type { CommandContext } from '../core/types.js';
 export async function doctorCommand(options: { config?: string; online?: boolean }, ctx: CommandContext): Promise<number> {
   const checks: Check[] = [];
   const uid = process.getuid?.() ?? null;
-  if (uid === 0) checks.push(warn('running as root: the access checks say what root may do', 'run it as the service account: sudo -u sentinel sentinel doctor'));
+  if (uid === 0)
+    checks.push(
+      warn('running as root: the access checks say what root may do', 'run it as the service account: sudo -u sentinel sentinel doctor'),
+    );
   const { check, loaded } = checkConfig(options.config, ctx.env, ctx.cwd);
   checks.push(check);
   if (loaded) {

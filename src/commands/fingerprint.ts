@@ -26,8 +26,21 @@ export async function fingerprintCommand(
     learner.decide();
     const out = batch.map((message) => {
       const { key, template } = learner.lookup(message);
-      const fingerprint = fingerprinter.fingerprintOf({ message, template: key, exceptionType: null, logger: null, function: null, line: null, levelName: 'ERROR' });
-      const explained = options.explain ? `\t${learner.explain(message).map((t) => `${t.token}: ${t.why}`).join(' | ')}` : '';
+      const fingerprint = fingerprinter.fingerprintOf({
+        message,
+        template: key,
+        exceptionType: null,
+        logger: null,
+        function: null,
+        line: null,
+        levelName: 'ERROR',
+      });
+      const explained = options.explain
+        ? `\t${learner
+            .explain(message)
+            .map((t) => `${t.token}: ${t.why}`)
+            .join(' | ')}`
+        : '';
       return `${fingerprint}\t${oneLine(template)}${oneLine(explained)}`;
     });
     batch.length = 0;

@@ -33,10 +33,21 @@ export async function healthCommand(options: HealthOptions, ctx: CommandContext)
       const checked = await checkHealth(loaded, state, redactor, ctx);
       for (const problem of checked.problems) ctx.stderr(`sentinel: warning: health: ${problem}`);
       const due = pickDueSeries(checked.verdicts, state.healthAlerts(), config.investigate.cooldown, now);
-      const report: HealthRunReport = { verdicts: checked.verdicts, alerted: new Set(due.map((v) => v.key)), incident: null, notified: 0, dryRun };
+      const report: HealthRunReport = {
+        verdicts: checked.verdicts,
+        alerted: new Set(due.map((v) => v.key)),
+        incident: null,
+        notified: 0,
+        dryRun,
+      };
       let investigation: InvestigationKind = 'none';
       if (!dryRun) {
-        if (due.length) state.queueHealthInvestigation(JSON.stringify(buildHealthSubject(due, now)), due.map((v) => v.key), now);
+        if (due.length)
+          state.queueHealthInvestigation(
+            JSON.stringify(buildHealthSubject(due, now)),
+            due.map((v) => v.key),
+            now,
+          );
         if (state.hasPendingWork()) {
           const { reportAndNotify } = await import('../stages/report.js');
           const { investigated, notified } = await reportAndNotify(loaded, state, redactor, ctx, false, 'health');

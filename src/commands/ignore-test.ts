@@ -57,7 +57,8 @@ export async function ignoreTestCommand(options: IgnoreTestOptions, ctx: Command
       const subject = groupSubject(state, options.fingerprint);
       outcomes = [{ level: subject.levelName, fingerprint: subject.fingerprint, template: subject.template, rule: matcher.match(subject) }];
     } else if (options.row !== undefined) {
-      if (paths.database === null) throw new SentinelError('--row reads a row of a SQLite source; give the message instead', ExitCode.usage);
+      if (paths.database === null)
+        throw new SentinelError('--row reads a row of a SQLite source; give the message instead', ExitCode.usage);
       outcomes = [judge(readRow(options.row, paths.database, config.source))];
     } else {
       outcomes = levelsToTest(options.level, config.source.min_level).map((level) => judge(typedRow(options, level, ctx.clock.now())));
@@ -75,7 +76,11 @@ function levelsToTest(level: string | undefined, minLevel: number): number[] {
     return read.length > 0 ? read : [minLevel];
   }
   const n = levelNumber(level);
-  if (n === undefined) throw new SentinelError(`--level: unknown level ${JSON.stringify(level)}; use a loguru level name such as WARNING or ERROR`, ExitCode.usage);
+  if (n === undefined)
+    throw new SentinelError(
+      `--level: unknown level ${JSON.stringify(level)}; use a loguru level name such as WARNING or ERROR`,
+      ExitCode.usage,
+    );
   return [n];
 }
 
@@ -97,7 +102,8 @@ function typedRow(options: IgnoreTestOptions, levelNo: number, now: number): Log
 
 function readRow(text: string, database: string, source: Parameters<typeof openLogSource>[1]): LogRow {
   const id = Number(text);
-  if (!Number.isSafeInteger(id) || id < 1) throw new SentinelError(`--row: expected a row id such as 70791, got ${JSON.stringify(text)}`, ExitCode.usage);
+  if (!Number.isSafeInteger(id) || id < 1)
+    throw new SentinelError(`--row: expected a row id such as 70791, got ${JSON.stringify(text)}`, ExitCode.usage);
   const logs = openLogSource(database, source);
   try {
     for (const batch of logs.readSince(id - 1, 1)) if (batch[0]?.id === id) return batch[0];

@@ -37,7 +37,14 @@ export async function ignoreAddCommand(options: IgnoreAddOptions, ctx: CommandCo
   const state = openStateStore(paths.stateDir, { readonly: true });
   let rule: Record<string, unknown>;
   try {
-    const match = options.fromGroup !== undefined ? groupMatch(options, state) : optionsMatch(options, state, config.fingerprint.rules.flatMap((r) => r.name ?? []));
+    const match =
+      options.fromGroup !== undefined
+        ? groupMatch(options, state)
+        : optionsMatch(
+            options,
+            state,
+            config.fingerprint.rules.flatMap((r) => r.name ?? []),
+          );
     rule = {
       id: nextRuleId(readIgnoreDocument(paths.ignoreFile).toString(), state.ruleIdsSeen()),
       match,
@@ -53,12 +60,14 @@ export async function ignoreAddCommand(options: IgnoreAddOptions, ctx: CommandCo
     rule.until = expiryOf(now + ms, ms);
   }
   if (options.until) {
-    if (!Number.isFinite(Date.parse(options.until))) throw new SentinelError(`--until: expected a date such as 2026-12-31, got ${JSON.stringify(options.until)}`, ExitCode.usage);
+    if (!Number.isFinite(Date.parse(options.until)))
+      throw new SentinelError(`--until: expected a date such as 2026-12-31, got ${JSON.stringify(options.until)}`, ExitCode.usage);
     rule.until = options.until;
   }
   if (options.unless) {
     const rate = /^(\d+)\/(\d+(?:ms|s|m|h|d|w))$/.exec(options.unless);
-    if (!rate) throw new SentinelError(`--unless: expected COUNT/DURATION such as 20/1h, got ${JSON.stringify(options.unless)}`, ExitCode.usage);
+    if (!rate)
+      throw new SentinelError(`--unless: expected COUNT/DURATION such as 20/1h, got ${JSON.stringify(options.unless)}`, ExitCode.usage);
     rule.unless = { count: Number(rate[1]), per: rate[2] };
   }
   appendIgnoreRule(paths.ignoreFile, rule);
@@ -69,7 +78,10 @@ export async function ignoreAddCommand(options: IgnoreAddOptions, ctx: CommandCo
 /** The narrowest rule for a group: its fingerprint, which already holds exception, template, logger and function. */
 function groupMatch(options: IgnoreAddOptions, state: StateStore): Record<string, string> {
   if (MATCH_KEYS.some((key) => options[key] !== undefined)) {
-    throw new SentinelError(`ignore add: --from-group writes the match itself; give it without --${MATCH_KEYS.join(', --')}`, ExitCode.usage);
+    throw new SentinelError(
+      `ignore add: --from-group writes the match itself; give it without --${MATCH_KEYS.join(', --')}`,
+      ExitCode.usage,
+    );
   }
   return { fingerprint: requireGroup(state, options.fromGroup!, '--from-group') };
 }
@@ -78,11 +90,18 @@ function optionsMatch(options: IgnoreAddOptions, state: StateStore, ruleNames: s
   const match: Record<string, string> = {};
   for (const key of MATCH_KEYS) if (options[key]) match[key] = options[key];
   if (Object.keys(match).length === 0) {
-    throw new SentinelError('ignore add: give --from-group FP, or at least one of --fingerprint, --message, --logger, --exception, --level', ExitCode.usage);
+    throw new SentinelError(
+      'ignore add: give --from-group FP, or at least one of --fingerprint, --message, --logger, --exception, --level',
+      ExitCode.usage,
+    );
   }
   if (match.level !== undefined) {
     const n = levelNumber(match.level);
-    if (n === undefined) throw new SentinelError(`--level: unknown level ${JSON.stringify(match.level)}; use a loguru level name such as WARNING or ERROR`, ExitCode.usage);
+    if (n === undefined)
+      throw new SentinelError(
+        `--level: unknown level ${JSON.stringify(match.level)}; use a loguru level name such as WARNING or ERROR`,
+        ExitCode.usage,
+      );
     match.level = levelName(n); // a rule saying WARN must match loguru's WARNING rows
   }
   if (match.fingerprint !== undefined) {
@@ -152,7 +171,9 @@ export async function ignoreListCommand(options: { json?: boolean; config?: stri
     for (const r of rows) {
       const last = r.lastHit === null ? 'never hit' : `last hit ${new Date(r.lastHit).toISOString()}`;
       const expiry = r.expired ? ' [expired]' : r.rule.until ? ` until ${new Date(r.rule.until).toISOString().slice(0, 10)}` : '';
-      ctx.stdout(`${r.rule.id.padEnd(idWidth)}  24h ${String(r.lastDay).padStart(dayWidth)}  7d ${String(r.lastWeek).padStart(weekWidth)}  ${last}${expiry}  — ${r.rule.reason}`);
+      ctx.stdout(
+        `${r.rule.id.padEnd(idWidth)}  24h ${String(r.lastDay).padStart(dayWidth)}  7d ${String(r.lastWeek).padStart(weekWidth)}  ${last}${expiry}  — ${r.rule.reason}`,
+      );
     }
     return ExitCode.ok;
   } finally {

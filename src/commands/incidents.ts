@@ -36,7 +36,9 @@ export async function incidentsCommand(options: IncidentsOptions, ctx: CommandCo
   }
   if (incidents.length === 0) {
     const hidden = every.length - incidents.length;
-    ctx.stdout(`no ${options.all ? '' : 'open '}incidents in ${paths.incidentsDir}${hidden > 0 ? ` (${hidden} more with --all${options.since ? ' and a longer --since' : ''})` : ''}`);
+    ctx.stdout(
+      `no ${options.all ? '' : 'open '}incidents in ${paths.incidentsDir}${hidden > 0 ? ` (${hidden} more with --all${options.since ? ' and a longer --since' : ''})` : ''}`,
+    );
     return ExitCode.ok;
   }
   for (const incident of incidents) ctx.stdout(renderLine(incident, !!options.all));
@@ -54,14 +56,25 @@ function renderLine(i: IncidentSummary, withStatus: boolean): string {
 /** `incidents show ID|FILE`: the file as written; control characters stripped, the terminal is ours. */
 export async function incidentsShowCommand(options: { config?: string; ref: string }, ctx: CommandContext): Promise<number> {
   const path = findIncident(options, ctx);
-  ctx.stdout(readIncidentFile(path).replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '').trimEnd());
+  ctx.stdout(
+    readIncidentFile(path)
+      .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '')
+      .trimEnd(),
+  );
   return ExitCode.ok;
 }
 
 /** `incidents close ID [--note TEXT]`: status closed, when, by whom and why, in the front matter. */
-export async function incidentsCloseCommand(options: { config?: string; ref: string; note?: string }, ctx: CommandContext): Promise<number> {
+export async function incidentsCloseCommand(
+  options: { config?: string; ref: string; note?: string },
+  ctx: CommandContext,
+): Promise<number> {
   const path = findIncident(options, ctx);
-  closeIncident(path, { at: new Date(ctx.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'), by: operatorName(ctx.env), note: options.note ?? null });
+  closeIncident(path, {
+    at: new Date(ctx.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    by: operatorName(ctx.env),
+    note: options.note ?? null,
+  });
   ctx.stdout(`closed ${basename(path)}${options.note ? `: ${flattenInline(options.note, 200)}` : ''}`);
   return ExitCode.ok;
 }
@@ -72,8 +85,15 @@ function findIncident(options: { config?: string; ref: string }, ctx: CommandCon
   const { incidents } = listIncidents(paths.incidentsDir);
   const byId = incidents.filter((i) => i.id === options.ref || i.file === options.ref || i.file === `${options.ref}.md`);
   if (byId.length === 1) return join(paths.incidentsDir, byId[0]!.file);
-  if (byId.length > 1) throw new SentinelError(`incident ${JSON.stringify(options.ref)} names ${byId.length} files (${byId.map((i) => i.file).join(', ')}); give the file name`, ExitCode.usage);
+  if (byId.length > 1)
+    throw new SentinelError(
+      `incident ${JSON.stringify(options.ref)} names ${byId.length} files (${byId.map((i) => i.file).join(', ')}); give the file name`,
+      ExitCode.usage,
+    );
   const path = resolve(ctx.cwd, options.ref);
   if (options.ref.endsWith('.md') && existsSync(path)) return path;
-  throw new SentinelError(`no incident ${JSON.stringify(options.ref)} in ${paths.incidentsDir}; \`sentinel incidents --all\` lists them`, ExitCode.usage);
+  throw new SentinelError(
+    `no incident ${JSON.stringify(options.ref)} in ${paths.incidentsDir}; \`sentinel incidents --all\` lists them`,
+    ExitCode.usage,
+  );
 }

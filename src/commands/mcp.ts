@@ -30,7 +30,8 @@ export async function mcpCommand(
   const state = openStateStore(paths.stateDir, { readonly: true });
   try {
     // A PostgreSQL source is connected to on the first tool call that reads rows.
-    const logs = config.source.kind === 'sqlite' ? openLogRows(paths.database, config.source) : openLogRowsLazily(null, config.source, ctx.env);
+    const logs =
+      config.source.kind === 'sqlite' ? openLogRows(paths.database, config.source) : openLogRowsLazily(null, config.source, ctx.env);
     try {
       const deps: AnalysisDeps = { config, state, logs, redactor: createRedactor(config.redact.patterns), clock: ctx.clock };
       const server = createMcpServer(deps, createAnalyses({ config, database: paths.database, env: ctx.env, cwd: dirname(file) }));

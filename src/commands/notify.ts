@@ -19,15 +19,25 @@ export async function notifyTestCommand(options: { config?: string }, ctx: Comma
 
 /** `sentinel notify failure --unit U`: run by sentinel-failure@.service when a sentinel unit fails.
  * Sent directly, not through the outbox: the state DB may be what is broken. */
-export async function notifyFailureCommand(options: { config?: string; unit: string; scope?: string }, ctx: CommandContext): Promise<number> {
-  if (!isUnitName(options.unit)) throw new SentinelError(`--unit: not a systemd unit name: ${JSON.stringify(options.unit)}`, ExitCode.usage);
+export async function notifyFailureCommand(
+  options: { config?: string; unit: string; scope?: string },
+  ctx: CommandContext,
+): Promise<number> {
+  if (!isUnitName(options.unit))
+    throw new SentinelError(`--unit: not a systemd unit name: ${JSON.stringify(options.unit)}`, ExitCode.usage);
   const scope = options.scope ?? 'system';
-  if (scope !== 'system' && scope !== 'user') throw new SentinelError(`--scope: expected system or user, got ${JSON.stringify(scope)}`, ExitCode.usage);
+  if (scope !== 'system' && scope !== 'user')
+    throw new SentinelError(`--scope: expected system or user, got ${JSON.stringify(scope)}`, ExitCode.usage);
   const loaded = loadConfig(findConfigFile(options.config, ctx.env, ctx.cwd), ctx.env);
   const notifiers = channels(loaded, ctx.env);
   const journal = await createJournal({ path: ctx.env.PATH ?? '' }).tail(options.unit, scope, JOURNAL_LINES);
   if (journal.kind === 'failed') ctx.stderr(`sentinel: warning: ${journal.reason}`);
-  const notice = buildFailureNotice({ unit: options.unit, host: hostname(), journal, redactor: createRedactor(loaded.config.redact.patterns) });
+  const notice = buildFailureNotice({
+    unit: options.unit,
+    host: hostname(),
+    journal,
+    redactor: createRedactor(loaded.config.redact.patterns),
+  });
   return sendToAll(notifiers, () => notice, ctx);
 }
 
@@ -46,7 +56,8 @@ async function sendToAll(
 ): Promise<number> {
   let failed = 0;
   for (const [name, notifier] of notifiers) {
-    const outcome = 'missing' in notifier ? { kind: 'rejected' as const, reason: `${name}: ${notifier.missing}` } : await notifier.send(message(name));
+    const outcome =
+      'missing' in notifier ? { kind: 'rejected' as const, reason: `${name}: ${notifier.missing}` } : await notifier.send(message(name));
     if (outcome.kind === 'sent') ctx.stdout(`✓ ${name}: sent`);
     else {
       failed++;

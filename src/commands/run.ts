@@ -47,14 +47,21 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
     if (!dryRun) throw new SentinelError('--since replays a window and goes with --dry-run only', ExitCode.usage);
     since = ctx.clock.now() - window;
   }
-  if (options.state !== undefined && !dryRun) throw new SentinelError('--state reads a copy of the state and goes with --dry-run only', ExitCode.usage);
+  if (options.state !== undefined && !dryRun)
+    throw new SentinelError('--state reads a copy of the state and goes with --dry-run only', ExitCode.usage);
   const stateCopy = options.state === undefined ? undefined : resolve(ctx.cwd, options.state);
   if (stateCopy !== undefined && !existsSync(stateCopy)) throw new SentinelError(`--state: no such file ${stateCopy}`, ExitCode.usage);
   if (options.db !== undefined && config.source.kind !== 'sqlite') {
-    throw new SentinelError('--db replaces the first source with a copy of its SQLite file, and the first source is PostgreSQL', ExitCode.usage);
+    throw new SentinelError(
+      '--db replaces the first source with a copy of its SQLite file, and the first source is PostgreSQL',
+      ExitCode.usage,
+    );
   }
   if (options.rebaseline !== undefined && !config.sources.some((s) => s.name === options.rebaseline)) {
-    throw new SentinelError(`--rebaseline: no source named ${JSON.stringify(options.rebaseline)}; known: ${config.sources.map((s) => s.name).join(', ')}`, ExitCode.usage);
+    throw new SentinelError(
+      `--rebaseline: no source named ${JSON.stringify(options.rebaseline)}; known: ${config.sources.map((s) => s.name).join(', ')}`,
+      ExitCode.usage,
+    );
   }
   const rules = loadIgnoreRules(paths.ignoreFile);
   const redactor = createRedactor(config.redact.patterns);
@@ -71,7 +78,12 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
     const runId = dryRun ? 0 : state.startRun('run', startedAt, state.checkpoint(config.source.name)?.id ?? null, ctx.pid);
     try {
       const collected = await collect({
-        config, rules, redactor, sources, state, now: startedAt,
+        config,
+        rules,
+        redactor,
+        sources,
+        state,
+        now: startedAt,
         ...(since === undefined ? {} : { since }),
         ...(options.rebaseline === undefined ? {} : { rebaseline: options.rebaseline }),
       });
@@ -83,7 +95,13 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
       // A replay of a copied database is not the live app: its silence means nothing.
       if (options.db === undefined && since === undefined) {
         const newest = await newestRowTime(readable);
-        const silence = checkSilence({ newestRowTime: newest, state, silenceAfterMs: config.source.silence_after, now: startedAt, subject });
+        const silence = checkSilence({
+          newestRowTime: newest,
+          state,
+          silenceAfterMs: config.source.silence_after,
+          now: startedAt,
+          subject,
+        });
         if (silence.warning) ctx.stderr(`sentinel: warning: ${silence.warning}`);
         subject = silence.subject;
         meta = { ...meta, ...silence.meta };
@@ -91,7 +109,9 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
       const heldBack = heldBackGroups(collected.groups, config, startedAt);
       if (!dryRun) {
         const seen = new Set(collected.groups.map((g) => g.fingerprint));
-        meta[HELD_BACK_META_KEY] = JSON.stringify(mergeHeldBack(parseHeldBack(state.getMeta(HELD_BACK_META_KEY)), heldBack, seen, startedAt));
+        meta[HELD_BACK_META_KEY] = JSON.stringify(
+          mergeHeldBack(parseHeldBack(state.getMeta(HELD_BACK_META_KEY)), heldBack, seen, startedAt),
+        );
       }
       const first = collected.sources[0]!;
       let investigated: InvestigateResult = { investigation: 'none', incidents: [], costUsd: 0, retries: [] };
@@ -108,7 +128,11 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
           learnerSnapshot: collected.learnerSnapshot,
           warnings: collected.warnings,
           investigation: subject
-            ? { kind: 'incident', subject: JSON.stringify(subject), groups: Object.entries(subject.rates).map(([fingerprint, rate]) => ({ fingerprint, rate })) }
+            ? {
+                kind: 'incident',
+                subject: JSON.stringify(subject),
+                groups: Object.entries(subject.rates).map(([fingerprint, rate]) => ({ fingerprint, rate })),
+              }
             : null,
           meta,
           now: startedAt,
@@ -143,7 +167,10 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
       ctx.stdout(options.json ? JSON.stringify(toJson(report, collected, reads, investigated)) : renderRunSummary(report));
       // The readable sources are committed; the others keep their checkpoints and fail the run.
       if (failures.length > 0) {
-        throw new SentinelError(failures.map((f) => (f.message.startsWith(`source ${f.name}`) ? f.message : `source ${f.name}: ${f.message}`)).join('; '), ExitCode.source);
+        throw new SentinelError(
+          failures.map((f) => (f.message.startsWith(`source ${f.name}`) ? f.message : `source ${f.name}: ${f.message}`)).join('; '),
+          ExitCode.source,
+        );
       }
       return ExitCode.ok;
     } catch (error) {
@@ -223,7 +250,12 @@ function toJson(report: RunReport, collected: Collected, reads: SourceRead[], in
       ...(g.sources.length ? { sources: Object.fromEntries(g.sources) } : {}),
       ...(g.hosts.length ? { hosts: g.hosts } : {}),
     })),
-    held_back: report.heldBack.map((h) => ({ fingerprint: h.fingerprint, trigger: h.trigger, reason: h.reason, until: new Date(h.until).toISOString() })),
+    held_back: report.heldBack.map((h) => ({
+      fingerprint: h.fingerprint,
+      trigger: h.trigger,
+      reason: h.reason,
+      until: new Date(h.until).toISOString(),
+    })),
     incident: report.incident,
     incidents: investigated.incidents,
     investigation: investigated.investigation,

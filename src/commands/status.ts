@@ -33,7 +33,14 @@ export async function statusCommand(options: { json?: boolean; config?: string }
       sources: single ? [] : await readSources(config.sources, state, ctx.env),
       runs: state.recentRuns(5).map(markInterrupted),
       lastSuccess,
-      staleness: judgeRunStaleness({ runStarts: state.recentRuns(40).filter((r) => r.kind === 'run').map((r) => r.startedAt), lastSuccess, now }).warning,
+      staleness: judgeRunStaleness({
+        runStarts: state
+          .recentRuns(40)
+          .filter((r) => r.kind === 'run')
+          .map((r) => r.startedAt),
+        lastSuccess,
+        now,
+      }).warning,
       groups: state.listGroups(50),
       groupCount: state.countGroups(),
       folded: state.foldCounts(),
@@ -46,7 +53,9 @@ export async function statusCommand(options: { json?: boolean; config?: string }
       warnings: state.warningsSince(now - 7 * DAY),
       reporting: reportingOf(state, now),
       // A resolve ends the cooldown: what it held back is let through on the next sighting.
-      heldBack: parseHeldBack(state.getMeta(HELD_BACK_META_KEY)).filter((h) => h.until > now && state.group(h.fingerprint)?.status !== 'resolved'),
+      heldBack: parseHeldBack(state.getMeta(HELD_BACK_META_KEY)).filter(
+        (h) => h.until > now && state.group(h.fingerprint)?.status !== 'resolved',
+      ),
       unsent: state.unsentOutbox(20),
     };
     ctx.stdout(options.json ? JSON.stringify(toJson(report)) : renderStatus(report));
@@ -79,12 +88,24 @@ function readSource(path: string, config: Parameters<typeof openLogSource>[1], c
 
 /** Each source's side of status when there are several, or one on PostgreSQL; one that cannot be
  * read is reported in its place. */
-async function readSources(sources: readonly SourceConfig[], state: ReturnType<typeof openStateStore>, env: NodeJS.ProcessEnv): Promise<SourceStatus[]> {
+async function readSources(
+  sources: readonly SourceConfig[],
+  state: ReturnType<typeof openStateStore>,
+  env: NodeJS.ProcessEnv,
+): Promise<SourceStatus[]> {
   const out: SourceStatus[] = [];
   for (const config of sources) {
     const checkpoint = state.checkpoint(config.name);
     const since = Number(state.getMeta(`waiting_since.${config.name}`)) || null;
-    const status: SourceStatus = { name: config.name, label: config.kind === 'sqlite' ? config.path : `PostgreSQL table ${config.table}`, checkpoint: checkpoint?.id ?? null, rowsBehind: null, newestRowTime: null, waiting: null, error: null };
+    const status: SourceStatus = {
+      name: config.name,
+      label: config.kind === 'sqlite' ? config.path : `PostgreSQL table ${config.table}`,
+      checkpoint: checkpoint?.id ?? null,
+      rowsBehind: null,
+      newestRowTime: null,
+      waiting: null,
+      error: null,
+    };
     try {
       const source = await openRunSource(config, env);
       try {
@@ -166,10 +187,23 @@ function toJson(report: StatusReport) {
       status: g.status,
       folded: report.folded?.get(g.fingerprint) ?? 0,
     })),
-    rules: report.rules.map((r) => ({ id: r.id, reason: r.reason, expired: r.expired, unused_30d: r.unused, hits_24h: r.hits24h, last_hit: iso(r.lastHit) })),
+    rules: report.rules.map((r) => ({
+      id: r.id,
+      reason: r.reason,
+      expired: r.expired,
+      unused_30d: r.unused,
+      hits_24h: r.hits24h,
+      last_hit: iso(r.lastHit),
+    })),
     warnings: report.warnings.map((w) => ({ at: iso(w.at), kind: w.kind, message: w.message })),
     held_back: report.heldBack.map((h) => ({ fingerprint: h.fingerprint, trigger: h.trigger, reason: h.reason, until: iso(h.until) })),
-    unsent: report.unsent.map((u) => ({ channel: u.channel, incident: u.incidentPath, attempts: u.attempts, last_error: u.lastError, next_attempt: iso(u.nextAttemptAt) })),
+    unsent: report.unsent.map((u) => ({
+      channel: u.channel,
+      incident: u.incidentPath,
+      attempts: u.attempts,
+      last_error: u.lastError,
+      next_attempt: iso(u.nextAttemptAt),
+    })),
     reporting: {
       investigations_queued: report.reporting.queued,
       notifications_unsent: report.reporting.unsent,

@@ -29,7 +29,11 @@ export async function systemdPrintCommand(options: SystemdOptions, ctx: CommandC
   const units = renderForThisMachine(options, ctx);
   if (options.out === undefined) {
     // `==> name <==` as head(1) separates files; a `#` line is also a comment inside a unit file.
-    ctx.stdout(Object.entries(units).map(([name, text]) => `# ==> ${name} <==\n${text.trimEnd()}\n`).join('\n'));
+    ctx.stdout(
+      Object.entries(units)
+        .map(([name, text]) => `# ==> ${name} <==\n${text.trimEnd()}\n`)
+        .join('\n'),
+    );
     return ExitCode.ok;
   }
   for (const path of writeUnits(resolve(ctx.cwd, options.out), units)) ctx.stdout(`wrote ${path}`);
@@ -47,7 +51,9 @@ export async function systemdInstallCommand(options: SystemdOptions, ctx: Comman
   const dir = unitDirectory(scope, ctx.env, options.prefix === undefined ? undefined : resolve(ctx.cwd, options.prefix));
   for (const path of writeUnits(dir, units)) ctx.stdout(`wrote ${path}`);
   if (scope === 'user') {
-    ctx.stdout('note: the user units need ~/.config/credstore/ntfy-token, anthropic-api-key and claude-oauth-token (mode 600, empty when unused)');
+    ctx.stdout(
+      'note: the user units need ~/.config/credstore/ntfy-token, anthropic-api-key and claude-oauth-token (mode 600, empty when unused)',
+    );
   }
   const commands = listEnableCommands(scope, 'sentinel-autofix.timer' in units);
   if (!options.enable) {
@@ -60,7 +66,10 @@ export async function systemdInstallCommand(options: SystemdOptions, ctx: Comman
     const result = await execa(file!, args, { reject: false, all: true, timeout: 60_000, stdin: 'ignore' });
     if (result.all?.trim()) ctx.stdout(result.all.trim());
     if (result.exitCode !== 0) {
-      throw new SentinelError(`${file} ${args.join(' ')} failed (${result.exitCode ?? result.signal ?? result.shortMessage}); the units are written, run the rest by hand`, ExitCode.internal);
+      throw new SentinelError(
+        `${file} ${args.join(' ')} failed (${result.exitCode ?? result.signal ?? result.shortMessage}); the units are written, run the rest by hand`,
+        ExitCode.internal,
+      );
     }
   }
   ctx.stdout(`timers enabled: check with systemctl ${scope === 'user' ? '--user ' : ''}list-timers 'sentinel*'`);
@@ -72,7 +81,10 @@ async function requireGroupExists(group: string): Promise<void> {
   // getent asks NSS (LDAP, systemd-userdb too), not only /etc/group; 2 is its "not found".
   const found = await execa('getent', ['group', group], { reject: false, timeout: 10_000, stdin: 'ignore' });
   if (found.exitCode === 2) {
-    throw new SentinelError(`--log-group: there is no group ${JSON.stringify(group)} on this machine; name the group that may read the log database (ls -l shows it)`, ExitCode.usage);
+    throw new SentinelError(
+      `--log-group: there is no group ${JSON.stringify(group)} on this machine; name the group that may read the log database (ls -l shows it)`,
+      ExitCode.usage,
+    );
   }
 }
 
@@ -126,6 +138,9 @@ function writeUnits(dir: string, units: Record<string, string>): string[] {
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new SentinelError(`cannot write the units into ${dir}: ${code}${code === 'EACCES' ? ' (run as root, or use --user)' : ''}`, ExitCode.internal);
+    throw new SentinelError(
+      `cannot write the units into ${dir}: ${code}${code === 'EACCES' ? ' (run as root, or use --user)' : ''}`,
+      ExitCode.internal,
+    );
   }
 }

@@ -59,10 +59,14 @@ function renderSection(o: AutofixOutcome): string {
         : `**Not published:** ${flattenInline(o.reason ?? 'stopped', 400)}`;
   const parts = [HEADING, head];
   if (data.fix) {
-    parts.push(`${data.fix.outcome === 'fixed' ? (data.fix.fix_kind === 'root_cause' ? 'Fixes the cause' : 'Defensive') : 'Claude gave up'}; risk **${data.fix.risk}**.`, sanitiseProse(data.fix.summary, 1500));
+    parts.push(
+      `${data.fix.outcome === 'fixed' ? (data.fix.fix_kind === 'root_cause' ? 'Fixes the cause' : 'Defensive') : 'Claude gave up'}; risk **${data.fix.risk}**.`,
+      sanitiseProse(data.fix.summary, 1500),
+    );
   }
   if (data.tests) parts.push(renderTests(data.tests, o.testCommand, data.baseSha ?? '', data.commitSha ?? ''));
-  if (data.diff && data.pr === undefined) parts.push('The change, to apply by hand:', fenceText(capChars(data.diff.patch, PATCH_MAX), 'diff'));
+  if (data.diff && data.pr === undefined)
+    parts.push('The change, to apply by hand:', fenceText(capChars(data.diff.patch, PATCH_MAX), 'diff'));
   parts.push(`Cost of the attempt: $${o.costUsd.toFixed(2)}.`);
   return parts.join('\n\n');
 }

@@ -24,13 +24,17 @@ export function autofixIneligibility(input: EligibilityInput): string | null {
   const { config, answer } = input;
   if (!config.enabled) return 'autofix is disabled (autofix.enabled: false)';
   if (answer.verdict !== 'real_issue') return `the verdict is ${answer.verdict}, not real_issue`;
-  if (answer.confidence < config.min_confidence) return `confidence ${answer.confidence} is below autofix.min_confidence (${config.min_confidence})`;
-  if (!config.severities.includes(answer.severity)) return `severity ${answer.severity} is not in autofix.severities (${config.severities.join(', ')})`;
-  if (answer.fix_scope !== 'app_code') return `the diagnosis does not place the fix in the application's code (fix_scope: ${answer.fix_scope ?? 'not given'})`;
+  if (answer.confidence < config.min_confidence)
+    return `confidence ${answer.confidence} is below autofix.min_confidence (${config.min_confidence})`;
+  if (!config.severities.includes(answer.severity))
+    return `severity ${answer.severity} is not in autofix.severities (${config.severities.join(', ')})`;
+  if (answer.fix_scope !== 'app_code')
+    return `the diagnosis does not place the fix in the application's code (fix_scope: ${answer.fix_scope ?? 'not given'})`;
   if (input.group === null) return 'the group is unknown to the state database';
   if (input.group.status !== 'active') return 'the group is resolved';
   if (input.now - input.group.lastSeen > DAY) return 'the group has not been seen in the last 24 h';
-  if (input.earlierJobs > 0 && !input.force) return 'a fix was already attempted for this fingerprint (sentinel autofix FINGERPRINT --force for a regression)';
+  if (input.earlierJobs > 0 && !input.force)
+    return 'a fix was already attempted for this fingerprint (sentinel autofix FINGERPRINT --force for a regression)';
   return null;
 }
 
@@ -47,7 +51,8 @@ export interface AutofixBudgetInput {
  * an attempt may cost up to its own cap, and must still leave the reserve untouched. */
 export function autofixBudgetRefusal(input: AutofixBudgetInput): string | null {
   const { claude, autofix } = input;
-  if (input.attemptsToday >= autofix.daily_max_attempts) return `the daily cap of ${autofix.daily_max_attempts} fix attempts is reached (autofix.daily_max_attempts)`;
+  if (input.attemptsToday >= autofix.daily_max_attempts)
+    return `the daily cap of ${autofix.daily_max_attempts} fix attempts is reached (autofix.daily_max_attempts)`;
   if (input.callsToday + 1 > claude.daily_max_runs - autofix.reserve_runs) {
     return `${input.callsToday} Claude runs today: the last ${autofix.reserve_runs} of claude.daily_max_runs (${claude.daily_max_runs}) are kept for alerting`;
   }

@@ -39,7 +39,13 @@ export function renderPullText(input: PullTextInput): PullText {
   const { answer, group, fix, diff } = job;
   const safe = (text: string, max: number) => defang(sanitiseProse(text, max));
   const title = redactor.redact(`fix: ${defang(flattenInline(answer.title, 110))}`).text;
-  const where = [group.exceptionType && quoteCode(group.exceptionType, 80), group.logger && `in ${quoteCode(group.logger, 80)}`, group.function && `(${quoteCode(group.function, 80)})`].filter(Boolean).join(' ');
+  const where = [
+    group.exceptionType && quoteCode(group.exceptionType, 80),
+    group.logger && `in ${quoteCode(group.logger, 80)}`,
+    group.function && `(${quoteCode(group.function, 80)})`,
+  ]
+    .filter(Boolean)
+    .join(' ');
   const sections = [
     '> Draft opened by sentinel, an automated watchdog, for a person to review. Nobody was asked to review it; nothing merges without a human.',
     '## What broke',
@@ -64,15 +70,27 @@ export function renderPullText(input: PullTextInput): PullText {
 }
 
 /** The fix commit's message: one flattened, defanged, redacted summary line and sentinel's trailers. */
-export function renderCommitMessage(job: Pick<AutofixJobData, 'answer' | 'group'> & { fix: NonNullable<AutofixJobData['fix']> }, incidentFile: string, redactor: Redactor): string {
+export function renderCommitMessage(
+  job: Pick<AutofixJobData, 'answer' | 'group'> & { fix: NonNullable<AutofixJobData['fix']> },
+  incidentFile: string,
+  redactor: Redactor,
+): string {
   const title = `fix: ${defang(flattenInline(job.answer.title, 110))}`;
-  const lines = [title, '', defang(flattenInline(job.fix.summary, 600)), '', `Sentinel-Incident: ${flattenInline(incidentFile, 200)}`, `Sentinel-Fingerprint: ${flattenInline(job.group.fingerprint, 64)}`];
+  const lines = [
+    title,
+    '',
+    defang(flattenInline(job.fix.summary, 600)),
+    '',
+    `Sentinel-Incident: ${flattenInline(incidentFile, 200)}`,
+    `Sentinel-Fingerprint: ${flattenInline(job.group.fingerprint, 64)}`,
+  ];
   return redactor.redact(lines.join('\n')).text;
 }
 
 export function renderTests(tests: AutofixJobData['tests'], command: string[] | null, baseSha: string, fixSha: string): string {
   if (!tests || 'notRun' in tests) return `Not verified locally: ${tests && 'notRun' in tests ? tests.notRun : 'no test command'}.`;
-  const row = (name: string, sha: string, run: TestRun) => `| ${name} | \`${sha.slice(0, 12)}\` | ${run.outcome} | ${run.exitCode ?? '-'} | ${(run.durationMs / 1000).toFixed(1)} s |`;
+  const row = (name: string, sha: string, run: TestRun) =>
+    `| ${name} | \`${sha.slice(0, 12)}\` | ${run.outcome} | ${run.exitCode ?? '-'} | ${(run.durationMs / 1000).toFixed(1)} s |`;
   return [
     `Sentinel ran ${command ? quoteCode(command.join(' '), 300) : 'the tests'} without network, in a throwaway checkout of each commit:`,
     '',

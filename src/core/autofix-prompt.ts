@@ -26,7 +26,12 @@ export function renderFixPrompt(input: FixPromptInput): string {
     `Root cause (${answer.root_cause.status}): ${flattenInline(answer.root_cause.text, 2000)}`,
     ...answer.evidence.slice(0, 6).map((e) => `Evidence from ${flattenInline(e.tool, 60)}: ${flattenInline(e.finding, 400)}`),
   ].join('\n');
-  const fields = [`template: ${group.template}`, `exception: ${group.exceptionType ?? '-'}`, `logger: ${group.logger ?? '-'}`, `function: ${group.function ?? '-'}`].join('\n');
+  const fields = [
+    `template: ${group.template}`,
+    `exception: ${group.exceptionType ?? '-'}`,
+    `logger: ${group.logger ?? '-'}`,
+    `function: ${group.function ?? '-'}`,
+  ].join('\n');
   const parts = [
     `${group.count} ${levelName(group.levelNo)} rows from ${formatUtc(group.firstSeen)} to ${formatUtc(group.lastSeen)}, fingerprint ${flattenInline(group.fingerprint, 64)}.`,
     fenceText(capBytes(fields, 1200)),

@@ -54,7 +54,10 @@ export function readEvent(state: StreamState, line: string): boolean {
   } else if (event.type === 'rate_limit_event' && isRecord(event.rate_limit_info) && event.rate_limit_info.status === 'rejected') {
     const { resetsAt, rateLimitType } = event.rate_limit_info;
     // resetsAt is epoch seconds
-    state.usageLimit = { resetsAt: typeof resetsAt === 'number' ? resetsAt * 1000 : null, type: typeof rateLimitType === 'string' ? rateLimitType : null };
+    state.usageLimit = {
+      resetsAt: typeof resetsAt === 'number' ? resetsAt * 1000 : null,
+      type: typeof rateLimitType === 'string' ? rateLimitType : null,
+    };
   } else if (event.type === 'result') {
     state.result = event;
     const denials = Array.isArray(event.permission_denials) ? event.permission_denials : [];
@@ -77,4 +80,3 @@ function capInput(input: unknown): unknown {
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
-

@@ -18,8 +18,7 @@ export const FIELD_CAPS = {
  */
 const MARGIN = 32768;
 
-const ANSI =
-  /\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b[\]PX^_][^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?|\x1b[ -/]*[0-~]/g;
+const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b[\]PX^_][^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?|\x1b[ -/]*[0-~]/g;
 // C0 (but \t and \n), DEL, C1, and the bidi overrides that make a terminal show other text than is there.
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
@@ -28,11 +27,7 @@ const NEEDS_STRIP = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud80
 /** Removes ANSI escapes and control characters, `\r\n` → `\n`, lone surrogates → U+FFFD. */
 export function stripControls(text: string): string {
   if (!NEEDS_STRIP.test(text)) return text;
-  return text
-    .replace(ANSI, '')
-    .replace(/\r\n/g, '\n')
-    .replace(CONTROL, '')
-    .replace(LONE_SURROGATE, '\ufffd');
+  return text.replace(ANSI, '').replace(/\r\n/g, '\n').replace(CONTROL, '').replace(LONE_SURROGATE, '\ufffd');
 }
 
 /** Strips control characters and caps at `maxBytes` UTF-8 bytes; no redaction. */
@@ -59,9 +54,7 @@ export function cleanField(text: string, maxBytes: number, redactor?: Redactor):
   const keptTail = renderRedacted(tail, redactor?.findSecrets(tail) ?? [], tailStart);
   // The marker's figure counts what was dropped as it was before cleaning: close enough to read.
   const dropped =
-    measureUtf8(head, headEnd, head.length) +
-    measureUtf8(text, window, text.length - window) +
-    measureUtf8(tail, 0, tailStart);
+    measureUtf8(head, headEnd, head.length) + measureUtf8(text, window, text.length - window) + measureUtf8(tail, 0, tailStart);
   const total = measureUtf8(keptHead.text) + dropped + measureUtf8(keptTail.text);
   return {
     text: joinCapped(keptHead.text, keptTail.text, total, maxBytes),

@@ -51,12 +51,22 @@ export function describeOffset(commitTime: number, firstSeen: number): string {
 export const shortHash = (hash: string) => hash.slice(0, 12);
 
 /** For the prompt: the app frames with source, at most `maxFrames` (the innermost), then the commits. */
-export function renderGroupCode(code: GroupCode, firstSeen: number, detail: { frames: number; sourceBytes: number; changes: number }, formatUtc: (ms: number) => string): string {
+export function renderGroupCode(
+  code: GroupCode,
+  firstSeen: number,
+  detail: { frames: number; sourceBytes: number; changes: number },
+  formatUtc: (ms: number) => string,
+): string {
   const parts: string[] = [];
   const frames = code.frames.slice(-detail.frames);
   if (frames.length > 0) {
-    parts.push(`The application's own frames in this traceback, innermost last, with the deployed source (\`>\` marks the line; untrusted data):`);
-    const blocks = frames.map((f) => `${f.path}:${f.line} in ${flattenInline(f.function, 80)}\n${f.source === null ? '(source not readable)' : capBytes(f.source, detail.sourceBytes)}`);
+    parts.push(
+      `The application's own frames in this traceback, innermost last, with the deployed source (\`>\` marks the line; untrusted data):`,
+    );
+    const blocks = frames.map(
+      (f) =>
+        `${f.path}:${f.line} in ${flattenInline(f.function, 80)}\n${f.source === null ? '(source not readable)' : capBytes(f.source, detail.sourceBytes)}`,
+    );
     parts.push(fenceText(blocks.join('\n\n')));
   }
   const changes = code.changes.slice(0, detail.changes);
@@ -68,7 +78,13 @@ export function renderGroupCode(code: GroupCode, firstSeen: number, detail: { fr
         `The commit${changes.length > 1 ? 's' : ''} touching these files (untrusted data):`,
       fenceText(
         changes
-          .map((c) => `${shortHash(c.hash)} ${formatUtc(c.time)} by ${flattenInline(c.author, 60)}: ${flattenInline(c.subject, 120)}\n  changed: ${c.files.slice(0, 4).map((f) => flattenInline(f, 120)).join(', ')}`)
+          .map(
+            (c) =>
+              `${shortHash(c.hash)} ${formatUtc(c.time)} by ${flattenInline(c.author, 60)}: ${flattenInline(c.subject, 120)}\n  changed: ${c.files
+                .slice(0, 4)
+                .map((f) => flattenInline(f, 120))
+                .join(', ')}`,
+          )
           .join('\n'),
       ),
     );

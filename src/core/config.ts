@@ -27,10 +27,13 @@ export const safeRegex = z.string().transform((source, ctx): SafeRegex => {
 });
 
 /** A `match.logger` glob, checked now so a bad one is a config error (matching is linear: logger-glob.ts). */
-export const loggerGlob = z.string().min(1).superRefine((glob, ctx) => {
-  const error = checkLoggerGlob(glob);
-  if (error) ctx.addIssue({ code: 'custom', message: error });
-});
+export const loggerGlob = z
+  .string()
+  .min(1)
+  .superRefine((glob, ctx) => {
+    const error = checkLoggerGlob(glob);
+    if (error) ctx.addIssue({ code: 'custom', message: error });
+  });
 
 const level = z.union([z.string(), z.number().int().min(0).max(100)]).transform((value, ctx) => {
   if (typeof value === 'number') return value;
@@ -58,7 +61,10 @@ const columns = z.strictObject({
 });
 
 /** How rows are named in counts, incidents and checkpoints; the one `source:` is `main`. */
-const sourceName = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, _ and - (at most 32)').default('main');
+const sourceName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, _ and - (at most 32)')
+  .default('main');
 
 const sourceCommon = {
   name: sourceName,
@@ -85,8 +91,14 @@ const postgresColumns = columns.extend({
 const postgresSource = z.strictObject({
   kind: z.literal('postgres'),
   /** The connection URL comes from this variable, else from the systemd credential `url_credential`. */
-  url_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').default('SENTINEL_PG_URL'),
-  url_credential: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a credential name').default('postgres-url'),
+  url_env: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+    .default('SENTINEL_PG_URL'),
+  url_credential: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a credential name')
+    .default('postgres-url'),
   columns: postgresColumns.default(postgresColumns.parse({})),
   /** Rows per query; a run reads all of them, this many at a time. */
   batch_limit: z.number().int().min(1).max(100_000).default(5000),
@@ -110,9 +122,15 @@ const fingerprintRule = z
       })
       .refine((m) => m.message || m.logger || m.exception, 'needs at least one of message, logger, exception'),
     /** Merge: every matching row gets this fixed fingerprint. */
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a short name: letters, digits, . _ -').optional(),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a short name: letters, digits, . _ -')
+      .optional(),
     /** Split: the default fingerprint, refined by these parts of the row. */
-    split_by: z.array(z.enum(['captures', 'line', 'level'])).min(1).optional(),
+    split_by: z
+      .array(z.enum(['captures', 'line', 'level']))
+      .min(1)
+      .optional(),
   })
   .refine((r) => (r.name === undefined) !== (r.split_by === undefined), 'give either name (merge) or split_by (split)');
 
@@ -180,7 +198,11 @@ function splitNtfyUrl<T extends { url: string; topic?: string | undefined }>(n: 
     return z.NEVER;
   }
   if (n.topic !== undefined && n.topic !== inUrl) {
-    ctx.addIssue({ code: 'custom', path: ['url'], message: `ends in topic ${inUrl} but topic is ${n.topic}: give the server root (${root})` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['url'],
+      message: `ends in topic ${inUrl} but topic is ${n.topic}: give the server root (${root})`,
+    });
     return z.NEVER;
   }
   return { ...n, url: root, topic: inUrl };
@@ -220,7 +242,10 @@ const script = z.strictObject({
   timeout: duration.default(30_000),
 });
 
-const glob = z.string().min(1).refine((g) => !g.startsWith('/') && !g.split('/').includes('..'), 'a path glob relative to the repository root, without ..');
+const glob = z
+  .string()
+  .min(1)
+  .refine((g) => !g.startsWith('/') && !g.split('/').includes('..'), 'a path glob relative to the repository root, without ..');
 
 const autofixTest = z.strictObject({
   /** An argument array, run without a shell in a throwaway worktree. */
@@ -242,8 +267,14 @@ const autofix = z
         /** What git clones and pushes to: https://github.com/OWNER/NAME.git (or a path, for tests). */
         url: z.string().min(1),
         /** OWNER/NAME on GitHub, or GROUP/NAME on GitLab: one of the two. */
-        github: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'OWNER/NAME').optional(),
-        gitlab: z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/, 'GROUP/NAME').optional(),
+        github: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'OWNER/NAME')
+          .optional(),
+        gitlab: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/, 'GROUP/NAME')
+          .optional(),
         /** Default https://api.github.com, or https://gitlab.com/api/v4. */
         api_url: z.url({ protocol: /^https?$/ }).optional(),
         token_env: z.string().min(1).default('SENTINEL_FORGE_TOKEN'),
@@ -258,7 +289,10 @@ const autofix = z
     max_files: z.number().int().min(1).max(50).default(5),
     max_changed_lines: z.number().int().min(1).max(5000).default(200),
     min_confidence: z.number().min(0).max(1).default(0.8),
-    severities: z.array(z.enum(['critical', 'high', 'medium', 'low'])).min(1).default(['critical', 'high']),
+    severities: z
+      .array(z.enum(['critical', 'high', 'medium', 'low']))
+      .min(1)
+      .default(['critical', 'high']),
     daily_max_attempts: z.number().int().min(0).default(2),
     daily_max_prs: z.number().int().min(0).default(1),
     /** Of claude.daily_budget_usd / daily_max_runs, what autofix never spends: kept for alerting. */
@@ -336,7 +370,8 @@ export const configSchema = configObject
     }
     const seen = new Set<string>();
     for (const [i, s] of (c.sources ?? []).entries()) {
-      if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'name'], message: `two sources are named ${JSON.stringify(s.name)}` });
+      if (seen.has(s.name))
+        ctx.addIssue({ code: 'custom', path: ['sources', i, 'name'], message: `two sources are named ${JSON.stringify(s.name)}` });
       seen.add(s.name);
     }
   })
@@ -364,4 +399,3 @@ export function parseConfig(raw: unknown): ParsedConfig {
   if (result.success) return { ok: true, config: result.data };
   return { ok: false, errors: result.error.issues.map((issue) => formatIssue(issue, configSchema, raw)) };
 }
-

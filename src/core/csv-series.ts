@@ -46,7 +46,13 @@ function toEpoch(parts: (string | undefined)[], zone: string): number {
   const ms = parts[6] ? Math.round(Number(`0${parts[6]}`) * 1000) : 0;
   const utc = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!, Math.min(ms, 999));
   const back = new Date(utc);
-  const exists = back.getUTCFullYear() === y && back.getUTCMonth() === mo! - 1 && back.getUTCDate() === d && back.getUTCHours() === h && back.getUTCMinutes() === mi && back.getUTCSeconds() === s;
+  const exists =
+    back.getUTCFullYear() === y &&
+    back.getUTCMonth() === mo! - 1 &&
+    back.getUTCDate() === d &&
+    back.getUTCHours() === h &&
+    back.getUTCMinutes() === mi &&
+    back.getUTCSeconds() === s;
   const offset = zoneMinutes(zone);
   return exists && Math.abs(offset) < 24 * 60 && Number(zone.slice(4, 6) || 0) < 60 ? utc - offset * 60_000 : Number.NaN;
 }
@@ -68,10 +74,17 @@ export function parseCsvSeries(text: string): CsvSeriesResult {
     if (line === '') continue;
     const cells = line.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
     if (n === 0 && !NUMBER.test(cells[1] ?? '')) continue;
-    if (cells.length !== 2) return { kind: 'invalid', line: n + 1, message: `expected 2 fields "timestamp,value", found ${cells.length}: ${line.slice(0, 80)}` };
+    if (cells.length !== 2)
+      return { kind: 'invalid', line: n + 1, message: `expected 2 fields "timestamp,value", found ${cells.length}: ${line.slice(0, 80)}` };
     const stamp = readTimestamp(cells[0] ?? '');
-    if (!stamp || Number.isNaN(stamp.t)) return { kind: 'invalid', line: n + 1, message: `unreadable timestamp "${cells[0]}" (expected 2014-02-19 10:50:00, ISO 8601 or epoch seconds)` };
-    if (format && !sameFormat(format, stamp.format)) return { kind: 'invalid', line: n + 1, message: `timestamp "${cells[0]}" is in a different format from the lines before it` };
+    if (!stamp || Number.isNaN(stamp.t))
+      return {
+        kind: 'invalid',
+        line: n + 1,
+        message: `unreadable timestamp "${cells[0]}" (expected 2014-02-19 10:50:00, ISO 8601 or epoch seconds)`,
+      };
+    if (format && !sameFormat(format, stamp.format))
+      return { kind: 'invalid', line: n + 1, message: `timestamp "${cells[0]}" is in a different format from the lines before it` };
     format = stamp.format;
     if (!NUMBER.test(cells[1] ?? '')) return { kind: 'invalid', line: n + 1, message: `value "${cells[1]}" is not a number` };
     const value = Number(cells[1]);

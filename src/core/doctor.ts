@@ -23,7 +23,10 @@ export function renderChecks(checks: Check[]): string {
   const count = (status: CheckStatus) => checks.filter((c) => c.status === status).length;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   const warnings = count('warn') ? `, ${plural(count('warn'), 'warning')}` : '';
-  lines.push('', count('fail') ? `${plural(count('fail'), 'check')} failed${warnings}` : `all ${plural(count('ok'), 'check')} passed${warnings}`);
+  lines.push(
+    '',
+    count('fail') ? `${plural(count('fail'), 'check')} failed${warnings}` : `all ${plural(count('ok'), 'check')} passed${warnings}`,
+  );
   return lines.join('\n');
 }
 

@@ -33,7 +33,12 @@ export function buildFailureNotice(input: { unit: string; host: string; journal:
     }
     body = `Last ${kept.length} journal line${kept.length === 1 ? '' : 's'}:\n\n${fenceText(kept.join('\n'))}`;
   }
-  return { title: `sentinel failed: ${input.unit}`, message: `${head}\n\n${body}`, severity: 'high', tags: ['rotating_light', 'sentinel', 'failure'] };
+  return {
+    title: `sentinel failed: ${input.unit}`,
+    message: `${head}\n\n${body}`,
+    severity: 'high',
+    tags: ['rotating_light', 'sentinel', 'failure'],
+  };
 }
 
 /** The message `sentinel notify test` sends to each channel. */

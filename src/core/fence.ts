@@ -13,10 +13,7 @@ export function fenceText(text: string, info = 'text'): string {
 
 /** One line for a table cell or a list item: no newlines, no `|`, at most `max` characters. */
 export function flattenInline(text: string, max = 120): string {
-  const flat = stripControls(text)
-    .replace(/\s+/g, ' ')
-    .replace(/\|/g, '¦')
-    .trim();
+  const flat = stripControls(text).replace(/\s+/g, ' ').replace(/\|/g, '¦').trim();
   return capChars(flat, max);
 }
 

@@ -20,7 +20,10 @@ export type ForgeFailure =
 
 export type ForgeResult<T> = { kind: 'ok'; value: T } | ForgeFailure;
 
-export type CreatePullResult = ForgeResult<PullRequest> | { kind: 'drafts_unsupported'; reason: string } | { kind: 'exists'; reason: string };
+export type CreatePullResult =
+  | ForgeResult<PullRequest>
+  | { kind: 'drafts_unsupported'; reason: string }
+  | { kind: 'exists'; reason: string };
 
 /** The four calls a draft fix PR needs; GitLab's merge requests would fit the same shape. */
 export interface Forge {

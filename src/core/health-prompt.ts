@@ -18,7 +18,8 @@ const MAX_SERIES = 12;
 export function renderHealthPrompt(input: HealthPromptInput): string {
   const { series, window } = input.subject;
   const shown = series.slice(0, MAX_SERIES);
-  const more = series.length > shown.length ? `\n\n… and ${series.length - shown.length} more concerning series (the tools can show them).` : '';
+  const more =
+    series.length > shown.length ? `\n\n… and ${series.length - shown.length} more concerning series (the tools can show them).` : '';
   return fillTemplate(input.template, {
     window: `${formatUtc(window.from)} to ${formatUtc(window.to)}`,
     overview: `${series.length} concerning series, each below.`,
@@ -28,7 +29,9 @@ export function renderHealthPrompt(input: HealthPromptInput): string {
 }
 
 function renderSeries(s: SeriesReport, index: number, total: number): string {
-  const args = Object.entries(s.args).map(([k, v]) => `${k}=${v}`).join(' ');
+  const args = Object.entries(s.args)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
   const lines = [
     `series: ${s.name}`,
     `judgement: ${capChars(s.summary, 600)}`,
@@ -38,7 +41,10 @@ function renderSeries(s: SeriesReport, index: number, total: number): string {
     `sparkline ${formatUtc(s.from)} to ${formatUtc(s.to)}: ${s.sparkline}`,
     `recent values: ${formatRecent(s)}`,
   ];
-  return [`### Series ${index} of ${total}: tool ${s.analysis}${args ? ` with ${flattenInline(args, 100)}` : ''}`, fenceText(lines.join('\n'))].join('\n\n');
+  return [
+    `### Series ${index} of ${total}: tool ${s.analysis}${args ? ` with ${flattenInline(args, 100)}` : ''}`,
+    fenceText(lines.join('\n')),
+  ].join('\n\n');
 }
 
 /** `18:53Z 180, 18:54Z 181`: UTC clock times and values, oldest first. */

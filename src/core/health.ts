@@ -33,16 +33,26 @@ export function judgeSeriesNow(analysis: string, args: SeriesVerdict['args'], se
   const last = series.points.reduce<ChartSeries['points'][number] | null>((a, p) => (a === null || p.t > a.t ? p : a), null);
   const latest = last?.t ?? Number.NEGATIVE_INFINITY;
   // The most actionable first: a limit reached or near before a deviation from the usual.
-  const open = series.judgement.flags.filter((f) => f.end >= latest).sort((a, b) => Number(b.kind === 'limit') - Number(a.kind === 'limit'));
+  const open = series.judgement.flags
+    .filter((f) => f.end >= latest)
+    .sort((a, b) => Number(b.kind === 'limit') - Number(a.kind === 'limit'));
   // A flag's reason is decided when it is raised; where it still stands is what the operator needs now.
-  const still = (f: Flag) => (last && f.kind !== 'limit' && f.start < last.t ? `; now ${formatValue(last.v)}${series.unit ?? ''}, flagged for ${formatDuration(last.t - f.start)}` : '');
+  const still = (f: Flag) =>
+    last && f.kind !== 'limit' && f.start < last.t
+      ? `; now ${formatValue(last.v)}${series.unit ?? ''}, flagged for ${formatDuration(last.t - f.start)}`
+      : '';
   const reasons = [...(series.thresholds ?? []), ...open.map((f) => `${f.reason}${still(f)}`)];
   const verdict = reasons.length ? 'concerning' : series.judgement.warmingUp ? 'warming_up' : 'normal';
   return { key: `${analysis}:${series.name}`, analysis, args, series, verdict, reasons };
 }
 
 /** The concerning series not alerted on within the cooldown. */
-export function pickDueSeries(verdicts: readonly SeriesVerdict[], lastAlerts: ReadonlyMap<string, number>, cooldownMs: number, now: number): SeriesVerdict[] {
+export function pickDueSeries(
+  verdicts: readonly SeriesVerdict[],
+  lastAlerts: ReadonlyMap<string, number>,
+  cooldownMs: number,
+  now: number,
+): SeriesVerdict[] {
   return verdicts.filter((v) => {
     if (v.verdict !== 'concerning') return false;
     const last = lastAlerts.get(v.key);
@@ -81,7 +91,8 @@ const lastTime = (v: SeriesVerdict) => v.series.points.reduce((t, p) => Math.max
 /** What to investigate: the due series, drawn; the window runs from the earliest open flag to now. */
 export function buildHealthSubject(due: readonly SeriesVerdict[], now: number): HealthSubject {
   // Led by the most actionable: a threshold crossed or a limit reached before a baseline flag.
-  const actionable = (v: SeriesVerdict) => (v.series.thresholds ?? []).length > 0 || v.series.judgement.flags.some((f) => f.kind === 'limit' && f.end >= lastTime(v));
+  const actionable = (v: SeriesVerdict) =>
+    (v.series.thresholds ?? []).length > 0 || v.series.judgement.flags.some((f) => f.kind === 'limit' && f.end >= lastTime(v));
   const ordered = [...due].sort((a, b) => Number(actionable(b)) - Number(actionable(a)));
   const series = ordered.map((v): SeriesReport => {
     const { points, judgement } = v.series;

@@ -50,7 +50,10 @@ const ruleSchema = z.strictObject({
   reason: z.string().trim().min(1, 'a rule needs a reason'),
   // `added: 2026-11-29` by hand, `added: {date, author}` from `ignore add`.
   added: z
-    .preprocess((value) => (typeof value === 'string' || value instanceof Date ? { date: value } : value), z.strictObject({ date, author: z.string().min(1).optional() }))
+    .preprocess(
+      (value) => (typeof value === 'string' || value instanceof Date ? { date: value } : value),
+      z.strictObject({ date, author: z.string().min(1).optional() }),
+    )
     .optional(),
   until: date.optional(),
   unless: rate.optional(),

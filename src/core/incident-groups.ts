@@ -19,9 +19,21 @@ export function renderGroups(groups: TriggeredGroup[]): string {
   const lines = [
     '| # | trigger | level | rows | first seen | last seen | fingerprint | template |',
     '|---|---|---|---:|---|---|---|---|',
-    ...sorted.slice(0, TABLE_ROWS).map((g, i) =>
-      [i + 1, g.trigger ?? '', levelName(g.levelNo), g.count, formatUtc(g.firstSeen), formatUtc(g.lastSeen), quoteCode(g.fingerprint, 64), quoteCode(g.template, 100)].join(' | '),
-    ).map((row) => `| ${row} |`),
+    ...sorted
+      .slice(0, TABLE_ROWS)
+      .map((g, i) =>
+        [
+          i + 1,
+          g.trigger ?? '',
+          levelName(g.levelNo),
+          g.count,
+          formatUtc(g.firstSeen),
+          formatUtc(g.lastSeen),
+          quoteCode(g.fingerprint, 64),
+          quoteCode(g.template, 100),
+        ].join(' | '),
+      )
+      .map((row) => `| ${row} |`),
   ];
   if (sorted.length > TABLE_ROWS) lines.push('', `… and ${sorted.length - TABLE_ROWS} more groups (\`sentinel status\` lists them).`);
   const parts = [lines.join('\n')];
@@ -45,7 +57,12 @@ function renderSamples(group: TriggeredGroup, index: number): string {
     `### Group ${index}: ${quoteCode(group.fingerprint, 64)}`,
     `${plural(group.count, 'row')}, trigger ${group.trigger ?? 'none'}${reason}.`,
     ...(folded.length
-      ? [`${folded.length} splinter group${folded.length === 1 ? '' : 's'} folded into it by this run: ${folded.slice(0, FOLDS_SHOWN).map((f) => quoteCode(f, 64)).join(', ')}${folded.length > FOLDS_SHOWN ? ', …' : ''}.`]
+      ? [
+          `${folded.length} splinter group${folded.length === 1 ? '' : 's'} folded into it by this run: ${folded
+            .slice(0, FOLDS_SHOWN)
+            .map((f) => quoteCode(f, 64))
+            .join(', ')}${folded.length > FOLDS_SHOWN ? ', …' : ''}.`,
+        ]
       : []),
     fenceText(described),
   ];
@@ -105,7 +122,12 @@ export function deriveFallbackSeverity(groups: TriggeredGroup[]): { severity: Se
   const fresh = sorted.find((g) => g.levelNo >= 40 && (g.trigger === 'new' || g.trigger === 'regressed'));
   if (fresh) return { severity: 'high', because: `ERROR group ${quoteCode(fresh.fingerprint, 64)} is ${fresh.trigger}` };
   const large = sorted.find((g) => g.levelNo >= 40 && g.trigger !== null && g.count > 100);
-  if (large) return { severity: 'high', because: `${large.trigger} ERROR group ${quoteCode(large.fingerprint, 64)} has ${large.count} rows (over 100)` };
-  if (sorted.some((g) => g.levelNo >= 40)) return { severity: 'medium', because: 'ERROR groups, none CRITICAL, new or regressed, no triggered ERROR group over 100 rows' };
+  if (large)
+    return {
+      severity: 'high',
+      because: `${large.trigger} ERROR group ${quoteCode(large.fingerprint, 64)} has ${large.count} rows (over 100)`,
+    };
+  if (sorted.some((g) => g.levelNo >= 40))
+    return { severity: 'medium', because: 'ERROR groups, none CRITICAL, new or regressed, no triggered ERROR group over 100 rows' };
   return { severity: 'low', because: 'warnings only' };
 }

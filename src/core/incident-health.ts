@@ -35,23 +35,32 @@ export function renderHealthSection(report: HealthReport): string {
         `### ${quoteCode(s.name, 80)}: concerning`,
         `From the ${quoteCode(`${s.analysis}`, 40)} analysis${describeArgs(s.args)}. ${flattenInline(capChars(s.summary, 600), 600)}`,
         s.reasons.map((r) => `- ${flattenInline(r, 300)}`).join('\n'),
-        fenceText(`${s.sparkline}\n${formatUtc(s.from)} → ${formatUtc(s.to)}${s.limit === null ? '' : `, limit ${formatValue(s.limit)}${s.unit}`}`),
+        fenceText(
+          `${s.sparkline}\n${formatUtc(s.from)} → ${formatUtc(s.to)}${s.limit === null ? '' : `, limit ${formatValue(s.limit)}${s.unit}`}`,
+        ),
         `Last values (UTC): ${flattenInline(formatRecent(s), 600)}`,
       ];
-      if (chart) parts.push(`[![Chart of ${flattenInline(s.name, 80).replace(/[[\]]/g, '')}, flagged spans shaded](${encodeURI(chart)})](${encodeURI(chart)})`);
+      if (chart)
+        parts.push(
+          `[![Chart of ${flattenInline(s.name, 80).replace(/[[\]]/g, '')}, flagged spans shaded](${encodeURI(chart)})](${encodeURI(chart)})`,
+        );
       return parts.join('\n\n');
     })
     .join('\n\n');
 }
 
 const describeArgs = (args: SeriesReport['args']) => {
-  const text = Object.entries(args).map(([k, v]) => `${k}=${v}`).join(' ');
+  const text = Object.entries(args)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
   return text ? ` (${quoteCode(text, 100)})` : '';
 };
 
 /** The notification: the diagnosis or the title, then one line and a sparkline per series. */
 export function describeHealthNotification(diagnosis: Diagnosis, series: readonly SeriesReport[], title: string): string {
-  const lines = series.slice(0, 6).flatMap((s) => [`**${flattenInline(s.name, 60)}**: ${flattenInline(s.reasons[0] ?? s.summary, 200)}`, `\`${s.sparkline}\``]);
+  const lines = series
+    .slice(0, 6)
+    .flatMap((s) => [`**${flattenInline(s.name, 60)}**: ${flattenInline(s.reasons[0] ?? s.summary, 200)}`, `\`${s.sparkline}\``]);
   if (diagnosis.kind === 'claude') {
     return [...renderPushedAnswer(diagnosis.answer.summary, diagnosis.answer.actions), '', ...lines].join('\n');
   }

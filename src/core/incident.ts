@@ -103,14 +103,21 @@ export function renderIncident(input: IncidentInput): string {
   );
   const facts = [`severity **${severity}**`, `verdict **${verdict.replace('_', ' ')}**`];
   if (diagnosis.kind === 'claude') facts.push(`confidence ${Math.round(diagnosis.answer.confidence * 100)}%`);
-  facts.push(input.health ? `${input.health.series.length} concerning series` : `${countGroups(input.groups)}, ${plural(rows, 'row')}`, `${formatUtc(input.window.from)} to ${formatUtc(input.window.to)}`);
+  facts.push(
+    input.health ? `${input.health.series.length} concerning series` : `${countGroups(input.groups)}, ${plural(rows, 'row')}`,
+    `${formatUtc(input.window.from)} to ${formatUtc(input.window.to)}`,
+  );
   const sections = [`---\n${frontMatter}---`, `# ${sanitiseProse(title, 120)}`, facts.join(' · ')];
   sections.push(...(diagnosis.kind === 'claude' ? renderDiagnosis(diagnosis.answer) : renderFallback(input, diagnosis)));
   if (input.health) sections.push('## Series', renderHealthSection(input.health));
   if (input.groups.length > 0) sections.push('## Error groups', renderGroups(input.groups));
   if (input.code && input.code.length > 0) sections.push('## Code and recent changes', renderCodeSection(input.code, input.groups));
   if (diagnosis.kind === 'claude' && diagnosis.answer.suggested_ignore.length > 0) {
-    sections.push('## Suggested ignore rules', 'Suggested by the model: read them before running them.', renderIgnoreCommands(diagnosis.answer.suggested_ignore));
+    sections.push(
+      '## Suggested ignore rules',
+      'Suggested by the model: read them before running them.',
+      renderIgnoreCommands(diagnosis.answer.suggested_ignore),
+    );
   }
   sections.push('## Run details', renderRunDetails(input));
   if (input.groups.length > 0) sections.push('## Ignore a group', renderGroupIgnoreCommands(input.groups));
@@ -152,8 +159,10 @@ function explainNoDiagnosis(why: NoDiagnosis): string {
   if (why.kind === 'disabled') return 'Claude is disabled in the config (claude.enabled: false).';
   if (why.kind === 'unavailable') return `Claude could not be started (${proseLine(why.detail)}).`;
   if (why.kind === 'over_budget') return `the daily Claude budget is used up (${proseLine(why.detail)}).`;
-  if (why.kind === 'pending') return `not yet: ${proseLine(why.reason)}. Claude is asked again; this file is updated in place and one more notification follows.`;
-  if (why.kind === 'usage_limit') return `the Claude subscription's usage limit is reached; investigations resume after ${formatUtc(why.until)}.`;
+  if (why.kind === 'pending')
+    return `not yet: ${proseLine(why.reason)}. Claude is asked again; this file is updated in place and one more notification follows.`;
+  if (why.kind === 'usage_limit')
+    return `the Claude subscription's usage limit is reached; investigations resume after ${formatUtc(why.until)}.`;
   return `Claude failed after ${why.attempts} attempt${why.attempts === 1 ? '' : 's'}: ${proseLine(why.reason)}`;
 }
 
@@ -162,7 +171,6 @@ export function diagnosisState(diagnosis: Diagnosis): 'done' | 'pending' | 'none
   if (diagnosis.kind === 'claude') return 'done';
   return diagnosis.why.kind === 'pending' ? 'pending' : 'none';
 }
-
 
 /** `3 groups (2 new, 1 escalating)`. */
 function countGroups(groups: TriggeredGroup[]): string {
@@ -179,7 +187,8 @@ function describeGroups(groups: TriggeredGroup[]): string {
   const lead = silence ?? [...groups].sort(bySeverity)[0];
   if (!lead) return 'No error groups';
   const more = groups.length > 1 ? ` (+${groups.length - 1} more group${groups.length > 2 ? 's' : ''})` : '';
-  if (lead === silence) return `app stopped logging: no rows for ${formatRoughly(lead.lastSeen - lead.firstSeen)}, last at ${formatUtc(lead.firstSeen)}${more}`;
+  if (lead === silence)
+    return `app stopped logging: no rows for ${formatRoughly(lead.lastSeen - lead.firstSeen)}, last at ${formatUtc(lead.firstSeen)}${more}`;
   const trigger = lead.trigger ? `${lead.trigger[0]?.toUpperCase()}${lead.trigger.slice(1)} ` : '';
   const what = identifierOrNull(lead.exceptionType);
   const where = identifierOrNull(lead.logger);
@@ -195,13 +204,24 @@ function renderCodeSection(code: GroupCode[], groups: TriggeredGroup[]): string 
   return code
     .map((c) => {
       const group = groups.find((g) => g.fingerprint === c.fingerprint);
-      const lines = [`Group \`${flattenInline(c.fingerprint, 64)}\`, innermost frame last:`, ...c.frames.map((f) => `- ${quoteCode(`${f.path}:${f.line}`, 200)} in ${quoteCode(f.function, 80)}`)];
+      const lines = [
+        `Group \`${flattenInline(c.fingerprint, 64)}\`, innermost frame last:`,
+        ...c.frames.map((f) => `- ${quoteCode(`${f.path}:${f.line}`, 200)} in ${quoteCode(f.function, 80)}`),
+      ];
       for (const change of c.changes) {
         const when = group ? `, ${describeOffset(change.time, group.firstSeen)}` : '';
-        lines.push(`- commit \`${shortHash(change.hash)}\` ${formatUtc(change.time)} by ${quoteCode(change.author, 60)}: ${quoteCode(change.subject, 120)} changed ${change.files.map((f) => quoteCode(f, 120)).join(', ')}${when}`);
+        lines.push(
+          `- commit \`${shortHash(change.hash)}\` ${formatUtc(change.time)} by ${quoteCode(change.author, 60)}: ${quoteCode(change.subject, 120)} changed ${change.files.map((f) => quoteCode(f, 120)).join(', ')}${when}`,
+        );
       }
       const innermost = c.frames.at(-1);
-      if (innermost?.source) lines.push('', `Source at ${quoteCode(`${innermost.path}:${innermost.line}`, 200)}:`, '', fenceText(capBytes(innermost.source, 1_000)));
+      if (innermost?.source)
+        lines.push(
+          '',
+          `Source at ${quoteCode(`${innermost.path}:${innermost.line}`, 200)}:`,
+          '',
+          fenceText(capBytes(innermost.source, 1_000)),
+        );
       return lines.join('\n');
     })
     .join('\n\n');

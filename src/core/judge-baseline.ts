@@ -83,7 +83,12 @@ function createSeasonalSampler(ts: readonly number[], vs: readonly number[], per
  * The expectation for every point of a time-sorted series, each from the points before it only,
  * so judging a prefix gives the same answers as judging the whole series up to that point.
  */
-export function computeExpectations(ts: readonly number[], vs: readonly number[], spacing: number, minPoints: number): {
+export function computeExpectations(
+  ts: readonly number[],
+  vs: readonly number[],
+  spacing: number,
+  minPoints: number,
+): {
   expectations: (Expectation | null)[];
   /** Spread of the recent window, the scale for "flat" guards. */
   spreads: number[];
@@ -129,7 +134,12 @@ function chooseBaseline(candidates: readonly Expectation[], trackers: Trackers):
   for (const c of candidates) {
     // A seasonal baseline must prove itself over a full selection span before it is trusted.
     const tracker = trackers[c.kind];
-    const err = c.kind === 'recent' ? tracker.mean() : tracker.count() >= baselineTuning.minSeasonalEvidence ? tracker.mean() / baselineTuning.seasonalAdvantage : Number.POSITIVE_INFINITY;
+    const err =
+      c.kind === 'recent'
+        ? tracker.mean()
+        : tracker.count() >= baselineTuning.minSeasonalEvidence
+          ? tracker.mean() / baselineTuning.seasonalAdvantage
+          : Number.POSITIVE_INFINITY;
     if (best === null || err < bestErr) {
       best = c;
       bestErr = err;

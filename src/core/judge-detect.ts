@@ -32,7 +32,12 @@ export interface DeviationRun {
   peak: number;
 }
 
-export function scorePoints(vs: readonly number[], expectations: readonly (Expectation | null)[], spreads: readonly number[], judgeable: (i: number) => boolean): (PointScore | null)[] {
+export function scorePoints(
+  vs: readonly number[],
+  expectations: readonly (Expectation | null)[],
+  spreads: readonly number[],
+  judgeable: (i: number) => boolean,
+): (PointScore | null)[] {
   return vs.map((v, i) => {
     const e = expectations[i];
     if (!e || !judgeable(i)) return null;
@@ -84,7 +89,8 @@ export function findDeviationRuns(scores: readonly (PointScore | null)[], ts: re
     }
     if (level >= threshold && level > detectTuning.calibrationMargin * usual) {
       let onset = i;
-      while (onset > 0 && Math.sign(scores[onset - 1]?.z ?? 0) === Math.sign(z) && Math.abs(scores[onset - 1]?.z ?? 0) >= threshold) onset--;
+      while (onset > 0 && Math.sign(scores[onset - 1]?.z ?? 0) === Math.sign(z) && Math.abs(scores[onset - 1]?.z ?? 0) >= threshold)
+        onset--;
       open = { first: i, last: i, onset, peak: i };
     }
   }

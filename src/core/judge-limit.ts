@@ -16,12 +16,19 @@ export const limitTuning = {
   highShare: 0.8,
 };
 
-
 /** Running least squares over a sliding window; times in hours from the first point keep it exact. */
 function createTrend() {
-  let n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+  let n = 0,
+    sx = 0,
+    sy = 0,
+    sxx = 0,
+    sxy = 0;
   const update = (x: number, y: number, w: number) => {
-    n += w; sx += w * x; sy += w * y; sxx += w * x * x; sxy += w * x * y;
+    n += w;
+    sx += w * x;
+    sy += w * y;
+    sxx += w * x * x;
+    sxy += w * x * y;
   };
   return {
     add: (x: number, y: number) => update(x, y, 1),
@@ -38,7 +45,12 @@ function createTrend() {
 }
 
 /** Utilisation of a limit and, as data arrives, flags for reaching it or trending into it soon. */
-export function assessLimit(ts: readonly number[], vs: readonly number[], limit: number, options: JudgeOptions): { report: LimitReport; flags: Flag[] } {
+export function assessLimit(
+  ts: readonly number[],
+  vs: readonly number[],
+  limit: number,
+  options: JudgeOptions,
+): { report: LimitReport; flags: Flag[] } {
   const unit = options.unit ?? '';
   const t0 = ts[0] ?? 0;
   const hours = (t: number) => (t - t0) / HOUR;
@@ -76,7 +88,8 @@ export function assessLimit(ts: readonly number[], vs: readonly number[], limit:
   }
   if (open) flags.push(open);
   const peak = vs.reduce((m, v) => Math.max(m, v), Number.NEGATIVE_INFINITY);
-  const forecast = timeToLimit === null ? 'not trending towards it' : `reaches it in about ${formatDuration(timeToLimit)} at the current trend`;
+  const forecast =
+    timeToLimit === null ? 'not trending towards it' : `reaches it in about ${formatDuration(timeToLimit)} at the current trend`;
   const text = `limit ${formatValue(limit)}${unit}: peak ${formatValue(peak)}${unit} (${Math.round((100 * peak) / limit)} %), ${formatDuration(timeAbove)} above 80 %, ${forecast}`;
   return { report: { limit, peak, peakShare: peak / limit, timeAbove80Ms: timeAbove, timeToLimitMs: timeToLimit, text }, flags };
 }

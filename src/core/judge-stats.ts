@@ -22,7 +22,12 @@ export interface SampleSummary {
 export function describeSorted(sorted: ArrayLike<number>): SampleSummary {
   const q1 = quantileSorted(sorted, 0.25);
   const q3 = quantileSorted(sorted, 0.75);
-  return { median: quantileSorted(sorted, 0.5), sigma: (q3 - q1) / 1.349, min: sorted[0] ?? Number.NaN, max: sorted[sorted.length - 1] ?? Number.NaN };
+  return {
+    median: quantileSorted(sorted, 0.5),
+    sigma: (q3 - q1) / 1.349,
+    min: sorted[0] ?? Number.NaN,
+    max: sorted[sorted.length - 1] ?? Number.NaN,
+  };
 }
 
 /** Index of the first element of ascending `xs` that is >= x. */

@@ -73,7 +73,13 @@ function formatRange(lo: number, hi: number, unit: string): string {
   return lo < 0 || hi < 0 ? `${a}${unit} to ${b}${unit}` : `${a}–${b}${unit}`;
 }
 
-function describeRun(run: DeviationRun, ts: readonly number[], vs: readonly number[], scores: readonly (PointScore | null)[], options: JudgeOptions): Flag {
+function describeRun(
+  run: DeviationRun,
+  ts: readonly number[],
+  vs: readonly number[],
+  scores: readonly (PointScore | null)[],
+  options: JudgeOptions,
+): Flag {
   const s = scores[run.first] as PointScore;
   const unit = options.unit ?? '';
   const { median, kind, min, max } = s.expectation;
@@ -94,10 +100,19 @@ function describeRun(run: DeviationRun, ts: readonly number[], vs: readonly numb
   };
 }
 
-function summarize(name: string, verdict: string, series: readonly SeriesPoint[], judged: number, flags: readonly Flag[], warmup: number, limit: LimitReport | undefined): string {
+function summarize(
+  name: string,
+  verdict: string,
+  series: readonly SeriesPoint[],
+  judged: number,
+  flags: readonly Flag[],
+  warmup: number,
+  limit: LimitReport | undefined,
+): string {
   const span = formatDuration((series[series.length - 1]?.t ?? 0) - (series[0]?.t ?? 0));
   const parts = [`${name}: ${judged === 0 && verdict === 'normal' ? 'warming up' : verdict} — ${series.length} points over ${span}`];
-  if (judged === 0) parts.push(`none judged yet: the judge needs ${formatDuration(warmup)} of history and ${MIN_POINTS} points in its last 7 days`);
+  if (judged === 0)
+    parts.push(`none judged yet: the judge needs ${formatDuration(warmup)} of history and ${MIN_POINTS} points in its last 7 days`);
   else parts.push(`${judged} judged after a ${formatDuration(warmup)} warm-up`);
   if (flags.length) parts.push(`${flags.length} flag${flags.length === 1 ? '' : 's'}, latest: ${flags[flags.length - 1]?.reason}`);
   if (limit) parts.push(limit.text);

@@ -12,10 +12,7 @@ export interface Notification {
   file?: string;
 }
 
-export type SendResult =
-  | { kind: 'sent' }
-  | { kind: 'retry'; reason: string; retryAfterMs?: number }
-  | { kind: 'rejected'; reason: string };
+export type SendResult = { kind: 'sent' } | { kind: 'retry'; reason: string; retryAfterMs?: number } | { kind: 'rejected'; reason: string };
 
 /** The port every notifier implements; the outbox sees nothing else. */
 export interface Notifier {

@@ -35,6 +35,10 @@ function sectionAfter(markdown: string, heading: RegExp): string | null {
   const match = heading.exec(markdown);
   if (!match) return null;
   const rest = markdown.slice(match.index + match[0].length).replace(/^\s+/, '');
-  const paragraph = rest.split(/\n\s*\n|\n## /)[0]?.replace(/\s+/g, ' ').trim() ?? '';
+  const paragraph =
+    rest
+      .split(/\n\s*\n|\n## /)[0]
+      ?.replace(/\s+/g, ' ')
+      .trim() ?? '';
   return paragraph === '' ? null : paragraph.slice(0, 400);
 }

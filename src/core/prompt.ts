@@ -10,7 +10,7 @@ import type { Trigger } from './triggers.js';
 export type TriggeredGroup = Pick<
   GroupTally,
   'fingerprint' | 'template' | 'exceptionType' | 'logger' | 'function' | 'levelNo' | 'count' | 'firstSeen' | 'lastSeen' | 'samples'
-> & { trigger: Trigger | null; triggerReason: string; /** Splinter groups this run folded into it. */ folded?: string[] } & GroupSpread;
+> & { trigger: Trigger | null; triggerReason: string /** Splinter groups this run folded into it. */; folded?: string[] } & GroupSpread;
 
 export interface PromptTool {
   name: string;
@@ -76,12 +76,84 @@ interface Detail {
 
 // From the most detail to the least: the first one that fits is used.
 const DETAIL: Detail[] = [
-  { full: 10, samples: 3, template: 400, message: 500, traceback: 1536, extra: 300, frames: 4, source: 700, changes: 3, history: 5, teamShare: 1 },
-  { full: 10, samples: 3, template: 300, message: 300, traceback: 800, extra: 200, frames: 3, source: 400, changes: 2, history: 3, teamShare: 1 },
-  { full: 10, samples: 2, template: 200, message: 200, traceback: 400, extra: 100, frames: 2, source: 300, changes: 2, history: 3, teamShare: 1 },
-  { full: 5, samples: 2, template: 200, message: 200, traceback: 400, extra: 100, frames: 2, source: 250, changes: 1, history: 2, teamShare: 0.75 },
-  { full: 3, samples: 1, template: 120, message: 120, traceback: 200, extra: 0, frames: 1, source: 200, changes: 1, history: 1, teamShare: 0.5 },
-  { full: 1, samples: 1, template: 120, message: 120, traceback: 200, extra: 0, frames: 1, source: 200, changes: 1, history: 1, teamShare: 0.25 },
+  {
+    full: 10,
+    samples: 3,
+    template: 400,
+    message: 500,
+    traceback: 1536,
+    extra: 300,
+    frames: 4,
+    source: 700,
+    changes: 3,
+    history: 5,
+    teamShare: 1,
+  },
+  {
+    full: 10,
+    samples: 3,
+    template: 300,
+    message: 300,
+    traceback: 800,
+    extra: 200,
+    frames: 3,
+    source: 400,
+    changes: 2,
+    history: 3,
+    teamShare: 1,
+  },
+  {
+    full: 10,
+    samples: 2,
+    template: 200,
+    message: 200,
+    traceback: 400,
+    extra: 100,
+    frames: 2,
+    source: 300,
+    changes: 2,
+    history: 3,
+    teamShare: 1,
+  },
+  {
+    full: 5,
+    samples: 2,
+    template: 200,
+    message: 200,
+    traceback: 400,
+    extra: 100,
+    frames: 2,
+    source: 250,
+    changes: 1,
+    history: 2,
+    teamShare: 0.75,
+  },
+  {
+    full: 3,
+    samples: 1,
+    template: 120,
+    message: 120,
+    traceback: 200,
+    extra: 0,
+    frames: 1,
+    source: 200,
+    changes: 1,
+    history: 1,
+    teamShare: 0.5,
+  },
+  {
+    full: 1,
+    samples: 1,
+    template: 120,
+    message: 120,
+    traceback: 200,
+    extra: 0,
+    frames: 1,
+    source: 200,
+    changes: 1,
+    history: 1,
+    teamShare: 0.25,
+  },
 ];
 
 /** The investigation prompt: the largest groups in full, the rest one line each, all log text fenced. */
@@ -134,7 +206,8 @@ function renderRunbooks(runbooks: PromptRunbook[], maxBytes: number): string {
   if (runbooks.length === 0) return '';
   const each = Math.floor(maxBytes / runbooks.length);
   const parts = runbooks.map(
-    (r) => `### Runbook ${quoteCode(r.file, 100)} (for ${r.fingerprints.map((f) => flattenInline(f, 64)).join(', ')})\n\n${capBytes(r.text.trim(), Math.max(200, each - 200))}`,
+    (r) =>
+      `### Runbook ${quoteCode(r.file, 100)} (for ${r.fingerprints.map((f) => flattenInline(f, 64)).join(', ')})\n\n${capBytes(r.text.trim(), Math.max(200, each - 200))}`,
   );
   return `\n\n## The team's runbooks for these groups\n\nWritten by the team for errors like these: follow them where they apply and say which step you took.\n\n${parts.join('\n\n')}`;
 }
@@ -175,7 +248,10 @@ function renderGroup(group: TriggeredGroup, index: number, total: number, detail
     if (sample.extra && detail.extra > 0) parts.push('Extra:', fenceText(capBytes(sample.extra, detail.extra)));
   });
   const code = input.code?.find((c) => c.fingerprint === group.fingerprint);
-  if (code) parts.push(renderGroupCode(code, group.firstSeen, { frames: detail.frames, sourceBytes: detail.source, changes: detail.changes }, formatUtc));
+  if (code)
+    parts.push(
+      renderGroupCode(code, group.firstSeen, { frames: detail.frames, sourceBytes: detail.source, changes: detail.changes }, formatUtc),
+    );
   const history = input.history?.find((h) => h.fingerprint === group.fingerprint);
   if (history && history.incidents.length > 0) parts.push(renderHistory(history.incidents, detail.history));
   return parts.filter((p) => p !== '').join('\n\n');
@@ -185,7 +261,10 @@ function renderOtherGroups(groups: TriggeredGroup[]): string {
   if (groups.length === 0) return '';
   const lines = groups
     .slice(0, MAX_LISTED)
-    .map((g) => `${g.count} rows, ${levelName(g.levelNo)}, ${g.trigger ?? 'none'}, ${flattenInline(g.fingerprint, 64)}: ${flattenInline(g.template, 90)}`);
+    .map(
+      (g) =>
+        `${g.count} rows, ${levelName(g.levelNo)}, ${g.trigger ?? 'none'}, ${flattenInline(g.fingerprint, 64)}: ${flattenInline(g.template, 90)}`,
+    );
   const more = groups.length > MAX_LISTED ? `\n\n… and ${groups.length - MAX_LISTED} more groups (the tools can show them).` : '';
   return `\n\n### Other triggered groups, largest first\n\n${fenceText(lines.join('\n'))}${more}`;
 }

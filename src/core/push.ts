@@ -26,7 +26,13 @@ export function pushSeverity(severity: Severity, groups: TriggeredGroup[]): Seve
 }
 
 /** ntfy turns tags that are emoji short codes into icons before the title: what, then how sure. */
-export function pushTags(opts: { severity: Severity; groups: TriggeredGroup[]; health: boolean; diagnosis: Diagnosis; followUp: boolean }): string[] {
+export function pushTags(opts: {
+  severity: Severity;
+  groups: TriggeredGroup[];
+  health: boolean;
+  diagnosis: Diagnosis;
+  followUp: boolean;
+}): string[] {
   const tags = [SEVERITY_EMOJI[opts.severity]];
   if (opts.health) tags.push('chart_with_upwards_trend');
   if (opts.groups.some((g) => g.fingerprint === SILENCE_FINGERPRINT)) tags.push('mute');
@@ -36,7 +42,12 @@ export function pushTags(opts: { severity: Severity; groups: TriggeredGroup[]; h
   return [...new Set(tags)];
 }
 
-const SEVERITY_EMOJI: Record<Severity, string> = { critical: 'rotating_light', high: 'warning', medium: 'large_orange_diamond', low: 'information_source' };
+const SEVERITY_EMOJI: Record<Severity, string> = {
+  critical: 'rotating_light',
+  high: 'warning',
+  medium: 'large_orange_diamond',
+  low: 'information_source',
+};
 const TRIGGER_EMOJI = { new: 'new', regressed: 'repeat', escalating: 'chart_with_upwards_trend' } as const;
 
 /** Summary, the first actions, the groups that matter most with their exception and frame: what
@@ -57,6 +68,7 @@ function describeGroup(g: TriggeredGroup): string[] {
   const lines = [`- ${g.count}× ${levelName(g.levelNo)} ${g.trigger ?? ''} ${code(g.template, 160)}`.replace(/ {2,}/g, ' ')];
   const sample = g.samples.find((s) => s.exception) ?? null;
   const { exception, frame } = summariseTraceback(sample?.exception ?? null);
-  if (exception || frame) lines.push(`  ${[exception && code(exception, 160), frame && `at ${code(frame, 120)}`].filter(Boolean).join(' ')}`);
+  if (exception || frame)
+    lines.push(`  ${[exception && code(exception, 160), frame && `at ${code(frame, 120)}`].filter(Boolean).join(' ')}`);
   return lines;
 }

@@ -36,4 +36,3 @@ export interface RunRecord {
   /** The run's process; null for runs recorded before it was kept. */
   pid: number | null;
 }
-

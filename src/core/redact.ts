@@ -32,7 +32,10 @@ const REDACTION_VERSION = 2;
  * a new operator pattern differs, and the stored text is redacted again. */
 export const redactionMarker = (extra: readonly SafeRegex[]) => JSON.stringify([REDACTION_VERSION, ...extra.map((regex) => regex.source)]);
 
-const PATTERNS: readonly SecretPattern[] = SECRET_RULES.map((rule) => ({ kind: rule.kind, re: new RegExp(rule.source, `${rule.flags ?? ''}gd`) }));
+const PATTERNS: readonly SecretPattern[] = SECRET_RULES.map((rule) => ({
+  kind: rule.kind,
+  re: new RegExp(rule.source, `${rule.flags ?? ''}gd`),
+}));
 
 // One pass over the text finds the few rules worth running: most log lines hold no keyword at all.
 const KEYWORDS = createKeywordScanner(SECRET_RULES.map((rule) => rule.keywords));
@@ -90,12 +93,7 @@ function percentDecode(text: string): { text: string; at: number[] } {
  * Renders `text[from, to)` with every span that overlaps the window replaced, whole, by its
  * marker. A secret straddling the window's edge is therefore redacted, never cut in half.
  */
-export function renderRedacted(
-  text: string,
-  spans: readonly SecretSpan[],
-  from = 0,
-  to = text.length,
-): Redaction {
+export function renderRedacted(text: string, spans: readonly SecretSpan[], from = 0, to = text.length): Redaction {
   let out = '';
   let at = from;
   let count = 0;
@@ -119,10 +117,7 @@ function collectSpans(text: string, pattern: SecretPattern, into: SecretSpan[]):
       continue;
     }
     const groups = m.indices?.groups;
-    const range = (groups && Object.values(groups).find((g) => g !== undefined)) ?? [
-      m.index,
-      m.index + m[0].length,
-    ];
+    const range = (groups && Object.values(groups).find((g) => g !== undefined)) ?? [m.index, m.index + m[0].length];
     into.push({ start: range[0], end: range[1], kind });
   }
 }
@@ -138,4 +133,3 @@ function mergeSpans(spans: SecretSpan[]): SecretSpan[] {
   }
   return merged;
 }
-

@@ -20,7 +20,10 @@ export interface RunStaleness {
  */
 export function judgeRunStaleness(input: { runStarts: number[]; lastSuccess: number | null; now: number }): RunStaleness {
   const starts = [...input.runStarts].sort((a, b) => b - a).slice(0, GAPS_USED + 1);
-  const gaps = starts.slice(1).map((start, i) => starts[i]! - start).filter((gap) => gap > 0);
+  const gaps = starts
+    .slice(1)
+    .map((start, i) => starts[i]! - start)
+    .filter((gap) => gap > 0);
   const median = gaps.length >= 2 ? [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)]! : null;
   // Timers fire with a random delay: whole minutes are what the operator configured.
   const intervalMs = median === null ? DEFAULT_INTERVAL_MS : Math.max(60_000, Math.round(median / 60_000) * 60_000);

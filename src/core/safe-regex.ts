@@ -39,7 +39,8 @@ export function compileSafeRegex(source: string): CompileResult {
         const spans: [number, number][] = [];
         const group = compiled.groupCount() > 0 ? 1 : 0;
         while (matcher.find()) {
-          const [start, end] = matcher.group(group) === null ? [matcher.start(), matcher.end()] : [matcher.start(group), matcher.end(group)];
+          const [start, end] =
+            matcher.group(group) === null ? [matcher.start(), matcher.end()] : [matcher.start(group), matcher.end(group)];
           if (end > start) spans.push([start, end]);
         }
         return spans;

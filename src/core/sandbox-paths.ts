@@ -2,7 +2,10 @@ import type { UnitScope } from './systemd-units.js';
 
 /** Where `StateDirectory=sentinel` puts the state: the one place the sandbox lets sentinel write
  * for good (ProtectSystem=strict makes everything else read-only). */
-export function stateDirectoryFor(scope: UnitScope, env: { HOME?: string | undefined; XDG_STATE_HOME?: string | undefined }): string | null {
+export function stateDirectoryFor(
+  scope: UnitScope,
+  env: { HOME?: string | undefined; XDG_STATE_HOME?: string | undefined },
+): string | null {
   if (scope === 'system') return '/var/lib/sentinel';
   const base = env.XDG_STATE_HOME || (env.HOME ? `${env.HOME.replace(/\/+$/, '')}/.local/state` : null);
   return base === null ? null : `${base}/sentinel`;
@@ -14,7 +17,9 @@ export function findSandboxProblems(input: { writable: string; stateDir: string 
   const problems: string[] = [];
   const inside = (path: string) => path === input.writable || path.startsWith(`${input.writable}/`);
   if (input.stateDir !== null && !inside(input.stateDir)) {
-    problems.push(`state_dir ${input.stateDir} is read-only under the units: remove state_dir (systemd sets $STATE_DIRECTORY) or set it to ${input.writable}`);
+    problems.push(
+      `state_dir ${input.stateDir} is read-only under the units: remove state_dir (systemd sets $STATE_DIRECTORY) or set it to ${input.writable}`,
+    );
   }
   if (!inside(input.incidentsDir)) {
     problems.push(`incidents_dir ${input.incidentsDir} is read-only under the units: set incidents_dir: ${input.writable}/incidents`);

@@ -14,7 +14,12 @@ export type SilenceDecision =
 /** No rows at all for `silenceAfterMs` is itself an incident, reported once per silence: a silence
  * is known by the time of its last row, so new rows followed by a new silence report again. An empty
  * table says nothing about when the app last wrote, so it is not judged. */
-export function decideSilence(input: { newestRowTime: number | null; now: number; silenceAfterMs: number; reportedFor: string | null }): SilenceDecision {
+export function decideSilence(input: {
+  newestRowTime: number | null;
+  now: number;
+  silenceAfterMs: number;
+  reportedFor: string | null;
+}): SilenceDecision {
   const { newestRowTime, now } = input;
   if (newestRowTime === null || now - newestRowTime <= input.silenceAfterMs) return { kind: 'logging' };
   const key = String(newestRowTime);

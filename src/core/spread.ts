@@ -15,7 +15,8 @@ export function spreadLines(group: GroupSpread): string[] {
     const more = group.hosts.seen.length > named.length ? `, … ${group.hosts.seen.length - named.length} more` : '';
     lines.push(`hosts: ${group.hosts.seen.length} of ${group.hosts.of} (${named.join(', ')}${more})`);
   }
-  if (group.sources && group.sources.length > 0) lines.push(`sources: ${group.sources.map(([name, rows]) => `${name} ${rows}`).join(', ')}`);
+  if (group.sources && group.sources.length > 0)
+    lines.push(`sources: ${group.sources.map(([name, rows]) => `${name} ${rows}`).join(', ')}`);
   return lines;
 }
 

@@ -19,7 +19,14 @@ export interface StatusReport {
   rules: { id: string; reason: string; expired: boolean; unused: boolean; hits24h: number; lastHit: number | null }[];
   warnings: { at: number; kind: string; message: string }[];
   /** What is waiting to be reported, and what Claude has cost today. */
-  reporting: { queued: number; unsent: number; dropped: number; claudeCallsToday: number; claudeCostToday: number; claudePausedUntil: number | null };
+  reporting: {
+    queued: number;
+    unsent: number;
+    dropped: number;
+    claudeCallsToday: number;
+    claudeCostToday: number;
+    claudePausedUntil: number | null;
+  };
   /** Triggers kept from an alert, and until when. */
   heldBack: HeldBack[];
   /** Each unsent notification: why, and when it is tried next. */
@@ -55,9 +62,14 @@ export function renderStatus(report: StatusReport): string {
   for (const s of report.sources) {
     lines.push(`source ${s.name}  ${s.label}`);
     if (s.error) lines.push(`  ✗ ${s.error}`);
-    else lines.push(`  checkpoint row ${s.checkpoint ?? 'none (no run yet)'}; ${s.rowsBehind} WARNING+ rows behind; newest row ${iso(s.newestRowTime)}`);
+    else
+      lines.push(
+        `  checkpoint row ${s.checkpoint ?? 'none (no run yet)'}; ${s.rowsBehind} WARNING+ rows behind; newest row ${iso(s.newestRowTime)}`,
+      );
     if (s.waiting) {
-      lines.push(`  ! ${s.waiting.rows} rows waiting behind an open transaction since ${iso(s.waiting.since)}: a long transaction in the cluster holds them back (pg_stat_activity shows it)`);
+      lines.push(
+        `  ! ${s.waiting.rows} rows waiting behind an open transaction since ${iso(s.waiting.since)}: a long transaction in the cluster holds them back (pg_stat_activity shows it)`,
+      );
     }
   }
   lines.push(`last successful run  ${iso(report.lastSuccess)}`);
@@ -72,11 +84,16 @@ export function renderStatus(report: StatusReport): string {
     `reporting  ${r.queued} investigation${r.queued === 1 ? '' : 's'} queued, ${r.unsent} notification${r.unsent === 1 ? '' : 's'} unsent` +
       `${r.dropped ? `, ${r.dropped} dropped` : ''}; Claude today: ${r.claudeCallsToday} call${r.claudeCallsToday === 1 ? '' : 's'}, $${r.claudeCostToday.toFixed(2)}`,
   );
-  if (r.claudePausedUntil !== null) lines.push(`  ! Claude paused until ${iso(r.claudePausedUntil)}: the subscription's usage limit is reached; incidents get the fallback report`);
+  if (r.claudePausedUntil !== null)
+    lines.push(
+      `  ! Claude paused until ${iso(r.claudePausedUntil)}: the subscription's usage limit is reached; incidents get the fallback report`,
+    );
   for (const u of report.unsent) {
     const next = u.nextAttemptAt <= report.now ? 'next run' : clockTime(u.nextAttemptAt, report.now);
     const why = u.lastError ?? 'not tried yet';
-    lines.push(`  unsent ${u.channel} ${u.incidentPath}: ${u.attempts} attempt${u.attempts === 1 ? '' : 's'}, last error: ${why}; next attempt ${next} (or run --retry-now)`);
+    lines.push(
+      `  unsent ${u.channel} ${u.incidentPath}: ${u.attempts} attempt${u.attempts === 1 ? '' : 's'}, last error: ${why}; next attempt ${next} (or run --retry-now)`,
+    );
   }
   const held = report.heldBack.filter((h) => h.until > report.now);
   if (held.length) {
@@ -97,7 +114,9 @@ export function renderStatus(report: StatusReport): string {
   lines.push(`ignore rules  ${report.rules.length}`);
   for (const r of report.rules) {
     const notes = [r.expired ? 'expired' : '', r.unused ? 'unused for 30 days' : ''].filter(Boolean).join(', ');
-    lines.push(`  ${r.id.padEnd(10)} ${String(r.hits24h).padStart(6)} hits/24h  last ${iso(r.lastHit)}${notes ? `  [${notes}]` : ''}  — ${r.reason}`);
+    lines.push(
+      `  ${r.id.padEnd(10)} ${String(r.hits24h).padStart(6)} hits/24h  last ${iso(r.lastHit)}${notes ? `  [${notes}]` : ''}  — ${r.reason}`,
+    );
   }
   if (report.warnings.length) {
     lines.push('warnings (last 7 days)');

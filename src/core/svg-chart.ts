@@ -58,7 +58,9 @@ export function renderSvgChart(input: ChartInput): string {
     parts.push(
       `<text x="${MARGIN.left}" y="${bottom + 16}">${escapeXml(iso(t0))}</text>`,
       `<text x="${MARGIN.left + plotW}" y="${bottom + 16}" text-anchor="end">${escapeXml(iso(t1))}</text>`,
-      `<polyline points="${thinPoints(points, x).map((p) => `${x(p.t)},${y(p.v)}`).join(' ')}" fill="none" stroke="#0b6bcb" stroke-width="1.5"/>`,
+      `<polyline points="${thinPoints(points, x)
+        .map((p) => `${x(p.t)},${y(p.v)}`)
+        .join(' ')}" fill="none" stroke="#0b6bcb" stroke-width="1.5"/>`,
     );
   } else {
     parts.push(`<text x="${MARGIN.left + plotW / 2}" y="${MARGIN.top + plotH / 2}" text-anchor="middle">no data</text>`);

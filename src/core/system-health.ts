@@ -73,7 +73,14 @@ export function judgeSystem(history: readonly SystemSample[], current: SystemSam
       return v === null ? [] : [{ t: s.at, v }];
     });
     const judgement = judge(points, { name, unit, ...(limit === undefined ? {} : { limit }) });
-    series.push({ name, unit, points, judgement, ...(limit === undefined ? {} : { limit }), ...(crossed ? { thresholds: [crossed] } : {}) });
+    series.push({
+      name,
+      unit,
+      points,
+      judgement,
+      ...(limit === undefined ? {} : { limit }),
+      ...(crossed ? { thresholds: [crossed] } : {}),
+    });
     if (crossed) concerns.push(crossed);
     // Flags that ended before the latest sample are history; only an open one is a concern now.
     const open = judgement.flags.filter((f) => f.end >= current.at);
@@ -81,36 +88,67 @@ export function judgeSystem(history: readonly SystemSample[], current: SystemSam
   };
 
   const loadPerCore = current.load15 / Math.max(1, current.cores);
-  details.push(`load ${current.load1} / ${current.load5} / ${current.load15} on ${current.cores} cores (15-min ${formatValue(loadPerCore)} per core)`);
-  const overloaded = loadPerCore > systemThresholds.loadPerCore ? `15-minute load ${current.load15} is above ${systemThresholds.loadPerCore}× the ${current.cores} cores` : undefined;
+  details.push(
+    `load ${current.load1} / ${current.load5} / ${current.load15} on ${current.cores} cores (15-min ${formatValue(loadPerCore)} per core)`,
+  );
+  const overloaded =
+    loadPerCore > systemThresholds.loadPerCore
+      ? `15-minute load ${current.load15} is above ${systemThresholds.loadPerCore}× the ${current.cores} cores`
+      : undefined;
   judgeSeries('load per core', '', (s) => s.load5 / Math.max(1, s.cores), undefined, overloaded);
   if (current.cpuBusy !== null) details.push(`CPU busy ${pct(current.cpuBusy)}`);
   if (samples.some((s) => s.cpuBusy !== null)) judgeSeries('CPU busy', ' %', (s) => (s.cpuBusy === null ? null : 100 * s.cpuBusy));
 
   const memShare = current.memTotal > 0 ? current.memAvailable / current.memTotal : 1;
   details.push(`memory available ${gib(current.memAvailable)} of ${gib(current.memTotal)} (${pct(memShare)})`);
-  const lowMemory = memShare < systemThresholds.memAvailableShare ? `memory available ${pct(memShare)}, below ${pct(systemThresholds.memAvailableShare)}` : undefined;
+  const lowMemory =
+    memShare < systemThresholds.memAvailableShare
+      ? `memory available ${pct(memShare)}, below ${pct(systemThresholds.memAvailableShare)}`
+      : undefined;
   judgeSeries('memory available', ' %', (s) => (s.memTotal > 0 ? (100 * s.memAvailable) / s.memTotal : null), undefined, lowMemory);
 
   for (const mount of current.mounts) {
     const at = (s: SystemSample) => s.mounts.find((m) => m.path === mount.path);
     const disk = usedShare(mount.size - mount.free, mount.size);
     const inodes = usedShare(mount.files - mount.filesFree, mount.files);
-    const forecast = forecastFull(samples.flatMap((s) => {
-      const m = at(s);
-      return m ? [{ t: s.at, v: m.size - m.free }] : [];
-    }), mount.size, current.at);
-    details.push(`${mount.path}: disk ${pct(disk)} used, ${gib(mount.free)} free; inodes ${mount.files ? pct(inodes) : 'n/a'} used; ${forecast}`);
-    const fullDisk = disk > systemThresholds.diskShare ? `${mount.path} disk ${pct(disk)} used, above ${pct(systemThresholds.diskShare)}` : undefined;
-    const fullInodes = inodes > systemThresholds.inodeShare ? `${mount.path} inodes ${pct(inodes)} used, above ${pct(systemThresholds.inodeShare)}` : undefined;
-    judgeSeries(`${mount.path} disk used`, ' %', (s) => {
-      const m = at(s);
-      return m && m.size > 0 ? (100 * (m.size - m.free)) / m.size : null;
-    }, 100, fullDisk);
-    if (mount.files > 0) judgeSeries(`${mount.path} inodes used`, ' %', (s) => {
-      const m = at(s);
-      return m && m.files > 0 ? (100 * (m.files - m.filesFree)) / m.files : null;
-    }, 100, fullInodes);
+    const forecast = forecastFull(
+      samples.flatMap((s) => {
+        const m = at(s);
+        return m ? [{ t: s.at, v: m.size - m.free }] : [];
+      }),
+      mount.size,
+      current.at,
+    );
+    details.push(
+      `${mount.path}: disk ${pct(disk)} used, ${gib(mount.free)} free; inodes ${mount.files ? pct(inodes) : 'n/a'} used; ${forecast}`,
+    );
+    const fullDisk =
+      disk > systemThresholds.diskShare ? `${mount.path} disk ${pct(disk)} used, above ${pct(systemThresholds.diskShare)}` : undefined;
+    const fullInodes =
+      inodes > systemThresholds.inodeShare
+        ? `${mount.path} inodes ${pct(inodes)} used, above ${pct(systemThresholds.inodeShare)}`
+        : undefined;
+    judgeSeries(
+      `${mount.path} disk used`,
+      ' %',
+      (s) => {
+        const m = at(s);
+        return m && m.size > 0 ? (100 * (m.size - m.free)) / m.size : null;
+      },
+      100,
+      fullDisk,
+    );
+    if (mount.files > 0)
+      judgeSeries(
+        `${mount.path} inodes used`,
+        ' %',
+        (s) => {
+          const m = at(s);
+          return m && m.files > 0 ? (100 * (m.files - m.filesFree)) / m.files : null;
+        },
+        100,
+        fullInodes,
+      );
   }
 
   const verdict = concerns.length ? 'concerning' : 'normal';

@@ -27,9 +27,7 @@ export interface UnitParams {
   autofixTimeoutMs?: number;
 }
 
-export type RenderResult =
-  | { kind: 'ok'; units: Record<string, string> }
-  | { kind: 'invalid'; errors: string[] };
+export type RenderResult = { kind: 'ok'; units: Record<string, string> } | { kind: 'invalid'; errors: string[] };
 
 export const UNIT_FILES = [
   'sentinel.service',
@@ -123,12 +121,16 @@ function collectValues(params: UnitParams, errors: string[]): Map<string, string
     values.set('timeout_start', formatDuration(claudeTimeoutMs + GRACE_MS));
   } else errors.push(`claudeTimeoutMs: must be a positive whole number of milliseconds`);
   const autofixTimeoutMs = params.autofixTimeoutMs ?? 35 * MINUTE;
-  if (Number.isInteger(autofixTimeoutMs) && autofixTimeoutMs > 0) values.set('autofix_timeout_start', formatDuration(autofixTimeoutMs + GRACE_MS));
+  if (Number.isInteger(autofixTimeoutMs) && autofixTimeoutMs > 0)
+    values.set('autofix_timeout_start', formatDuration(autofixTimeoutMs + GRACE_MS));
   else errors.push(`autofixTimeoutMs: must be a positive whole number of milliseconds`);
   values.set('autofix_interval', formatDuration(AUTOFIX_INTERVAL_MS));
   values.set('autofix_schedule', scheduleFor(AUTOFIX_INTERVAL_MS).join('\n'));
 
-  for (const [name, flag, raw] of [['run', '--interval', params.runInterval ?? '5m'], ['health', '--health-interval', params.healthInterval ?? '1h']] as const) {
+  for (const [name, flag, raw] of [
+    ['run', '--interval', params.runInterval ?? '5m'],
+    ['health', '--health-interval', params.healthInterval ?? '1h'],
+  ] as const) {
     const ms = parseDuration(raw);
     if (ms === null || ms % MINUTE !== 0 || ms < MINUTE || ms > 24 * 60 * MINUTE) {
       errors.push(`${flag}: must be whole minutes or hours from 1m to 24h, like 5m or 1h (got ${JSON.stringify(raw)})`);

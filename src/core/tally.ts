@@ -195,11 +195,17 @@ export function createTally(deps: TallyDeps) {
       const splinters = origins.get(origin) ?? new Set<string>();
       origins.delete(origin);
       // A splinter of an earlier run, without rows now, is folded by its default fingerprint.
-      if (splinters.size === 0) record(deps.fingerprinter.fingerprintOf({ ...input, message: fold.from, template: fold.from }), survivor, 0, fold.from);
+      if (splinters.size === 0)
+        record(deps.fingerprinter.fingerprintOf({ ...input, message: fold.from, template: fold.from }), survivor, 0, fold.from);
       for (const fingerprint of splinters) {
         const group = tally.groups.get(resolve(fingerprint));
         const to = group
-          ? deps.fingerprinter.fingerprintOf({ ...input, message: group.samples[0]?.message ?? fold.to, template: fold.to, levelName: group.levelName })
+          ? deps.fingerprinter.fingerprintOf({
+              ...input,
+              message: group.samples[0]?.message ?? fold.to,
+              template: fold.to,
+              levelName: group.levelName,
+            })
           : survivor;
         record(fingerprint, to, group?.count ?? 0, group?.template ?? fold.from);
         if (group && resolve(group.fingerprint) !== group.fingerprint) {

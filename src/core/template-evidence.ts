@@ -26,9 +26,36 @@ export const STACK_CATEGORY_ROWS = 3;
 export const FAMILY_SIMILARITY = 0.5;
 /** Words after which a token is an identifier, not a category (`bucket`, `provider` are left out on purpose). */
 export const NAMING_WORDS = new Set([
-  'user', 'users', 'username', 'uid', 'voice', 'session', 'sessions', 'pod', 'job', 'batch', 'request', 'req', 'id', 'key',
-  'customer', 'account', 'worker', 'host', 'hostname', 'node', 'client', 'instance', 'container', 'task', 'order', 'device',
-  'token', 'object', 'file', 'peer',
+  'user',
+  'users',
+  'username',
+  'uid',
+  'voice',
+  'session',
+  'sessions',
+  'pod',
+  'job',
+  'batch',
+  'request',
+  'req',
+  'id',
+  'key',
+  'customer',
+  'account',
+  'worker',
+  'host',
+  'hostname',
+  'node',
+  'client',
+  'instance',
+  'container',
+  'task',
+  'order',
+  'device',
+  'token',
+  'object',
+  'file',
+  'peer',
 ]);
 
 export const WILDCARD = '<*>';
@@ -64,7 +91,8 @@ export function judgePosition({ values, wildcard, masked, namedBy, stack }: Posi
   }
   const counts = `${distinct} values in ${rows} rows, ${rare} of them in at most ${RARE_ROWS} rows`;
   if (distinct >= MANY_VALUES) return { kind: 'variable', why: `variable: ${counts} (at least ${MANY_VALUES} values)` };
-  if (distinct >= FEW_VALUES && rare * 2 >= distinct && rareRows * 2 >= rows) return { kind: 'variable', why: `variable: ${counts} (mostly rare)` };
+  if (distinct >= FEW_VALUES && rare * 2 >= distinct && rareRows * 2 >= rows)
+    return { kind: 'variable', why: `variable: ${counts} (mostly rare)` };
   if ([...values.keys()].every((value) => DIGIT.test(value))) return { kind: 'variable', why: `variable: ${counts}, all with digits` };
   if (masked) return { kind: 'variable', why: `variable: ${counts}, some of them masked values` };
   if (namedBy) return { kind: 'variable', why: `variable: ${counts}, named by "${namedBy}"` };
@@ -72,7 +100,10 @@ export function judgePosition({ values, wildcard, masked, namedBy, stack }: Posi
     const recurring = [...values.values()].every((count) => count >= STACK_CATEGORY_ROWS);
     if (!(distinct <= STACK_CATEGORY_VALUES && recurring)) return { kind: 'variable', why: `variable: ${counts}, under one traceback` };
   }
-  const top = [...values].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([value, count]) => `${value} ${count}`);
+  const top = [...values]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 4)
+    .map(([value, count]) => `${value} ${count}`);
   return { kind: 'category', why: `category: ${counts} (${top.join(', ')}${distinct > 4 ? ', …' : ''})` };
 }
 

@@ -151,7 +151,15 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
   };
   for (const c of snapshot?.clusters ?? []) {
     const why = new Map(Object.entries(c.why ?? {}).map(([i, text]) => [Number(i), text]));
-    addCluster({ key: c.key, context: c.context, tokens: splitShape(c.template), template: c.template, rows: c.rows, into: c.into ?? LIVE, why });
+    addCluster({
+      key: c.key,
+      context: c.context,
+      tokens: splitShape(c.template),
+      template: c.template,
+      rows: c.rows,
+      into: c.into ?? LIVE,
+      why,
+    });
   }
   for (const [ctx, shape, index] of snapshot?.shapes ?? []) remember(ctx, shape, index);
 
@@ -181,7 +189,10 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
     const stack = members[0]!.context.startsWith('T');
     for (const family of familiesOf(members)) {
       if (family.length < 2) continue;
-      const { groups, verdicts } = decideFamily(family.map((m) => members[m]!), stack);
+      const { groups, verdicts } = decideFamily(
+        family.map((m) => members[m]!),
+        stack,
+      );
       for (const group of groups) {
         const survivor = members[family[group[0]!]!]!;
         for (const [position, verdict] of verdicts) generalise(survivor, position, verdict);
@@ -189,14 +200,20 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
           const splinter = members[family[m]!]!;
           splinter.into = live[family[group[0]!]!]!;
           survivor.rows += splinter.rows;
-          pending.push({ fold: { context: survivor.context, from: splinter.key, to: survivor.key, template: '' }, survivor: splinter.into });
+          pending.push({
+            fold: { context: survivor.context, from: splinter.key, to: survivor.key, template: '' },
+            survivor: splinter.into,
+          });
           // A folded cluster only points at its survivor: its template and context are not kept.
           Object.assign(splinter, { context: '', tokens: [], template: '', rows: 0 });
           splinter.why.clear();
         }
       }
     }
-    buckets.set(bucket, live.filter((i) => clusters[i]!.into === LIVE));
+    buckets.set(
+      bucket,
+      live.filter((i) => clusters[i]!.into === LIVE),
+    );
   };
 
   const decideDirty = () => {
@@ -253,7 +270,9 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
           ...(c.into === LIVE ? {} : { into: c.into }),
           ...(c.why.size ? { why: Object.fromEntries(c.why) } : {}),
         })),
-        shapes: [...shapes].flatMap(([ctx, inContext]) => [...inContext].map(([shape, index]): [string, string, number] => [ctx, shape, index])),
+        shapes: [...shapes].flatMap(([ctx, inContext]) =>
+          [...inContext].map(([shape, index]): [string, string, number] => [ctx, shape, index]),
+        ),
       };
     },
   };

@@ -57,7 +57,11 @@ const PATTERNS: ReadonlyArray<readonly [placeholder: string, needs: number, sour
       `|\\b(?=[\\w.]*[\\d-])(?:[a-zA-Z0-9-]{1,63}\\.)+(?:${WORD_TLD})(?::\\d{1,5})?(?![\\w.(-])`,
   ],
   ['<path>', SLASH, `(?<![\\w.:/])(?:~|\\.{1,2})?(?:/[\\w.@%+~,-]+){2,}/?(?:\\?[^\\s"']*)?|\\b[A-Za-z]:\\\\[^\\s"']+`],
-  ['<hex>', DIGIT, `\\b0[xX][0-9a-fA-F]+\\b|\\b(?=\\d*[a-f])(?=[a-f]*\\d)[0-9a-f]{7,128}\\b|\\b(?=\\d*[A-F])(?=[A-F]*\\d)[0-9A-F]{8,128}\\b`],
+  [
+    '<hex>',
+    DIGIT,
+    `\\b0[xX][0-9a-fA-F]+\\b|\\b(?=\\d*[a-f])(?=[a-f]*\\d)[0-9a-f]{7,128}\\b|\\b(?=\\d*[A-F])(?=[A-F]*\\d)[0-9A-F]{8,128}\\b`,
+  ],
   // Identifiers with digits glued to letters: Thunderbird_A8, x86_64, jA9J1UvC020034.
   [
     '<id>',

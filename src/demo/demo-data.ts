@@ -43,19 +43,61 @@ export function writeDemoDatabase(path: string, now: number, days = 3): number {
     const hour = new Date(t).getUTCHours();
     const busy = hour >= 8 && hour <= 20 ? 1.6 : 0.6;
     depth = recent ? Math.min(180, depth + 3 + rand() * 3) : Math.max(0, Math.round(10 * busy + (rand() - 0.5) * 6));
-    rows.push({ time: t, level: 'INFO', message: 'queue depth', name: 'app.queue', function: 'report_depth', line: 88, extra: { depth: Math.round(depth) } });
+    rows.push({
+      time: t,
+      level: 'INFO',
+      message: 'queue depth',
+      name: 'app.queue',
+      function: 'report_depth',
+      line: 88,
+      extra: { depth: Math.round(depth) },
+    });
     const requests = Math.round(5 * busy + rand() * 3);
-    for (let i = 0; i < requests; i++) rows.push({ time: t + 500 + i * 2100, level: 'INFO', message: 'request served', name: 'app.http', function: 'serve', line: 23 });
+    for (let i = 0; i < requests; i++)
+      rows.push({ time: t + 500 + i * 2100, level: 'INFO', message: 'request served', name: 'app.http', function: 'serve', line: 23 });
     const gemini = Math.round(8 * busy + rand() * 4);
-    for (let i = 0; i < gemini; i++) rows.push({ time: t + i * 900, level: 'INFO', message: 'api call', name: 'app.llm', function: 'generate', line: 51, extra: { api: 'gemini' } });
+    for (let i = 0; i < gemini; i++)
+      rows.push({
+        time: t + i * 900,
+        level: 'INFO',
+        message: 'api call',
+        name: 'app.llm',
+        function: 'generate',
+        line: 51,
+        extra: { api: 'gemini' },
+      });
     // Retries of rate-limited calls: near the quota of 20 a minute whatever the hour.
     const inworld = Math.round(recent ? 15 + rand() * 3 : 3 * busy + rand() * 2);
-    for (let i = 0; i < inworld; i++) rows.push({ time: t + i * 1700, level: 'INFO', message: 'api call', name: 'app.tts', function: 'synthesize', line: 140, extra: { api: 'inworld' } });
+    for (let i = 0; i < inworld; i++)
+      rows.push({
+        time: t + i * 1700,
+        level: 'INFO',
+        message: 'api call',
+        name: 'app.tts',
+        function: 'synthesize',
+        line: 140,
+        extra: { api: 'inworld' },
+      });
     if (rand() < 0.08) {
-      rows.push({ time: t + 30_000, level: 'INFO', message: 'runpod overflow: job dispatched to serverless', name: 'app.gpu', function: 'dispatch', line: 203, extra: { runpod: true } });
+      rows.push({
+        time: t + 30_000,
+        level: 'INFO',
+        message: 'runpod overflow: job dispatched to serverless',
+        name: 'app.gpu',
+        function: 'dispatch',
+        line: 203,
+        extra: { runpod: true },
+      });
     }
     if (rand() < 0.02) {
-      rows.push({ time: t + 5000, level: 'WARNING', message: `Retrying upload of job ${Math.floor(rand() * 9000 + 1000)} to storage (attempt 2)`, name: 'app.storage', function: 'upload', line: 77 });
+      rows.push({
+        time: t + 5000,
+        level: 'WARNING',
+        message: `Retrying upload of job ${Math.floor(rand() * 9000 + 1000)} to storage (attempt 2)`,
+        name: 'app.storage',
+        function: 'upload',
+        line: 77,
+      });
     }
     if (rand() < 0.004) {
       rows.push({
@@ -65,7 +107,13 @@ export function writeDemoDatabase(path: string, now: number, days = 3): number {
         name: 'app.llm',
         function: 'generate',
         line: 64,
-        exception: TRACEBACK([['/srv/app/llm.py', 64, 'generate'], ['/srv/app/http.py', 31, 'post']], 'httpx.HTTPStatusError: 503 Service Unavailable'),
+        exception: TRACEBACK(
+          [
+            ['/srv/app/llm.py', 64, 'generate'],
+            ['/srv/app/http.py', 31, 'post'],
+          ],
+          'httpx.HTTPStatusError: 503 Service Unavailable',
+        ),
       });
     }
     if (recent && rand() < 0.8) {
@@ -89,7 +137,13 @@ export function writeDemoDatabase(path: string, now: number, days = 3): number {
         name: 'app.worker',
         function: 'render_job',
         line: 219,
-        exception: TRACEBACK([['/srv/app/worker.py', 219, 'render_job'], ['/srv/app/voices.py', 40, 'settings_for']], "KeyError: 'voice_id'"),
+        exception: TRACEBACK(
+          [
+            ['/srv/app/worker.py', 219, 'render_job'],
+            ['/srv/app/voices.py', 40, 'settings_for'],
+          ],
+          "KeyError: 'voice_id'",
+        ),
       });
     }
   }
@@ -99,12 +153,23 @@ export function writeDemoDatabase(path: string, now: number, days = 3): number {
   db.exec(`CREATE TABLE IF NOT EXISTS logs (id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, level TEXT NOT NULL,
     level_no INTEGER NOT NULL, message TEXT NOT NULL, name TEXT, function TEXT, line INTEGER, module TEXT, process INTEGER,
     thread TEXT, exception TEXT, extra TEXT); CREATE INDEX IF NOT EXISTS logs_time ON logs (time);`);
-  const insert = db.prepare(`INSERT INTO logs (time, level, level_no, message, name, function, line, module, process, thread, exception, extra)
+  const insert =
+    db.prepare(`INSERT INTO logs (time, level, level_no, message, name, function, line, module, process, thread, exception, extra)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 4242, 'MainThread', ?, ?)`);
   db.transaction(() => {
     for (const r of rows) {
-      insert.run(new Date(r.time).toISOString().replace('Z', '+00:00'), r.level, LEVEL_NO[r.level], r.message, r.name, r.function, r.line,
-        r.name.split('.').pop(), r.exception ?? null, r.extra ? JSON.stringify(r.extra) : null);
+      insert.run(
+        new Date(r.time).toISOString().replace('Z', '+00:00'),
+        r.level,
+        LEVEL_NO[r.level],
+        r.message,
+        r.name,
+        r.function,
+        r.line,
+        r.name.split('.').pop(),
+        r.exception ?? null,
+        r.extra ? JSON.stringify(r.extra) : null,
+      );
     }
   })();
   db.close();

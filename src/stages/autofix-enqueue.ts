@@ -10,7 +10,12 @@ import type { TriggeredGroup } from '../core/prompt.js';
  * or record why not (so `sentinel autofix FINGERPRINT` can say it). Only a queue insert: alerting
  * never waits for a fix. The fix is about the incident's largest group.
  */
-export function enqueueAutofix(deps: { config: Config; state: StateStore; now: number }, incidentPath: string, groups: TriggeredGroup[], answer: Answer): void {
+export function enqueueAutofix(
+  deps: { config: Config; state: StateStore; now: number },
+  incidentPath: string,
+  groups: TriggeredGroup[],
+  answer: Answer,
+): void {
   if (!deps.config.autofix.enabled) return;
   const group = [...groups].filter((g) => g.count > 0).sort((a, b) => b.count - a.count)[0];
   if (!group) return;
@@ -26,5 +31,11 @@ export function enqueueAutofix(deps: { config: Config; state: StateStore; now: n
     now: deps.now,
   });
   const file = incidentPath.slice(incidentPath.lastIndexOf('/') + 1);
-  jobs.add({ fingerprint, incidentPath: file, data: { answer, group, force: false }, now: deps.now, ...(reason ? { stopReason: `ineligible: ${reason}` } : {}) });
+  jobs.add({
+    fingerprint,
+    incidentPath: file,
+    data: { answer, group, force: false },
+    now: deps.now,
+    ...(reason ? { stopReason: `ineligible: ${reason}` } : {}),
+  });
 }

@@ -44,7 +44,10 @@ export interface AutofixDeps {
 
 export type JobResult = { state: AutofixState; reason: string | null; data: AutofixJobData };
 
-type Step = { next: AutofixState; data: AutofixJobData; claudeAt?: number; openedAt?: number } | { stop: string; data: AutofixJobData } | { wait: number; reason: string; data: AutofixJobData };
+type Step =
+  | { next: AutofixState; data: AutofixJobData; claudeAt?: number; openedAt?: number }
+  | { stop: string; data: AutofixJobData }
+  | { wait: number; reason: string; data: AutofixJobData };
 
 const MAX_FORGE_RETRIES = 3;
 const MAX_BRANCH_NAMES = 5;
@@ -81,7 +84,10 @@ export async function runAutofixJob(deps: AutofixDeps, job: AutofixJob): Promise
       deps.log(`job ${job.id}: stopped: ${reason}`);
       return { state: 'stopped', reason, data };
     }
-    deps.jobs.advance(job.id, step.next, data, deps.now(), { ...(step.claudeAt ? { claudeAt: step.claudeAt } : {}), ...(step.openedAt ? { openedAt: step.openedAt } : {}) });
+    deps.jobs.advance(job.id, step.next, data, deps.now(), {
+      ...(step.claudeAt ? { claudeAt: step.claudeAt } : {}),
+      ...(step.openedAt ? { openedAt: step.openedAt } : {}),
+    });
     state = step.next;
   }
   rmSync(dir, { recursive: true, force: true });
@@ -101,7 +107,10 @@ async function runStep(deps: AutofixDeps, job: AutofixJob, state: AutofixState, 
         const repository = await deps.forge.repository();
         if (repository.kind !== 'ok') return forgeProblem(deps, job, repository, data);
         if (!repository.value.private && !config.autofix.repository?.allow_public) {
-          return { stop: 'the repository is public: a fix PR would publish log-derived text (autofix.repository.allow_public: true to allow it)', data };
+          return {
+            stop: 'the repository is public: a fix PR would publish log-derived text (autofix.repository.allow_public: true to allow it)',
+            data,
+          };
         }
       }
       rmSync(dir, { recursive: true, force: true });
@@ -127,17 +136,24 @@ async function runStep(deps: AutofixDeps, job: AutofixJob, state: AutofixState, 
       const outcome = await deps.fixer.fix({ clone: repo, prompt, jsonSchema: fixAnswerJsonSchema });
       const record = callRecord(outcome);
       deps.state.finishClaudeCall(callId, record);
-      const claude = { costUsd: record.costUsd, durationMs: outcome.durationMs, numTurns: record.numTurns, permissionDenials: outcome.permissionDenials };
+      const claude = {
+        costUsd: record.costUsd,
+        durationMs: outcome.durationMs,
+        numTurns: record.numTurns,
+        permissionDenials: outcome.permissionDenials,
+      };
       const withClaude = { ...data, claude };
       if (outcome.kind !== 'ok') return { stop: `the Claude run failed: ${outcome.reason}`, data: withClaude };
       const fix = fixAnswerSchema.safeParse(outcome.answer);
       if (!fix.success) return { stop: 'the Claude run answered outside the schema', data: withClaude };
-      if (fix.data.outcome === 'gave_up') return { stop: `Claude gave up: ${fix.data.summary.replace(/\s+/g, ' ').slice(0, 300)}`, data: { ...withClaude, fix: fix.data } };
+      if (fix.data.outcome === 'gave_up')
+        return { stop: `Claude gave up: ${fix.data.summary.replace(/\s+/g, ' ').slice(0, 300)}`, data: { ...withClaude, fix: fix.data } };
       return { next: 'edited', data: { ...withClaude, fix: fix.data } };
     }
     case 'edited': {
       if (!existsSync(repo)) return { stop: 'the clone with the edits is gone', data };
-      if (hashFile(join(repo, '.git/config')) !== data.gitConfigSha) return { stop: "the clone's .git/config changed during the edit", data };
+      if (hashFile(join(repo, '.git/config')) !== data.gitConfigSha)
+        return { stop: "the clone's .git/config changed during the edit", data };
       const base = data.baseSha!;
       const head = await deps.git.head(repo);
       // A commit made just before a crash: gate that commit, do not make another.
@@ -149,34 +165,63 @@ async function runStep(deps: AutofixDeps, job: AutofixJob, state: AutofixState, 
       if (!gate.ok) return { stop: `the diff gate refused the change: ${gate.reason}`, data: { ...data, diff } };
       const raw = await deps.git.patch(repo, base, committed ? head : undefined);
       const secret = deps.redactor.findSecrets(raw)[0];
-      if (secret) return { stop: `the change holds what looks like a secret (${secret.kind}): nothing leaves the machine`, data: { ...data, diff } };
-      const commitSha = committed ? head : await deps.git.commit(repo, renderCommitMessage({ ...data, fix: data.fix! }, job.incidentPath, deps.redactor));
+      if (secret)
+        return { stop: `the change holds what looks like a secret (${secret.kind}): nothing leaves the machine`, data: { ...data, diff } };
+      const commitSha = committed
+        ? head
+        : await deps.git.commit(repo, renderCommitMessage({ ...data, fix: data.fix! }, job.incidentPath, deps.redactor));
       return { next: 'gated', data: { ...data, diff, commitSha } };
     }
     case 'gated': {
       const test = config.autofix.test;
-      if (!test) return { stop: 'no autofix.test.command is configured: nothing is published untested', data: { ...data, tests: { notRun: 'no test command configured' } } };
+      if (!test)
+        return {
+          stop: 'no autofix.test.command is configured: nothing is published untested',
+          data: { ...data, tests: { notRun: 'no test command configured' } },
+        };
       const runs: TestRun[] = [];
-      for (const [name, sha] of [['base', data.baseSha!], ['fix', data.commitSha!]] as const) {
+      for (const [name, sha] of [
+        ['base', data.baseSha!],
+        ['fix', data.commitSha!],
+      ] as const) {
         const worktree = join(dir, `test-${name}`);
         await deps.git.removeWorktree(repo, worktree);
         rmSync(worktree, { recursive: true, force: true });
         await deps.git.addWorktree(repo, worktree, sha);
-        runs.push(await deps.runTests({ command: test.command, worktree, timeoutMs: test.timeout, env: deps.testEnv, isolation: test.isolation, readOnlyPaths: test.read_only_paths, redact: (t) => deps.redactor.redact(t).text }));
+        runs.push(
+          await deps.runTests({
+            command: test.command,
+            worktree,
+            timeoutMs: test.timeout,
+            env: deps.testEnv,
+            isolation: test.isolation,
+            readOnlyPaths: test.read_only_paths,
+            redact: (t) => deps.redactor.redact(t).text,
+          }),
+        );
         await deps.git.removeWorktree(repo, worktree);
       }
       const [baseRun, fixRun] = runs as [TestRun, TestRun];
       const tested = { ...data, tests: { base: baseRun, fix: fixRun } };
       if (fixRun.outcome === 'failed') return { stop: `the tests fail on the fix (exit code ${fixRun.exitCode})`, data: tested };
-      if (fixRun.outcome !== 'passed') return { stop: `inconclusive: the run on the fix ${fixRun.outcome === 'timed_out' ? 'timed out' : 'could not run'}`, data: tested };
-      if (baseRun.outcome === 'timed_out' || baseRun.outcome === 'error') return { stop: `inconclusive: the run on the base commit ${baseRun.outcome === 'timed_out' ? 'timed out' : 'could not run'}`, data: tested };
+      if (fixRun.outcome !== 'passed')
+        return { stop: `inconclusive: the run on the fix ${fixRun.outcome === 'timed_out' ? 'timed out' : 'could not run'}`, data: tested };
+      if (baseRun.outcome === 'timed_out' || baseRun.outcome === 'error')
+        return {
+          stop: `inconclusive: the run on the base commit ${baseRun.outcome === 'timed_out' ? 'timed out' : 'could not run'}`,
+          data: tested,
+        };
       return { next: 'tested', data: tested };
     }
     case 'tested': {
       if (deps.forge === null) return { stop: 'dry run: tested, nothing pushed', data };
       // Checked before the push: a branch is published only when its PR may follow today.
       if (data.branch === undefined && deps.jobs.countsSince(startOfUtcDay(deps.now())).prs >= config.autofix.daily_max_prs) {
-        return { wait: startOfUtcDay(deps.now()) + DAY, reason: `the daily cap of ${config.autofix.daily_max_prs} draft PRs is reached (autofix.daily_max_prs)`, data };
+        return {
+          wait: startOfUtcDay(deps.now()) + DAY,
+          reason: `the daily cap of ${config.autofix.daily_max_prs} draft PRs is reached (autofix.daily_max_prs)`,
+          data,
+        };
       }
       const attempt = data.branchAttempt ?? 1;
       const branch = data.branch ?? fixBranchName(job.fingerprint, job.createdAt, attempt);
@@ -185,7 +230,8 @@ async function runStep(deps: AutofixDeps, job: AutofixJob, state: AutofixState, 
       const named = { ...data, branch, branchAttempt: attempt };
       if (pushed.kind === 'pushed' || (pushed.kind === 'exists' && pushed.sha === data.commitSha)) return { next: 'pushed', data: named };
       if (pushed.kind === 'exists') {
-        if (attempt >= MAX_BRANCH_NAMES) return { stop: `branches ${fixBranchName(job.fingerprint, job.createdAt, 1)} … -${attempt} all exist`, data: named };
+        if (attempt >= MAX_BRANCH_NAMES)
+          return { stop: `branches ${fixBranchName(job.fingerprint, job.createdAt, 1)} … -${attempt} all exist`, data: named };
         const next = attempt + 1;
         return { next: 'tested', data: { ...data, branch: fixBranchName(job.fingerprint, job.createdAt, next), branchAttempt: next } };
       }
@@ -198,10 +244,28 @@ async function runStep(deps: AutofixDeps, job: AutofixJob, state: AutofixState, 
       const existing = await forge.findOpenPull(branch);
       if (existing.kind !== 'ok') return forgeProblem(deps, job, existing, data);
       if (existing.value) return { next: 'opened', data: { ...data, pr: { kind: 'draft', ...existing.value } }, openedAt: deps.now() };
-      const text = renderPullText({ job: data as Parameters<typeof renderPullText>[0]['job'], jobId: job.id, incidentFile: job.incidentPath, testCommand: config.autofix.test?.command ?? null, model: config.autofix.model, costUsd: data.claude?.costUsd ?? 0, redactor: deps.redactor });
+      const text = renderPullText({
+        job: data as Parameters<typeof renderPullText>[0]['job'],
+        jobId: job.id,
+        incidentFile: job.incidentPath,
+        testCommand: config.autofix.test?.command ?? null,
+        model: config.autofix.model,
+        costUsd: data.claude?.costUsd ?? 0,
+        redactor: deps.redactor,
+      });
       const created = await forge.createDraftPull({ title: text.title, body: text.body, head: branch, base: data.defaultBranch! });
       if (created.kind === 'drafts_unsupported') {
-        return { next: 'opened', data: { ...data, pr: { kind: 'branch_only', compareUrl: forge.compareUrl(data.defaultBranch!, branch), reason: 'this repository does not support draft pull requests' } } };
+        return {
+          next: 'opened',
+          data: {
+            ...data,
+            pr: {
+              kind: 'branch_only',
+              compareUrl: forge.compareUrl(data.defaultBranch!, branch),
+              reason: 'this repository does not support draft pull requests',
+            },
+          },
+        };
       }
       if (created.kind === 'exists') {
         // Made by an interrupted earlier try, between GitHub's answer and our save: link it.
@@ -221,7 +285,10 @@ async function runStep(deps: AutofixDeps, job: AutofixJob, state: AutofixState, 
       const title = data.pr?.kind === 'draft' ? `Draft fix PR for ${data.answer.title}` : `Fix branch pushed for ${data.answer.title}`;
       const link = data.pr?.kind === 'draft' ? data.pr.url : data.pr?.kind === 'branch_only' ? data.pr.compareUrl : '';
       const message = `${data.fix?.fix_kind === 'defensive' ? 'A defensive change' : 'A fix'} to ${data.diff?.files.length ?? 0} file(s), tests pass on it; review before merging.\n\n${link}\n\n${file}`;
-      deps.jobs.finish(job.id, data, deps.now(), { channels: deps.channels, payload: { title, message, severity: 'low', tags: ['autofix'], file } });
+      deps.jobs.finish(job.id, data, deps.now(), {
+        channels: deps.channels,
+        payload: { title, message, severity: 'low', tags: ['autofix'], file },
+      });
       return { next: 'notified', data };
     }
     default:
@@ -232,11 +299,20 @@ async function runStep(deps: AutofixDeps, job: AutofixJob, state: AutofixState, 
 function budgetRefusal(deps: AutofixDeps): string | null {
   const day = startOfUtcDay(deps.now());
   const usage = deps.state.claudeUsageSince(day);
-  return autofixBudgetRefusal({ claude: deps.config.claude, autofix: deps.config.autofix, callsToday: usage.calls, costToday: usage.cost, attemptsToday: deps.jobs.countsSince(day).attempts });
+  return autofixBudgetRefusal({
+    claude: deps.config.claude,
+    autofix: deps.config.autofix,
+    callsToday: usage.calls,
+    costToday: usage.cost,
+    attemptsToday: deps.jobs.countsSince(day).attempts,
+  });
 }
 
 function claimedBefore(deps: AutofixDeps, job: AutofixJob): boolean {
-  return (deps.state.db.prepare('SELECT claude_at FROM autofix_jobs WHERE id = ?').get(job.id) as { claude_at: number | null }).claude_at !== null;
+  return (
+    (deps.state.db.prepare('SELECT claude_at FROM autofix_jobs WHERE id = ?').get(job.id) as { claude_at: number | null }).claude_at !==
+    null
+  );
 }
 
 /** Rate limits and outages wait; a token that does not work stops the job and warns once a day. */
@@ -254,8 +330,16 @@ function warnOncePerDay(deps: AutofixDeps, job: AutofixJob, reason: string): voi
   const day = startOfUtcDay(deps.now());
   if (deps.state.warningsSince(day).some((w) => w.kind === 'autofix-forge')) return;
   deps.state.addWarning(deps.now(), 'autofix-forge', reason);
-  const payload = { title: 'sentinel autofix cannot use the forge', message: `${reason}\n\nCheck the token (credential forge-token): Contents and Pull requests write on the one repository.`, severity: 'medium', tags: ['autofix'], file: job.incidentPath };
-  const add = deps.state.db.prepare('INSERT INTO outbox (created_at, channel, incident_path, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?)');
+  const payload = {
+    title: 'sentinel autofix cannot use the forge',
+    message: `${reason}\n\nCheck the token (credential forge-token): Contents and Pull requests write on the one repository.`,
+    severity: 'medium',
+    tags: ['autofix'],
+    file: job.incidentPath,
+  };
+  const add = deps.state.db.prepare(
+    'INSERT INTO outbox (created_at, channel, incident_path, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?)',
+  );
   for (const channel of deps.channels) add.run(deps.now(), channel, job.incidentPath, JSON.stringify(payload), deps.now());
 }
 
@@ -267,7 +351,13 @@ function amendIncidentFile(deps: AutofixDeps, job: AutofixJob, status: AutofixSt
     deps.log(`job ${job.id}: warning: incident ${path} is gone; the outcome stays in the state database`);
     return job.incidentPath;
   }
-  const amended = amendIncident(readFileSync(path, 'utf8'), { status, reason, data, testCommand: deps.config.autofix.test?.command ?? null, costUsd: data.claude?.costUsd ?? 0 });
+  const amended = amendIncident(readFileSync(path, 'utf8'), {
+    status,
+    reason,
+    data,
+    testCommand: deps.config.autofix.test?.command ?? null,
+    costUsd: data.claude?.costUsd ?? 0,
+  });
   const temp = `${path}.autofix-${process.pid}.tmp`;
   writeFileSync(temp, amended, { mode: statSync(path).mode & 0o777 });
   renameSync(temp, path);
@@ -275,5 +365,7 @@ function amendIncidentFile(deps: AutofixDeps, job: AutofixJob, status: AutofixSt
 }
 
 function hashFile(path: string): string {
-  return createHash('sha256').update(existsSync(path) ? readFileSync(path) : Buffer.alloc(0)).digest('hex');
+  return createHash('sha256')
+    .update(existsSync(path) ? readFileSync(path) : Buffer.alloc(0))
+    .digest('hex');
 }

@@ -16,11 +16,21 @@ const MAX_COMMITS = 200;
 
 /** For each group with a traceback: its frames under a code root, a few source lines each, and the
  * commits since a day before its first row that touched one of those files. One git log per root. */
-export async function collectGroupCode(groups: readonly TriggeredGroup[], roots: readonly CodeRoot[], redactor: Redactor): Promise<GroupCode[]> {
+export async function collectGroupCode(
+  groups: readonly TriggeredGroup[],
+  roots: readonly CodeRoot[],
+  redactor: Redactor,
+): Promise<GroupCode[]> {
   if (roots.length === 0) return [];
   const logs = new Map<CodeRoot, Promise<Commit[]>>();
   const commitsOf = (root: CodeRoot, since: number) => {
-    if (!logs.has(root)) logs.set(root, (async () => ((await isWorkTree(root.real)) ? await commitsSince(root.real, since, MAX_COMMITS) : null))().then((r) => (r?.ok ? r.commits : [])));
+    if (!logs.has(root))
+      logs.set(
+        root,
+        (async () => ((await isWorkTree(root.real)) ? await commitsSince(root.real, since, MAX_COMMITS) : null))().then((r) =>
+          r?.ok ? r.commits : [],
+        ),
+      );
     return logs.get(root)!;
   };
   const earliest = Math.min(...groups.map((g) => g.firstSeen)) - LOOKBACK_MS;
@@ -33,7 +43,9 @@ export async function collectGroupCode(groups: readonly TriggeredGroup[], roots:
       const found = locate(roots, frame.file);
       if ('reason' in found || /(^|\/)(site|dist)-packages\//.test(found.path)) continue;
       const read = readCodeFile(roots, frame.file);
-      const source = read.ok ? renderLines(read.text, Math.max(1, frame.line - SOURCE_CONTEXT), frame.line + SOURCE_CONTEXT, frame.line, redactor) : null;
+      const source = read.ok
+        ? renderLines(read.text, Math.max(1, frame.line - SOURCE_CONTEXT), frame.line + SOURCE_CONTEXT, frame.line, redactor)
+        : null;
       frames.push({ ...frame, path: found.path, source, root: found.root });
     }
     const kept = frames.slice(-FRAMES_PER_GROUP);
@@ -44,7 +56,13 @@ export async function collectGroupCode(groups: readonly TriggeredGroup[], roots:
       for (const commit of await commitsOf(root, earliest)) {
         const touched = commit.files.filter((f) => files.has(f));
         if (touched.length === 0 || commit.time < group.firstSeen - LOOKBACK_MS) continue;
-        changes.push({ hash: commit.hash, time: commit.time, author: redactor.redact(flattenInline(commit.author, 80)).text, subject: redactor.redact(flattenInline(commit.subject, 200)).text, files: touched });
+        changes.push({
+          hash: commit.hash,
+          time: commit.time,
+          author: redactor.redact(flattenInline(commit.author, 80)).text,
+          subject: redactor.redact(flattenInline(commit.subject, 200)).text,
+          files: touched,
+        });
       }
     }
     changes.sort((a, b) => b.time - a.time);

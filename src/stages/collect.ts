@@ -152,7 +152,8 @@ export async function collect(options: CollectOptions): Promise<Collected> {
       now,
     });
     const sourceRows = new Map<string, number>();
-    for (const counts of spread(bySource, group.fingerprint)) for (const [name, n] of counts) sourceRows.set(name, (sourceRows.get(name) ?? 0) + n);
+    for (const counts of spread(bySource, group.fingerprint))
+      for (const [name, n] of counts) sourceRows.set(name, (sourceRows.get(name) ?? 0) + n);
     return {
       ...group,
       folded: folded.get(group.fingerprint) ?? [],

@@ -45,9 +45,15 @@ export async function deliverOutbox(opts: {
       continue;
     }
     // Retried even when rejected (a bad token, say): fixing the config must still deliver it.
-    const reason = outcome === null ? `${item.channel}: ${notifier && 'missing' in notifier ? notifier.missing : 'channel no longer configured'}` : outcome.reason;
+    const reason =
+      outcome === null
+        ? `${item.channel}: ${notifier && 'missing' in notifier ? notifier.missing : 'channel no longer configured'}`
+        : outcome.reason;
     // A server's Retry-After is honoured up to an hour: beyond, one answer could stall the channel.
-    const delay = outcome?.kind === 'retry' && outcome.retryAfterMs !== undefined ? Math.min(outcome.retryAfterMs, MAX_RETRY_AFTER_MS) : retryDelay(item.attempts + 1);
+    const delay =
+      outcome?.kind === 'retry' && outcome.retryAfterMs !== undefined
+        ? Math.min(outcome.retryAfterMs, MAX_RETRY_AFTER_MS)
+        : retryDelay(item.attempts + 1);
     state.markRetry(item.id, reason, now() + delay, opts.channelConfigs.get(item.channel) ?? null);
     stalled.add(item.channel);
     result.problems.push(`${reason} (retry in ${formatDuration(Math.ceil(delay / 1000) * 1000)})`);

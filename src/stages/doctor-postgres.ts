@@ -13,13 +13,22 @@ export async function checkPostgresSource(config: PostgresSourceConfig, env: Nod
     url = postgresUrl(config, (from) => readSecret(env, from));
     source = await openPostgresSource(config, url);
   } catch (error) {
-    return [fail(describeError(error), `set $${config.url_env} (or the credential ${config.url_credential}) to a URL of a role with SELECT on ${config.table}`)];
+    return [
+      fail(
+        describeError(error),
+        `set $${config.url_env} (or the credential ${config.url_credential}) to a URL of a role with SELECT on ${config.table}`,
+      ),
+    ];
   }
   const checks: Check[] = [];
   try {
     const newest = await source.newestRowTime();
     const waiting = await source.waiting();
-    checks.push(ok(`${what} is readable: newest row ${newest === null ? 'none' : formatUtc(newest)}${waiting ? `, ${waiting} rows waiting behind an open transaction` : ''}`));
+    checks.push(
+      ok(
+        `${what} is readable: newest row ${newest === null ? 'none' : formatUtc(newest)}${waiting ? `, ${waiting} rows waiting behind an open transaction` : ''}`,
+      ),
+    );
   } catch (error) {
     checks.push(fail(describeError(error), `grant the role SELECT on ${config.table}`));
   } finally {
@@ -27,7 +36,12 @@ export async function checkPostgresSource(config: PostgresSourceConfig, env: Nod
   }
   const privileges = await writePrivileges(config, url).catch(() => []);
   if (privileges.length) {
-    checks.push(warn(`${what}: the role could ${privileges.join(', ')} it: sentinel only needs SELECT`, `use a role with SELECT only: CREATE ROLE sentinel LOGIN; GRANT SELECT ON ${config.table} TO sentinel;`));
+    checks.push(
+      warn(
+        `${what}: the role could ${privileges.join(', ')} it: sentinel only needs SELECT`,
+        `use a role with SELECT only: CREATE ROLE sentinel LOGIN; GRANT SELECT ON ${config.table} TO sentinel;`,
+      ),
+    );
   }
   return checks;
 }

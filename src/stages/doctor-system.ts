@@ -34,14 +34,26 @@ export function checkStateDir(stateDir: string, units: { scope: UnitScope } | nu
     const state = openStateStore(stateDir, { readonly: true });
     try {
       const lastSuccess = state.lastSuccessfulRun('run')?.finishedAt ?? null;
-      const runStarts = state.recentRuns(40).filter((r) => r.kind === 'run').map((r) => r.startedAt);
+      const runStarts = state
+        .recentRuns(40)
+        .filter((r) => r.kind === 'run')
+        .map((r) => r.startedAt);
       const stale = judgeRunStaleness({ runStarts, lastSuccess, now }).warning;
-      checks.push(stale ? warn(`state database: ${stale}`, 'journalctl -u sentinel.service -n 50; `sentinel status`') : ok(`state database ${state.file} opens${lastSuccess ? '; runs succeed' : ''}`));
+      checks.push(
+        stale
+          ? warn(`state database: ${stale}`, 'journalctl -u sentinel.service -n 50; `sentinel status`')
+          : ok(`state database ${state.file} opens${lastSuccess ? '; runs succeed' : ''}`),
+      );
     } finally {
       state.close();
     }
   } catch (error) {
-    checks.push(fail(describeError(error), `move ${join(stateDir, 'state.db')} aside and let the next run start a fresh one (groups are learned again)`));
+    checks.push(
+      fail(
+        describeError(error),
+        `move ${join(stateDir, 'state.db')} aside and let the next run start a fresh one (groups are learned again)`,
+      ),
+    );
   }
   return checks;
 }
@@ -65,7 +77,11 @@ function checkWritableDir(what: string, dir: string, systemdDir: string | null):
     }
     let parent = dirname(resolve(dir));
     while (!existsSync(parent)) parent = dirname(parent);
-    if (!statSync(parent).isDirectory()) return fail(`${what} ${dir} cannot be created: ${parent} is not a directory`, `point the config at a directory (${what.replace(' ', '_')})`);
+    if (!statSync(parent).isDirectory())
+      return fail(
+        `${what} ${dir} cannot be created: ${parent} is not a directory`,
+        `point the config at a directory (${what.replace(' ', '_')})`,
+      );
     return probe(what, parent, owner) ?? ok(`${what} ${dir} does not exist yet; it can be created`);
   }
   if (!statSync(dir).isDirectory()) return fail(`${what} ${dir} is not a directory`, `remove it or point the config elsewhere`);
@@ -82,15 +98,26 @@ function probe(what: string, dir: string, fix: string): Check | null {
 }
 
 /** Units installed and their timers active, where systemd runs; the sandbox's read-only paths. */
-export async function checkUnits(loaded: LoadedConfig, env: NodeJS.ProcessEnv, units: { scope: UnitScope; dir: string } | null): Promise<Check[]> {
+export async function checkUnits(
+  loaded: LoadedConfig,
+  env: NodeJS.ProcessEnv,
+  units: { scope: UnitScope; dir: string } | null,
+): Promise<Check[]> {
   // sd_booted(3): systemd is the init system exactly when this directory exists.
   if (!existsSync('/run/systemd/system') || !findExecutable('systemctl', env.PATH ?? '')) {
     return [skip('systemd is not running here: units and timers not checked')];
   }
-  if (!units) return [fail('the systemd units are not installed', 'sudo sentinel systemd install --enable (or --user for your own systemd)')];
+  if (!units)
+    return [fail('the systemd units are not installed', 'sudo sentinel systemd install --enable (or --user for your own systemd)')];
   const checks: Check[] = [ok(`units installed in ${units.dir}`)];
   const args = [...(units.scope === 'user' ? ['--user'] : []), 'is-active', ...TIMERS];
-  const result = await execa('systemctl', args, { reject: false, timeout: 10_000, stdin: 'ignore', env: { PATH: env.PATH ?? '', ...(env.XDG_RUNTIME_DIR ? { XDG_RUNTIME_DIR: env.XDG_RUNTIME_DIR } : {}) }, extendEnv: false });
+  const result = await execa('systemctl', args, {
+    reject: false,
+    timeout: 10_000,
+    stdin: 'ignore',
+    env: { PATH: env.PATH ?? '', ...(env.XDG_RUNTIME_DIR ? { XDG_RUNTIME_DIR: env.XDG_RUNTIME_DIR } : {}) },
+    extendEnv: false,
+  });
   const states = result.stdout.split('\n');
   TIMERS.forEach((timer, i) => {
     const state = states[i]?.trim() || result.stderr.trim() || 'unknown';
@@ -106,7 +133,13 @@ export async function checkUnits(loaded: LoadedConfig, env: NodeJS.ProcessEnv, u
   if (units.scope === 'user') {
     for (const name of ['ntfy-token', 'anthropic-api-key', 'claude-oauth-token']) {
       const file = join(credstoreDirs(env).at(-1)!, name);
-      if (!existsSync(file)) checks.push(fail(`${file} is missing: the user units refuse to start without it`, `install -m 600 /dev/null ${file} (empty when unused), or write the secret into it`));
+      if (!existsSync(file))
+        checks.push(
+          fail(
+            `${file} is missing: the user units refuse to start without it`,
+            `install -m 600 /dev/null ${file} (empty when unused), or write the secret into it`,
+          ),
+        );
     }
   }
   return checks;

@@ -59,15 +59,28 @@ export function writeIncident(
   const fileName = phase === 'update' ? item.incidentPath! : incidentFileName(input.kind, input.created, summary.title);
   const stem = fileName.replace(/\.md$/, '');
   for (const s of input.health?.series ?? []) {
-    input.health!.charts[s.key] = phase === 'update' ? `${stem}-${slugify(s.name)}.svg` : write(deps, `${stem}-${slugify(s.name)}.svg`, s.svg).fileName;
+    input.health!.charts[s.key] =
+      phase === 'update' ? `${stem}-${slugify(s.name)}.svg` : write(deps, `${stem}-${slugify(s.name)}.svg`, s.svg).fileName;
   }
   const report = renderIncident(input);
-  const notification: Notification | null = phase === 'update' && diagnosis.kind !== 'claude' ? null : {
-    title: phase === 'update' ? `Diagnosis: ${summary.title}` : summary.title,
-    message: queued.kind === 'health' ? describeHealthNotification(diagnosis, queued.subject.series, summary.title) : describeErrorPush(diagnosis, input.groups),
-    severity: pushSeverity(summary.severity, input.groups),
-    tags: pushTags({ severity: pushSeverity(summary.severity, input.groups), groups: input.groups, health: queued.kind === 'health', diagnosis, followUp: phase === 'update' }),
-  };
+  const notification: Notification | null =
+    phase === 'update' && diagnosis.kind !== 'claude'
+      ? null
+      : {
+          title: phase === 'update' ? `Diagnosis: ${summary.title}` : summary.title,
+          message:
+            queued.kind === 'health'
+              ? describeHealthNotification(diagnosis, queued.subject.series, summary.title)
+              : describeErrorPush(diagnosis, input.groups),
+          severity: pushSeverity(summary.severity, input.groups),
+          tags: pushTags({
+            severity: pushSeverity(summary.severity, input.groups),
+            groups: input.groups,
+            health: queued.kind === 'health',
+            diagnosis,
+            followUp: phase === 'update',
+          }),
+        };
   const kept = JSON.stringify({ report, notification, phase } satisfies KeptReport);
   deps.state.reserveIncident(item.id, fileName, kept);
   return finishWriting(deps, { ...item, state: 'writing', incidentPath: fileName, report: kept });
@@ -77,10 +90,18 @@ export function finishWriting(deps: IncidentFileDeps, item: QueuedInvestigation)
   const { report, notification, phase = 'final' } = JSON.parse(item.report!) as KeptReport;
   const fileName = item.incidentPath!;
   const path =
-    phase === 'update' ? replace(deps, fileName, report) : (findWritten(deps.incidentsDir, fileName, report) ?? write(deps, fileName, report).path);
+    phase === 'update'
+      ? replace(deps, fileName, report)
+      : (findWritten(deps.incidentsDir, fileName, report) ?? write(deps, fileName, report).path);
   const file = path.slice(path.lastIndexOf('/') + 1);
   const rates = (JSON.parse(item.subject) as { rates?: Record<string, number> }).rates ?? {};
-  const outbox = notification === null ? [] : deps.channels.map((channel) => ({ channel, payload: JSON.stringify({ ...notification, file, message: `${notification.message}\n\n${file}` }) }));
+  const outbox =
+    notification === null
+      ? []
+      : deps.channels.map((channel) => ({
+          channel,
+          payload: JSON.stringify({ ...notification, file, message: `${notification.message}\n\n${file}` }),
+        }));
   const cooled = Object.entries(rates).map(([fingerprint, rate]) => ({ fingerprint, rate }));
   if (phase === 'first') deps.state.completeFirstReport(item.id, file, deps.now(), outbox, cooled);
   else deps.state.completeInvestigation(item.id, deps.now(), outbox, phase === 'update' ? [] : cooled);
@@ -90,7 +111,10 @@ export function finishWriting(deps: IncidentFileDeps, item: QueuedInvestigation)
 function replace(deps: IncidentFileDeps, fileName: string, content: string): string {
   const written = deps.writer.replace(fileName, content);
   if (written.kind === 'failed') {
-    throw new SentinelError(`cannot update the incident in ${deps.incidentsDir}: ${written.reason} (kept in the queue for the next run)`, ExitCode.internal);
+    throw new SentinelError(
+      `cannot update the incident in ${deps.incidentsDir}: ${written.reason} (kept in the queue for the next run)`,
+      ExitCode.internal,
+    );
   }
   return written.path;
 }
@@ -98,7 +122,10 @@ function replace(deps: IncidentFileDeps, fileName: string, content: string): str
 function write(deps: IncidentFileDeps, fileName: string, content: string): { path: string; fileName: string } {
   const written = deps.writer.write(fileName, content);
   if (written.kind === 'failed') {
-    throw new SentinelError(`cannot write the incident to ${deps.incidentsDir}: ${written.reason} (kept in the queue for the next run)`, ExitCode.internal);
+    throw new SentinelError(
+      `cannot write the incident to ${deps.incidentsDir}: ${written.reason} (kept in the queue for the next run)`,
+      ExitCode.internal,
+    );
   }
   return written;
 }

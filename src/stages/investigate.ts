@@ -11,7 +11,6 @@ import { formatDuration } from '../core/duration.js';
 import { finishWriting, writeIncident, type IncidentFileDeps, type ReportPhase } from './incident-files.js';
 import type { InvestigationContext } from './investigation-context.js';
 
-
 export interface InvestigateResult {
   investigation: InvestigationKind;
   incidents: string[];
@@ -96,7 +95,11 @@ export async function investigateQueue(deps: InvestigateDeps): Promise<Investiga
       await reportWithout(item, queued, { kind: 'failed', attempts: item.attempts, reason });
     } else if ('unavailable' in claude || refusal || pausedUntil !== null) {
       const why: NoDiagnosis =
-        'unavailable' in claude ? claude.unavailable : pausedUntil !== null ? { kind: 'usage_limit', until: pausedUntil } : { kind: 'over_budget', detail: refusal! };
+        'unavailable' in claude
+          ? claude.unavailable
+          : pausedUntil !== null
+            ? { kind: 'usage_limit', until: pausedUntil }
+            : { kind: 'over_budget', detail: refusal! };
       await reportWithout(item, queued, why);
     } else if (calledClaude) {
       await reportWithout(item, queued, { kind: 'pending', reason: 'Claude was busy with another investigation this run' });
@@ -129,7 +132,10 @@ async function investigateOne(
     const early = await firstOf(call, waitMs);
     if (early === null) {
       // Claude is slow or hanging: the deterministic report goes out now, the diagnosis follows.
-      await reportWithout(item, queued, { kind: 'pending', reason: `Claude had not answered within ${formatDuration(waitMs)} (investigate.first_push_within)` });
+      await reportWithout(item, queued, {
+        kind: 'pending',
+        reason: `Claude had not answered within ${formatDuration(waitMs)} (investigate.first_push_within)`,
+      });
       await deps.deliverNow();
       current = { ...item, incidentPath: deps.state.investigation(item.id)?.incidentPath ?? null };
     }
@@ -153,7 +159,11 @@ async function investigateOne(
     // A state, not a failure: no call can succeed before the reset, so none is made until then.
     const until = outcome.resetsAt ?? deps.now() + USAGE_LIMIT_DEFAULT_PAUSE_MS;
     deps.state.setMeta(PAUSE_KEY, String(until));
-    deps.state.addWarning(deps.now(), 'claude_usage_limit', `subscription usage limit reached (${outcome.reason}); no Claude call until ${formatUtc(until)}`);
+    deps.state.addWarning(
+      deps.now(),
+      'claude_usage_limit',
+      `subscription usage limit reached (${outcome.reason}); no Claude call until ${formatUtc(until)}`,
+    );
     await reportWithout(current, queued, { kind: 'usage_limit', until });
     return;
   }
@@ -161,7 +171,10 @@ async function investigateOne(
   if (attempts < maxAttempts) {
     deps.state.recordFailure(item.id, reason, deps.now() + retryDelay(attempts));
     result.retries.push(`attempt ${attempts} of ${maxAttempts} failed: ${reason}`);
-    await reportWithout({ ...current, errors: [...current.errors, reason] }, queued, { kind: 'pending', reason: `attempt ${attempts} of ${maxAttempts} failed: ${reason}` });
+    await reportWithout({ ...current, errors: [...current.errors, reason] }, queued, {
+      kind: 'pending',
+      reason: `attempt ${attempts} of ${maxAttempts} failed: ${reason}`,
+    });
     if (result.investigation === 'none') result.investigation = 'queued';
     return;
   }
@@ -206,14 +219,24 @@ export function readSubject(item: QueuedInvestigation): QueuedSubject {
     : { kind: 'incident', subject: JSON.parse(item.subject) as InvestigationSubject };
 }
 
-async function askClaude(deps: InvestigateDeps, runner: ClaudeRunner, tools: PromptTool[], queued: QueuedSubject, context: InvestigationContext | null): Promise<ClaudeOutcome> {
+async function askClaude(
+  deps: InvestigateDeps,
+  runner: ClaudeRunner,
+  tools: PromptTool[],
+  queued: QueuedSubject,
+  context: InvestigationContext | null,
+): Promise<ClaudeOutcome> {
   const template = deps.promptTemplate(queued.kind);
   const prompt =
     queued.kind === 'health'
       ? renderHealthPrompt({ template, subject: queued.subject, tools })
       : renderInvestigationPrompt({ template, groups: queued.subject.groups, tools, window: queued.subject.window, ...context });
   const callId = deps.state.startClaudeCall(deps.now());
-  const outcome = await runner.investigate({ prompt, jsonSchema: answerJsonSchema, ...(deps.onProgress ? { onProgress: deps.onProgress } : {}) });
+  const outcome = await runner.investigate({
+    prompt,
+    jsonSchema: answerJsonSchema,
+    ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+  });
   deps.state.finishClaudeCall(callId, callRecord(outcome));
   return outcome;
 }

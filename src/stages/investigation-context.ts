@@ -22,7 +22,12 @@ export interface InvestigationContext {
 const HISTORY_PER_GROUP = 5;
 const RUNBOOKS_AT_MOST = 4;
 
-export async function gatherContext(loaded: LoadedConfig, state: StateStore, redactor: Redactor, groups: readonly TriggeredGroup[]): Promise<InvestigationContext> {
+export async function gatherContext(
+  loaded: LoadedConfig,
+  state: StateStore,
+  redactor: Redactor,
+  groups: readonly TriggeredGroup[],
+): Promise<InvestigationContext> {
   const { config, file, paths } = loaded;
   const base = dirname(file);
   const read = (path: string, maxBytes: number) => redactor.redact(readBounded(resolve(base, path), maxBytes)).text;
@@ -42,7 +47,10 @@ export async function gatherContext(loaded: LoadedConfig, state: StateStore, red
 }
 
 /** Each runbook once, with the triggered groups it matches (every key given must match). */
-export function matchRunbooks(runbooks: readonly RunbookConfig[], groups: readonly TriggeredGroup[]): { runbook: RunbookConfig; fingerprints: string[] }[] {
+export function matchRunbooks(
+  runbooks: readonly RunbookConfig[],
+  groups: readonly TriggeredGroup[],
+): { runbook: RunbookConfig; fingerprints: string[] }[] {
   return runbooks.flatMap((runbook) => {
     const { fingerprint, logger, message, exception } = runbook.match;
     const loggerGlob = logger ? compileLoggerGlob(logger) : null;

@@ -29,7 +29,12 @@ export function restoreLearner(
   const learner = createTemplateLearner();
   const groups = state.allGroups(); // oldest first
   const contextOf = (group: GroupRecord, sample: GroupRecord['samples'][number]) =>
-    contextKey({ exceptionType: group.exceptionType, logger: group.logger, function: group.function, frames: appFramesOf(sample.exception) });
+    contextKey({
+      exceptionType: group.exceptionType,
+      logger: group.logger,
+      function: group.function,
+      frames: appFramesOf(sample.exception),
+    });
   for (const group of groups) for (const sample of group.samples) learner.templateOf(sample.message, contextOf(group, sample));
   learner.decide();
 

@@ -20,23 +20,25 @@ export function investigationSubject(groups: CollectedGroup[], config: Config, n
   if (due.length === 0) return null;
   return {
     window: { from: Math.min(...due.map((g) => g.firstSeen)), to: Math.max(...due.map((g) => g.lastSeen)) },
-    groups: due.map((g, i): TriggeredGroup => ({
-      fingerprint: g.fingerprint,
-      template: g.template,
-      exceptionType: g.exceptionType,
-      logger: g.logger,
-      function: g.function,
-      levelNo: g.levelNo,
-      count: g.count,
-      firstSeen: g.firstSeen,
-      lastSeen: g.lastSeen,
-      samples: i < GROUPS_WITH_SAMPLES ? g.samples : [],
-      trigger: g.trigger,
-      triggerReason: g.triggerReason,
-      ...(g.folded.length ? { folded: g.folded } : {}),
-      ...(g.hosts.length ? { hosts: { seen: g.hosts, of: Math.max(hostCount, g.hosts.length) } } : {}),
-      ...(g.sources.length ? { sources: g.sources } : {}),
-    })),
+    groups: due.map(
+      (g, i): TriggeredGroup => ({
+        fingerprint: g.fingerprint,
+        template: g.template,
+        exceptionType: g.exceptionType,
+        logger: g.logger,
+        function: g.function,
+        levelNo: g.levelNo,
+        count: g.count,
+        firstSeen: g.firstSeen,
+        lastSeen: g.lastSeen,
+        samples: i < GROUPS_WITH_SAMPLES ? g.samples : [],
+        trigger: g.trigger,
+        triggerReason: g.triggerReason,
+        ...(g.folded.length ? { folded: g.folded } : {}),
+        ...(g.hosts.length ? { hosts: { seen: g.hosts, of: Math.max(hostCount, g.hosts.length) } } : {}),
+        ...(g.sources.length ? { sources: g.sources } : {}),
+      }),
+    ),
     rates: Object.fromEntries(due.map((g) => [g.fingerprint, g.hourCount])),
   };
 }
@@ -46,8 +48,19 @@ export function heldBackGroups(groups: CollectedGroup[], config: Config, now: nu
   return groups
     .filter((g) => g.trigger !== null && coolingDown(g, config, now))
     .sort(bySeverity)
-    .map((g) => ({ fingerprint: g.fingerprint, trigger: g.trigger!, reason: 'cooldown', until: g.lastInvestigatedAt! + config.investigate.cooldown }));
+    .map((g) => ({
+      fingerprint: g.fingerprint,
+      trigger: g.trigger!,
+      reason: 'cooldown',
+      until: g.lastInvestigatedAt! + config.investigate.cooldown,
+    }));
 }
 
 const coolingDown = (g: CollectedGroup, config: Config, now: number) =>
-  isCoolingDown({ lastInvestigatedAt: g.lastInvestigatedAt, lastInvestigatedRate: g.lastInvestigatedRate, rate: g.hourCount, cooldownMs: config.investigate.cooldown, now });
+  isCoolingDown({
+    lastInvestigatedAt: g.lastInvestigatedAt,
+    lastInvestigatedRate: g.lastInvestigatedRate,
+    rate: g.hourCount,
+    cooldownMs: config.investigate.cooldown,
+    now,
+  });

@@ -54,9 +54,11 @@ export async function reportAndNotify(
       deliverNow: deliver,
       ...(onlyKind ? { onlyKind } : {}),
       onDiagnosed: (path, queued, answer) => {
-        if (queued.kind === 'incident') enqueueAutofix({ config: loaded.config, state, now: ctx.clock.now() }, path, queued.subject.groups, answer);
+        if (queued.kind === 'incident')
+          enqueueAutofix({ config: loaded.config, state, now: ctx.clock.now() }, path, queued.subject.groups, answer);
       },
-      onProgress: ({ toolCalls }) => ctx.progress(`investigating with Claude: ${Math.round((ctx.clock.now() - started) / 1000)}s, ${toolCalls} tool calls`),
+      onProgress: ({ toolCalls }) =>
+        ctx.progress(`investigating with Claude: ${Math.round((ctx.clock.now() - started) / 1000)}s, ${toolCalls} tool calls`),
     });
   } catch (error) {
     // An incident that cannot be written (disk full) fails the run, but must not hold back the

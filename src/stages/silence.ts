@@ -22,13 +22,22 @@ export function checkSilence(opts: {
   subject: InvestigationSubject | null;
 }): SilenceCheck {
   const { now, silenceAfterMs, subject } = opts;
-  const decision = decideSilence({ newestRowTime: opts.newestRowTime, now, silenceAfterMs, reportedFor: opts.state.getMeta(SILENCE_META_KEY) });
+  const decision = decideSilence({
+    newestRowTime: opts.newestRowTime,
+    now,
+    silenceAfterMs,
+    reportedFor: opts.state.getMeta(SILENCE_META_KEY),
+  });
   if (decision.kind === 'logging') return { warning: null, subject, meta: {} };
   const warning = `the app has written ${describeSilence(decision.since, decision.forMs, silenceAfterMs)}`;
   if (!decision.report) return { warning, subject, meta: {} };
   const group = buildSilenceGroup(decision.since, now, silenceAfterMs);
   const merged: InvestigationSubject = subject
-    ? { ...subject, groups: [group, ...subject.groups], window: { from: Math.min(subject.window.from, decision.since), to: Math.max(subject.window.to, now) } }
+    ? {
+        ...subject,
+        groups: [group, ...subject.groups],
+        window: { from: Math.min(subject.window.from, decision.since), to: Math.max(subject.window.to, now) },
+      }
     : { window: { from: decision.since, to: now }, groups: [group], rates: {} };
   return { warning, subject: merged, meta: { [SILENCE_META_KEY]: decision.key } };
 }

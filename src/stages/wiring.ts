@@ -28,7 +28,8 @@ export function buildClaude(loaded: LoadedConfig, ctx: CommandContext): Investig
   if (!config.claude.enabled) return { unavailable: { kind: 'disabled' } };
   const path = ctx.env.PATH ?? '';
   const command = findClaude(config.claude.command, path)?.command;
-  if (!command) return { unavailable: { kind: 'unavailable', detail: `claude.command ${JSON.stringify(config.claude.command)} is not found on PATH` } };
+  if (!command)
+    return { unavailable: { kind: 'unavailable', detail: `claude.command ${JSON.stringify(config.claude.command)} is not found on PATH` } };
   const credential = resolveClaudeCredential(config.claude, ctx.env, dirname(file));
   if (!credential.ok) return { unavailable: { kind: 'unavailable', detail: credential.message } };
   const { kind, env: credentialEnv } = credential.credential;
@@ -62,7 +63,12 @@ export function readPromptTemplate(name: 'investigate' | 'health'): string {
 
 /** The fallback report's raw material: the error-group analysis of the largest groups, or the
  * analyses behind the concerning series (each run once). */
-export function fallbackAnalyses(loaded: LoadedConfig, state: StateStore, redactor: Redactor, ctx: CommandContext): InvestigateDeps['fallbackAnalyses'] {
+export function fallbackAnalyses(
+  loaded: LoadedConfig,
+  state: StateStore,
+  redactor: Redactor,
+  ctx: CommandContext,
+): InvestigateDeps['fallbackAnalyses'] {
   return async (queued: QueuedSubject) => {
     const { config, paths, file } = loaded;
     const analyses = createAnalyses({ config, database: paths.database, env: ctx.env, cwd: dirname(file) });
@@ -95,10 +101,15 @@ export function describeChannelConfigs(loaded: LoadedConfig, env: NodeJS.Process
   const digest = (parts: unknown[]) => createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
   const configs = new Map<string, string>();
   if (ntfy) {
-    const token = readSecret(env, { ...(ntfy.token_env ? { envName: ntfy.token_env } : {}), ...(ntfy.token_file ? { file: ntfy.token_file } : {}), credential: 'ntfy-token' });
+    const token = readSecret(env, {
+      ...(ntfy.token_env ? { envName: ntfy.token_env } : {}),
+      ...(ntfy.token_file ? { file: ntfy.token_file } : {}),
+      credential: 'ntfy-token',
+    });
     configs.set('ntfy', digest([ntfy.url, ntfy.topic, ntfy.click ?? null, token?.trim() ?? null]));
   }
-  if (discord) configs.set('discord', digest([readSecret(env, { envName: discord.webhook_url_env, credential: 'discord-webhook-url' }) ?? null]));
+  if (discord)
+    configs.set('discord', digest([readSecret(env, { envName: discord.webhook_url_env, credential: 'discord-webhook-url' }) ?? null]));
   return configs;
 }
 
@@ -121,7 +132,9 @@ function explainRefusals(notifier: Notifier, note: string): Notifier {
     name: notifier.name,
     async send(n) {
       const result = await notifier.send(n);
-      return result.kind === 'rejected' && /HTTP 40[13]\b/.test(result.reason) ? { ...result, reason: `${result.reason} (${note})` } : result;
+      return result.kind === 'rejected' && /HTTP 40[13]\b/.test(result.reason)
+        ? { ...result, reason: `${result.reason} (${note})` }
+        : result;
     },
   };
 }
@@ -131,7 +144,11 @@ export function buildNotifiers(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Ma
   const notifiers = new Map<string, Notifier | { missing: string }>();
   const { ntfy, discord } = loaded.config.notify;
   if (ntfy) {
-    const token = readSecret(env, { ...(ntfy.token_env ? { envName: ntfy.token_env } : {}), ...(ntfy.token_file ? { file: ntfy.token_file } : {}), credential: 'ntfy-token' });
+    const token = readSecret(env, {
+      ...(ntfy.token_env ? { envName: ntfy.token_env } : {}),
+      ...(ntfy.token_file ? { file: ntfy.token_file } : {}),
+      credential: 'ntfy-token',
+    });
     const notifier = createNtfyNotifier({
       url: ntfy.url,
       topic: ntfy.topic,
@@ -141,12 +158,18 @@ export function buildNotifiers(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Ma
       timeoutMs: 15_000,
     });
     // The token is optional (a public topic needs none): without it, a refusal says what is missing.
-    const missing = (ntfy.token_env || ntfy.token_file) && !token ? `no token in ${ntfy.token_env ? `$${ntfy.token_env}` : ntfy.token_file}, sent without one` : null;
+    const missing =
+      (ntfy.token_env || ntfy.token_file) && !token
+        ? `no token in ${ntfy.token_env ? `$${ntfy.token_env}` : ntfy.token_file}, sent without one`
+        : null;
     notifiers.set('ntfy', missing === null ? notifier : explainRefusals(notifier, missing));
   }
   if (discord) {
     const webhookUrl = readSecret(env, { envName: discord.webhook_url_env, credential: 'discord-webhook-url' });
-    notifiers.set('discord', webhookUrl ? createDiscordNotifier({ webhookUrl, timeoutMs: 15_000 }) : { missing: `no webhook URL in $${discord.webhook_url_env}` });
+    notifiers.set(
+      'discord',
+      webhookUrl ? createDiscordNotifier({ webhookUrl, timeoutMs: 15_000 }) : { missing: `no webhook URL in $${discord.webhook_url_env}` },
+    );
   }
   return notifiers;
 }

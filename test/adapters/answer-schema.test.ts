@@ -23,13 +23,18 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-async function investigate(firstOutput: unknown): Promise<{ fake: FakeAnthropic; outcome: Awaited<ReturnType<ReturnType<typeof createClaudeRunner>['investigate']>> }> {
+async function investigate(
+  firstOutput: unknown,
+): Promise<{ fake: FakeAnthropic; outcome: Awaited<ReturnType<ReturnType<typeof createClaudeRunner>['investigate']>> }> {
   const fake = await startFakeAnthropic([
     { kind: 'structured_output', output: firstOutput },
     { kind: 'structured_output', output: answer },
   ]);
   const dir = await mkdtemp(join(tmpdir(), 'sentinel-answer-'));
-  cleanups.push(() => fake.close(), () => rm(dir, { recursive: true, force: true }));
+  cleanups.push(
+    () => fake.close(),
+    () => rm(dir, { recursive: true, force: true }),
+  );
   const runner = createClaudeRunner({
     command: resolve('node_modules/.bin/claude'),
     model: 'claude-sonnet-4-5',

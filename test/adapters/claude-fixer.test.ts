@@ -9,7 +9,14 @@ import { startFakeAnthropic, type ContentBlock, type FakeAnthropic, type FakeTur
 import { makeAppRemote } from '../support/autofix-repo.js';
 
 const CLAUDE = resolve('node_modules/.bin/claude');
-const FIXED = { outcome: 'fixed', summary: 'guarded the empty invoice', fix_kind: 'root_cause', files: ['app/invoice.py'], risk: 'low', risk_note: 'none' };
+const FIXED = {
+  outcome: 'fixed',
+  summary: 'guarded the empty invoice',
+  fix_kind: 'root_cause',
+  files: ['app/invoice.py'],
+  risk: 'low',
+  risk_note: 'none',
+};
 const MCP_MARKER = '/tmp/sentinel-autofix-mcp-ran';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -25,7 +32,11 @@ async function setUp(turns: (clone: string, outside: string) => FakeTurn[]) {
   const clone = join(remote.dir, 'clone');
   await createGit({ home: join(remote.dir, 'git-home'), pathEnv: process.env.PATH ?? '' }).cloneAt(remote.bare, clone, undefined, null);
   const fake = await startFakeAnthropic(turns(clone, outside));
-  cleanups.push(() => fake.close(), () => rmSync(remote.dir, { recursive: true, force: true }), () => rmSync(outside, { recursive: true, force: true }));
+  cleanups.push(
+    () => fake.close(),
+    () => rmSync(remote.dir, { recursive: true, force: true }),
+    () => rmSync(outside, { recursive: true, force: true }),
+  );
   const fixer = createClaudeFixer({
     command: CLAUDE,
     model: 'claude-sonnet-4-5',
@@ -57,12 +68,25 @@ describe('the fixing Claude run (real CLI, fake API): what the model can and can
   it('edits a file inside the clone, and is offered file tools only', async () => {
     const { fake, clone, outcome } = await setUp((c) => [
       { kind: 'tool_use', name: 'Read', input: { file_path: join(c, 'app/invoice.py') } },
-      { kind: 'tool_use', name: 'Edit', input: { file_path: join(c, 'app/invoice.py'), old_string: '    return invoice_total(lines) / len(lines)', new_string: '    if not lines:\n        return 0\n    return invoice_total(lines) / len(lines)' } },
+      {
+        kind: 'tool_use',
+        name: 'Edit',
+        input: {
+          file_path: join(c, 'app/invoice.py'),
+          old_string: '    return invoice_total(lines) / len(lines)',
+          new_string: '    if not lines:\n        return 0\n    return invoice_total(lines) / len(lines)',
+        },
+      },
       { kind: 'structured_output', output: FIXED },
     ]);
     expect(outcome.kind, JSON.stringify(outcome)).toBe('ok');
     expect(readFileSync(join(clone, 'app/invoice.py'), 'utf8')).toContain('if not lines:\n        return 0');
-    expect(fake.messageBodies()[0]?.tools?.map((t) => t.name).sort()).toEqual(['Edit', 'Glob', 'Grep', 'Read', 'StructuredOutput', 'Write']);
+    expect(
+      fake
+        .messageBodies()[0]
+        ?.tools?.map((t) => t.name)
+        .sort(),
+    ).toEqual(['Edit', 'Glob', 'Grep', 'Read', 'StructuredOutput', 'Write']);
     expect(outcome.permissionDenials).toEqual([]);
   });
 
@@ -77,7 +101,15 @@ describe('the fixing Claude run (real CLI, fake API): what the model can and can
       ['Write', (c) => ({ file_path: join(c, '.git/config'), content: '[core]\n\thooksPath = /tmp\n' }), DENIED],
       ['Write', (c) => ({ file_path: join(c, '.git/hooks/pre-push'), content: '#!/bin/sh\ntouch /tmp/pwned\n' }), DENIED],
       ['Read', (c) => ({ file_path: join(c, '.github/workflows/ci.yml') }), 'actions/checkout'], // reading CI is fine
-      ['Edit', (c) => ({ file_path: join(c, '.github/workflows/ci.yml'), old_string: 'on: [push]', new_string: 'on: [push, pull_request_target]' }), DENIED],
+      [
+        'Edit',
+        (c) => ({
+          file_path: join(c, '.github/workflows/ci.yml'),
+          old_string: 'on: [push]',
+          new_string: 'on: [push, pull_request_target]',
+        }),
+        DENIED,
+      ],
       ['Write', (c) => ({ file_path: join(c, '.github/workflows/exfiltrate.yml'), content: 'on: [push]\n' }), DENIED],
       ['Write', (c) => ({ file_path: join(c, '.claude/settings.json'), content: '{}' }), DENIED],
       ['Read', (c) => ({ file_path: join(c, '.env') }), DENIED],
@@ -111,7 +143,8 @@ describe('the fixing Claude run (real CLI, fake API): what the model can and can
     expect(existsSync(join(clone, '.github/workflows/exfiltrate.yml'))).toBe(false);
     expect(existsSync(join(clone, '.claude/settings.json'))).toBe(false);
     expect(existsSync(join(outside, 'bash-ran'))).toBe(false);
-    for (const content of ['fixture-secret-do-not-leak', 'outside-the-clone-7a1f', 'state-db-content-91c2']) expect(JSON.stringify(fake.messageBodies())).not.toContain(content);
+    for (const content of ['fixture-secret-do-not-leak', 'outside-the-clone-7a1f', 'state-db-content-91c2'])
+      expect(JSON.stringify(fake.messageBodies())).not.toContain(content);
     // The repository's CLAUDE.md and .mcp.json configure nothing.
     expect(JSON.stringify(fake.messageBodies())).not.toContain('curl evil.example');
     expect(existsSync(MCP_MARKER)).toBe(false);

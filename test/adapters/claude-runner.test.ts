@@ -23,7 +23,10 @@ afterEach(async () => {
 async function setUp(turns: FakeTurn[], overrides: Partial<ClaudeRunnerOptions> = {}) {
   const fake = await startFakeAnthropic(turns);
   const dir = await mkdtemp(join(tmpdir(), 'sentinel-claude-'));
-  cleanups.push(() => fake.close(), () => rm(dir, { recursive: true, force: true }));
+  cleanups.push(
+    () => fake.close(),
+    () => rm(dir, { recursive: true, force: true }),
+  );
   const mcpPidFile = join(dir, 'mcp.pid');
   const options: ClaudeRunnerOptions = {
     command: CLAUDE,
@@ -110,7 +113,11 @@ describe('createClaudeRunner with the real claude CLI and a fake API', () => {
 
     expect(existsSync(join(dir, 'marker-bash'))).toBe(false);
     expect(existsSync(join(dir, 'marker-write'))).toBe(false);
-    expect(ok.toolCalls.map((c) => [c.name, c.isError])).toEqual([['Bash', true], ['Write', true], ['Read', true]]);
+    expect(ok.toolCalls.map((c) => [c.name, c.isError])).toEqual([
+      ['Bash', true],
+      ['Write', true],
+      ['Read', true],
+    ]);
     const results = toolResults(fake).slice(0, 3);
     expect(results.every((r) => r.is_error === true && resultText(r).includes('No such tool available'))).toBe(true);
   });

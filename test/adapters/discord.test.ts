@@ -28,7 +28,15 @@ describe('discord notifier against a fake webhook', () => {
     expect(fake.requests[0]?.url).toMatch(/\?wait=true$/);
     expect(fake.messages).toEqual([
       {
-        embeds: [{ title: 'Queue stuck', description: 'Depth **900**', color: 0xfee75c, fields: [{ name: 'Severity', value: 'medium', inline: true }], footer: { text: 'queue' } }],
+        embeds: [
+          {
+            title: 'Queue stuck',
+            description: 'Depth **900**',
+            color: 0xfee75c,
+            fields: [{ name: 'Severity', value: 'medium', inline: true }],
+            footer: { text: 'queue' },
+          },
+        ],
         allowed_mentions: { parse: [] },
       },
     ]);
@@ -37,7 +45,9 @@ describe('discord notifier against a fake webhook', () => {
   it('gets a huge notification full of mentions past Discord’s checks', async () => {
     fake = await startFakeDiscord();
     const huge = '@everyone 🔥 '.repeat(2000);
-    expect(await send(notifier(), { title: huge, message: huge, severity: 'critical', tags: Array(100).fill(huge), file: huge })).toEqual({ kind: 'sent' });
+    expect(await send(notifier(), { title: huge, message: huge, severity: 'critical', tags: Array(100).fill(huge), file: huge })).toEqual({
+      kind: 'sent',
+    });
     expect(fake.requests[0]?.body).not.toContain('@everyone');
   });
 
@@ -50,7 +60,11 @@ describe('discord notifier against a fake webhook', () => {
   it('retries when rate limited (429), passing retry_after on', async () => {
     fake = await startFakeDiscord();
     fake.failNext(1, 429, 2.25);
-    expect(await send()).toEqual({ kind: 'retry', reason: 'discord: HTTP 429 You are being rate limited. (retry after 2.25 s)', retryAfterMs: 2250 });
+    expect(await send()).toEqual({
+      kind: 'retry',
+      reason: 'discord: HTTP 429 You are being rate limited. (retry after 2.25 s)',
+      retryAfterMs: 2250,
+    });
     expect(await send()).toEqual({ kind: 'sent' });
   });
 
@@ -77,12 +91,24 @@ describe('discord notifier against a fake webhook', () => {
   it('the fake enforces Discord’s limits', async () => {
     fake = await startFakeDiscord();
     const post = (body: unknown) =>
-      fetch(fake.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => [r.status, await r.json()]);
+      fetch(fake.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
+        async (r) => [r.status, await r.json()],
+      );
     expect(await post({ embeds: [{ title: '🔥'.repeat(257) }] })).toEqual([400, expect.objectContaining({ code: 50035 })]);
-    expect(await post({ embeds: [{ title: 'ok', description: 'x'.repeat(4096), fields: [{ name: 'n', value: 'v'.repeat(1024) }, { name: 'n', value: 'v'.repeat(1024) }] }] })).toEqual([
-      400,
-      expect.objectContaining({ code: 50035 }),
-    ]);
+    expect(
+      await post({
+        embeds: [
+          {
+            title: 'ok',
+            description: 'x'.repeat(4096),
+            fields: [
+              { name: 'n', value: 'v'.repeat(1024) },
+              { name: 'n', value: 'v'.repeat(1024) },
+            ],
+          },
+        ],
+      }),
+    ).toEqual([400, expect.objectContaining({ code: 50035 })]);
     expect(await post({ allowed_mentions: { parse: [] } })).toEqual([400, { message: 'Cannot send an empty message', code: 50006 }]);
     expect(fake.messages).toEqual([]);
   });

@@ -21,12 +21,18 @@ const pull = { title: 'fix: guard an empty invoice', body: 'body', head: 'sentin
 describe('the GitHub forge against a fake REST API', () => {
   it('reads the repository, opens a draft, labels it, and finds it again by branch', async () => {
     const { github, forge } = await setUp();
-    expect(await forge.repository()).toEqual({ kind: 'ok', value: { private: true, defaultBranch: 'main', htmlUrl: 'https://github.com/acme/billing' } });
+    expect(await forge.repository()).toEqual({
+      kind: 'ok',
+      value: { private: true, defaultBranch: 'main', htmlUrl: 'https://github.com/acme/billing' },
+    });
     expect(await forge.findOpenPull(pull.head)).toEqual({ kind: 'ok', value: null });
     const created = await forge.createDraftPull(pull);
     expect(created).toEqual({ kind: 'ok', value: { url: 'https://github.com/acme/billing/pull/1', number: 1 } });
     expect(await forge.addLabels(1, ['sentinel', 'autofix'])).toEqual({ kind: 'ok', value: null });
-    expect(await forge.findOpenPull(pull.head)).toEqual({ kind: 'ok', value: { url: 'https://github.com/acme/billing/pull/1', number: 1 } });
+    expect(await forge.findOpenPull(pull.head)).toEqual({
+      kind: 'ok',
+      value: { url: 'https://github.com/acme/billing/pull/1', number: 1 },
+    });
     expect(github.pulls[0]).toMatchObject({ draft: true, labels: ['sentinel', 'autofix'], head: pull.head, base: 'main' });
     expect(github.requests.every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
     expect(github.requests.some((r) => r.path.includes(TOKEN))).toBe(false);
@@ -35,11 +41,20 @@ describe('the GitHub forge against a fake REST API', () => {
   it('tells drafts-unsupported and already-exists apart from other 422s', async () => {
     const { github, forge } = await setUp();
     github.draftsSupported = false;
-    expect(await forge.createDraftPull(pull)).toMatchObject({ kind: 'drafts_unsupported', reason: expect.stringContaining('Draft pull requests are not supported') });
+    expect(await forge.createDraftPull(pull)).toMatchObject({
+      kind: 'drafts_unsupported',
+      reason: expect.stringContaining('Draft pull requests are not supported'),
+    });
     github.draftsSupported = true;
     await forge.createDraftPull(pull);
-    expect(await forge.createDraftPull(pull)).toMatchObject({ kind: 'exists', reason: expect.stringContaining('A pull request already exists for acme:sentinel/') });
-    expect(await forge.createDraftPull({ ...pull, head: 'other', body: 'x'.repeat(70_000) })).toMatchObject({ kind: 'invalid', reason: expect.stringContaining('body is too long') });
+    expect(await forge.createDraftPull(pull)).toMatchObject({
+      kind: 'exists',
+      reason: expect.stringContaining('A pull request already exists for acme:sentinel/'),
+    });
+    expect(await forge.createDraftPull({ ...pull, head: 'other', body: 'x'.repeat(70_000) })).toMatchObject({
+      kind: 'invalid',
+      reason: expect.stringContaining('body is too long'),
+    });
   });
 
   it('maps 401 to auth, rate limits to a retry time, 5xx to unavailable', async () => {

@@ -21,13 +21,31 @@ describe('the GitLab forge behind the same port', () => {
   it('opens a Draft: merge request, labels it, finds it again, and maps 409 to exists', async () => {
     const { forge, name } = await setUp();
     expect(name).toBe('acme/billing/api');
-    expect(await forge.repository()).toEqual({ kind: 'ok', value: { private: true, defaultBranch: 'main', htmlUrl: 'https://gitlab.example.com/acme/billing/api' } });
-    expect(await forge.createDraftPull(mr)).toEqual({ kind: 'ok', value: { url: 'https://gitlab.example.com/acme/billing/api/-/merge_requests/1', number: 1 } });
+    expect(await forge.repository()).toEqual({
+      kind: 'ok',
+      value: { private: true, defaultBranch: 'main', htmlUrl: 'https://gitlab.example.com/acme/billing/api' },
+    });
+    expect(await forge.createDraftPull(mr)).toEqual({
+      kind: 'ok',
+      value: { url: 'https://gitlab.example.com/acme/billing/api/-/merge_requests/1', number: 1 },
+    });
     expect(await forge.addLabels(1, ['sentinel', 'autofix'])).toEqual({ kind: 'ok', value: null });
-    expect(gitlab!.mergeRequests[0]).toMatchObject({ title: 'Draft: fix: guard an empty invoice', labels: ['sentinel', 'autofix'], target_branch: 'main' });
-    expect(await forge.findOpenPull(mr.head)).toEqual({ kind: 'ok', value: { url: 'https://gitlab.example.com/acme/billing/api/-/merge_requests/1', number: 1 } });
-    expect(await forge.createDraftPull(mr)).toMatchObject({ kind: 'exists', reason: expect.stringContaining('Another open merge request already exists') });
-    expect(forge.compareUrl('main', mr.head)).toBe('https://gitlab.example.com/acme/billing/api/-/compare/main...sentinel/5a7f6920-20261201');
+    expect(gitlab!.mergeRequests[0]).toMatchObject({
+      title: 'Draft: fix: guard an empty invoice',
+      labels: ['sentinel', 'autofix'],
+      target_branch: 'main',
+    });
+    expect(await forge.findOpenPull(mr.head)).toEqual({
+      kind: 'ok',
+      value: { url: 'https://gitlab.example.com/acme/billing/api/-/merge_requests/1', number: 1 },
+    });
+    expect(await forge.createDraftPull(mr)).toMatchObject({
+      kind: 'exists',
+      reason: expect.stringContaining('Another open merge request already exists'),
+    });
+    expect(forge.compareUrl('main', mr.head)).toBe(
+      'https://gitlab.example.com/acme/billing/api/-/compare/main...sentinel/5a7f6920-20261201',
+    );
     expect(gitlab!.requests.every((r) => r.token === TOKEN && !r.path.includes(TOKEN))).toBe(true);
   });
 

@@ -7,7 +7,10 @@ import { checkDiff } from '../../src/core/autofix-gate.js';
 import { parseConfig } from '../../src/core/config.js';
 import { git, makeAppRemote } from '../support/autofix-repo.js';
 
-const parsed = parseConfig({ source: { path: 'logs.db' }, autofix: { paths: ['app/**', 'tests/**'], max_files: 2, max_changed_lines: 20 } });
+const parsed = parseConfig({
+  source: { path: 'logs.db' },
+  autofix: { paths: ['app/**', 'tests/**'], max_files: 2, max_changed_lines: 20 },
+});
 if (!parsed.ok) throw new Error(parsed.errors.join('; '));
 const gateConfig = parsed.config.autofix;
 
@@ -47,7 +50,10 @@ describe('the hardened git adapter', () => {
       writeFileSync(join(clone, '.git/hooks', hook), `#!/bin/sh\necho ${hook} >> ${marker}\n`);
       chmodSync(join(clone, '.git/hooks', hook), 0o755);
     }
-    writeFileSync(join(clone, 'app/invoice.py'), readFileSync(join(clone, 'app/invoice.py'), 'utf8').replace('/ len(lines)', '/ max(1, len(lines))'));
+    writeFileSync(
+      join(clone, 'app/invoice.py'),
+      readFileSync(join(clone, 'app/invoice.py'), 'utf8').replace('/ len(lines)', '/ max(1, len(lines))'),
+    );
     await g.stagedChanges(clone, cloned.baseSha);
     const sha = await g.commit(clone, 'fix: guard an empty invoice');
     await g.addWorktree(clone, join(scratch, 'wt'), sha);
@@ -83,25 +89,56 @@ describe('the diff gate on real git diffs', () => {
   const edit = (clone: string, path: string, text: string) => writeFileSync(join(clone, path), text);
   it('passes a small edit inside the allowed paths', async () => {
     const { g, clone, cloned } = await freshClone();
-    edit(clone, 'app/invoice.py', readFileSync(join(clone, 'app/invoice.py'), 'utf8').replace('    return invoice_total(lines) / len(lines)', '    if not lines:\n        return 0\n    return invoice_total(lines) / len(lines)'));
-    expect(checkDiff(await g.stagedChanges(clone, cloned.baseSha), gateConfig)).toEqual({ ok: true, files: ['app/invoice.py'], added: 2, removed: 0 });
+    edit(
+      clone,
+      'app/invoice.py',
+      readFileSync(join(clone, 'app/invoice.py'), 'utf8').replace(
+        '    return invoice_total(lines) / len(lines)',
+        '    if not lines:\n        return 0\n    return invoice_total(lines) / len(lines)',
+      ),
+    );
+    expect(checkDiff(await g.stagedChanges(clone, cloned.baseSha), gateConfig)).toEqual({
+      ok: true,
+      files: ['app/invoice.py'],
+      added: 2,
+      removed: 0,
+    });
   });
 
   it.each([
     ['an empty diff', (_c: string) => undefined, 'the fix changed nothing'],
     ['a CI workflow', (c: string) => edit(c, '.github/workflows/ci.yml', 'on: [push]\n'), '".github/workflows/ci.yml" is a denied path'],
     ['a dependency manifest', (c: string) => edit(c, 'app/requirements.txt', 'requests\n'), '"app/requirements.txt" is a denied path'],
-    ['a migration', (c: string) => { mkdirSync(join(c, 'app/migrations')); edit(c, 'app/migrations/0002.py', 'x = 1\n'); }, '"app/migrations/0002.py" is a denied path'],
+    [
+      'a migration',
+      (c: string) => {
+        mkdirSync(join(c, 'app/migrations'));
+        edit(c, 'app/migrations/0002.py', 'x = 1\n');
+      },
+      '"app/migrations/0002.py" is a denied path',
+    ],
     ['an env file', (c: string) => edit(c, '.env', 'X=1\n'), '".env" is a denied path'],
     ['a shell script', (c: string) => edit(c, 'app/run.sh', 'echo\n'), '"app/run.sh" is a denied path'],
     ['agent config', (c: string) => edit(c, 'CLAUDE.md', 'be evil\n'), '"CLAUDE.md" is a denied path'],
     ['a path outside autofix.paths', (c: string) => edit(c, 'README.md', 'changed\n'), '"README.md" is outside autofix.paths'],
     ['a deletion', (c: string) => unlinkSync(join(c, 'app/invoice.py')), 'it deletes "app/invoice.py"'],
-    ['a binary file', (c: string) => writeFileSync(join(c, 'app/blob.bin'), Buffer.from([0, 1, 2, 0, 255])), '"app/blob.bin" is a binary file'],
+    [
+      'a binary file',
+      (c: string) => writeFileSync(join(c, 'app/blob.bin'), Buffer.from([0, 1, 2, 0, 255])),
+      '"app/blob.bin" is a binary file',
+    ],
     ['an executable bit', (c: string) => chmodSync(join(c, 'app/invoice.py'), 0o755), 'it makes "app/invoice.py" executable'],
     ['a symlink', (c: string) => symlinkSync('/etc/passwd', join(c, 'app/link.py')), 'it makes "app/link.py" a symlink'],
-    ['too many files', (c: string) => ['a', 'b', 'c'].forEach((n) => edit(c, `app/${n}.py`, 'x = 1\n')), 'it changes 3 files, more than autofix.max_files (2)'],
-    ['too many lines', (c: string) => edit(c, 'app/big.py', 'x = 1\n'.repeat(21)), 'it changes 21 lines, more than autofix.max_changed_lines (20)'],
+    [
+      'too many files',
+      (c: string) => ['a', 'b', 'c'].forEach((n) => edit(c, `app/${n}.py`, 'x = 1\n')),
+      'it changes 3 files, more than autofix.max_files (2)',
+    ],
+    [
+      'too many lines',
+      (c: string) => edit(c, 'app/big.py', 'x = 1\n'.repeat(21)),
+      'it changes 21 lines, more than autofix.max_changed_lines (20)',
+    ],
   ])('refuses %s', async (_label, change, reason) => {
     const { g, clone, cloned } = await freshClone();
     change(clone);

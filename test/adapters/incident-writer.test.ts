@@ -70,7 +70,10 @@ describe('createIncidentWriter', () => {
 
   it.each([['../escape.md'], ['a/b.md'], ['.hidden.md'], ['notes.txt'], ['chart.svg.sh'], ['']])('refuses the file name %j', (name) => {
     const dir = makeDir();
-    expect(createIncidentWriter({ dir }).write(name, 'x')).toMatchObject({ kind: 'failed', reason: expect.stringContaining('not a plain file name') });
+    expect(createIncidentWriter({ dir }).write(name, 'x')).toMatchObject({
+      kind: 'failed',
+      reason: expect.stringContaining('not a plain file name'),
+    });
   });
 
   it('reports a directory it cannot create as a failure, not an exception', () => {

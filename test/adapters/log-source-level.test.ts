@@ -17,8 +17,37 @@ function sourceConfig(source: Record<string, unknown>): Config['source'] {
 // Every kind of level value an app's table may hold: names in odd case and spacing, aliases, a
 // custom loguru level, numbers as integers, reals and text, NULL and the empty string.
 const LEVELS: unknown[] = [
-  'TRACE', 'DEBUG', 'INFO', 'SUCCESS', 'WARNING', 'ERROR', 'CRITICAL', 'info', ' Info ', 'warning', 'Warn', 'err', 'fatal',
-  'EXCEPTION', 'NOTICE', 'audit', '', '  ', null, 5, 10, 20, 25, 29, 30, 30.5, 40, 50, 100, '20', '40',
+  'TRACE',
+  'DEBUG',
+  'INFO',
+  'SUCCESS',
+  'WARNING',
+  'ERROR',
+  'CRITICAL',
+  'info',
+  ' Info ',
+  'warning',
+  'Warn',
+  'err',
+  'fatal',
+  'EXCEPTION',
+  'NOTICE',
+  'audit',
+  '',
+  '  ',
+  null,
+  5,
+  10,
+  20,
+  25,
+  29,
+  30,
+  30.5,
+  40,
+  50,
+  100,
+  '20',
+  '40',
 ];
 
 /** The filter as it is specified: a number compares; a name is kept unless it is a known level below min_level. */
@@ -52,25 +81,32 @@ function readIds(path: string, source: Config['source']): { ids: number[]; count
 }
 
 describe('the level filter and its index', () => {
-  it.each(['TEXT', 'INTEGER', ''] as const)('selects the same rows with the index as without, for every min_level (level column %s)', (columnType) => {
-    for (const minLevel of [0, 5, 10, 20, 25, 30, 35, 40, 50, 100, 'WARNING', 'error']) {
-      const source = sourceConfig({ min_level: minLevel });
-      const path = tableWith(LEVELS, columnType);
-      const db = new Database(path, { readonly: true });
-      const stored = db.prepare('SELECT id, level FROM logs ORDER BY id').all() as { id: number; level: unknown }[];
-      db.close();
-      const expected = stored.filter((r) => expectedSelected(r.level, source.min_level)).map((r) => r.id);
-      expect(expected.length).toBeGreaterThan(0);
+  it.each(['TEXT', 'INTEGER', ''] as const)(
+    'selects the same rows with the index as without, for every min_level (level column %s)',
+    (columnType) => {
+      for (const minLevel of [0, 5, 10, 20, 25, 30, 35, 40, 50, 100, 'WARNING', 'error']) {
+        const source = sourceConfig({ min_level: minLevel });
+        const path = tableWith(LEVELS, columnType);
+        const db = new Database(path, { readonly: true });
+        const stored = db.prepare('SELECT id, level FROM logs ORDER BY id').all() as { id: number; level: unknown }[];
+        db.close();
+        const expected = stored.filter((r) => expectedSelected(r.level, source.min_level)).map((r) => r.id);
+        expect(expected.length).toBeGreaterThan(0);
 
-      const scanned = readIds(path, source);
-      expect(scanned, `min_level ${minLevel}, no index`).toEqual({ ids: expected, counted: expected.length, indexed: false });
-      const app = new Database(path);
-      app.exec(levelIndexSql(source));
-      app.close();
-      const indexed = readIds(path, source);
-      expect(indexed, `min_level ${minLevel}, with ${levelIndexSql(source)}`).toEqual({ ids: expected, counted: expected.length, indexed: true });
-    }
-  });
+        const scanned = readIds(path, source);
+        expect(scanned, `min_level ${minLevel}, no index`).toEqual({ ids: expected, counted: expected.length, indexed: false });
+        const app = new Database(path);
+        app.exec(levelIndexSql(source));
+        app.close();
+        const indexed = readIds(path, source);
+        expect(indexed, `min_level ${minLevel}, with ${levelIndexSql(source)}`).toEqual({
+          ids: expected,
+          counted: expected.length,
+          indexed: true,
+        });
+      }
+    },
+  );
 
   it('an index built for another min_level does not count as serving this one', () => {
     const path = tableWith(LEVELS, 'TEXT');
@@ -99,7 +135,9 @@ describe('the level filter and its index', () => {
     const db = new Database(path, { readonly: true });
     const filter = levelIndexSql(source).slice(levelIndexSql(source).indexOf(' WHERE ') + 7);
     const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((s) => s.detail).join('; ');
-    expect(plan(`SELECT id, message FROM logs WHERE id > 0 AND ${filter} ORDER BY id LIMIT 2000`)).toMatch(/USING (COVERING )?INDEX logs_level_30 \(id>\?\)/);
+    expect(plan(`SELECT id, message FROM logs WHERE id > 0 AND ${filter} ORDER BY id LIMIT 2000`)).toMatch(
+      /USING (COVERING )?INDEX logs_level_30 \(id>\?\)/,
+    );
     expect(plan(`SELECT count(*) FROM logs WHERE id > 0 AND ${filter}`)).toMatch(/USING (COVERING )?INDEX logs_level_30 \(id>\?\)/);
     db.close();
   });

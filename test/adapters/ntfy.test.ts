@@ -10,7 +10,13 @@ const note: Notification = { title: 'DB timeout', message: '**3** rows', severit
 let fake: FakeNtfy;
 const reasons: string[] = [];
 const notifier = (over: { token?: string; timeoutMs?: number; topic?: string } = {}) =>
-  createNtfyNotifier({ url: fake.url, topic: over.topic ?? 'alerts', token: over.token ?? TOKEN, click: 'https://x.test/{file}', timeoutMs: over.timeoutMs ?? 2000 });
+  createNtfyNotifier({
+    url: fake.url,
+    topic: over.topic ?? 'alerts',
+    token: over.token ?? TOKEN,
+    click: 'https://x.test/{file}',
+    timeoutMs: over.timeoutMs ?? 2000,
+  });
 async function send(n = notifier()): Promise<SendResult> {
   const result = await n.send(note);
   if (result.kind !== 'sent') reasons.push(result.reason);
@@ -27,7 +33,15 @@ describe('ntfy notifier against a fake ntfy', () => {
     fake = await startFakeNtfy({ token: TOKEN });
     expect(await send()).toEqual({ kind: 'sent' });
     expect(fake.messages).toEqual([
-      { topic: 'alerts', title: 'DB timeout', message: '**3** rows', priority: 5, tags: ['db'], click: 'https://x.test/incident%201.md', markdown: true },
+      {
+        topic: 'alerts',
+        title: 'DB timeout',
+        message: '**3** rows',
+        priority: 5,
+        tags: ['db'],
+        click: 'https://x.test/incident%201.md',
+        markdown: true,
+      },
     ]);
     const [request] = fake.requests;
     expect(request?.headers.authorization).toBe(`Bearer ${TOKEN}`);
@@ -53,7 +67,10 @@ describe('ntfy notifier against a fake ntfy', () => {
 
   it('is rejected for an invalid topic (400)', async () => {
     fake = await startFakeNtfy();
-    expect(await send(notifier({ topic: 'no spaces/allowed' }))).toEqual({ kind: 'rejected', reason: 'ntfy: HTTP 400 invalid request: topic invalid (code 40009)' });
+    expect(await send(notifier({ topic: 'no spaces/allowed' }))).toEqual({
+      kind: 'rejected',
+      reason: 'ntfy: HTTP 400 invalid request: topic invalid (code 40009)',
+    });
   });
 
   it('retries when rate limited (429), then gets through', async () => {
@@ -97,7 +114,8 @@ describe('ntfy notifier against a fake ntfy', () => {
 
   it('the fake enforces ntfy rules the builder must meet', async () => {
     fake = await startFakeNtfy();
-    const post = (body: unknown) => fetch(fake.url, { method: 'POST', body: JSON.stringify(body) }).then(async (r) => [r.status, await r.json()]);
+    const post = (body: unknown) =>
+      fetch(fake.url, { method: 'POST', body: JSON.stringify(body) }).then(async (r) => [r.status, await r.json()]);
     expect(await post({ topic: 'alerts', priority: 7 })).toEqual([400, expect.objectContaining({ code: 40007 })]);
     expect(await post({ topic: 'alerts', message: 'é'.repeat(2049) })).toEqual([400, expect.objectContaining({ code: 40014 })]);
     expect(fake.messages).toEqual([]);

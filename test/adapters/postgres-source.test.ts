@@ -162,7 +162,9 @@ describe('the PostgreSQL cursor (txid, id) below the snapshot horizon', () => {
     const config = sourceConfig();
     const writer = await checkPostgresSource(config, { SENTINEL_PG_URL: cluster.url });
     expect(writer.map((c) => c.status)).toEqual(['ok', 'warn']);
-    expect(writer[1]!.text).toBe('source main (PostgreSQL table logs): the role could INSERT, UPDATE, DELETE, TRUNCATE it: sentinel only needs SELECT');
+    expect(writer[1]!.text).toBe(
+      'source main (PostgreSQL table logs): the role could INSERT, UPDATE, DELETE, TRUNCATE it: sentinel only needs SELECT',
+    );
     const reader = await checkPostgresSource(config, { SENTINEL_PG_URL: cluster.readUrl });
     expect(reader.map((c) => c.status)).toEqual(['ok']);
     const missing = await checkPostgresSource(config, {});

@@ -14,7 +14,15 @@ describe('the state store commit', () => {
     const minutes = new Map<number, number>();
     // 200 000 minutes ≈ 139 days of a noisy ignored warning once a minute.
     for (let i = 0; i < 200_000; i++) minutes.set(T0 - (200_000 - i) * MINUTE, 1);
-    const tally: RunTally = { rowsRead: 200_000, ignored: 200_000, redactions: 0, lastId: 200_000, groups: new Map(), ruleHits: new Map([['r1', minutes]]), folds: [] };
+    const tally: RunTally = {
+      rowsRead: 200_000,
+      ignored: 200_000,
+      redactions: 0,
+      lastId: 200_000,
+      groups: new Map(),
+      ruleHits: new Map([['r1', minutes]]),
+      folds: [],
+    };
     const runId = state.startRun('run', T0, null, 4242);
     state.commitRun({
       runId,
@@ -52,14 +60,28 @@ describe('folding a splinter group into its survivor', () => {
     hours: new Map([[Math.floor(firstSeen / HOUR) * HOUR, count]]),
     escalatedByRule: null,
   });
-  const commit = (state: ReturnType<typeof openStateStore>, groups: GroupTally[], folds: RunTally['folds'], now: number, investigated?: string) =>
+  const commit = (
+    state: ReturnType<typeof openStateStore>,
+    groups: GroupTally[],
+    folds: RunTally['folds'],
+    now: number,
+    investigated?: string,
+  ) =>
     state.commitRun({
       runId: state.startRun('run', now, null, 4242),
       startedAt: now,
       checkpointFrom: 0,
       checkpointTo: 1,
       checkpoints: new Map([['app', { id: 1, identity: null }]]),
-      tally: { rowsRead: 0, ignored: 0, redactions: 0, lastId: 0, groups: new Map(groups.map((g) => [g.fingerprint, g])), ruleHits: new Map(), folds },
+      tally: {
+        rowsRead: 0,
+        ignored: 0,
+        redactions: 0,
+        lastId: 0,
+        groups: new Map(groups.map((g) => [g.fingerprint, g])),
+        ruleHits: new Map(),
+        folds,
+      },
       triggers: new Map(),
       learnerSnapshot: null,
       warnings: [],
@@ -77,7 +99,14 @@ describe('folding a splinter group into its survivor', () => {
 
     expect(state.countGroups()).toBe(1);
     const survivor = state.group('splinter')!;
-    expect(survivor).toMatchObject({ fingerprint: 'survivor', total: 8, levelName: 'CRITICAL', status: 'resolved', lastInvestigatedAt: T0 - 2 * HOUR, lastInvestigatedRate: 7 });
+    expect(survivor).toMatchObject({
+      fingerprint: 'survivor',
+      total: 8,
+      levelName: 'CRITICAL',
+      status: 'resolved',
+      lastInvestigatedAt: T0 - 2 * HOUR,
+      lastInvestigatedRate: 7,
+    });
     expect(survivor.firstSeen).toBe(T0 - 3 * HOUR);
     expect(state.countBetween('survivor', T0 - 4 * HOUR, T0)).toBe(8);
     expect(state.countBetween('splinter', T0 - 4 * HOUR, T0)).toBe(0);

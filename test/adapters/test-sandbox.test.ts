@@ -16,7 +16,15 @@ function worktree(): string {
 }
 
 const run = (change: Partial<TestSandboxOptions> & { worktree: string }) =>
-  runTestsInSandbox({ command: UNITTEST, timeoutMs: 30_000, env: {}, isolation: 'bwrap', readOnlyPaths: [], redact: (t) => t.replaceAll('sekret-value', '[REDACTED]'), ...change });
+  runTestsInSandbox({
+    command: UNITTEST,
+    timeoutMs: 30_000,
+    env: {},
+    isolation: 'bwrap',
+    readOnlyPaths: [],
+    redact: (t) => t.replaceAll('sekret-value', '[REDACTED]'),
+    ...change,
+  });
 
 describe('runTestsInSandbox (bubblewrap)', () => {
   it("runs the app's real tests: the bug's test fails on the base commit", async () => {
@@ -45,7 +53,13 @@ describe('runTestsInSandbox (bubblewrap)', () => {
     const dir = worktree();
     const result = await run({ worktree: dir, command: ['/usr/bin/env'], env: { APP_MODE: 'test' } });
     expect(result.outcome).toBe('passed');
-    expect(result.tail.split('\n').filter(Boolean).sort()).toEqual(['APP_MODE=test', 'HOME=/tmp', 'LANG=C.UTF-8', 'PATH=/usr/local/bin:/usr/bin:/bin', `PWD=${dir}`]);
+    expect(result.tail.split('\n').filter(Boolean).sort()).toEqual([
+      'APP_MODE=test',
+      'HOME=/tmp',
+      'LANG=C.UTF-8',
+      'PATH=/usr/local/bin:/usr/bin:/bin',
+      `PWD=${dir}`,
+    ]);
   });
 
   it('never hands the command to a shell', async () => {
@@ -70,7 +84,11 @@ describe('runTestsInSandbox (bubblewrap)', () => {
 
   it('kills the whole process group at the timeout', async () => {
     const dir = worktree();
-    const result = await run({ worktree: dir, timeoutMs: 1_000, command: ['/bin/sh', '-c', `(sleep 3; touch ${join(dir, 'late')}) & sleep 30`] });
+    const result = await run({
+      worktree: dir,
+      timeoutMs: 1_000,
+      command: ['/bin/sh', '-c', `(sleep 3; touch ${join(dir, 'late')}) & sleep 30`],
+    });
     expect(result.outcome).toBe('timed_out');
     expect(result.durationMs).toBeLessThan(10_000);
     await new Promise((resolve) => setTimeout(resolve, 3_500));
@@ -82,4 +100,3 @@ describe('runTestsInSandbox (bubblewrap)', () => {
     expect(result.tail).toBe('token=[REDACTED]');
   });
 });
-

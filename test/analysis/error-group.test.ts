@@ -47,7 +47,11 @@ describe('error_group', () => {
     const result = await errorGroup.run({ fingerprint, hours: 6 }, deps);
     expect(result).toMatchObject({ kind: 'ok', truncated: false });
     const lines = result.text.split('\n');
-    expect(lines[0]).toMatch(new RegExp(`^Group ${fingerprint}: ERROR, active, 10 rows from \\S+ \\S+Z to \\S+ \\S+Z; 5 in the last 6 h; busiest hour ${formatHour(H - 5 * HOUR)} with 3\\.$`));
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^Group ${fingerprint}: ERROR, active, 10 rows from \\S+ \\S+Z to \\S+ \\S+Z; 5 in the last 6 h; busiest hour ${formatHour(H - 5 * HOUR)} with 3\\.$`,
+      ),
+    );
     expect(result.text).toContain('exception: ZeroDivisionError\nlogger: app.jobs\nfunction: run\ntemplate: job <num> failed\n');
     expect(lines.filter((l) => l.startsWith('Sample '))).toEqual([
       expect.stringMatching(/^Sample 1 of 3: row 1 at /),
@@ -55,11 +59,9 @@ describe('error_group', () => {
       expect.stringMatching(/^Sample 3 of 3: row 3 at /),
     ]);
     expect(result.text.slice(result.text.indexOf('Rows per hour'))).toBe(
-      [
-        'Rows per hour (UTC), last 6 h: 2 of 6 hours had rows:',
-        `${formatHour(H - 5 * HOUR)}  3`,
-        `${formatHour(H - 2 * HOUR)}  2`,
-      ].join('\n'),
+      ['Rows per hour (UTC), last 6 h: 2 of 6 hours had rows:', `${formatHour(H - 5 * HOUR)}  3`, `${formatHour(H - 2 * HOUR)}  2`].join(
+        '\n',
+      ),
     );
     expectBalancedFences(result.text);
   });

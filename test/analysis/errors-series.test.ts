@@ -49,7 +49,9 @@ describe('readErrorHours', () => {
 describe('the errors analysis', () => {
   const stateDir = makeState();
   const logDb = join(stateDir, 'logs.db');
-  new Database(logDb).exec('CREATE TABLE logs (id INTEGER PRIMARY KEY, time TEXT, level TEXT, message TEXT, name TEXT, function TEXT, line INTEGER, exception TEXT, extra TEXT)');
+  new Database(logDb).exec(
+    'CREATE TABLE logs (id INTEGER PRIMARY KEY, time TEXT, level TEXT, message TEXT, name TEXT, function TEXT, line INTEGER, exception TEXT, extra TEXT)',
+  );
   const parsed = parseConfig({ source: { path: logDb } });
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
   const deps = () => ({
@@ -63,12 +65,20 @@ describe('the errors analysis', () => {
   it('judges one group against its own baseline: three hours at 80 is concerning', async () => {
     const result = await errorsSeries.run({ fingerprint: 'steady' }, deps());
     expect(result.kind).toBe('ok');
-    expect(result.text.split('\n')[0]).toMatch(/^rows per hour of steady: concerning — 168 points over 7 days; .*latest: rows per hour of steady 80, above its usual 5/);
+    expect(result.text.split('\n')[0]).toMatch(
+      /^rows per hour of steady: concerning — 168 points over 7 days; .*latest: rows per hour of steady 80, above its usual 5/,
+    );
     expect(result.text).toContain('1060 rows in the last 168 full hours');
   });
 
   it('refuses an unknown or malformed fingerprint', async () => {
-    expect(await errorsSeries.run({ fingerprint: 'nope' }, deps())).toMatchObject({ kind: 'rejected', text: expect.stringMatching(/^no error group with fingerprint nope/) });
-    expect(await errorsSeries.run({ fingerprint: "x' OR 1=1 --" }, deps())).toMatchObject({ kind: 'rejected', text: expect.stringMatching(/^invalid arguments: fingerprint/) });
+    expect(await errorsSeries.run({ fingerprint: 'nope' }, deps())).toMatchObject({
+      kind: 'rejected',
+      text: expect.stringMatching(/^no error group with fingerprint nope/),
+    });
+    expect(await errorsSeries.run({ fingerprint: "x' OR 1=1 --" }, deps())).toMatchObject({
+      kind: 'rejected',
+      text: expect.stringMatching(/^invalid arguments: fingerprint/),
+    });
   });
 });

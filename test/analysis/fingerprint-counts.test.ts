@@ -28,7 +28,9 @@ describe('fingerprint_counts', () => {
     expect(result.kind).toBe('ok');
     const [summary, , heading, ...rows] = result.text.split('\n');
     expect(summary).toMatch(
-      new RegExp(`^Group ${fingerprint}: 5 rows in the last 6 hours, 1 in the 6 hours before; busiest hour ${formatHour(H - 5 * HOUR)} with 3; 10 in all since .*, active\\.$`),
+      new RegExp(
+        `^Group ${fingerprint}: 5 rows in the last 6 hours, 1 in the 6 hours before; busiest hour ${formatHour(H - 5 * HOUR)} with 3; 10 in all since .*, active\\.$`,
+      ),
     );
     expect(heading).toBe('Rows per hour (UTC), oldest first; the last hour is still running:');
     expect(rows).toEqual([5, 4, 3, 2, 1, 0].map((ago) => `${formatHour(H - ago * HOUR)}  ${{ 5: 3, 2: 2 }[ago] ?? 0}`));
@@ -49,7 +51,12 @@ describe('fingerprint_counts', () => {
       text: 'counts are kept for 8 days: ask for per=day with last at most 8',
     });
     expect((await fingerprintCounts.run({ fingerprint: 'nope' }, deps)).kind).toBe('rejected');
-    for (const args of [{ fingerprint: '../state.db' }, { fingerprint, per: 'week' }, { fingerprint, last: 169 }, { fingerprint, last: -3 }]) {
+    for (const args of [
+      { fingerprint: '../state.db' },
+      { fingerprint, per: 'week' },
+      { fingerprint, last: 169 },
+      { fingerprint, last: -3 },
+    ]) {
       expect((await fingerprintCounts.run(args, deps)).text, JSON.stringify(args)).toMatch(/^invalid arguments: /);
     }
   });

@@ -47,7 +47,11 @@ describe('metric series on a database written by real loguru', () => {
     // Two minutes on, on a whole minute: the rows' minute is a finished bucket.
     const now = Math.ceil((Date.now() + 2 * MINUTE) / MINUTE) * MINUTE;
     const config = configFor(db, [
-      { name: 'queue_depth', sql: "SELECT time, json_extract(extra, '$.depth') FROM logs WHERE message = 'queue depth' AND time >= :since", limit: 10 },
+      {
+        name: 'queue_depth',
+        sql: "SELECT time, json_extract(extra, '$.depth') FROM logs WHERE message = 'queue depth' AND time >= :since",
+        limit: 10,
+      },
       { name: 'gemini_rpm', count_where: "json_extract(extra, '$.api') = 'gemini'", bucket: '1m', limit: 60 },
     ]);
     const reader = openMetricReader(db, config.source);
@@ -85,7 +89,11 @@ describe('count_where buckets', () => {
     const reader = openMetricReader(db, config.source);
     const series = await reader.read(config.metrics[0] as MetricConfig, base, base + 6 * MINUTE + 45_000);
     await reader.close();
-    expect(series).toEqual({ kind: 'ok', note: null, points: [0, 1, 2, 3, 4, 5].map((m, i) => ({ t: base + m * MINUTE, v: [2, 1, 0, 0, 0, 1][i] })) });
+    expect(series).toEqual({
+      kind: 'ok',
+      note: null,
+      points: [0, 1, 2, 3, 4, 5].map((m, i) => ({ t: base + m * MINUTE, v: [2, 1, 0, 0, 0, 1][i] })),
+    });
   });
 
   it('a row whose extra is not JSON is left out of the count instead of failing the metric', async () => {
@@ -95,16 +103,24 @@ describe('count_where buckets', () => {
       { time: new Date(base + 9_000).toISOString(), message: 'api call', extra: { api: 'gemini' } },
     ]);
     const raw = new Database(db);
-    raw.prepare("INSERT INTO logs (time, level, level_no, message, extra) VALUES (?, 'INFO', 20, 'api call', '{\"api\": ')").run(new Date(base + 7_000).toISOString());
+    raw
+      .prepare("INSERT INTO logs (time, level, level_no, message, extra) VALUES (?, 'INFO', 20, 'api call', '{\"api\": ')")
+      .run(new Date(base + 7_000).toISOString());
     raw.close();
     const config = configFor(db, [{ name: 'gemini', count_where: "json_extract(extra, '$.api') = 'gemini'", bucket: '1m' }]);
     const reader = openMetricReader(db, config.source);
     const series = await reader.read(config.metrics[0] as MetricConfig, base, base + 2 * MINUTE);
     await reader.close();
-    expect(series).toMatchObject({ kind: 'ok', points: [{ t: base, v: 2 }, { t: base + MINUTE, v: 0 }] });
+    expect(series).toMatchObject({
+      kind: 'ok',
+      points: [
+        { t: base, v: 2 },
+        { t: base + MINUTE, v: 0 },
+      ],
+    });
   });
 
-  it('starts at the bucket of the log\'s first row when the log is younger than the window', async () => {
+  it("starts at the bucket of the log's first row when the log is younger than the window", async () => {
     const base = Date.UTC(2025, 4, 1, 12, 0);
     const db = writeRows([
       { time: new Date(base + 3 * MINUTE + 20_000).toISOString(), message: 'api call' },
@@ -114,7 +130,11 @@ describe('count_where buckets', () => {
     const reader = openMetricReader(db, config.source);
     const series = await reader.read(config.metrics[0] as MetricConfig, base - 60 * MINUTE, base + 6 * MINUTE);
     await reader.close();
-    expect(series.kind === 'ok' && series.points.map((p) => [(p.t - base) / MINUTE, p.v])).toEqual([[3, 1], [4, 1], [5, 0]]);
+    expect(series.kind === 'ok' && series.points.map((p) => [(p.t - base) / MINUTE, p.v])).toEqual([
+      [3, 1],
+      [4, 1],
+      [5, 0],
+    ]);
   });
 
   it('works on epoch-second times too', async () => {
@@ -125,7 +145,19 @@ describe('count_where buckets', () => {
     for (const offset of [10, 20, 3700]) db.prepare("INSERT INTO events (ts, severity, text) VALUES (?, 20, 'tick')").run(base + offset);
     db.close();
     const config = configFor(path, [{ name: 'ticks', count_where: "text = 'tick'", bucket: '1h' }], {
-      table: 'events', time_format: 'unix', columns: { id: 'event_id', time: 'ts', level: 'severity', message: 'text', logger: null, function: null, line: null, exception: null, extra: null },
+      table: 'events',
+      time_format: 'unix',
+      columns: {
+        id: 'event_id',
+        time: 'ts',
+        level: 'severity',
+        message: 'text',
+        logger: null,
+        function: null,
+        line: null,
+        exception: null,
+        extra: null,
+      },
     });
     const reader = openMetricReader(path, config.source);
     const series = await reader.read(config.metrics[0] as MetricConfig, base * 1000, base * 1000 + 3 * 3_600_000);
@@ -163,6 +195,9 @@ describe('a sql series must be one read-only SELECT', () => {
 
   it('an unknown metric name is refused with the known ones', async () => {
     const config = configFor(db, [{ name: 'm', sql: 'SELECT time, 1 FROM logs' }]);
-    expect(await createMetricAnalysis(db, {}).run({ name: 'other' }, depsFor(config, db, Date.now()))).toEqual({ kind: 'rejected', text: 'no metric named other; known: m' });
+    expect(await createMetricAnalysis(db, {}).run({ name: 'other' }, depsFor(config, db, Date.now()))).toEqual({
+      kind: 'rejected',
+      text: 'no metric named other; known: m',
+    });
   });
 });

@@ -75,10 +75,23 @@ describe('running a script', () => {
   });
 
   it('reports a failing exit with the last lines of stderr', async () => {
-    const script = scriptOf({ command: ['/bin/sh', '-c', 'echo partial; for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo "err $i" >&2; done; exit 3'] });
+    const script = scriptOf({
+      command: ['/bin/sh', '-c', 'echo partial; for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo "err $i" >&2; done; exit 3'],
+    });
     const outcome = await run(script, {});
     expect(outcome).toMatchObject({ kind: 'finished', exitCode: 3, stdout: 'partial' });
-    expect(outcome.kind === 'finished' && outcome.stderrTail.split('\n')).toEqual(['err 3', 'err 4', 'err 5', 'err 6', 'err 7', 'err 8', 'err 9', 'err 10', 'err 11', 'err 12']);
+    expect(outcome.kind === 'finished' && outcome.stderrTail.split('\n')).toEqual([
+      'err 3',
+      'err 4',
+      'err 5',
+      'err 6',
+      'err 7',
+      'err 8',
+      'err 9',
+      'err 10',
+      'err 11',
+      'err 12',
+    ]);
   });
 
   it('reports a command that does not exist', async () => {
@@ -90,7 +103,9 @@ describe('running a script', () => {
 describe('the script analysis', () => {
   const logDb = join(dir, 'logs.db');
   const db = new Database(logDb);
-  db.exec('CREATE TABLE logs (id INTEGER PRIMARY KEY, time TEXT, level TEXT, message TEXT, name TEXT, function TEXT, line INTEGER, exception TEXT, extra TEXT)');
+  db.exec(
+    'CREATE TABLE logs (id INTEGER PRIMARY KEY, time TEXT, level TEXT, message TEXT, name TEXT, function TEXT, line INTEGER, exception TEXT, extra TEXT)',
+  );
   db.close();
   const config = parseConfig({ source: { path: logDb } });
   if (!config.ok) throw new Error('bad config');
@@ -119,6 +134,9 @@ describe('the script analysis', () => {
     const script = scriptOf({ args: { window: { enum: ['1h', '24h'] } } });
     const analysis = createScriptAnalysis(script, { env: {}, cwd: dir });
     expect(await analysis.run({ window: '5y' }, deps())).toMatchObject({ kind: 'rejected' });
-    expect(await analysis.run({ extra: 'x' }, deps())).toMatchObject({ kind: 'rejected', text: expect.stringMatching(/extra: unknown key/) });
+    expect(await analysis.run({ extra: 'x' }, deps())).toMatchObject({
+      kind: 'rejected',
+      text: expect.stringMatching(/extra: unknown key/),
+    });
   });
 });

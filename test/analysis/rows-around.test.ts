@@ -27,7 +27,9 @@ describe('rows_around', () => {
     const result = await rowsAround.run({ id: 15, before: 3, after: 2 }, deps);
     expect(result.kind).toBe('ok');
     const lines = result.text.split('\n');
-    expect(lines[0]).toBe('Row 15 (ERROR at 2025-05-03 14:00:14Z): 3 rows before and 2 after it, ids 12–17; 3 INFO, 1 WARNING, 1 ERROR, 1 DEBUG.');
+    expect(lines[0]).toBe(
+      'Row 15 (ERROR at 2025-05-03 14:00:14Z): 3 rows before and 2 after it, ids 12–17; 3 INFO, 1 WARNING, 1 ERROR, 1 DEBUG.',
+    );
     expect(lines.filter((l) => /^(▶ )?row \d+/.test(l))).toEqual([
       'row 12 at 2025-05-03 14:00:11Z',
       'row 13 at 2025-05-03 14:00:12Z',
@@ -95,8 +97,21 @@ describe('rows_around', () => {
 
   it('refuses ids that are not positive integers, unknown ids and windows over 50', async () => {
     const deps = withLog(thirty);
-    expect(await rowsAround.run({ id: 31 }, deps)).toEqual({ kind: 'rejected', text: 'no row with id 31 in the log database (its ids go up to 30)' });
-    for (const args of [{ id: 0 }, { id: -1 }, { id: 1.5 }, { id: '15' }, { id: 15, before: 51 }, { id: 15, after: -1 }, { id: 15, limit: 5 }, {}, null]) {
+    expect(await rowsAround.run({ id: 31 }, deps)).toEqual({
+      kind: 'rejected',
+      text: 'no row with id 31 in the log database (its ids go up to 30)',
+    });
+    for (const args of [
+      { id: 0 },
+      { id: -1 },
+      { id: 1.5 },
+      { id: '15' },
+      { id: 15, before: 51 },
+      { id: 15, after: -1 },
+      { id: 15, limit: 5 },
+      {},
+      null,
+    ]) {
       const result = await rowsAround.run(args, deps);
       expect(result.kind, JSON.stringify(args)).toBe('rejected');
       expect(result.text).toMatch(/^invalid arguments: /);
@@ -119,7 +134,12 @@ describe('rows_around', () => {
     const project = makeProject({ source: { columns: { message: 'msg' } } });
     writeLogDb(project.db, thirty.slice(0, 1));
     expect(() => openDeps(project.configFile, NOW)).toThrow(
-      expect.objectContaining({ code: 3, message: expect.stringMatching(/^log database .*logs\.db: cannot read \(check source\.table and source\.columns\): no such column: "msg"/) }),
+      expect.objectContaining({
+        code: 3,
+        message: expect.stringMatching(
+          /^log database .*logs\.db: cannot read \(check source\.table and source\.columns\): no such column: "msg"/,
+        ),
+      }),
     );
   });
 });

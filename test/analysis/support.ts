@@ -26,15 +26,24 @@ export function writeLogDb(path: string, rows: RowSpec[]): void {
     id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, level TEXT NOT NULL, level_no INTEGER NOT NULL,
     message TEXT NOT NULL, name TEXT, function TEXT, line INTEGER, module TEXT, process INTEGER, thread TEXT,
     exception TEXT, extra TEXT)`);
-  const insert = db.prepare(`INSERT INTO logs (time, level, level_no, message, name, function, line, module, process, thread, exception, extra)
+  const insert =
+    db.prepare(`INSERT INTO logs (time, level, level_no, message, name, function, line, module, process, thread, exception, extra)
     VALUES (?, ?, ?, ?, ?, ?, ?, 'app', 1, 'MainThread', ?, ?)`);
   const numbers: Record<string, number> = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40, CRITICAL: 50 };
   db.transaction(() => {
     for (const r of rows) {
       const level = r.level ?? 'ERROR';
-      insert.run(new Date(r.time).toISOString().replace('Z', '+00:00'), level, numbers[level] ?? 0, r.message,
-        r.name === undefined ? 'app.jobs' : r.name, r.function === undefined ? 'run' : r.function, r.line === undefined ? 42 : r.line,
-        r.exception ?? null, r.extra ?? null);
+      insert.run(
+        new Date(r.time).toISOString().replace('Z', '+00:00'),
+        level,
+        numbers[level] ?? 0,
+        r.message,
+        r.name === undefined ? 'app.jobs' : r.name,
+        r.function === undefined ? 'run' : r.function,
+        r.line === undefined ? 42 : r.line,
+        r.exception ?? null,
+        r.extra ?? null,
+      );
     }
   })();
   db.close();
@@ -80,7 +89,11 @@ export function expectBalancedFences(text: string): void {
       if (marker?.[2]) open = marker[1]!;
       else expect(line.startsWith('```'), `stray fence line: ${line}`).toBe(false);
     } else if (line === open) open = null;
-    else expect((line.match(/`+/g) ?? []).every((run) => run.length < open!.length), `backticks inside fence: ${line}`).toBe(true);
+    else
+      expect(
+        (line.match(/`+/g) ?? []).every((run) => run.length < open!.length),
+        `backticks inside fence: ${line}`,
+      ).toBe(true);
   }
   expect(open, 'a fence is left open').toBeNull();
 }

@@ -40,12 +40,15 @@ describe('recorded samples and the system analysis', () => {
     const { sample } = readSystemSample(['/'], clock);
     const hour = 3_600_000;
     // A quarter of the CPU busy between consecutive samples: 100 jiffies an hour, 25 of them busy.
-    for (let i = 48; i >= 1; i--) recordSystemSample(writable, { ...sample, at: sample.at - i * hour, cpu: { idle: 75 * (48 - i), total: 100 * (48 - i) } });
+    for (let i = 48; i >= 1; i--)
+      recordSystemSample(writable, { ...sample, at: sample.at - i * hour, cpu: { idle: 75 * (48 - i), total: 100 * (48 - i) } });
     expect(readSystemSamples(writable, sample.at - 24.5 * hour)).toHaveLength(24);
     writable.close();
 
     const logDb = join(stateDir, 'logs.db');
-    new Database(logDb).exec('CREATE TABLE logs (id INTEGER PRIMARY KEY, time TEXT, level TEXT, message TEXT, name TEXT, function TEXT, line INTEGER, exception TEXT, extra TEXT)');
+    new Database(logDb).exec(
+      'CREATE TABLE logs (id INTEGER PRIMARY KEY, time TEXT, level TEXT, message TEXT, name TEXT, function TEXT, line INTEGER, exception TEXT, extra TEXT)',
+    );
     const parsed = parseConfig({ source: { path: logDb }, system: { mounts: ['/'] } });
     if (!parsed.ok) throw new Error(parsed.errors.join('; '));
     const state = openStateStore(stateDir, { readonly: true });

@@ -13,17 +13,36 @@ const now = Date.UTC(2025, 4, 1, 13, 0);
 function context(cwd: string): CommandContext & { out: string[]; err: string[] } {
   const out: string[] = [];
   const err: string[] = [];
-  return { env: { PATH: process.env.PATH }, cwd, clock: { now: () => now }, pid: 1, cliPath: 'dist/cli.js', stdout: (t) => out.push(t), stderr: (t) => err.push(t), progress: () => {}, out, err };
+  return {
+    env: { PATH: process.env.PATH },
+    cwd,
+    clock: { now: () => now },
+    pid: 1,
+    cliPath: 'dist/cli.js',
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    progress: () => {},
+    out,
+    err,
+  };
 }
 
 /** A project whose log has one 'api call' a minute for the last hour, and a script that echoes its argv. */
 function project() {
   const p = makeProject({
     metrics: [{ name: 'api_rpm', count_where: "message = 'api call'", bucket: '1m', limit: 2 }],
-    scripts: [{ name: 'echo_args', command: [process.execPath, '-e', 'console.log(process.argv.slice(1).join(" "))', '--'], args: { window: { enum: ['1h', '24h'] } } }],
+    scripts: [
+      {
+        name: 'echo_args',
+        command: [process.execPath, '-e', 'console.log(process.argv.slice(1).join(" "))', '--'],
+        args: { window: { enum: ['1h', '24h'] } },
+      },
+    ],
   });
   const db = new Database(p.db);
-  db.exec('CREATE TABLE logs (id INTEGER PRIMARY KEY, time TEXT, level TEXT, message TEXT, name TEXT, function TEXT, line INTEGER, exception TEXT, extra TEXT)');
+  db.exec(
+    'CREATE TABLE logs (id INTEGER PRIMARY KEY, time TEXT, level TEXT, message TEXT, name TEXT, function TEXT, line INTEGER, exception TEXT, extra TEXT)',
+  );
   const insert = db.prepare("INSERT INTO logs (time, level, message) VALUES (?, 'INFO', 'api call')");
   for (let i = 60; i >= 1; i--) insert.run(new Date(now - i * MINUTE + 1000).toISOString());
   db.close();
@@ -67,16 +86,25 @@ describe('sentinel analyze', () => {
   });
 
   it.each([
-    [{ name: 'nothing', args: [] }, /^analyze: no analysis named "nothing"; known: error_group, rows_around, fingerprint_counts, system, metric, errors, past_incidents, echo_args$/],
+    [
+      { name: 'nothing', args: [] },
+      /^analyze: no analysis named "nothing"; known: error_group, rows_around, fingerprint_counts, system, metric, errors, past_incidents, echo_args$/,
+    ],
     [{ name: 'error-groups', args: [] }, /^analyze: no analysis named "error-groups" \(did you mean error_group\?\); known: error_group, /],
-    [{ name: 'metric', args: ['api_rpm', '--hour', '48'] }, /^analyze metric: invalid arguments: hour: unknown key \(did you mean hours\?\)$/],
+    [
+      { name: 'metric', args: ['api_rpm', '--hour', '48'] },
+      /^analyze metric: invalid arguments: hour: unknown key \(did you mean hours\?\)$/,
+    ],
     [{ name: 'metric', args: [] }, /^analyze metric: invalid arguments: name: required$/],
     [{ name: 'echo_args', args: ['--window', '5y'] }, /^analyze echo_args: invalid arguments: window: /],
     [{ name: 'metric', args: ['api_rpm', '--hours', 'lots'] }, /^analyze metric: invalid arguments: hours: /],
     [{ name: 'metric', args: ['nope'] }, /^analyze metric: no metric named nope; known: api_rpm$/],
   ])('refuses %j with a usage error', async (options, message) => {
     const p = project();
-    await expect(analyzeCommand({ ...options, config: p.configFile }, context(p.dir))).rejects.toMatchObject({ message: expect.stringMatching(message), code: ExitCode.usage });
+    await expect(analyzeCommand({ ...options, config: p.configFile }, context(p.dir))).rejects.toMatchObject({
+      message: expect.stringMatching(message),
+      code: ExitCode.usage,
+    });
   });
 });
 

@@ -8,10 +8,24 @@ import { makeProject } from '../support/cli.js';
 function context(cwd: string): CommandContext & { out: string[]; err: string[] } {
   const out: string[] = [];
   const err: string[] = [];
-  return { env: {}, cwd, clock: { now: () => 0 }, pid: 1, cliPath: 'dist/cli.js', stdout: (t) => out.push(t), stderr: (t) => err.push(t), progress: () => {}, out, err };
+  return {
+    env: {},
+    cwd,
+    clock: { now: () => 0 },
+    pid: 1,
+    cliPath: 'dist/cli.js',
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    progress: () => {},
+    out,
+    err,
+  };
 }
 
-const good = { name: 'queue_depth', sql: "SELECT time, json_extract(extra, '$.depth') FROM logs WHERE message = 'queue depth' AND time >= :since" };
+const good = {
+  name: 'queue_depth',
+  sql: "SELECT time, json_extract(extra, '$.depth') FROM logs WHERE message = 'queue depth' AND time >= :since",
+};
 
 describe('sentinel config check', () => {
   it("prepares each metric's query once on the log database: a broken one is a config error naming its key", async () => {
@@ -40,6 +54,8 @@ describe('sentinel config check', () => {
     const p = makeProject({ metrics: [good] });
     const ctx = context(p.dir);
     expect(await configCheckCommand({ config: p.configFile }, ctx)).toBe(ExitCode.ok);
-    expect(ctx.err).toEqual([expect.stringMatching(/^sentinel: warning: source\.path \/.*logs\.db: no such file \(metrics not checked\)$/)]);
+    expect(ctx.err).toEqual([
+      expect.stringMatching(/^sentinel: warning: source\.path \/.*logs\.db: no such file \(metrics not checked\)$/),
+    ]);
   });
 });

@@ -9,7 +9,17 @@ import { ExitCode, SentinelError } from '../../src/core/errors.js';
 const dir = mkdtempSync(join(tmpdir(), 'sentinel-judge-'));
 function context(): CommandContext & { out: string[] } {
   const out: string[] = [];
-  return { env: {}, cwd: dir, clock: { now: () => 0 }, pid: 1, cliPath: 'dist/cli.js', stdout: (t) => out.push(t), stderr: () => {}, progress: () => {}, out };
+  return {
+    env: {},
+    cwd: dir,
+    clock: { now: () => 0 },
+    pid: 1,
+    cliPath: 'dist/cli.js',
+    stdout: (t) => out.push(t),
+    stderr: () => {},
+    progress: () => {},
+    out,
+  };
 }
 
 /** Two days every 10 minutes around 20, then an hour at 90: a NAB-format file. */
@@ -44,7 +54,11 @@ describe('sentinel judge --csv', () => {
   });
 
   it.each([
-    ['bad-value.csv', 'timestamp,value\n2014-02-19 00:00:00,1\n2014-02-19 00:05:00,lots\n', 'bad-value.csv:3: value "lots" is not a number'],
+    [
+      'bad-value.csv',
+      'timestamp,value\n2014-02-19 00:00:00,1\n2014-02-19 00:05:00,lots\n',
+      'bad-value.csv:3: value "lots" is not a number',
+    ],
     ['bad-time.csv', 'timestamp,value\nyesterday,1\n', 'bad-time.csv:2: unreadable timestamp "yesterday"'],
     ['empty.csv', 'timestamp,value\n', 'empty.csv:2: no data rows after the header'],
   ])('a bad file (%s) is one error naming the file and line, exit 2', async (name, text, message) => {
@@ -56,6 +70,9 @@ describe('sentinel judge --csv', () => {
   });
 
   it('a missing file names the file, exit 2', async () => {
-    await expect(judgeCommand({ csv: 'nope.csv' }, context())).rejects.toMatchObject({ message: 'nope.csv: cannot read: ENOENT', code: ExitCode.usage });
+    await expect(judgeCommand({ csv: 'nope.csv' }, context())).rejects.toMatchObject({
+      message: 'nope.csv: cannot read: ENOENT',
+      code: ExitCode.usage,
+    });
   });
 });

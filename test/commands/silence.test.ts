@@ -14,13 +14,26 @@ const t0 = Date.UTC(2026, 4, 1, 8, 0);
 function context(cwd: string, now: number): CommandContext & { out: string[]; err: string[] } {
   const out: string[] = [];
   const err: string[] = [];
-  return { env: { PATH: process.env.PATH }, cwd, clock: { now: () => now }, pid: 4242, cliPath: 'dist/cli.js', stdout: (t) => out.push(t), stderr: (t) => err.push(t), progress: () => {}, out, err };
+  return {
+    env: { PATH: process.env.PATH },
+    cwd,
+    clock: { now: () => now },
+    pid: 4242,
+    cliPath: 'dist/cli.js',
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    progress: () => {},
+    out,
+    err,
+  };
 }
 
 function project() {
   const p = makeProject({ source: { silence_after: '2h' } });
   const db = new Database(p.db);
-  db.exec('CREATE TABLE logs (id INTEGER PRIMARY KEY, time TEXT, level TEXT, message TEXT, name TEXT, function TEXT, line INTEGER, exception TEXT, extra TEXT)');
+  db.exec(
+    'CREATE TABLE logs (id INTEGER PRIMARY KEY, time TEXT, level TEXT, message TEXT, name TEXT, function TEXT, line INTEGER, exception TEXT, extra TEXT)',
+  );
   db.close();
   const log = (at: number, level = 'INFO') => {
     const writer = new Database(p.db);
@@ -51,7 +64,9 @@ describe('silence: the app stopped logging', () => {
 
     const silent = await p.run(t0 + 3 * HOUR);
     expect(silent.code).toBe(0);
-    expect(silent.err).toEqual(['sentinel: warning: the app has written no log rows since 2026-05-01T08:00:00Z (3h, more than source.silence_after 2h)']);
+    expect(silent.err).toEqual([
+      'sentinel: warning: the app has written no log rows since 2026-05-01T08:00:00Z (3h, more than source.silence_after 2h)',
+    ]);
     expect(p.incidents()).toHaveLength(1);
     const file = readFileSync(join(p.dir, 'incidents', p.incidents()[0]!), 'utf8');
     expect(file).toContain('the app stopped logging: no log rows since 2026-05-01T08:00:00Z');

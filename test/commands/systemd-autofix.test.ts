@@ -10,7 +10,11 @@ const project = () =>
   makeProject({
     state_dir: '/var/lib/sentinel',
     incidents_dir: '/var/lib/sentinel/incidents',
-    autofix: { enabled: true, repository: { url: 'https://github.com/acme/billing.git', github: 'acme/billing' }, test: { command: ['/usr/bin/python3', '-m', 'pytest'], timeout: '10m' } },
+    autofix: {
+      enabled: true,
+      repository: { url: 'https://github.com/acme/billing.git', github: 'acme/billing' },
+      test: { command: ['/usr/bin/python3', '-m', 'pytest'], timeout: '10m' },
+    },
   });
 
 describe('sentinel systemd print with autofix enabled', () => {
@@ -18,8 +22,21 @@ describe('sentinel systemd print with autofix enabled', () => {
     const p = project();
     const result = await runCli(['--config', p.configFile, 'systemd', 'print'], { cwd: p.dir });
     expect(result.exitCode, result.stderr).toBe(0);
-    const units = Object.fromEntries(result.stdout.split(/^# ==> /m).filter(Boolean).map((part) => [part.slice(0, part.indexOf(' <==')), part]));
-    expect(Object.keys(units)).toEqual(['sentinel.service', 'sentinel.timer', 'sentinel-health.service', 'sentinel-health.timer', 'sentinel-failure@.service', 'sentinel-autofix.service', 'sentinel-autofix.timer']);
+    const units = Object.fromEntries(
+      result.stdout
+        .split(/^# ==> /m)
+        .filter(Boolean)
+        .map((part) => [part.slice(0, part.indexOf(' <==')), part]),
+    );
+    expect(Object.keys(units)).toEqual([
+      'sentinel.service',
+      'sentinel.timer',
+      'sentinel-health.service',
+      'sentinel-health.timer',
+      'sentinel-failure@.service',
+      'sentinel-autofix.service',
+      'sentinel-autofix.timer',
+    ]);
     expect(units['sentinel-autofix.service']).toMatch(/^ExecStart=\/\S+\/node \S+\/dist\/cli\.js autofix --config /m);
     expect(units['sentinel-autofix.service']).toContain('LoadCredential=forge-token\n');
     expect(units['sentinel-autofix.service']).toContain('TimeoutStartSec=40m\n'); // 15 min fix + 2 × 10 min tests + 5 min grace
@@ -43,7 +60,9 @@ describe('sentinel systemd print with autofix enabled', () => {
     it('passes systemd-analyze verify; the autofix unit stays within its limit, the main units still at most 2.0', async () => {
       const p = project();
       const out = mkdtempSync(join(tmpdir(), 'sentinel-units-'));
-      const result = await runCli(['--config', p.configFile, 'systemd', 'print', '--out', out, ...(scope === 'user' ? ['--user'] : [])], { cwd: p.dir });
+      const result = await runCli(['--config', p.configFile, 'systemd', 'print', '--out', out, ...(scope === 'user' ? ['--user'] : [])], {
+        cwd: p.dir,
+      });
       expect(result.exitCode, result.stderr).toBe(0);
       expect(readdirSync(out).sort()).toEqual([...MAIN_UNITS, 'sentinel-autofix.service', 'sentinel-autofix.timer'].sort());
       const units = Object.fromEntries(readdirSync(out).map((name) => [name, readFileSync(join(out, name), 'utf8')]));

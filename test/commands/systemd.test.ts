@@ -16,7 +16,11 @@ describe('sentinel systemd print', () => {
     const result = await runCli(['--config', p.configFile, 'systemd', 'print', '--interval', '10m', '--log-group', 'app'], { cwd: p.dir });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toBe('');
-    expect(result.stdout.match(/^# ==> (.*) <==$/gm)).toEqual(['sentinel.service', 'sentinel.timer', 'sentinel-health.service', 'sentinel-health.timer', 'sentinel-failure@.service'].map((n) => `# ==> ${n} <==`));
+    expect(result.stdout.match(/^# ==> (.*) <==$/gm)).toEqual(
+      ['sentinel.service', 'sentinel.timer', 'sentinel-health.service', 'sentinel-health.timer', 'sentinel-failure@.service'].map(
+        (n) => `# ==> ${n} <==`,
+      ),
+    );
     expect(result.stdout).toMatch(new RegExp(`^ExecStart=/\\S+/node ${CLI} run --config ${p.configFile}$`, 'm'));
     expect(result.stdout).toContain(`BindReadOnlyPaths=${join(CLI, '..', '..')} ${p.dir} ${p.dir}\n`);
     expect(result.stdout).toContain('SupplementaryGroups=app\n');
@@ -27,7 +31,9 @@ describe('sentinel systemd print', () => {
     const p = makeProject();
     const result = await runCli(['--config', p.configFile, 'systemd', 'print'], { cwd: p.dir });
     expect(result.exitCode).toBe(0);
-    expect(result.stderr).toContain(`warning: incidents_dir ${p.dir}/incidents is read-only under the units: set incidents_dir: /var/lib/sentinel/incidents`);
+    expect(result.stderr).toContain(
+      `warning: incidents_dir ${p.dir}/incidents is read-only under the units: set incidents_dir: /var/lib/sentinel/incidents`,
+    );
   });
 
   it.each([
@@ -45,11 +51,15 @@ describe('sentinel systemd print', () => {
   it('install --log-group refuses a group this machine does not have', async () => {
     const p = project();
     const prefix = mkdtempSync(join(tmpdir(), 'sentinel-prefix-'));
-    const result = await runCli(['--config', p.configFile, 'systemd', 'install', '--prefix', prefix, '--log-group', 'no-such-group'], { cwd: p.dir });
+    const result = await runCli(['--config', p.configFile, 'systemd', 'install', '--prefix', prefix, '--log-group', 'no-such-group'], {
+      cwd: p.dir,
+    });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/^sentinel: --log-group: there is no group "no-such-group" on this machine; /);
     expect(readdirSync(prefix)).toEqual([]);
-    const existing = await runCli(['--config', p.configFile, 'systemd', 'install', '--prefix', prefix, '--log-group', 'root'], { cwd: p.dir });
+    const existing = await runCli(['--config', p.configFile, 'systemd', 'install', '--prefix', prefix, '--log-group', 'root'], {
+      cwd: p.dir,
+    });
     expect(existing.exitCode, existing.stderr).toBe(0);
   });
 
@@ -57,7 +67,9 @@ describe('sentinel systemd print', () => {
     it('writes files that pass systemd-analyze verify and an exposure of at most 2.0', async () => {
       const p = project();
       const out = mkdtempSync(join(tmpdir(), 'sentinel-units-'));
-      const result = await runCli(['--config', p.configFile, 'systemd', 'print', '--out', out, ...(scope === 'user' ? ['--user'] : [])], { cwd: p.dir });
+      const result = await runCli(['--config', p.configFile, 'systemd', 'print', '--out', out, ...(scope === 'user' ? ['--user'] : [])], {
+        cwd: p.dir,
+      });
       expect(result.exitCode, result.stderr).toBe(0);
       expect(readdirSync(out).sort()).toEqual(UNITS);
       const units = Object.fromEntries(UNITS.map((name) => [name, readFileSync(join(out, name), 'utf8')]));
@@ -92,7 +104,10 @@ describe('sentinel systemd install', () => {
     const p = project();
     const prefix = mkdtempSync(join(tmpdir(), 'sentinel-prefix-'));
     const home = '/home/ops';
-    const result = await runCli(['--config', p.configFile, 'systemd', 'install', '--user', '--prefix', prefix], { cwd: p.dir, env: { HOME: home } });
+    const result = await runCli(['--config', p.configFile, 'systemd', 'install', '--user', '--prefix', prefix], {
+      cwd: p.dir,
+      env: { HOME: home },
+    });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(existsSync(join(prefix, home, '.config/systemd/user/sentinel.service'))).toBe(true);
     expect(readFileSync(join(prefix, home, '.config/systemd/user/sentinel.service'), 'utf8')).not.toContain('User=');

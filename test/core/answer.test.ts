@@ -26,7 +26,11 @@ describe('parseAnswer', () => {
     ['an empty summary', { summary: '' }, 'summary'],
     ['nine actions', { actions: Array.from({ length: 9 }, () => 'do it') }, 'actions'],
     ['a root cause without status', { root_cause: { text: 'x' } }, 'root_cause.status'],
-    ['six ignore rules', { suggested_ignore: Array.from({ length: 6 }, () => ({ match: { fingerprint: 'a' }, reason: 'r' })) }, 'suggested_ignore'],
+    [
+      'six ignore rules',
+      { suggested_ignore: Array.from({ length: 6 }, () => ({ match: { fingerprint: 'a' }, reason: 'r' })) },
+      'suggested_ignore',
+    ],
   ])('rejects %s, naming the field', (_label, change, path) => {
     const result = parseAnswer({ ...valid, ...change });
     expect(result.ok).toBe(false);

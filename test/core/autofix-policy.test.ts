@@ -7,7 +7,10 @@ const NOW = Date.UTC(2026, 11, 1, 9, 0);
 const HOUR = 3_600_000;
 
 function config(autofix: Record<string, unknown> = {}): Config {
-  const parsed = parseConfig({ source: { path: 'logs.db' }, autofix: { enabled: true, repository: { url: '/srv/app.git', github: 'acme/app' }, ...autofix } });
+  const parsed = parseConfig({
+    source: { path: 'logs.db' },
+    autofix: { enabled: true, repository: { url: '/srv/app.git', github: 'acme/app' }, ...autofix },
+  });
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
   return parsed.config;
 }
@@ -63,7 +66,13 @@ describe('autofixIneligibility', () => {
 describe('autofixBudgetRefusal', () => {
   const c = config();
   const budget = (callsToday: number, costToday: number, attemptsToday = 0) =>
-    autofixBudgetRefusal({ claude: { ...c.claude, daily_max_runs: 24, daily_budget_usd: 10 }, autofix: c.autofix, callsToday, costToday, attemptsToday });
+    autofixBudgetRefusal({
+      claude: { ...c.claude, daily_max_runs: 24, daily_budget_usd: 10 },
+      autofix: c.autofix,
+      callsToday,
+      costToday,
+      attemptsToday,
+    });
 
   it('allows an attempt that leaves the alerting reserve whole', () => {
     expect(budget(0, 0)).toBeNull();

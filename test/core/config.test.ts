@@ -15,9 +15,25 @@ describe('parseConfig', () => {
   it('reads one source or several: `sources` lists them all, `source` is the first', () => {
     const one = parseConfig({ source: { kind: 'postgres' } });
     expect(one.ok && one.config.sources).toEqual([one.ok && one.config.source]);
-    expect(one.ok && one.config.source).toMatchObject({ kind: 'postgres', name: 'main', url_env: 'SENTINEL_PG_URL', url_credential: 'postgres-url', batch_limit: 5000, statement_timeout: 30_000, columns: { txid: 'txid', host: 'host', id: 'id' } });
-    const two = parseConfig({ sources: [{ name: 'app', path: 'a.db' }, { name: 'central', kind: 'postgres', table: 'events' }] });
-    expect(two.ok && two.config.sources.map((s) => [s.name, s.kind, s.table])).toEqual([['app', 'sqlite', 'logs'], ['central', 'postgres', 'events']]);
+    expect(one.ok && one.config.source).toMatchObject({
+      kind: 'postgres',
+      name: 'main',
+      url_env: 'SENTINEL_PG_URL',
+      url_credential: 'postgres-url',
+      batch_limit: 5000,
+      statement_timeout: 30_000,
+      columns: { txid: 'txid', host: 'host', id: 'id' },
+    });
+    const two = parseConfig({
+      sources: [
+        { name: 'app', path: 'a.db' },
+        { name: 'central', kind: 'postgres', table: 'events' },
+      ],
+    });
+    expect(two.ok && two.config.sources.map((s) => [s.name, s.kind, s.table])).toEqual([
+      ['app', 'sqlite', 'logs'],
+      ['central', 'postgres', 'events'],
+    ]);
     expect(two.ok && two.config.source.name).toBe('app');
     expect(two.ok && two.config.source.columns.host).toBeNull();
   });

@@ -5,8 +5,18 @@ describe('parseCsvSeries', () => {
   it.each([
     ['NAB', 'timestamp,value\n2014-02-19 10:50:00,1.5\n2014-02-19 10:55:00,2\n', { kind: 'nab' }, Date.UTC(2014, 1, 19, 10, 50)],
     ['ISO with Z', 'time,v\n2014-02-19T10:50:00Z,1.5\n2014-02-19T10:55:00Z,2\n', { kind: 'iso', zone: 'Z' }, Date.UTC(2014, 1, 19, 10, 50)],
-    ['ISO with an offset', 'time,v\n2014-02-19T12:50:00+02:00,1.5\n2014-02-19T12:55:00+02:00,2\n', { kind: 'iso', zone: '+02:00' }, Date.UTC(2014, 1, 19, 10, 50)],
-    ['ISO local with milliseconds', 'time,v\n2014-02-19T10:50:00.250,1.5\n2014-02-19T10:55:00.000,2\n', { kind: 'iso', zone: '' }, Date.UTC(2014, 1, 19, 10, 50, 0, 250)],
+    [
+      'ISO with an offset',
+      'time,v\n2014-02-19T12:50:00+02:00,1.5\n2014-02-19T12:55:00+02:00,2\n',
+      { kind: 'iso', zone: '+02:00' },
+      Date.UTC(2014, 1, 19, 10, 50),
+    ],
+    [
+      'ISO local with milliseconds',
+      'time,v\n2014-02-19T10:50:00.250,1.5\n2014-02-19T10:55:00.000,2\n',
+      { kind: 'iso', zone: '' },
+      Date.UTC(2014, 1, 19, 10, 50, 0, 250),
+    ],
     ['epoch seconds', 'ts,value\r\n1392807000,1.5\r\n1392807300,2\r\n', { kind: 'epoch-seconds' }, Date.UTC(2014, 1, 19, 10, 50)],
   ])('reads %s timestamps and writes them back the same way', (_label, text, format, firstT) => {
     const parsed = parseCsvSeries(text);
@@ -46,6 +56,10 @@ describe('parseCsvSeries', () => {
   });
 
   it('accepts a file without a header', () => {
-    expect(parseCsvSeries('1392807000,3\n')).toEqual({ kind: 'ok', points: [{ t: Date.UTC(2014, 1, 19, 10, 50), v: 3 }], format: { kind: 'epoch-seconds' } });
+    expect(parseCsvSeries('1392807000,3\n')).toEqual({
+      kind: 'ok',
+      points: [{ t: Date.UTC(2014, 1, 19, 10, 50), v: 3 }],
+      format: { kind: 'epoch-seconds' },
+    });
   });
 });

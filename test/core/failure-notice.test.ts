@@ -14,7 +14,14 @@ describe('buildFailureNotice', () => {
     const notice = buildFailureNotice({
       unit: 'sentinel.service',
       host: 'vps-1',
-      journal: { kind: 'ok', lines: ['sentinel: state database /var/lib/sentinel/state.db: cannot open', `ANTHROPIC_API_KEY=${key} password hunter22`, 'x ``` y'] },
+      journal: {
+        kind: 'ok',
+        lines: [
+          'sentinel: state database /var/lib/sentinel/state.db: cannot open',
+          `ANTHROPIC_API_KEY=${key} password hunter22`,
+          'x ``` y',
+        ],
+      },
       redactor,
     });
     expect(notice.title).toBe('sentinel failed: sentinel.service');
@@ -39,7 +46,12 @@ describe('buildFailureNotice', () => {
   });
 
   it('still says the unit failed when the journal cannot be read', () => {
-    const notice = buildFailureNotice({ unit: 'sentinel-health.service', host: 'h', journal: { kind: 'failed', reason: 'journalctl is not installed (not found on PATH)' }, redactor });
+    const notice = buildFailureNotice({
+      unit: 'sentinel-health.service',
+      host: 'h',
+      journal: { kind: 'failed', reason: 'journalctl is not installed (not found on PATH)' },
+      redactor,
+    });
     expect(notice.title).toBe('sentinel failed: sentinel-health.service');
     expect(notice.message).toContain('Its journal could not be read (journalctl is not installed (not found on PATH))');
   });

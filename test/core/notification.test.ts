@@ -32,7 +32,14 @@ describe('buildNtfyPayload', () => {
   });
 
   it('publishes Markdown to the configured topic', () => {
-    expect(ntfy({})).toEqual({ topic: 'alerts', title: 'DB timeout in worker', message: 'Body', priority: 4, tags: ['db'], markdown: true });
+    expect(ntfy({})).toEqual({
+      topic: 'alerts',
+      title: 'DB timeout in worker',
+      message: 'Body',
+      priority: 4,
+      tags: ['db'],
+      markdown: true,
+    });
   });
 
   it.each([
@@ -84,7 +91,11 @@ describe('buildNtfyPayload', () => {
   });
 
   it.each([
-    ['https://logs.example.com/incidents/{file}', '2024-05-01-incident-db timeout#1.md', 'https://logs.example.com/incidents/2024-05-01-incident-db%20timeout%231.md'],
+    [
+      'https://logs.example.com/incidents/{file}',
+      '2024-05-01-incident-db timeout#1.md',
+      'https://logs.example.com/incidents/2024-05-01-incident-db%20timeout%231.md',
+    ],
     ['https://x.test/?f={file}&again={file}', 'a&b=c.md', 'https://x.test/?f=a%26b%3Dc.md&again=a%26b%3Dc.md'],
     ['https://x.test/dashboard', 'a.md', 'https://x.test/dashboard'],
     ['https://x.test/{file}', undefined, undefined],
@@ -119,7 +130,9 @@ describe('buildDiscordPayload', () => {
   });
 
   it('gives each severity its own colour', () => {
-    const colours = (['critical', 'high', 'medium', 'low'] as const).map((severity) => buildDiscordPayload({ ...base, severity }).embeds[0].color);
+    const colours = (['critical', 'high', 'medium', 'low'] as const).map(
+      (severity) => buildDiscordPayload({ ...base, severity }).embeds[0].color,
+    );
     expect(new Set(colours).size).toBe(4);
   });
 
@@ -129,7 +142,13 @@ describe('buildDiscordPayload', () => {
     ['family emoji', '👨‍👩‍👧'],
   ])('keeps a huge %s notification within every embed limit', (_label, unit) => {
     const huge = unit.repeat(10_000);
-    const [embed] = buildDiscordPayload({ title: huge, message: huge, severity: 'low', tags: Array(500).fill(huge.slice(0, 200)), file: huge }).embeds;
+    const [embed] = buildDiscordPayload({
+      title: huge,
+      message: huge,
+      severity: 'low',
+      tags: Array(500).fill(huge.slice(0, 200)),
+      file: huge,
+    }).embeds;
     expect(embed.title.length).toBeLessThanOrEqual(DISCORD_LIMITS.title);
     expect(embed.description?.length).toBeLessThanOrEqual(DISCORD_LIMITS.description);
     for (const field of embed.fields) expect(field.value.length).toBeLessThanOrEqual(DISCORD_LIMITS.fieldValue);
@@ -139,7 +158,13 @@ describe('buildDiscordPayload', () => {
   });
 
   it('neutralises @everyone and @here wherever log text lands', () => {
-    const [embed] = buildDiscordPayload({ title: '@everyone down', message: 'ping @here and @Everyone', severity: 'critical', tags: ['@here'], file: '@everyone.md' }).embeds;
+    const [embed] = buildDiscordPayload({
+      title: '@everyone down',
+      message: 'ping @here and @Everyone',
+      severity: 'critical',
+      tags: ['@here'],
+      file: '@everyone.md',
+    }).embeds;
     const text = JSON.stringify(embed);
     expect(text).not.toMatch(/@(everyone|here)/i);
     expect(embed.title).toBe('@\u200beveryone down');
@@ -215,12 +240,18 @@ describe('judgeFetchError', () => {
 
   it('retries after a network failure, naming the cause', () => {
     const err = new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:9') });
-    expect(judgeFetchError('discord', err, 500, [])).toEqual({ kind: 'retry', reason: 'discord: network error: connect ECONNREFUSED 127.0.0.1:9' });
+    expect(judgeFetchError('discord', err, 500, [])).toEqual({
+      kind: 'retry',
+      reason: 'discord: network error: connect ECONNREFUSED 127.0.0.1:9',
+    });
   });
 
   it('rejects a request that could not be built, without the secret in it', () => {
     const err = new TypeError('Headers.append: "Bearer tk_a\nb" is an invalid header value.');
-    expect(judgeFetchError('ntfy', err, 500, ['tk_a\nb'])).toEqual({ kind: 'rejected', reason: 'ntfy: request not sent: Headers.append: "Bearer ***" is an invalid header value.' });
+    expect(judgeFetchError('ntfy', err, 500, ['tk_a\nb'])).toEqual({
+      kind: 'rejected',
+      reason: 'ntfy: request not sent: Headers.append: "Bearer ***" is an invalid header value.',
+    });
   });
 });
 
@@ -252,7 +283,11 @@ describe('buildNtfyAttachmentHeaders', () => {
   const decode = (word: string) => Buffer.from(/^=\?UTF-8\?B\?(.*)\?=$/.exec(word)![1]!, 'base64').toString('utf8');
 
   it('carries the message in headers, every text one RFC 2047 encoded so log text cannot break a header line', () => {
-    const headers = buildNtfyAttachmentHeaders({ ...base, title: 'Fehler ✗\r\nX-Evil: 1', message: 'line 1\nline 2', tags: ['warning', 'new'], file: 'a.md' }, { click: 'https://x.example/{file}' }, 'a.md');
+    const headers = buildNtfyAttachmentHeaders(
+      { ...base, title: 'Fehler ✗\r\nX-Evil: 1', message: 'line 1\nline 2', tags: ['warning', 'new'], file: 'a.md' },
+      { click: 'https://x.example/{file}' },
+      'a.md',
+    );
     expect(Object.values(headers).every((v) => !/[\r\n]/.test(v))).toBe(true);
     expect(decode(headers.title!)).toBe('Fehler ✗ X-Evil: 1');
     expect(decode(headers.message!)).toBe('line 1\nline 2');

@@ -24,7 +24,13 @@ function buildHostileGroup(i: number, count: number): TriggeredGroup {
     function: filler(256),
     levelNo: 50,
     count,
-    samples: [0, 1, 2].map((s) => ({ id: i * 10 + s, time: T0, message: filler(4096) + s, exception: filler(16384), extra: filler(16384) })),
+    samples: [0, 1, 2].map((s) => ({
+      id: i * 10 + s,
+      time: T0,
+      message: filler(4096) + s,
+      exception: filler(16384),
+      extra: filler(16384),
+    })),
   });
 }
 
@@ -100,12 +106,31 @@ describe('renderInvestigationPrompt', () => {
     const groups = Array.from({ length: count }, (_, i) => buildHostileGroup(i, 10));
     const code = groups.slice(0, 10).map((g) => ({
       fingerprint: g.fingerprint,
-      frames: Array.from({ length: 10 }, (_, i) => ({ file: filler(300), line: i + 1, function: filler(200), path: filler(300), source: filler(4000) })),
-      changes: Array.from({ length: 5 }, () => ({ hash: 'a'.repeat(40), time: T0, author: filler(200), subject: filler(500), files: [filler(300), filler(300)] })),
+      frames: Array.from({ length: 10 }, (_, i) => ({
+        file: filler(300),
+        line: i + 1,
+        function: filler(200),
+        path: filler(300),
+        source: filler(4000),
+      })),
+      changes: Array.from({ length: 5 }, () => ({
+        hash: 'a'.repeat(40),
+        time: T0,
+        author: filler(200),
+        subject: filler(500),
+        files: [filler(300), filler(300)],
+      })),
     }));
     const history = groups.slice(0, 10).map((g) => ({
       fingerprint: g.fingerprint,
-      incidents: Array.from({ length: 20 }, () => ({ created: T0, verdict: filler(50), title: filler(500), rootCause: filler(2000), done: filler(2000), file: filler(200) })),
+      incidents: Array.from({ length: 20 }, () => ({
+        created: T0,
+        verdict: filler(50),
+        title: filler(500),
+        rootCause: filler(2000),
+        done: filler(2000),
+        file: filler(200),
+      })),
     }));
     const prompt = renderInvestigationPrompt({
       template,
@@ -113,7 +138,11 @@ describe('renderInvestigationPrompt', () => {
       tools: Array.from({ length: 45 }, (_, i) => ({ name: `tool_${i}`, description: 'd'.repeat(500) })),
       window,
       teamContext: 'The team. '.repeat(2_000),
-      runbooks: Array.from({ length: 4 }, (_, i) => ({ file: `runbooks/${i}.md`, fingerprints: groups.slice(0, 3).map((g) => g.fingerprint), text: 'Step. '.repeat(3_000) })),
+      runbooks: Array.from({ length: 4 }, (_, i) => ({
+        file: `runbooks/${i}.md`,
+        fingerprints: groups.slice(0, 3).map((g) => g.fingerprint),
+        text: 'Step. '.repeat(3_000),
+      })),
       code,
       history,
     });
@@ -130,7 +159,9 @@ describe('renderInvestigationPrompt', () => {
   it('lists the groups beyond the largest ten, largest first, up to 40, then says how many more', () => {
     const groups = Array.from({ length: 100 }, (_, i) => buildGroup({ fingerprint: `fp-${i}`, count: i + 1 }));
     const prompt = renderInvestigationPrompt({ template, groups, tools, window });
-    expect(prompt).toContain('100 triggered groups (100 new), 5050 rows in total. The 10 largest are shown in full, the other 90 one line each.');
+    expect(prompt).toContain(
+      '100 triggered groups (100 new), 5050 rows in total. The 10 largest are shown in full, the other 90 one line each.',
+    );
     expect(prompt).toContain('### Group 1 of 100: 100 ERROR rows');
     const list = scanMarkdown(prompt).blocks.at(-1)?.body.split('\n') ?? [];
     expect(list).toHaveLength(40);

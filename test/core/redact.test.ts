@@ -43,12 +43,9 @@ describe('createRedactor', () => {
   });
 
   const glueable = ['anthropic_key', 'google_api_key', 'github_token', 'slack_token', 'stripe_key'];
-  it.each(standalone.filter((s) => glueable.includes(s.kind)).map((s) => [s.kind, s]))(
-    'redacts %s glued to the word before it',
-    (_, s) => {
-      expect(redactor.redact(`value was x${s.secret}`).text).toBe(`value was x${marker(s.kind)}`);
-    },
-  );
+  it.each(standalone.filter((s) => glueable.includes(s.kind)).map((s) => [s.kind, s]))('redacts %s glued to the word before it', (_, s) => {
+    expect(redactor.redact(`value was x${s.secret}`).text).toBe(`value was x${marker(s.kind)}`);
+  });
 
   it('has a fixture for every format it knows', () => {
     const kinds = new Set(FAKE_SECRETS.map((s) => s.kind));

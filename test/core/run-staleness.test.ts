@@ -9,7 +9,11 @@ const starts = (count: number, every: number, ago = 0) => Array.from({ length: c
 describe('judgeRunStaleness', () => {
   it('takes the median gap between runs as the interval, rounded to whole minutes', () => {
     const jittered = starts(6, 10).map((t, i) => t + (i % 2 ? 17_000 : -9_000));
-    expect(judgeRunStaleness({ runStarts: jittered, lastSuccess: now, now })).toEqual({ intervalMs: 10 * MIN, inferred: true, warning: null });
+    expect(judgeRunStaleness({ runStarts: jittered, lastSuccess: now, now })).toEqual({
+      intervalMs: 10 * MIN,
+      inferred: true,
+      warning: null,
+    });
   });
 
   it('is not fooled by a manual run between two timer runs', () => {
@@ -41,6 +45,8 @@ describe('judgeRunStaleness', () => {
   });
 
   it('marks an assumed interval', () => {
-    expect(judgeRunStaleness({ runStarts: [now - 60 * MIN], lastSuccess: now - 60 * MIN, now }).warning).toMatch(/intervals of 5m \(assumed\)/);
+    expect(judgeRunStaleness({ runStarts: [now - 60 * MIN], lastSuccess: now - 60 * MIN, now }).warning).toMatch(
+      /intervals of 5m \(assumed\)/,
+    );
   });
 });

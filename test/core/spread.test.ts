@@ -13,7 +13,13 @@ describe('where a group was seen', () => {
 
   it('names at most ten hosts, each cut to 64 characters, and the rows per source', () => {
     const seen = Array.from({ length: 12 }, (_, i) => `host-${i}${i === 0 ? 'x'.repeat(100) : ''}`);
-    const [hosts, sources] = spreadLines({ hosts: { seen, of: 20 }, sources: [['app', 5], ['pg', 75]] });
+    const [hosts, sources] = spreadLines({
+      hosts: { seen, of: 20 },
+      sources: [
+        ['app', 5],
+        ['pg', 75],
+      ],
+    });
     expect(hosts).toBe(`hosts: 12 of 20 (host-0${'x'.repeat(58)}, ${seen.slice(1, 10).join(', ')}, … 2 more)`);
     expect(sources).toBe('sources: app 5, pg 75');
     expect(spreadLines({})).toEqual([]);

@@ -19,7 +19,13 @@ print(json.dumps({"root": root.tag, "titles": [t.text for t in root.iter(ns + 't
 
 describe('renderSvgChart', () => {
   it('is well-formed SVG with a shaded rectangle per flag and the limit as a dashed line', async () => {
-    const svg = renderSvgChart({ title: 'queue depth', points, flags: [{ start: t0 + 30 * HOUR, end: t0 + 32 * HOUR }], limit: 100, unit: ' jobs' });
+    const svg = renderSvgChart({
+      title: 'queue depth',
+      points,
+      flags: [{ start: t0 + 30 * HOUR, end: t0 + 32 * HOUR }],
+      limit: 100,
+      unit: ' jobs',
+    });
     const parsed = await parseXml(svg);
     expect(parsed.root).toBe('{http://www.w3.org/2000/svg}svg');
     expect(parsed.rects).toBe(1);

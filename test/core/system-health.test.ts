@@ -8,8 +8,13 @@ const t0 = Date.UTC(2025, 4, 1);
 function sample(at: number, over: Partial<SystemSample> = {}, diskFree = 60 * GIB): SystemSample {
   return {
     at,
-    load1: 0.5, load5: 0.5, load15: 0.5, cores: 4, cpuBusy: 0.1,
-    memAvailable: 6 * GIB, memTotal: 8 * GIB,
+    load1: 0.5,
+    load5: 0.5,
+    load15: 0.5,
+    cores: 4,
+    cpuBusy: 0.1,
+    memAvailable: 6 * GIB,
+    memTotal: 8 * GIB,
     mounts: [{ path: '/', size: 100 * GIB, free: diskFree, files: 1000, filesFree: 800 }],
     ...over,
   };
@@ -28,7 +33,11 @@ describe('judgeSystem', () => {
 
   it.each([
     { name: 'disk above 90 %', current: sample(now, {}, 5 * GIB), concern: '/ disk 95 % used, above 90 %' },
-    { name: 'inodes above 90 %', current: sample(now, { mounts: [{ path: '/', size: 100 * GIB, free: 60 * GIB, files: 1000, filesFree: 50 }] }), concern: '/ inodes 95 % used, above 90 %' },
+    {
+      name: 'inodes above 90 %',
+      current: sample(now, { mounts: [{ path: '/', size: 100 * GIB, free: 60 * GIB, files: 1000, filesFree: 50 }] }),
+      concern: '/ inodes 95 % used, above 90 %',
+    },
     { name: 'memory below 5 %', current: sample(now, { memAvailable: 0.2 * GIB }), concern: 'memory available 2.5 %, below 5 %' },
     { name: '15-minute load above 2x cores', current: sample(now, { load15: 9 }), concern: '15-minute load 9 is above 2× the 4 cores' },
   ])('is concerning when $name', ({ current, concern }) => {
@@ -69,9 +78,17 @@ describe('forecastFull', () => {
 describe('deriveCpuBusy', () => {
   const at = (i: number, cpu: SystemSample['cpu'], cpuBusy: number | null = null) => sample(t0 + i * 300_000, { cpu, cpuBusy });
   it.each([
-    ['busy jiffies over all jiffies since the sample before', [at(0, { idle: 0, total: 0 }), at(1, { idle: 750, total: 1000 })], [null, 0.25]],
+    [
+      'busy jiffies over all jiffies since the sample before',
+      [at(0, { idle: 0, total: 0 }), at(1, { idle: 750, total: 1000 })],
+      [null, 0.25],
+    ],
     ['a live reading is kept', [at(0, { idle: 0, total: 0 }), at(1, { idle: 750, total: 1000 }, 0.9)], [null, 0.9]],
-    ['after a reboot the counters start again: no reading', [at(0, { idle: 5000, total: 9000 }), at(1, { idle: 10, total: 20 })], [null, null]],
+    [
+      'after a reboot the counters start again: no reading',
+      [at(0, { idle: 5000, total: 9000 }), at(1, { idle: 10, total: 20 })],
+      [null, null],
+    ],
     ['no counters, no reading', [at(0, null), at(1, { idle: 10, total: 20 }), at(2, { idle: 20, total: 60 })], [null, null, 0.75]],
   ])('%s', (_, samples, busy) => {
     expect(deriveCpuBusy(samples).map((s) => s.cpuBusy)).toEqual(busy);

@@ -3,14 +3,7 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  UNIT_FILES,
-  listEnableCommands,
-  renderUnits,
-  scheduleFor,
-  type UnitParams,
-  type UnitScope,
-} from '../../src/core/systemd-units.js';
+import { UNIT_FILES, listEnableCommands, renderUnits, scheduleFor, type UnitParams, type UnitScope } from '../../src/core/systemd-units.js';
 
 const templates = Object.fromEntries(
   UNIT_FILES.map((name) => [name, readFileSync(new URL(`../../systemd/${name}`, import.meta.url), 'utf8')]),
@@ -57,11 +50,10 @@ describe('scheduleFor', () => {
       [360, '06:00:00', '12:00:00'],
     ] as const) {
       const spec = scheduleFor(minutes * 60_000)[0]!.replace('OnCalendar=', '');
-      const out = execFileSync(
-        'systemd-analyze',
-        ['calendar', '--base-time=2024-01-01 00:02:00', '--iterations=2', spec],
-        { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } },
-      );
+      const out = execFileSync('systemd-analyze', ['calendar', '--base-time=2024-01-01 00:02:00', '--iterations=2', spec], {
+        encoding: 'utf8',
+        env: { ...process.env, TZ: 'UTC' },
+      });
       expect(out).toMatch(new RegExp(`Next elapse: .* 2024-01-01 ${first} UTC`));
       expect(out).toMatch(new RegExp(`Iter. #2: .* 2024-01-01 ${second} UTC`));
     }
@@ -90,7 +82,13 @@ describe('renderUnits', () => {
   });
 
   it('defaults: every 5 minutes, hourly health, 15 minutes start timeout, no log group', () => {
-    const units = renderOk({ scope: 'system', node: '/usr/bin/node', cli: '/srv/s/dist/cli.js', config: '/etc/sentinel/sentinel.yaml', logDbDir: '/srv/app' });
+    const units = renderOk({
+      scope: 'system',
+      node: '/usr/bin/node',
+      cli: '/srv/s/dist/cli.js',
+      config: '/etc/sentinel/sentinel.yaml',
+      logDbDir: '/srv/app',
+    });
     expect(units['sentinel.timer']).toContain('OnCalendar=*-*-* *:00/5:00');
     expect(units['sentinel.service']).toContain('TimeoutStartSec=15m');
     expect(units['sentinel.service']).toContain('User=sentinel\n');
@@ -101,7 +99,17 @@ describe('renderUnits', () => {
     const units = renderOk(paramsFor('user'));
     const service = units['sentinel.service']!;
     // Gone with their directives: the comments that explained them.
-    for (const gone of ['User=', 'Group=', 'SupplementaryGroups=', 'ProtectProc=', 'RemoveIPC=', 'network-online', 'static system user', '/etc/credstore', 'tmpfs']) {
+    for (const gone of [
+      'User=',
+      'Group=',
+      'SupplementaryGroups=',
+      'ProtectProc=',
+      'RemoveIPC=',
+      'network-online',
+      'static system user',
+      '/etc/credstore',
+      'tmpfs',
+    ]) {
       expect(service).not.toContain(gone);
     }
     expect(service).toMatch(/^\[Service\]\n#.*\nPrivateUsers=yes\n/m);
@@ -119,7 +127,11 @@ describe('renderUnits', () => {
     ['a variable', { node: '/usr/bin/$NODE' }, 'node: must be an absolute path'],
     ['a parent segment', { logDbDir: '/srv/app/../../root' }, 'logDbDir: must be an absolute path'],
     ['a bind source:target', { logDbDir: '/srv/app:/etc' }, 'logDbDir: must be an absolute path'],
-    ['a node hidden by ProtectHome', { node: '/home/deploy/.nvm/versions/node/v20.19.0/bin/node' }, 'node: /home/deploy/.nvm/versions/node/v20.19.0/bin/node is hidden'],
+    [
+      'a node hidden by ProtectHome',
+      { node: '/home/deploy/.nvm/versions/node/v20.19.0/bin/node' },
+      'node: /home/deploy/.nvm/versions/node/v20.19.0/bin/node is hidden',
+    ],
     ['a cli at the root', { cli: '/dist/cli.js' }, 'cli: must sit in an app directory'],
     ['a user with a newline', { user: 'sentinel\nUser=root' }, '--run-as: must be a user name'],
     ['a group list', { logGroup: 'app root' }, '--log-group: must be a group name'],

@@ -60,7 +60,11 @@ describe('tally', () => {
   });
 
   it('the same message from another logger or exception type is another group', () => {
-    const result = tallyOf([row(1, 'failed'), row(2, 'failed', { logger: 'app.api' }), row(3, 'failed', { exception: 'Traceback…\nValueError: x' })]);
+    const result = tallyOf([
+      row(1, 'failed'),
+      row(2, 'failed', { logger: 'app.api' }),
+      row(3, 'failed', { exception: 'Traceback…\nValueError: x' }),
+    ]);
     expect(result.groups.size).toBe(3);
   });
 
@@ -72,7 +76,10 @@ describe('tally', () => {
   });
 
   it('ignored rows are counted per rule and minute, not grouped', () => {
-    const result = tallyOf([row(1, 'retrying 1'), row(2, 'retrying 2'), row(3, 'real')], rules([{ id: 'r', match: { message: '^retrying' }, reason: 'expected' }]));
+    const result = tallyOf(
+      [row(1, 'retrying 1'), row(2, 'retrying 2'), row(3, 'real')],
+      rules([{ id: 'r', match: { message: '^retrying' }, reason: 'expected' }]),
+    );
     expect(result.ignored).toBe(2);
     expect([...result.groups.values()].map((g) => g.template)).toEqual(['real']);
     expect([...result.ruleHits.get('r')!.values()]).toEqual([2]);
@@ -84,14 +91,21 @@ describe('tally', () => {
     ['over the bound with hits of earlier runs: escalating', 2, 2, 0, 'r'],
   ])('unless 3/1h, %s', (_label, recent, prior, ignored, escalatedBy) => {
     const rows = Array.from({ length: recent }, (_, i) => row(i + 1, `retrying ${i}`));
-    const result = tallyOf(rows, rules([{ id: 'r', match: { message: '^retrying' }, reason: 'expected', unless: { count: 3, per: '1h' } }]), prior);
+    const result = tallyOf(
+      rows,
+      rules([{ id: 'r', match: { message: '^retrying' }, reason: 'expected', unless: { count: 3, per: '1h' } }]),
+      prior,
+    );
     expect(result.ignored).toBe(ignored);
     expect([...result.groups.values()][0]?.escalatedByRule ?? null).toBe(escalatedBy);
   });
 
   it('unless counts only rows inside its window: a backlog spread over days does not escalate', () => {
     const rows = Array.from({ length: 10 }, (_, i) => row(i + 1, `retrying ${i}`, { time: NOW - (i + 2) * 3_600_000 }));
-    const result = tallyOf(rows, rules([{ id: 'r', match: { message: '^retrying' }, reason: 'expected', unless: { count: 3, per: '1h' } }]));
+    const result = tallyOf(
+      rows,
+      rules([{ id: 'r', match: { message: '^retrying' }, reason: 'expected', unless: { count: 3, per: '1h' } }]),
+    );
     expect(result.ignored).toBe(10);
     expect(result.groups.size).toBe(0);
   });
@@ -102,7 +116,9 @@ describe('tally', () => {
       ...[2, 3, 4, 5].map((id) => row(id, `worker ${id} stalled`, { levelNo: 50, levelName: 'CRITICAL' })),
     ];
     const result = tallyOf(rows, rules([{ id: 'r', match: { level: 'CRITICAL' }, reason: 'flaps', unless: { count: 3, per: '1h' } }]));
-    expect([...result.groups.values()]).toEqual([expect.objectContaining({ count: 5, levelNo: 50, levelName: 'CRITICAL', escalatedByRule: 'r' })]);
+    expect([...result.groups.values()]).toEqual([
+      expect.objectContaining({ count: 5, levelNo: 50, levelName: 'CRITICAL', escalatedByRule: 'r' }),
+    ]);
   });
 
   it('an expired rule no longer matches', () => {

@@ -9,7 +9,8 @@ const evidence = (counts: Record<string, number>, extra: Partial<PositionEvidenc
   stack: false,
   ...extra,
 });
-const many = (n: number, rows: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`v${'abcdefghijklmnopqrstuvwxyz'[i % 26]}${'xyz'[Math.floor(i / 26)]}`, rows]));
+const many = (n: number, rows: number) =>
+  Object.fromEntries(Array.from({ length: n }, (_, i) => [`v${'abcdefghijklmnopqrstuvwxyz'[i % 26]}${'xyz'[Math.floor(i / 26)]}`, rows]));
 
 describe('judgePosition', () => {
   it.each([

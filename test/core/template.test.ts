@@ -98,20 +98,26 @@ describe('createTemplateLearner', () => {
     const before = batch(WORD_IDS).map((m) => learner.templateOf(m).key);
     expect(new Set(before).size).toBe(WORD_IDS.length); // row by row, nothing says the id is a variable
     const folds = learner.decide();
-    expect(folds).toEqual(
-      before.slice(1).map((from) => ({ context: '', from, to: before[0], template: 'Batch <*> produced no output' })),
-    );
-    expect(learner.templateOf('Batch bravo-oscar-kilo produced no output')).toEqual({ key: before[0], template: 'Batch <*> produced no output' });
+    expect(folds).toEqual(before.slice(1).map((from) => ({ context: '', from, to: before[0], template: 'Batch <*> produced no output' })));
+    expect(learner.templateOf('Batch bravo-oscar-kilo produced no output')).toEqual({
+      key: before[0],
+      template: 'Batch <*> produced no output',
+    });
     // Fresh values of a decided group join it at once: no new cluster, nothing to fold.
     expect(learner.templateOf('Batch sierra-echo-lima produced no output').key).toBe(before[0]);
     expect(learner.decide()).toEqual([]);
   });
 
   it('keeps look-alikes apart: a word with few values that recur is a category', () => {
-    const messages = ['Gemini', 'Inworld', 'Gemini', 'Inworld', 'Gemini', 'Inworld'].map((p, i) => `Daily quota exhausted for ${p} (used ${i} of 1000)`);
+    const messages = ['Gemini', 'Inworld', 'Gemini', 'Inworld', 'Gemini', 'Inworld'].map(
+      (p, i) => `Daily quota exhausted for ${p} (used ${i} of 1000)`,
+    );
     const { learner, keys } = decided(messages);
     expect(new Set(keys).size).toBe(2);
-    expect(learner.explain(messages[0]!)[4]).toEqual({ token: 'Gemini', why: 'category: 2 values in 6 rows, 0 of them in at most 2 rows (Gemini 3, Inworld 3)' });
+    expect(learner.explain(messages[0]!)[4]).toEqual({
+      token: 'Gemini',
+      why: 'category: 2 values in 6 rows, 0 of them in at most 2 rows (Gemini 3, Inworld 3)',
+    });
   });
 
   it('under one traceback two values are enough for a variable; without one they are a category', () => {
@@ -130,7 +136,8 @@ describe('createTemplateLearner', () => {
 
   it('folds a storm as it goes, so one run of fresh ids keeps a bounded number of clusters', () => {
     const learner = createTemplateLearner();
-    for (let i = 0; i < 3 * DECIDE_EVERY; i++) learner.templateOf(`Session ${i.toString(26).replace(/\d/g, (d) => 'qrstuvwxyz'[Number(d)]!)}x expired`);
+    for (let i = 0; i < 3 * DECIDE_EVERY; i++)
+      learner.templateOf(`Session ${i.toString(26).replace(/\d/g, (d) => 'qrstuvwxyz'[Number(d)]!)}x expired`);
     expect(learner.snapshot().clusters.length).toBeLessThanOrEqual(DECIDE_EVERY);
     expect(learner.decide().length).toBe(DECIDE_EVERY - 1);
   });
@@ -155,7 +162,9 @@ describe('createTemplateLearner', () => {
   it('answers a message the same way again, whatever came in between', () => {
     const learner = createTemplateLearner();
     const first = feed(learner, STREAM).map((m) => m.key);
-    const again = feed(learner, [...STREAM].reverse()).map((m) => m.key).reverse();
+    const again = feed(learner, [...STREAM].reverse())
+      .map((m) => m.key)
+      .reverse();
     expect(again).toEqual(first);
   });
 
@@ -251,10 +260,15 @@ describe.skipIf(!existsSync(LOGHUB))('grouping accuracy on Loghub-2k', () => {
   // OpenStack 0.978 (normalizer 1, online: 0.952 on average).
   it('averages at least 0.93 over the eight datasets with one configuration', () => {
     const scores = DATASETS.map((name) => {
-      const rows = readFileSync(`${LOGHUB}/${name}/lines.tsv`, 'utf8').split('\n').filter((l) => l !== '');
+      const rows = readFileSync(`${LOGHUB}/${name}/lines.tsv`, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '');
       const contents = rows.map((row) => row.slice(row.indexOf('\t') + 1));
       const { keys: predicted } = decided(contents);
-      return groupingAccuracy(rows.map((row) => row.slice(0, row.indexOf('\t'))), predicted);
+      return groupingAccuracy(
+        rows.map((row) => row.slice(0, row.indexOf('\t'))),
+        predicted,
+      );
     });
     expect(scores.reduce((a, b) => a + b, 0) / scores.length).toBeGreaterThanOrEqual(0.93);
   });

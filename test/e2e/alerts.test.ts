@@ -50,7 +50,9 @@ async function timedRun(turns: FakeTurn[] | 'unreachable', investigate: Record<s
   const baseUrl = api.url;
   if (turns === 'unreachable') await api.close(); // the port is closed: connection refused
   const t = await setup({ claude: { enabled: true, command: CLAUDE, timeout: '20s' }, investigate: { max_attempts: 2, ...investigate } });
-  await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook signature invalid', logger: 'app.pay', exception: 'ValueError: bad signature', repeat: 5 }]);
+  await writeWithLoguru(t.db, [
+    { level: 'ERROR', message: 'payment webhook signature invalid', logger: 'app.pay', exception: 'ValueError: bad signature', repeat: 5 },
+  ]);
   const written = Date.now();
   const env = { ANTHROPIC_API_KEY: 'sk-ant-test-key', ANTHROPIC_BASE_URL: baseUrl, CLAUDE_CODE_MAX_RETRIES: '0' };
   const running = runCli(['run', '--json'], { cwd: t.dir, env, timeoutMs: 90_000 });
@@ -75,14 +77,18 @@ afterAll(() => {
 describe('every alert on time', () => {
   it('a regression after `sentinel resolve` alerts inside the cooldown', async () => {
     const t = await setup();
-    await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook returned 500', logger: 'app.pay', exception: 'RuntimeError: upstream 500', repeat: 3 }]);
+    await writeWithLoguru(t.db, [
+      { level: 'ERROR', message: 'payment webhook returned 500', logger: 'app.pay', exception: 'RuntimeError: upstream 500', repeat: 3 },
+    ]);
     const first = JSON.parse((await t.run('--json')).stdout) as { groups: { fingerprint: string }[] };
     expect(t.ntfy.messages).toHaveLength(1);
     const fingerprint = first.groups[0]!.fingerprint;
     const resolved = await runCli(['resolve', fingerprint], { cwd: t.dir });
     expect(resolved.exitCode, resolved.stderr).toBe(0);
 
-    await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook returned 500', logger: 'app.pay', exception: 'RuntimeError: upstream 500' }]);
+    await writeWithLoguru(t.db, [
+      { level: 'ERROR', message: 'payment webhook returned 500', logger: 'app.pay', exception: 'RuntimeError: upstream 500' },
+    ]);
     const again = await t.run();
     expect(again.stdout).toMatch(/regressed/);
     expect(again.stdout).toMatch(/^incident: /m);
@@ -94,7 +100,10 @@ describe('every alert on time', () => {
 
   it('a trigger held back by the cooldown is said by `run` in one line and listed by `status` with its end', async () => {
     const t = await setup();
-    const add = await runCli(['ignore', 'add', '--message', '^Retrying upload', '--reason', 'retries are expected', '--unless', '5/1h', '--author', 'ops'], { cwd: t.dir });
+    const add = await runCli(
+      ['ignore', 'add', '--message', '^Retrying upload', '--reason', 'retries are expected', '--unless', '5/1h', '--author', 'ops'],
+      { cwd: t.dir },
+    );
     expect(add.exitCode, add.stderr).toBe(0);
     await writeWithLoguru(t.db, [{ level: 'WARNING', message: 'Retrying upload of job 1', repeat: 20 }]);
     expect((await t.run()).stdout).toMatch(/^incident: /m);
@@ -136,7 +145,11 @@ describe('no alert waits for Claude', () => {
     // Claude is back: the next attempt updates the same file and sends one follow-up.
     const api = await startFakeAnthropic([{ kind: 'structured_output', output: ANSWER }]);
     servers.push(api);
-    const retry = await runCli(['run', '--json', '--retry-now'], { cwd: t.dir, env: { ...t.env, ANTHROPIC_BASE_URL: api.url }, timeoutMs: 90_000 });
+    const retry = await runCli(['run', '--json', '--retry-now'], {
+      cwd: t.dir,
+      env: { ...t.env, ANTHROPIC_BASE_URL: api.url },
+      timeoutMs: 90_000,
+    });
     expect(JSON.parse(retry.stdout)).toMatchObject({ investigation: 'claude', notified: 1 });
     expect(incidents(t.dir)).toEqual([file]);
     const updated = readFileSync(join(t.dir, 'incidents', file!), 'utf8');
@@ -163,7 +176,14 @@ describe('led by what matters', () => {
       { level: 'WARNING', message: 'slow request to /api/feed took 2300 ms', logger: 'app.api', repeat: 172 },
       { level: 'WARNING', message: 'cache miss for key feed', logger: 'app.cache', repeat: 90 },
       { level: 'WARNING', message: 'retrying upload', logger: 'app.storage', repeat: 40 },
-      { level: 'ERROR', message: 'job 4412 failed', logger: 'app.worker', function: 'render_job', exception: "KeyError: 'voice_id'", repeat: 2 },
+      {
+        level: 'ERROR',
+        message: 'job 4412 failed',
+        logger: 'app.worker',
+        function: 'render_job',
+        exception: "KeyError: 'voice_id'",
+        repeat: 2,
+      },
       { level: 'ERROR', message: 'payment webhook rejected', logger: 'app.pay', exception: 'ValueError: bad signature', repeat: 1 },
     ]);
     await t.run();
@@ -181,9 +201,15 @@ describe('led by what matters', () => {
     expect(lines[lines.indexOf(bullets[0]!) + 1]).toMatch(/^ {2}`KeyError: 'voice_id'` at `support\/write_logs\.py:\d+ in main`$/);
     const file = readFileSync(join(t.dir, 'incidents', incidents(t.dir)[0]!), 'utf8');
     const analysed = [...file.matchAll(/^### `error_group ([0-9a-f]{16})`$/gm)].map((m) => m[1]);
-    const table = file.split('\n').filter((l) => /^\| \d/.test(l)).map((l) => l.split(' | ')[2]);
+    const table = file
+      .split('\n')
+      .filter((l) => /^\| \d/.test(l))
+      .map((l) => l.split(' | ')[2]);
     expect(table).toEqual(['ERROR', 'ERROR', 'WARNING', 'WARNING', 'WARNING']);
-    const errors = file.split('\n').filter((l) => /^\| \d .* \| ERROR \|/.test(l)).map((l) => /`([0-9a-f]{16})`/.exec(l)![1]);
+    const errors = file
+      .split('\n')
+      .filter((l) => /^\| \d .* \| ERROR \|/.test(l))
+      .map((l) => /`([0-9a-f]{16})`/.exec(l)![1]);
     expect(analysed.slice(0, 2)).toEqual(errors);
     expect(file).not.toMatch(/WARNING error group|no triggered group over 100 rows/);
   });
@@ -220,7 +246,9 @@ describe('a channel that works as ntfy documents it', () => {
     const bad = makeProject({ notify: { ntfy: { url: `${ntfy.url}/a/b`, topic: 'ops' } } });
     const refused = await runCli(['run'], { cwd: bad.dir });
     expect(refused.exitCode).toBe(2);
-    expect(refused.stderr).toMatch(/notify\.ntfy\.url: give the server root \(http:\/\/127\.0\.0\.1:\d+\) and the topic apart, not the path \/a\/b/);
+    expect(refused.stderr).toMatch(
+      /notify\.ntfy\.url: give the server root \(http:\/\/127\.0\.0\.1:\d+\) and the topic apart, not the path \/a\/b/,
+    );
   });
 
   it('the token is optional: unset, a public topic still gets the push, and doctor says "!" not "✗"', async () => {
@@ -273,7 +301,13 @@ describe('runs that were stopped', () => {
     servers.push(api);
     const t = await setup({ claude: { enabled: true, command: CLAUDE, timeout: '60s' } });
     await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook returned 500', logger: 'app.pay' }]);
-    const env = { PATH: process.env.PATH ?? '', HOME: t.dir, ANTHROPIC_API_KEY: 'sk-ant-test-key', ANTHROPIC_BASE_URL: api.url, CLAUDE_CODE_MAX_RETRIES: '0' };
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: t.dir,
+      ANTHROPIC_API_KEY: 'sk-ant-test-key',
+      ANTHROPIC_BASE_URL: api.url,
+      CLAUDE_CODE_MAX_RETRIES: '0',
+    };
     const child = execa('node', [CLI, 'run'], { cwd: t.dir, env, extendEnv: false, reject: false, detached: true });
     for (let i = 0; i < 200 && api.messageBodies().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
     process.kill(-child.pid!, 'SIGKILL');
@@ -287,20 +321,29 @@ describe('runs that were stopped', () => {
     expect(file).toMatch(/not yet: the run asking Claude was stopped before it answered/);
   });
 
-  it.each(['SIGINT', 'SIGTERM', 'SIGKILL'] as const)('a run stopped by %s shows as interrupted, and while it ran, with its pid', async (signal) => {
-    const api = await startFakeAnthropic([{ kind: 'hang' }]);
-    servers.push(api);
-    const t = await setup({ claude: { enabled: true, command: CLAUDE, timeout: '60s' } });
-    await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook returned 500', logger: 'app.pay' }]);
-    const env = { PATH: process.env.PATH ?? '', HOME: t.dir, ANTHROPIC_API_KEY: 'sk-ant-test-key', ANTHROPIC_BASE_URL: api.url, CLAUDE_CODE_MAX_RETRIES: '0' };
-    const child = execa('node', [CLI, 'run'], { cwd: t.dir, env, extendEnv: false, reject: false, detached: true });
-    for (let i = 0; i < 200 && api.messageBodies().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
-    expect(api.messageBodies()).toHaveLength(1); // Claude is mid-call
-    expect(await t.status()).toMatch(new RegExp(`^ {2}#1 run +\\S+ {2}running \\(pid ${child.pid}\\) `, 'm'));
-    process.kill(-child.pid!, signal);
-    await child;
-    expect(await t.status()).toMatch(/^ {2}#1 run +\S+ {2}interrupted .* — stopped before it finished/m);
-  });
+  it.each(['SIGINT', 'SIGTERM', 'SIGKILL'] as const)(
+    'a run stopped by %s shows as interrupted, and while it ran, with its pid',
+    async (signal) => {
+      const api = await startFakeAnthropic([{ kind: 'hang' }]);
+      servers.push(api);
+      const t = await setup({ claude: { enabled: true, command: CLAUDE, timeout: '60s' } });
+      await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook returned 500', logger: 'app.pay' }]);
+      const env = {
+        PATH: process.env.PATH ?? '',
+        HOME: t.dir,
+        ANTHROPIC_API_KEY: 'sk-ant-test-key',
+        ANTHROPIC_BASE_URL: api.url,
+        CLAUDE_CODE_MAX_RETRIES: '0',
+      };
+      const child = execa('node', [CLI, 'run'], { cwd: t.dir, env, extendEnv: false, reject: false, detached: true });
+      for (let i = 0; i < 200 && api.messageBodies().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(api.messageBodies()).toHaveLength(1); // Claude is mid-call
+      expect(await t.status()).toMatch(new RegExp(`^ {2}#1 run +\\S+ {2}running \\(pid ${child.pid}\\) `, 'm'));
+      process.kill(-child.pid!, signal);
+      await child;
+      expect(await t.status()).toMatch(/^ {2}#1 run +\S+ {2}interrupted .* — stopped before it finished/m);
+    },
+  );
 });
 
 describe('health tells the truth while it warms up', () => {
@@ -310,7 +353,11 @@ describe('health tells the truth while it warms up', () => {
       metrics: [
         // Listed after the latency: the order of the push comes from what is most actionable, not from here.
         { name: 'latency_ms', sql: "SELECT time, json_extract(extra, '$.ms') FROM logs WHERE message = 'latency' AND time >= :since" },
-        { name: 'queue_depth', sql: "SELECT time, json_extract(extra, '$.depth') FROM logs WHERE message = 'queue depth' AND time >= :since", limit: 100 },
+        {
+          name: 'queue_depth',
+          sql: "SELECT time, json_extract(extra, '$.depth') FROM logs WHERE message = 'queue depth' AND time >= :since",
+          limit: 100,
+        },
         { name: 'signups', sql: "SELECT time, json_extract(extra, '$.n') FROM logs WHERE message = 'signup' AND time >= :since" },
       ],
     });
@@ -318,8 +365,9 @@ describe('health tells the truth while it warms up', () => {
     const now = Date.now();
     const rows: RowSpec[] = [];
     let seed = 11;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    for (let at = now - 3 * 86_400_000; at < now - 30 * 60_000; at += 5 * 60_000) rows.push({ time: at, level: 'INFO', message: 'latency', extra: JSON.stringify({ ms: 9 + rand() * 2 }) });
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let at = now - 3 * 86_400_000; at < now - 30 * 60_000; at += 5 * 60_000)
+      rows.push({ time: at, level: 'INFO', message: 'latency', extra: JSON.stringify({ ms: 9 + rand() * 2 }) });
     writeLogDb(t.db, rows);
     // Now, through loguru: the latency far above its usual, and a queue that is new and over its limit.
     for (const ms of [90, 95, 100, 110, 120, 130]) await writeWithLoguru(t.db, [{ level: 'INFO', message: 'latency', extra: { ms } }]);
@@ -335,7 +383,10 @@ describe('health tells the truth while it warms up', () => {
     const push = t.ntfy.messages[0]!;
     // (The test machine's own load may be concerning too: a threshold, as actionable as a limit.)
     expect(push.title).toMatch(/^Concerning: (load per core, )?queue_depth, latency_ms/);
-    const series = push.message!.split('\n').filter((l) => l.startsWith('**')).map((l) => /^\*\*(.+?)\*\*/.exec(l)![1]);
+    const series = push
+      .message!.split('\n')
+      .filter((l) => l.startsWith('**'))
+      .map((l) => /^\*\*(.+?)\*\*/.exec(l)![1]);
     expect(series.filter((name) => name !== 'load per core')).toEqual(['queue_depth', 'latency_ms']);
     expect(push.priority).toBe(4);
   });
@@ -346,14 +397,24 @@ describe('the whole incident one tap away', () => {
     for (const attachments of [true, false]) {
       const ntfy = await startFakeNtfy({ attachments });
       servers.push(ntfy);
-      const p = makeProject({ notify: { ntfy: { url: ntfy.url, topic: 'ops', attach: true, click: 'https://git.example.com/ops/incidents/{file}' } } });
-      await writeWithLoguru(p.db, [{ level: 'ERROR', message: 'payment webhook rejected — signature ✗', logger: 'app.pay', exception: 'ValueError: bad signature' }]);
+      const p = makeProject({
+        notify: { ntfy: { url: ntfy.url, topic: 'ops', attach: true, click: 'https://git.example.com/ops/incidents/{file}' } },
+      });
+      await writeWithLoguru(p.db, [
+        { level: 'ERROR', message: 'payment webhook rejected — signature ✗', logger: 'app.pay', exception: 'ValueError: bad signature' },
+      ]);
       const run = await runCli(['run'], { cwd: p.dir });
       expect(run.exitCode, run.stderr).toBe(0);
       expect(ntfy.messages).toHaveLength(1);
       const [file] = incidents(p.dir);
       const push = ntfy.messages[0]!;
-      expect(push).toMatchObject({ topic: 'ops', title: 'New ERROR ValueError in app.pay', priority: 4, tags: ['warning', 'new'], markdown: true });
+      expect(push).toMatchObject({
+        topic: 'ops',
+        title: 'New ERROR ValueError in app.pay',
+        priority: 4,
+        tags: ['warning', 'new'],
+        markdown: true,
+      });
       expect(push.click).toBe(`https://git.example.com/ops/incidents/${file}`);
       expect(push.message).toContain('signature ✗');
       if (attachments) expect(push.attachment).toEqual({ name: file, body: readFileSync(join(p.dir, 'incidents', file!), 'utf8') });

@@ -33,7 +33,13 @@ function jobState(t: Setup): { state: string; data: { commitSha?: string; branch
  * would, mid-step), then lets ticks run until there is nothing to do. */
 async function killWhen(t: Setup, when: () => boolean, afterKill = () => {}): Promise<string[]> {
   // Its own process group, killed whole: systemd kills the unit's cgroup, children included.
-  const child = execa('node', [CLI, 'autofix'], { cwd: t.project.dir, env: { PATH: process.env.PATH ?? '', HOME: t.project.dir, ...t.env, API_TIMEOUT_MS: '3000' }, extendEnv: false, reject: false, detached: true });
+  const child = execa('node', [CLI, 'autofix'], {
+    cwd: t.project.dir,
+    env: { PATH: process.env.PATH ?? '', HOME: t.project.dir, ...t.env, API_TIMEOUT_MS: '3000' },
+    extendEnv: false,
+    reject: false,
+    detached: true,
+  });
   const started = Date.now();
   while (!when()) {
     expect(Date.now() - started, 'the step to kill in was never reached').toBeLessThan(60_000);

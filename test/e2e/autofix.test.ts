@@ -47,7 +47,9 @@ describe('sentinel autofix end to end: loguru → run → diagnosis → fix → 
     expect(pull.body).toMatch(/\| after \(this fix\) \| `[0-9a-f]{12}` \| passed \| 0 \|/);
     expect(pull.body).not.toMatch(/@billing-team|@ops|fixes #12|Fixes #3/i);
     // What the log row and the model carried of a secret or an address is nowhere on the forge.
-    const published = [pull.title, pull.body, git(t.remote.bare, 'log', '--format=%B', '-1', sha), JSON.stringify(t.github.requests)].join('\n');
+    const published = [pull.title, pull.body, git(t.remote.bare, 'log', '--format=%B', '-1', sha), JSON.stringify(t.github.requests)].join(
+      '\n',
+    );
     expect(published).not.toContain(SECRET);
     expect(published).not.toContain(EMAIL);
     expect(t.github.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/pulls'))).toHaveLength(1);
@@ -88,7 +90,10 @@ describe('sentinel autofix --dry-run', () => {
 
 describe('sentinel autofix FINGERPRINT --force (a regression)', () => {
   it('attempts again only when forced, waits for the daily PR cap, then takes the next branch name', async () => {
-    const t = await setUpAutofix((stateDir) => [...fixTurns(join(stateDir, 'autofix/job-1/repo')), ...fixTurns(join(stateDir, 'autofix/job-2/repo'))]);
+    const t = await setUpAutofix((stateDir) => [
+      ...fixTurns(join(stateDir, 'autofix/job-1/repo')),
+      ...fixTurns(join(stateDir, 'autofix/job-2/repo')),
+    ]);
     expect((await t.cli('run')).exitCode).toBe(0);
     expect((await t.cli('autofix')).stdout).toContain('notified: draft PR https://github.com/acme/billing/pull/1');
     const fingerprint = /^ {2}- ([0-9a-f]{16})$/m.exec(t.incident().text)![1]!;

@@ -39,19 +39,29 @@ async function setup(turns: FakeTurn[], credential: FakeCredential, env: Record<
     expect(result.stderr).not.toMatch(/internal error/);
     return { ...result, json: result.exitCode === 0 ? (JSON.parse(result.stdout) as Record<string, unknown>) : null };
   };
-  const incidents = () => readdirSync(join(project.dir, 'incidents')).sort().map((name) => readFileSync(join(project.dir, 'incidents', name), 'utf8'));
+  const incidents = () =>
+    readdirSync(join(project.dir, 'incidents'))
+      .sort()
+      .map((name) => readFileSync(join(project.dir, 'incidents', name), 'utf8'));
   return { api, ...project, env: fullEnv, run, incidents };
 }
 
 describe('sentinel run on a Claude subscription (CLAUDE_CODE_OAUTH_TOKEN)', () => {
   it('investigates with the Bearer token only, though an API key is in the environment, and labels the cost an estimate', async () => {
-    const t = await setup([{ kind: 'structured_output', output: ANSWER }], { oauthToken: OAUTH_TOKEN }, { CLAUDE_CODE_OAUTH_TOKEN: OAUTH_TOKEN, ANTHROPIC_API_KEY: API_KEY }, { auth: 'oauth_token' });
+    const t = await setup(
+      [{ kind: 'structured_output', output: ANSWER }],
+      { oauthToken: OAUTH_TOKEN },
+      { CLAUDE_CODE_OAUTH_TOKEN: OAUTH_TOKEN, ANTHROPIC_API_KEY: API_KEY },
+      { auth: 'oauth_token' },
+    );
     await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook returned 500', repeat: 3 }]);
     const run = await t.run();
     expect(run.json, run.stderr).toMatchObject({ investigation: 'claude' });
     expect(t.api.requests.filter((r) => r.method === 'POST').every((r) => r.headers['x-api-key'] === undefined)).toBe(true);
     const [incident] = t.incidents();
-    expect(incident).toMatch(/- Model `sonnet`, \d+ turns, \$\d+\.\d{4} \(estimate: the API-equivalent price; a subscription is not billed per call\)/);
+    expect(incident).toMatch(
+      /- Model `sonnet`, \d+ turns, \$\d+\.\d{4} \(estimate: the API-equivalent price; a subscription is not billed per call\)/,
+    );
   });
 
   it('two credentials and no claude.auth: the incident still goes out, saying which two', async () => {
@@ -60,7 +70,9 @@ describe('sentinel run on a Claude subscription (CLAUDE_CODE_OAUTH_TOKEN)', () =
     const run = await t.run();
     expect(run.json).toMatchObject({ investigation: 'fallback' });
     expect(t.api.messageBodies()).toEqual([]);
-    expect(t.incidents()[0]).toMatch(/Claude could not be started \(claude\.auth: two or more credentials are present \(api_key: .*; oauth_token: .*\)/);
+    expect(t.incidents()[0]).toMatch(
+      /Claude could not be started \(claude\.auth: two or more credentials are present \(api_key: .*; oauth_token: .*\)/,
+    );
   });
 
   it('a usage limit pauses Claude until its reset: fallback reports meanwhile, said once in status, no call before the reset', async () => {
@@ -70,7 +82,9 @@ describe('sentinel run on a Claude subscription (CLAUDE_CODE_OAUTH_TOKEN)', () =
     const first = await t.run();
     expect(first.json, first.stderr).toMatchObject({ investigation: 'fallback' });
     const until = `${new Date(resetsAt).toISOString().slice(0, 19)}Z`;
-    expect(t.incidents()[0]).toContain(`**No diagnosis:** the Claude subscription's usage limit is reached; investigations resume after ${until}.`);
+    expect(t.incidents()[0]).toContain(
+      `**No diagnosis:** the Claude subscription's usage limit is reached; investigations resume after ${until}.`,
+    );
 
     await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'disk quota exceeded for bucket uploads', exception: 'OSError: quota' }]);
     const second = await t.run();
@@ -80,7 +94,9 @@ describe('sentinel run on a Claude subscription (CLAUDE_CODE_OAUTH_TOKEN)', () =
 
     const status = await runCli(['status'], { cwd: t.dir, env: t.env });
     const paused = status.stdout.split('\n').filter((line) => line.includes('Claude paused until'));
-    expect(paused).toEqual([`  ! Claude paused until ${new Date(resetsAt).toISOString().replace(/\.\d+Z$/, 'Z')}: the subscription's usage limit is reached; incidents get the fallback report`]);
+    expect(paused).toEqual([
+      `  ! Claude paused until ${new Date(resetsAt).toISOString().replace(/\.\d+Z$/, 'Z')}: the subscription's usage limit is reached; incidents get the fallback report`,
+    ]);
     expect(status.stdout.match(/claude_usage_limit/g)).toHaveLength(1); // one warning for the one limit, not one per run
     const json = JSON.parse((await runCli(['status', '--json'], { cwd: t.dir, env: t.env })).stdout);
     expect(json.reporting.claude_paused_until).toBe(new Date(resetsAt).toISOString());

@@ -27,7 +27,9 @@ async function setup(config: Record<string, unknown> = {}) {
   await commit(app, 'Voice lookup with a default', now - 30 * HOUR, { 'app/settings.py': SAFE_SETTINGS });
   symlinkSync('/etc/passwd', join(app, 'app', 'escape.py'));
   symlinkSync('/etc', join(app, 'etc-link'));
-  const deploy = await commit(app, 'Read the voice from the settings directly', now - 10 * 60_000, { 'app/settings.py': APP_FILES['app/settings.py']! });
+  const deploy = await commit(app, 'Read the voice from the settings directly', now - 10 * 60_000, {
+    'app/settings.py': APP_FILES['app/settings.py']!,
+  });
   return { ...project, app, deploy };
 }
 
@@ -46,7 +48,10 @@ async function withClaude(script: (t: Awaited<ReturnType<typeof setup>>) => Fake
   return { ...t, api, turns, env, run };
 }
 
-const incidentFiles = (dir: string) => readdirSync(join(dir, 'incidents')).sort().map((name) => readFileSync(join(dir, 'incidents', name), 'utf8'));
+const incidentFiles = (dir: string) =>
+  readdirSync(join(dir, 'incidents'))
+    .sort()
+    .map((name) => readFileSync(join(dir, 'incidents', name), 'utf8'));
 
 /** The tool results the CLI sent back, in order, as text. */
 function toolResults(api: Awaited<ReturnType<typeof startFakeAnthropic>>): { text: string; isError: boolean }[] {
@@ -87,7 +92,16 @@ describe('an investigation that knows the code and the recent changes (real git,
       tool('show_change', { commit: '--output=/tmp/pwned', path: 'app/settings.py' }),
       tool('show_change', { commit: 'deadbeefdeadbeef', path: 'app/settings.py' }),
       tool('show_change', { commit: t.deploy, path: '.env' }),
-      { kind: 'structured_output', output: { ...answer, evidence: [...answer.evidence, { tool: 'recent_changes', finding: `commit ${t.deploy.slice(0, 12)} ten minutes before the first error` }] } },
+      {
+        kind: 'structured_output',
+        output: {
+          ...answer,
+          evidence: [
+            ...answer.evidence,
+            { tool: 'recent_changes', finding: `commit ${t.deploy.slice(0, 12)} ten minutes before the first error` },
+          ],
+        },
+      },
     ]);
     const { api } = t;
     await runPythonApp(t.app, t.db, 3);
@@ -99,13 +113,36 @@ describe('an investigation that knows the code and the recent changes (real git,
     expect(prompt).toContain('app/settings.py:7 in voice_for');
     expect(prompt).toContain('>7      return settings[\\"voice_id\\"]');
     expect(prompt).toContain('app/jobs.py:7 in render_job');
-    expect(prompt).toMatch(new RegExp(`\\*\\*Recent change:\\*\\* commit ${t.deploy.slice(0, 12)} changed a file in this traceback \\d+ min before the group was first seen\\. A new error right after a deploy`));
-    expect(prompt).toMatch(new RegExp(`${t.deploy.slice(0, 12)} \\S+Z by Dana Dev: Read the voice from the settings directly\\\\n  changed: app/settings.py`));
+    expect(prompt).toMatch(
+      new RegExp(
+        `\\*\\*Recent change:\\*\\* commit ${t.deploy.slice(0, 12)} changed a file in this traceback \\d+ min before the group was first seen\\. A new error right after a deploy`,
+      ),
+    );
+    expect(prompt).toMatch(
+      new RegExp(`${t.deploy.slice(0, 12)} \\S+Z by Dana Dev: Read the voice from the settings directly\\\\n  changed: app/settings.py`),
+    );
     expect(prompt).not.toContain('Voice lookup with a default'); // 30 h before: not "the change that may have caused it"
 
     const results = toolResults(api);
     expect(results).toHaveLength(16);
-    const [source, traversal, symlink, dirSymlink, env, key, search, searchSecret, huge, nested, changes, diff, headRef, option, bogus, envDiff] = results;
+    const [
+      source,
+      traversal,
+      symlink,
+      dirSymlink,
+      env,
+      key,
+      search,
+      searchSecret,
+      huge,
+      nested,
+      changes,
+      diff,
+      headRef,
+      option,
+      bogus,
+      envDiff,
+    ] = results;
     expect(source).toMatchObject({ isError: false });
     expect(source!.text).toContain('app/settings.py (under');
     expect(source!.text).toContain('lines 4–7 of 7; > marks line 7');
@@ -135,7 +172,11 @@ describe('an investigation that knows the code and the recent changes (real git,
     const [incident] = incidentFiles(t.dir);
     expect(incident).toContain('## Code and recent changes');
     expect(incident).toContain('- `app/settings.py:7` in `voice_for`');
-    expect(incident).toMatch(new RegExp(`- commit \`${t.deploy.slice(0, 12)}\` .* by \`Dana Dev\`: \`Read the voice from the settings directly\` changed \`app/settings.py\`, \\d+ min before the group was first seen`));
+    expect(incident).toMatch(
+      new RegExp(
+        `- commit \`${t.deploy.slice(0, 12)}\` .* by \`Dana Dev\`: \`Read the voice from the settings directly\` changed \`app/settings.py\`, \\d+ min before the group was first seen`,
+      ),
+    );
     expect(incident).toContain('>7      return settings["voice_id"]');
     expect(incident).toContain(`commit ${t.deploy.slice(0, 12)} ten minutes before the first error`);
   });
@@ -143,7 +184,17 @@ describe('an investigation that knows the code and the recent changes (real git,
 
 describe("the team's words and the group's memory", () => {
   it('a regressed group carries its earlier incident, with what the team wrote was done; the context file and the matching runbook are in the prompt', async () => {
-    const first = { verdict: 'real_issue', severity: 'high', title: 'Voice lookup fails since the deploy', summary: 'Jobs fail with KeyError voice_id.', root_cause: { status: 'confirmed', text: 'The deploy removed the default voice.' }, evidence: [], actions: ['Revert'], suggested_ignore: [], confidence: 0.9 };
+    const first = {
+      verdict: 'real_issue',
+      severity: 'high',
+      title: 'Voice lookup fails since the deploy',
+      summary: 'Jobs fail with KeyError voice_id.',
+      root_cause: { status: 'confirmed', text: 'The deploy removed the default voice.' },
+      evidence: [],
+      actions: ['Revert'],
+      suggested_ignore: [],
+      confidence: 0.9,
+    };
     const t = await withClaude(() => [{ kind: 'structured_output', output: first }], {
       investigate: { context_file: 'team.md', cooldown: '1s' }, // the regression comes seconds later here
       runbooks: [
@@ -151,22 +202,34 @@ describe("the team's words and the group's memory", () => {
         { match: { logger: 'payments.*' }, file: 'runbooks/payments.md' },
       ],
     });
-    writeFileSync(join(t.dir, 'team.md'), `# Voice studio\n\nA TTS job runner. On call: Sam (+1 555 0100). Token for the dashboard: sk-ant-api03-${'Zq4'.repeat(14)}\n`);
+    writeFileSync(
+      join(t.dir, 'team.md'),
+      `# Voice studio\n\nA TTS job runner. On call: Sam (+1 555 0100). Token for the dashboard: sk-ant-api03-${'Zq4'.repeat(14)}\n`,
+    );
     mkdirSync(join(t.dir, 'runbooks'));
-    writeFileSync(join(t.dir, 'runbooks', 'settings.md'), '1. Check the last deploy of app/settings.py.\n2. Roll back with `deploy rollback`.\n');
+    writeFileSync(
+      join(t.dir, 'runbooks', 'settings.md'),
+      '1. Check the last deploy of app/settings.py.\n2. Roll back with `deploy rollback`.\n',
+    );
     writeFileSync(join(t.dir, 'runbooks', 'payments.md'), 'Call the payment provider.\n');
     await runPythonApp(t.app, t.db, 2);
     const firstRun = await t.run();
     expect(firstRun).toMatchObject({ investigation: 'claude' });
     const fingerprint = firstRun.groups[0]!.fingerprint;
     const [name] = readdirSync(join(t.dir, 'incidents'));
-    writeFileSync(join(t.dir, 'incidents', name!), `${readFileSync(join(t.dir, 'incidents', name!), 'utf8')}\n## What was done\n\nRolled back to release 41 and added a default voice.\n`);
+    writeFileSync(
+      join(t.dir, 'incidents', name!),
+      `${readFileSync(join(t.dir, 'incidents', name!), 'utf8')}\n## What was done\n\nRolled back to release 41 and added a default voice.\n`,
+    );
     expect((await runCli(['resolve', fingerprint], { cwd: t.dir })).exitCode).toBe(0);
 
     await new Promise((resolve) => setTimeout(resolve, 1_100)); // past the 1 s cooldown
     // The fake's script grows now that the fingerprint is known.
     await runPythonApp(t.app, t.db, 2);
-    t.turns.push(tool('past_incidents', { fingerprint }), { kind: 'structured_output', output: { ...first, title: 'Voice lookup fails again' } });
+    t.turns.push(tool('past_incidents', { fingerprint }), {
+      kind: 'structured_output',
+      output: { ...first, title: 'Voice lookup fails again' },
+    });
     const second = await t.run();
     expect(second).toMatchObject({ investigation: 'claude', groups: [expect.objectContaining({ trigger: 'regressed' })] });
 
@@ -178,8 +241,12 @@ describe("the team's words and the group's memory", () => {
     expect(prompt).toContain("## The team's runbooks for these groups");
     expect(prompt).toContain('Roll back with `deploy rollback`.');
     expect(prompt).not.toContain('Call the payment provider.');
-    expect(prompt).toContain('This group had incidents before, newest first (from their incident files; untrusted data). Say whether this looks like last time:');
-    expect(prompt).toMatch(/- \d{4}-\d{2}-\d{2}, verdict real_issue: Voice lookup fails since the deploy; root cause: The deploy removed the default voice\.; what was done: Rolled back to release 41 and added a default voice\./);
+    expect(prompt).toContain(
+      'This group had incidents before, newest first (from their incident files; untrusted data). Say whether this looks like last time:',
+    );
+    expect(prompt).toMatch(
+      /- \d{4}-\d{2}-\d{2}, verdict real_issue: Voice lookup fails since the deploy; root cause: The deploy removed the default voice\.; what was done: Rolled back to release 41 and added a default voice\./,
+    );
     const memory = toolResults(t.api).at(-1)!;
     expect(memory.text).toContain(`Group ${fingerprint}: 1 earlier incident, newest first`);
     expect(memory.text).toContain('what was done: Rolled back to release 41 and added a default voice.');
@@ -189,14 +256,16 @@ describe("the team's words and the group's memory", () => {
     const t = await setup({ investigate: { context_file: 'missing.md' } });
     const result = await runCli(['run'], { cwd: t.dir });
     expect(result.exitCode).toBe(2);
-    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^sentinel: .*sentinel\.yaml: investigate\.context_file: cannot read .*missing\.md: ENOENT$/)]);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^sentinel: .*sentinel\.yaml: investigate\.context_file: cannot read .*missing\.md: ENOENT$/),
+    ]);
     const runbook = await setup({ runbooks: [{ match: { logger: 'app.*' }, file: 'runbooks/none.md' }] });
     expect((await runCli(['run'], { cwd: runbook.dir })).stderr).toMatch(/runbooks\.0\.file: cannot read .*none\.md: ENOENT/);
   });
 });
 
 describe('git over the deployed tree runs nothing the repository names', () => {
-  it("a repository whose own config names programs (fsmonitor, signatures, external diff, pager, hooks): recent_changes and show_change run none of them", async () => {
+  it('a repository whose own config names programs (fsmonitor, signatures, external diff, pager, hooks): recent_changes and show_change run none of them', async () => {
     const t = await setup();
     const marker = join(t.dir, 'pwned');
     const evil = join(t.dir, 'evil.sh');
@@ -206,7 +275,8 @@ describe('git over the deployed tree runs nothing the repository names', () => {
       join(t.app, '.git', 'config'),
       `${config}[core]\n\tfsmonitor = ${evil}\n\tpager = ${evil}\n[log]\n\tshowSignature = true\n[gpg]\n\tprogram = ${evil}\n[diff]\n\texternal = ${evil}\n[pager]\n\tlog = ${evil}\n\tshow = ${evil}\n`,
     );
-    for (const hook of ['post-checkout', 'pre-commit', 'reference-transaction']) writeFileSync(join(t.app, '.git', 'hooks', hook), `#!/bin/sh\n${evil} hook\n`, { mode: 0o755 });
+    for (const hook of ['post-checkout', 'pre-commit', 'reference-transaction'])
+      writeFileSync(join(t.app, '.git', 'hooks', hook), `#!/bin/sh\n${evil} hook\n`, { mode: 0o755 });
     const changes = await runCli(['analyze', 'recent-changes', '--hours', '1'], { cwd: t.dir });
     expect(changes.exitCode, changes.stderr).toBe(0);
     expect(changes.stdout).toContain('Read the voice from the settings directly');

@@ -9,13 +9,16 @@ const hasCompileCache = typeof (module as { enableCompileCache?: unknown }).enab
 
 // CI runs this on Node 20 (no compile cache) and on Node 22 and 24 (the cache in the unit's CacheDirectory=).
 describe('the compile cache', () => {
-  it(hasCompileCache ? 'is kept in $CACHE_DIRECTORY, where systemd keeps it between runs' : 'is not asked for on a Node without one', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sentinel-compile-cache-'));
-    const result = await runCli(['fingerprint'], { cwd: dir, env: { CACHE_DIRECTORY: join(dir, 'cache') }, input: 'Job 42 failed\n' });
-    expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stdout).toContain('Job');
-    const cache = join(dir, 'cache', 'node-compile-cache');
-    if (hasCompileCache) expect(readdirSync(cache).length).toBeGreaterThan(0);
-    else expect(existsSync(cache)).toBe(false);
-  });
+  it(
+    hasCompileCache ? 'is kept in $CACHE_DIRECTORY, where systemd keeps it between runs' : 'is not asked for on a Node without one',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'sentinel-compile-cache-'));
+      const result = await runCli(['fingerprint'], { cwd: dir, env: { CACHE_DIRECTORY: join(dir, 'cache') }, input: 'Job 42 failed\n' });
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.stdout).toContain('Job');
+      const cache = join(dir, 'cache', 'node-compile-cache');
+      if (hasCompileCache) expect(readdirSync(cache).length).toBeGreaterThan(0);
+      else expect(existsSync(cache)).toBe(false);
+    },
+  );
 });

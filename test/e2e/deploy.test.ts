@@ -34,14 +34,26 @@ async function startNtfy(): Promise<FakeNtfy> {
 }
 
 describe('the rendered sentinel.service, run as systemd would', () => {
-  it('runs its ExecStart= line with the unit\'s environment: an incident in the state dir, a notification, a heartbeat', async () => {
+  it("runs its ExecStart= line with the unit's environment: an incident in the state dir, a notification, a heartbeat", async () => {
     const ntfy = await startNtfy();
     const heartbeat = await startHeartbeat();
     const root = mkdtempSync(join(tmpdir(), 'sentinel-unit-'));
     const stateDir = join(root, 'state');
     // The config as the README has it: no state_dir (systemd's $STATE_DIRECTORY), incidents inside it.
-    const p = makeProject({ incidents_dir: join(stateDir, 'incidents'), notify: { ntfy: { url: ntfy.url, topic: 'ops' } }, heartbeat: { url: heartbeat.url } });
-    await writeWithLoguru(p.db, [{ level: 'ERROR', message: 'payment webhook returned 500', logger: 'app.billing', exception: 'RuntimeError: upstream 500', repeat: 3 }]);
+    const p = makeProject({
+      incidents_dir: join(stateDir, 'incidents'),
+      notify: { ntfy: { url: ntfy.url, topic: 'ops' } },
+      heartbeat: { url: heartbeat.url },
+    });
+    await writeWithLoguru(p.db, [
+      {
+        level: 'ERROR',
+        message: 'payment webhook returned 500',
+        logger: 'app.billing',
+        exception: 'RuntimeError: upstream 500',
+        repeat: 3,
+      },
+    ]);
 
     const printed = await runCli(['--config', p.configFile, 'systemd', 'print'], { cwd: root });
     expect(printed.exitCode, printed.stderr).toBe(0);

@@ -36,17 +36,30 @@ interface Breakage {
 async function doctor(breakage: Breakage = {}) {
   const ntfy = await startFakeNtfy();
   servers.push(ntfy);
-  const p = makeProject({ claude: { enabled: true, command: fakeClaude() }, notify: { ntfy: { url: ntfy.url, topic: 'ops' } }, state_dir: './state', ...breakage.config });
+  const p = makeProject({
+    claude: { enabled: true, command: fakeClaude() },
+    notify: { ntfy: { url: ntfy.url, topic: 'ops' } },
+    state_dir: './state',
+    ...breakage.config,
+  });
   const db = new Database(p.db);
-  db.exec("CREATE TABLE logs (id INTEGER PRIMARY KEY, time TEXT, level TEXT, message TEXT, name TEXT, function TEXT, line INTEGER, exception TEXT, extra TEXT); INSERT INTO logs (time, level, message) VALUES ('2026-05-01T08:00:00Z', 'INFO', 'hello')");
+  db.exec(
+    "CREATE TABLE logs (id INTEGER PRIMARY KEY, time TEXT, level TEXT, message TEXT, name TEXT, function TEXT, line INTEGER, exception TEXT, extra TEXT); INSERT INTO logs (time, level, message) VALUES ('2026-05-01T08:00:00Z', 'INFO', 'hello')",
+  );
   db.close();
   const env: Record<string, string> = { ANTHROPIC_API_KEY: 'sk-ant-api03-doctor' };
   breakage.setup?.({ ...p, env });
   if (breakage.ntfyDown) await ntfy.close();
-  const result = await runCli([...(breakage.args?.(p.dir) ?? []), 'doctor', ...(breakage.after ?? [])], { cwd: p.dir, env, timeoutMs: 90_000 });
+  const result = await runCli([...(breakage.args?.(p.dir) ?? []), 'doctor', ...(breakage.after ?? [])], {
+    cwd: p.dir,
+    env,
+    timeoutMs: 90_000,
+  });
   const lines = result.stdout.split('\n');
   // Where systemd runs (a CI VM, say), this throwaway project's units are not installed: that ✗ is expected.
-  const failures = lines.filter((line) => line.startsWith('✗') && !/systemd units are not installed|sentinel(-health)?\.timer is/.test(line));
+  const failures = lines.filter(
+    (line) => line.startsWith('✗') && !/systemd units are not installed|sentinel(-health)?\.timer is/.test(line),
+  );
   return { ...result, ...p, ntfy, lines, failures };
 }
 
@@ -78,7 +91,9 @@ describe('sentinel doctor', () => {
 
   it('says when no index serves the level filter, with the CREATE INDEX to run on the app side; quiet once it is there', async () => {
     const result = await doctor();
-    const at = result.lines.indexOf(`! log database ${result.db}: no index serves the level filter (min_level 30): each run and \`status\` read every row below it too`);
+    const at = result.lines.indexOf(
+      `! log database ${result.db}: no index serves the level filter (min_level 30): each run and \`status\` read every row below it too`,
+    );
     expect(at, result.stdout).toBeGreaterThan(-1);
     const fix = result.lines[at + 1]!;
     const prefix = `    fix: on the app's side (sentinel never writes its database): sqlite3 '${result.db}' `;
@@ -94,15 +109,43 @@ describe('sentinel doctor', () => {
   it.each<[string, Breakage, RegExp]>([
     ['a missing config', { args: (dir) => ['--config', join(dir, 'nope.yaml')] }, /^✗ config: .*nope\.yaml: cannot read config: ENOENT$/],
     ['an invalid config', { config: { claude: { max_turns: 0 } } }, /^✗ config: .*claude\.max_turns: /],
-    ['an unreadable log database', { setup: (p) => writeFileSync(p.db, 'not sqlite, just text '.repeat(40)) }, /^✗ log database .*: file is not a database/],
-    ['a log database without its table', { setup: (p) => new Database(p.db).exec('DROP TABLE logs').close() }, /^✗ log database .*: no table "logs"/],
-    ['a missing claude', { config: { claude: { command: 'no-such-claude' } } }, /^✗ claude\.command "no-such-claude" is not found on PATH$/],
+    [
+      'an unreadable log database',
+      { setup: (p) => writeFileSync(p.db, 'not sqlite, just text '.repeat(40)) },
+      /^✗ log database .*: file is not a database/,
+    ],
+    [
+      'a log database without its table',
+      { setup: (p) => new Database(p.db).exec('DROP TABLE logs').close() },
+      /^✗ log database .*: no table "logs"/,
+    ],
+    [
+      'a missing claude',
+      { config: { claude: { command: 'no-such-claude' } } },
+      /^✗ claude\.command "no-such-claude" is not found on PATH$/,
+    ],
     // A typo in source.path is not a permission problem: no chgrp advice for it.
-    ['a log database that is not there', { config: { source: { path: './logs-typo.db' } } }, /^✗ log database .*\/logs-typo\.db: no such file\n {4}fix: fix source\.path in the config/],
-    ['a log database in a directory that is not there', { config: { source: { path: './nowhere/logs.db' } } }, /^✗ log database .*\/nowhere\/logs\.db: no such file: .*\/nowhere does not exist$/],
-    ['a broken claude', { config: { claude: { command: fakeClaude('echo "error: cannot load native module" >&2; exit 1') } } }, /^✗ claude .* --version failed: error: cannot load native module$/],
+    [
+      'a log database that is not there',
+      { config: { source: { path: './logs-typo.db' } } },
+      /^✗ log database .*\/logs-typo\.db: no such file\n {4}fix: fix source\.path in the config/,
+    ],
+    [
+      'a log database in a directory that is not there',
+      { config: { source: { path: './nowhere/logs.db' } } },
+      /^✗ log database .*\/nowhere\/logs\.db: no such file: .*\/nowhere does not exist$/,
+    ],
+    [
+      'a broken claude',
+      { config: { claude: { command: fakeClaude('echo "error: cannot load native module" >&2; exit 1') } } },
+      /^✗ claude .* --version failed: error: cannot load native module$/,
+    ],
     ['ntfy down', { ntfyDown: true }, /^✗ ntfy http:\/\/127\.0\.0\.1:\d+ is not reachable: .*ECONNREFUSED/],
-    ['a state dir that cannot be created', { setup: (p) => writeFileSync(join(p.dir, 'file'), ''), config: { state_dir: './file/state' } }, /^✗ state dir .*\/file\/state cannot be created: .*\/file is not a directory$/],
+    [
+      'a state dir that cannot be created',
+      { setup: (p) => writeFileSync(join(p.dir, 'file'), ''), config: { state_dir: './file/state' } },
+      /^✗ state dir .*\/file\/state cannot be created: .*\/file is not a directory$/,
+    ],
     ['a state dir that is a file', { setup: (p) => writeFileSync(join(p.dir, 'state'), '') }, /^✗ state dir .*\/state is not a directory$/],
     [
       'a corrupt state database',
@@ -124,7 +167,11 @@ describe('sentinel doctor', () => {
 
   it.skipIf(credentialElsewhere)('catches a missing Anthropic credential', async () => {
     const result = await doctor({ setup: (p) => delete p.env.ANTHROPIC_API_KEY });
-    expect(result.failures).toEqual([expect.stringMatching(/^✗ no Claude credential: set ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN .*; none in \/etc\/credstore, \/run\/credstore/)]);
+    expect(result.failures).toEqual([
+      expect.stringMatching(
+        /^✗ no Claude credential: set ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN .*; none in \/etc\/credstore, \/run\/credstore/,
+      ),
+    ]);
     expect(result.lines).toContain(
       '    fix: put it into /etc/credstore/anthropic-api-key or /etc/credstore/claude-oauth-token (root, mode 600; the units load it with LoadCredential=), or set $ANTHROPIC_API_KEY or $CLAUDE_CODE_OAUTH_TOKEN for a manual run',
     );
@@ -147,7 +194,11 @@ describe('sentinel doctor', () => {
   it('checks each code root: its readable files, and whether git can read its history', async () => {
     const result = await doctor({
       config: { code: [{ root: './src', include: ['**/*.py'] }, { root: './missing' }] },
-      setup: (p) => (mkdirSync(join(p.dir, 'src')), writeFileSync(join(p.dir, 'src', 'app.py'), 'x = 1\n'), writeFileSync(join(p.dir, 'src', '.env'), 'A=1\n')),
+      setup: (p) => (
+        mkdirSync(join(p.dir, 'src')),
+        writeFileSync(join(p.dir, 'src', 'app.py'), 'x = 1\n'),
+        writeFileSync(join(p.dir, 'src', '.env'), 'A=1\n')
+      ),
     });
     expect(result.lines).toContain(`✓ code root ${join(result.dir, 'src')}: 1 readable file, not a git work tree: no recent changes`);
     expect(result.failures).toEqual([`✗ code root ${join(result.dir, 'missing')} does not exist`]);
@@ -155,7 +206,9 @@ describe('sentinel doctor', () => {
 
   it('names both credentials when two kinds are present and claude.auth does not choose', async () => {
     const result = await doctor({ setup: (p) => (p.env.CLAUDE_CODE_OAUTH_TOKEN = 'sk-ant-oat01-doctor') });
-    expect(result.failures).toEqual([expect.stringMatching(/^✗ claude\.auth: two or more credentials are present \(api_key: .*; oauth_token: .*\)/)]);
+    expect(result.failures).toEqual([
+      expect.stringMatching(/^✗ claude\.auth: two or more credentials are present \(api_key: .*; oauth_token: .*\)/),
+    ]);
     expect(result.exitCode).toBe(1);
   });
 
@@ -168,12 +221,18 @@ describe('sentinel doctor', () => {
       Object.assign(p.env, { CLAUDE_CODE_OAUTH_TOKEN: token, ANTHROPIC_BASE_URL: api.url });
     };
     const offline = await doctor({ setup: env, config: { claude: { enabled: true, command: CLAUDE } } });
-    expect(offline.lines).toContain('✓ Claude credential: oauth_token ($CLAUDE_CODE_OAUTH_TOKEN); costs shown are API-equivalent estimates');
+    expect(offline.lines).toContain(
+      '✓ Claude credential: oauth_token ($CLAUDE_CODE_OAUTH_TOKEN); costs shown are API-equivalent estimates',
+    );
     expect(api.messageBodies()).toEqual([]); // no request without --online
     const online = await doctor({ setup: env, config: { claude: { enabled: true, command: CLAUDE } }, after: ['--online'] });
     expect(online.lines).toContain('✓ claude accepts the credential (one request with --online)');
     expect(api.messageBodies()).toHaveLength(1);
-    const refused = await doctor({ setup: (p) => (env(p), (p.env.CLAUDE_CODE_OAUTH_TOKEN = `${token}x`)), config: { claude: { enabled: true, command: CLAUDE } }, after: ['--online'] });
+    const refused = await doctor({
+      setup: (p) => (env(p), (p.env.CLAUDE_CODE_OAUTH_TOKEN = `${token}x`)),
+      config: { claude: { enabled: true, command: CLAUDE } },
+      after: ['--online'],
+    });
     expect(refused.failures).toEqual([expect.stringMatching(/^✗ claude refused the credential: .*(401|Invalid bearer token)/)]);
   });
 });

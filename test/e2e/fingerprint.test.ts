@@ -41,7 +41,11 @@ describe('sentinel fingerprint', () => {
   });
 
   it('--explain says per token why it is a variable or kept', async () => {
-    const input = ['user 42 logged in from 10.0.0.7 via alpha-kilo', 'user 7 logged in from 10.0.0.9 via bravo-lima', 'user 9 logged in from 10.0.0.1 via echo-golf'].join('\n');
+    const input = [
+      'user 42 logged in from 10.0.0.7 via alpha-kilo',
+      'user 7 logged in from 10.0.0.9 via bravo-lima',
+      'user 9 logged in from 10.0.0.1 via echo-golf',
+    ].join('\n');
     const result = await runCli(['fingerprint', '--explain'], { cwd, input });
     const [, template, explained] = result.stdout.split('\n')[0]!.split('\t');
     expect(template).toBe('user <num> logged in from <ip> via <*>');
@@ -58,16 +62,28 @@ describe('sentinel fingerprint', () => {
   });
 
   // The grouping-quality figure of the brief, measured through the CLI as an operator would use it.
-  it.skipIf(!existsSync(LOGHUB))('groups Loghub-2k with an average grouping accuracy of at least 0.93', async () => {
-    const accuracies: number[] = [];
-    for (const dataset of ['HDFS', 'Spark', 'BGL', 'Thunderbird', 'Linux', 'HealthApp', 'Proxifier', 'OpenStack']) {
-      const rows = readFileSync(join(LOGHUB, dataset, 'lines.tsv'), 'utf8').split('\n').filter(Boolean).map((l) => l.split('\t'));
-      const result = await runCli(['fingerprint'], { cwd, input: rows.map((r) => r.slice(1).join('\t')).join('\n') });
-      const predicted = result.stdout.split('\n').map((l) => l.split('\t')[0]!);
-      accuracies.push(groupingAccuracy(rows.map((r) => r[0]!), predicted));
-    }
-    expect(accuracies.reduce((a, b) => a + b, 0) / accuracies.length).toBeGreaterThanOrEqual(0.93);
-  }, 60_000);
+  it.skipIf(!existsSync(LOGHUB))(
+    'groups Loghub-2k with an average grouping accuracy of at least 0.93',
+    async () => {
+      const accuracies: number[] = [];
+      for (const dataset of ['HDFS', 'Spark', 'BGL', 'Thunderbird', 'Linux', 'HealthApp', 'Proxifier', 'OpenStack']) {
+        const rows = readFileSync(join(LOGHUB, dataset, 'lines.tsv'), 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.split('\t'));
+        const result = await runCli(['fingerprint'], { cwd, input: rows.map((r) => r.slice(1).join('\t')).join('\n') });
+        const predicted = result.stdout.split('\n').map((l) => l.split('\t')[0]!);
+        accuracies.push(
+          groupingAccuracy(
+            rows.map((r) => r[0]!),
+            predicted,
+          ),
+        );
+      }
+      expect(accuracies.reduce((a, b) => a + b, 0) / accuracies.length).toBeGreaterThanOrEqual(0.93);
+    },
+    60_000,
+  );
 });
 
 /** logparser's GA: a line is right when its predicted group holds exactly its true group's lines. */

@@ -1,6 +1,17 @@
 import Database from 'better-sqlite3';
 import { execa } from 'execa';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -39,7 +50,15 @@ async function stoppedApp() {
   mkdirSync(stateDir, { mode: 0o700 });
   chownSync(stateDir, NOBODY, NOBODY);
   const config = join(dir, 'sentinel.yaml');
-  writeFileSync(config, stringify({ source: { path: db, first_run_lookback: '30d' }, state_dir: stateDir, incidents_dir: join(stateDir, 'incidents'), claude: { enabled: false } }));
+  writeFileSync(
+    config,
+    stringify({
+      source: { path: db, first_run_lookback: '30d' },
+      state_dir: stateDir,
+      incidents_dir: join(stateDir, 'incidents'),
+      claude: { enabled: false },
+    }),
+  );
   chmodSync(config, 0o644);
   return { dir, appDir, db, stateDir, config };
 }
@@ -73,7 +92,11 @@ describe('a WAL database whose app stopped cleanly', () => {
 
     // The app is running: its connection keeps a -wal, which holds rows the main file does not yet.
     const app = new Database(db);
-    app.prepare("INSERT INTO logs (time, level, level_no, message, name, function) VALUES (?, 'ERROR', 40, 'job 3 failed', 'app.jobs', 'run')").run(new Date().toISOString());
+    app
+      .prepare(
+        "INSERT INTO logs (time, level, level_no, message, name, function) VALUES (?, 'ERROR', 40, 'job 3 failed', 'app.jobs', 'run')",
+      )
+      .run(new Date().toISOString());
     try {
       expect(readdirSync(dir)).toContain('logs.db-wal');
       expect(JSON.parse((await runCli(['run', '--json'], { cwd: dir })).stdout)).toMatchObject({ rows_read: 1 });
@@ -128,7 +151,9 @@ describe('samples an older sentinel stored', () => {
     // What a version without the npm_ format left behind: the token verbatim, no redaction marker.
     const token = FAKE_SECRETS.find((s) => s.kind === 'npm_token')!.secret;
     const state = new Database(join(dir, '.sentinel', 'state.db'));
-    const samples = JSON.stringify([{ id: 1, time: 0, message: `deploy failed: npm ERR! 403 for ${token}`, exception: null, extra: JSON.stringify({ token }) }]);
+    const samples = JSON.stringify([
+      { id: 1, time: 0, message: `deploy failed: npm ERR! 403 for ${token}`, exception: null, extra: JSON.stringify({ token }) },
+    ]);
     state.prepare('UPDATE groups SET samples = ?, template = ?').run(samples, `deploy failed: npm ERR! 403 for ${token}`);
     state.prepare("DELETE FROM meta WHERE key = 'redaction'").run();
     state.close();

@@ -37,12 +37,19 @@ afterEach(async () => {
  * stamp them all with the current time): queue depth about 10, about 20 Inworld calls. */
 function backfill(db: string, now: number): void {
   let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const rows: RowSpec[] = [];
   for (let t = now - 3 * 24 * 60 * MINUTE; t < now - 2 * MINUTE; t += 5 * MINUTE) {
-    rows.push({ time: t, level: 'INFO', message: 'queue depth', name: 'app.queue', extra: JSON.stringify({ depth: Math.round(7 + rand() * 6) }) });
+    rows.push({
+      time: t,
+      level: 'INFO',
+      message: 'queue depth',
+      name: 'app.queue',
+      extra: JSON.stringify({ depth: Math.round(7 + rand() * 6) }),
+    });
     const calls = Math.round(18 + rand() * 4);
-    for (let i = 0; i < calls; i++) rows.push({ time: t + i * 1000, level: 'INFO', message: 'api call', name: 'app.tts', extra: JSON.stringify({ api: 'inworld' }) });
+    for (let i = 0; i < calls; i++)
+      rows.push({ time: t + i * 1000, level: 'INFO', message: 'api call', name: 'app.tts', extra: JSON.stringify({ api: 'inworld' }) });
   }
   writeLogDb(db, rows);
 }
@@ -57,14 +64,19 @@ async function setup(opts: { claude?: Record<string, unknown>; turns?: FakeTurn[
     // No mounts: a nearly full disk on the test machine must not decide these tests.
     system: { mounts: [] },
     metrics: [
-      { name: 'queue_depth', sql: "SELECT time, json_extract(extra, '$.depth') FROM logs WHERE message = 'queue depth' AND time >= :since", limit: 100 },
+      {
+        name: 'queue_depth',
+        sql: "SELECT time, json_extract(extra, '$.depth') FROM logs WHERE message = 'queue depth' AND time >= :since",
+        limit: 100,
+      },
       { name: 'inworld_calls', count_where: "json_extract(extra, '$.api') = 'inworld'", bucket: '5m', limit: 100 },
     ],
   });
   backfill(project.db, Date.now());
   // The recent rows through real loguru, as the app writes them; one process each, so that every
   // reading gets its own millisecond (the judge keeps one value per timestamp).
-  for (const depth of opts.depths) await writeWithLoguru(project.db, [{ level: 'INFO', message: 'queue depth', logger: 'app.queue', extra: { depth } }]);
+  for (const depth of opts.depths)
+    await writeWithLoguru(project.db, [{ level: 'INFO', message: 'queue depth', logger: 'app.queue', extra: { depth } }]);
   await writeWithLoguru(project.db, [{ level: 'INFO', message: 'api call', logger: 'app.tts', extra: { api: 'inworld' }, repeat: 5 }]);
   const env = { ANTHROPIC_API_KEY: 'sk-ant-test-key', ANTHROPIC_BASE_URL: api.url, CLAUDE_CODE_MAX_RETRIES: '0' };
   const cli = async (...args: string[]) => {
@@ -75,7 +87,12 @@ async function setup(opts: { claude?: Record<string, unknown>; turns?: FakeTurn[
   const health = async () => {
     const result = await cli('health', '--json');
     expect(result.exitCode, result.stderr).toBe(0);
-    return JSON.parse(result.stdout) as { series: { key: string; verdict: string; alerted: boolean; points: number; reasons: string[] }[]; incident: string | null; notified: number; investigation: string };
+    return JSON.parse(result.stdout) as {
+      series: { key: string; verdict: string; alerted: boolean; points: number; reasons: string[] }[];
+      incident: string | null;
+      notified: number;
+      investigation: string;
+    };
   };
   expect((await cli('run')).exitCode).toBe(0); // records a system sample, counts the (zero) errors
   return { api, ntfy, ...project, cli, health };
@@ -113,7 +130,9 @@ describe('sentinel health on a database written by real loguru', () => {
     expect(first.incident).toBe(join(t.dir, 'incidents', incident!));
     expect(chart).toBe(incident!.replace(/\.md$/, '-queue-depth.svg'));
     const report = readFileSync(join(t.dir, 'incidents', incident!), 'utf8');
-    expect(report).toMatch(/^---\n[\s\S]*kind: health[\s\S]*severity: high[\s\S]*series:\n( {2}- system:load per core\n)? {2}- metric:queue_depth\n[\s\S]*---\n/);
+    expect(report).toMatch(
+      /^---\n[\s\S]*kind: health[\s\S]*severity: high[\s\S]*series:\n( {2}- system:load per core\n)? {2}- metric:queue_depth\n[\s\S]*---\n/,
+    );
     expect(report).toContain(`](${chart})`);
     expect(report).toMatch(/queue_depth 1[5-8]0, \d+ % of its limit 100, at or above it/);
     expect(report).toContain('mcp__sentinel__metric'); // the tool Claude called, in the run details
@@ -124,7 +143,9 @@ describe('sentinel health on a database written by real loguru', () => {
     expect(prompt).toContain('queue_depth');
     expect(prompt).toContain('180');
     const offered = (t.api.messageBodies()[0]!.tools ?? []).map((tool) => tool.name);
-    expect(offered).toEqual(expect.arrayContaining(['mcp__sentinel__metric', 'mcp__sentinel__system', 'mcp__sentinel__errors', 'mcp__sentinel__error_group']));
+    expect(offered).toEqual(
+      expect.arrayContaining(['mcp__sentinel__metric', 'mcp__sentinel__system', 'mcp__sentinel__errors', 'mcp__sentinel__error_group']),
+    );
     // `sentinel mcp` served the metric tool Claude asked for, from the same registry.
     expect(JSON.stringify(t.api.messageBodies()[1])).toMatch(/tool_result[^}]*queue_depth: concerning — /);
 
@@ -143,7 +164,12 @@ describe('sentinel health on a database written by real loguru', () => {
   it('with Claude disabled a concerning series still ends in a fallback health incident and one notification', async () => {
     const t = await setup({ depths: [150, 160, 170, 180] });
     const dry = await t.cli('health', '--dry-run', '--json');
-    expect(JSON.parse(dry.stdout)).toMatchObject({ incident: null, notified: 0, dry_run: true, series: expect.arrayContaining([expect.objectContaining({ key: 'metric:queue_depth', alerted: true })]) });
+    expect(JSON.parse(dry.stdout)).toMatchObject({
+      incident: null,
+      notified: 0,
+      dry_run: true,
+      series: expect.arrayContaining([expect.objectContaining({ key: 'metric:queue_depth', alerted: true })]),
+    });
     expect(files(t.dir)).toEqual([]); // a dry run changes nothing, not even the cooldown
     const run = await t.health();
     expect(run).toMatchObject({ investigation: 'fallback', notified: 1 });
@@ -166,13 +192,17 @@ describe('sentinel health on a database written by real loguru', () => {
     const run = await t.health();
     expect(run.series.find((s) => s.key === 'system:load per core')!.points).toBe(2);
     // Two system samples are no baseline yet: warming up, which is not "normal" and not concerning.
-    expect(run.series.filter((s) => s.verdict !== 'normal').every((s) => s.verdict === 'warming_up' && s.key.startsWith('system:'))).toBe(true);
+    expect(run.series.filter((s) => s.verdict !== 'normal').every((s) => s.verdict === 'warming_up' && s.key.startsWith('system:'))).toBe(
+      true,
+    );
     expect(run).toMatchObject({ incident: null, notified: 0, investigation: 'none' });
     expect(files(t.dir)).toEqual([]);
     expect(t.ntfy.messages).toHaveLength(0);
     const text = await t.cli('health');
     const warming = run.series.filter((s) => s.verdict === 'warming_up').length;
-    expect(text.stdout.split('\n')[0]).toBe(`health: ${run.series.length - warming} of ${run.series.length} series normal, ${warming} warming up`);
+    expect(text.stdout.split('\n')[0]).toBe(
+      `health: ${run.series.length - warming} of ${run.series.length} series normal, ${warming} warming up`,
+    );
     expect(text.stdout).toMatch(/^ {2}warming up \(0 of 24 h\) {2}system:load per core$/m);
   });
 });

@@ -56,7 +56,8 @@ describe('analyze --help', () => {
         const bare = ['fingerprint', 'id', 'name', 'file', 'pattern', 'commit'].includes(key);
         expect(line, `${analysis.name} ${key}`).toContain(bare ? key.toUpperCase() : `--${key}`);
         const fallback = (field as { def?: { defaultValue?: unknown } }).def?.defaultValue;
-        if (fallback !== undefined) expect(line, `${analysis.name} ${key} default`).toMatch(new RegExp(`--${key} \\S+ \\(${String(fallback)}\\)`));
+        if (fallback !== undefined)
+          expect(line, `${analysis.name} ${key} default`).toMatch(new RegExp(`--${key} \\S+ \\(${String(fallback)}\\)`));
       }
     }
   });

@@ -59,7 +59,9 @@ describe('ignore rules do what they say', () => {
 
   it('a unique fingerprint prefix works for ignore add, ignore test, analyze and resolve; an unknown one is refused', async () => {
     const { dir, db } = makeProject();
-    await writeWithLoguru(db, [{ level: 'ERROR', message: 'job 7 failed', logger: 'app.jobs', function: 'run', exception: 'KeyError: voice' }]);
+    await writeWithLoguru(db, [
+      { level: 'ERROR', message: 'job 7 failed', logger: 'app.jobs', function: 'run', exception: 'KeyError: voice' },
+    ]);
     const [group] = (await run(dir)).groups;
     const prefix = group!.fingerprint.slice(0, 8);
 
@@ -74,8 +76,14 @@ describe('ignore rules do what they say', () => {
 
     const unknown = await runCli(['ignore', 'add', '--fingerprint', '00434b8b', '--reason', 'x'], { cwd: dir });
     expect(unknown.exitCode).toBe(2);
-    expect(unknown.stderr).toBe('sentinel: --fingerprint: no error group with fingerprint "00434b8b"; `sentinel status` lists them\n'.trimEnd());
-    for (const args of [['resolve', '00434b8b'], ['analyze', 'error_group', '00434b8b'], ['ignore', 'test', '--fingerprint', '00434b8b']]) {
+    expect(unknown.stderr).toBe(
+      'sentinel: --fingerprint: no error group with fingerprint "00434b8b"; `sentinel status` lists them\n'.trimEnd(),
+    );
+    for (const args of [
+      ['resolve', '00434b8b'],
+      ['analyze', 'error_group', '00434b8b'],
+      ['ignore', 'test', '--fingerprint', '00434b8b'],
+    ]) {
       const refused = await runCli(args, { cwd: dir });
       expect(refused.exitCode, args.join(' ')).toBe(2);
       expect(refused.stderr).toMatch(/no error group with fingerprint "00434b8b"; `sentinel status` lists them$/);
@@ -86,10 +94,15 @@ describe('ignore rules do what they say', () => {
   it('ignore test answers what a run does: the row, the level, the function; exit 0 ignored, 1 reported', async () => {
     const { dir, db } = makeProject();
     writeFileSync(join(dir, 'ignore.yaml'), '- id: warnings-only\n  match: {message: "^Timeout", level: WARNING}\n  reason: retried\n');
-    await writeWithLoguru(db, [{ level: 'ERROR', message: 'Timeout calling gemini after 31s', logger: 'app.api', function: 'call', exception: 'TimeoutError: 31s' }]);
+    await writeWithLoguru(db, [
+      { level: 'ERROR', message: 'Timeout calling gemini after 31s', logger: 'app.api', function: 'call', exception: 'TimeoutError: 31s' },
+    ]);
     const [group] = (await run(dir)).groups;
 
-    const byMessage = await runCli(['ignore', 'test', 'Timeout calling gemini after 45s', '--logger', 'app.api', '--function', 'call', '--exception', 'TimeoutError'], { cwd: dir });
+    const byMessage = await runCli(
+      ['ignore', 'test', 'Timeout calling gemini after 45s', '--logger', 'app.api', '--function', 'call', '--exception', 'TimeoutError'],
+      { cwd: dir },
+    );
     expect(byMessage.exitCode).toBe(1);
     expect(byMessage.stdout).toContain(`fingerprint ${group!.fingerprint}`);
     expect(byMessage.stdout).toMatch(/^WARNING: ignored by warnings-only: retried$/m);
@@ -124,19 +137,29 @@ describe('ignore rules do what they say', () => {
 
   it('writes until as a date, the author from the login, in the flow style of the file', async () => {
     const { dir } = makeProject();
-    writeFileSync(join(dir, 'ignore.yaml'), '# ours\n- id: rule-1\n  match:\n    message: ^a\n  reason: a\n  added: {date: 2026-11-01, author: ops}\n  unless: {count: 50, per: 1h}\n');
+    writeFileSync(
+      join(dir, 'ignore.yaml'),
+      '# ours\n- id: rule-1\n  match:\n    message: ^a\n  reason: a\n  added: {date: 2026-11-01, author: ops}\n  unless: {count: 50, per: 1h}\n',
+    );
     await ok(dir, ['ignore', 'add', '--message', '^b', '--reason', 'b', '--for', '30d', '--unless', '5/1h'], { LOGNAME: 'dana' });
     await ok(dir, ['ignore', 'add', '--message', '^c', '--reason', 'c'], {});
     const file = readFileSync(join(dir, 'ignore.yaml'), 'utf8');
-    expect(file).toContain('# ours\n- id: rule-1\n  match:\n    message: ^a\n  reason: a\n  added: {date: 2026-11-01, author: ops}\n  unless: {count: 50, per: 1h}\n');
-    expect(file).toMatch(/- id: rule-2\n {2}match:\n {4}message: \^b\n {2}reason: b\n {2}added: \{date: \d{4}-\d{2}-\d{2}, author: dana\}\n {2}until: \d{4}-\d{2}-\d{2}\n {2}unless: \{count: 5, per: 1h\}\n/);
+    expect(file).toContain(
+      '# ours\n- id: rule-1\n  match:\n    message: ^a\n  reason: a\n  added: {date: 2026-11-01, author: ops}\n  unless: {count: 50, per: 1h}\n',
+    );
+    expect(file).toMatch(
+      /- id: rule-2\n {2}match:\n {4}message: \^b\n {2}reason: b\n {2}added: \{date: \d{4}-\d{2}-\d{2}, author: dana\}\n {2}until: \d{4}-\d{2}-\d{2}\n {2}unless: \{count: 5, per: 1h\}\n/,
+    );
     expect(file).toContain(`author: ${userInfo().username}}`); // no SUDO_USER, USER or LOGNAME: the uid's name
     expect(file).not.toContain('unknown');
   });
 
   it('ignore list keeps its columns with long ids', async () => {
     const { dir } = makeProject();
-    writeFileSync(join(dir, 'ignore.yaml'), '- {id: a, match: {logger: a}, reason: short}\n- {id: storage-retries-on-upload, match: {logger: b}, reason: long}\n');
+    writeFileSync(
+      join(dir, 'ignore.yaml'),
+      '- {id: a, match: {logger: a}, reason: short}\n- {id: storage-retries-on-upload, match: {logger: b}, reason: long}\n',
+    );
     const lines = (await ok(dir, ['ignore', 'list'])).split('\n');
     expect(lines.map((l) => l.indexOf('24h'))).toEqual([27, 27]);
   });

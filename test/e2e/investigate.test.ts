@@ -60,7 +60,14 @@ describe('sentinel run investigates with the real claude CLI and notifies throug
     ]);
     await writeWithLoguru(t.db, [
       { level: 'INFO', message: 'loading settings for user 7' },
-      { level: 'ERROR', message: `Job 4412 failed: voice settings missing (key ${secret})`, logger: 'app.worker', function: 'render_job', exception: "KeyError: 'voice_id'", repeat: 40 },
+      {
+        level: 'ERROR',
+        message: `Job 4412 failed: voice settings missing (key ${secret})`,
+        logger: 'app.worker',
+        function: 'render_job',
+        exception: "KeyError: 'voice_id'",
+        repeat: 40,
+      },
     ]);
     const first = await t.run();
     expect(first.exitCode, first.stderr).toBe(0);
@@ -101,7 +108,10 @@ describe('sentinel run investigates with the real claude CLI and notifies throug
   });
 
   it('a storm of one error is one investigation with a bounded prompt', async () => {
-    const t = await setup([{ kind: 'structured_output', output: ANSWER }, { kind: 'structured_output', output: ANSWER }]);
+    const t = await setup([
+      { kind: 'structured_output', output: ANSWER },
+      { kind: 'structured_output', output: ANSWER },
+    ]);
     await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'Inworld TTS rate limited (429) for voice Ashley', repeat: 2000 }]);
     const storm = await t.run();
     expect(storm.json).toMatchObject({ rows_read: 2000, investigation: 'claude', notified: 1 });
@@ -111,7 +121,10 @@ describe('sentinel run investigates with the real claude CLI and notifies throug
   });
 
   it('Claude failing (HTTP 500) pushes the deterministic report at once, is retried on later runs, then the file says it failed', async () => {
-    const t = await setup([{ kind: 'error', status: 500 }, { kind: 'error', status: 529 }]);
+    const t = await setup([
+      { kind: 'error', status: 500 },
+      { kind: 'error', status: 529 },
+    ]);
     // max_attempts 2 keeps the test short
     writeFileSync(t.configFile, `${readFileSync(t.configFile, 'utf8')}investigate:\n  max_attempts: 2\n`);
     await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook returned 500', repeat: 3 }]);
@@ -130,8 +143,15 @@ describe('sentinel run investigates with the real claude CLI and notifies throug
   });
 
   it('a group whose investigation waits for a retry is not queued again by the next run (one incident, not two)', async () => {
-    const t = await setup([{ kind: 'error', status: 500 }, { kind: 'error', status: 500 }, { kind: 'error', status: 500 }]);
-    const add = await runCli(['ignore', 'add', '--message', '^Retrying upload', '--reason', 'retries are expected', '--unless', '5/1h', '--author', 'ops'], { cwd: t.dir });
+    const t = await setup([
+      { kind: 'error', status: 500 },
+      { kind: 'error', status: 500 },
+      { kind: 'error', status: 500 },
+    ]);
+    const add = await runCli(
+      ['ignore', 'add', '--message', '^Retrying upload', '--reason', 'retries are expected', '--unless', '5/1h', '--author', 'ops'],
+      { cwd: t.dir },
+    );
     expect(add.exitCode, add.stderr).toBe(0);
     await writeWithLoguru(t.db, [{ level: 'WARNING', message: 'Retrying upload of job 1', repeat: 20 }]);
     const first = await t.run();
@@ -151,7 +171,10 @@ describe('sentinel run investigates with the real claude CLI and notifies throug
     await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'voice settings missing', exception: "KeyError: 'voice_id'", repeat: 2 }]);
     const dry = await runCli(['run', '--dry-run', '--json'], { cwd: t.dir, env: { ...t.env, STATE_DIRECTORY: stateDir } });
     const fingerprint = (JSON.parse(dry.stdout) as { groups: { fingerprint: string }[] }).groups[0]!.fingerprint;
-    turns.push({ kind: 'tool_use', name: 'mcp__sentinel__error_group', input: { fingerprint } }, { kind: 'structured_output', output: ANSWER });
+    turns.push(
+      { kind: 'tool_use', name: 'mcp__sentinel__error_group', input: { fingerprint } },
+      { kind: 'structured_output', output: ANSWER },
+    );
     const run = await runCli(['run', '--json'], { cwd: t.dir, env: { ...t.env, STATE_DIRECTORY: stateDir } });
     expect(JSON.parse(run.stdout)).toMatchObject({ investigation: 'claude' });
     const toolResult = JSON.stringify(t.api.messageBodies().at(-1));
@@ -163,7 +186,13 @@ describe('sentinel run investigates with the real claude CLI and notifies throug
     const t = await setup([{ kind: 'hang' }, { kind: 'structured_output', output: ANSWER }]);
     writeFileSync(t.configFile, `${readFileSync(t.configFile, 'utf8')}investigate:\n  max_attempts: 1\n`);
     await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook returned 500' }]);
-    const child = execa('node', [CLI, 'run'], { cwd: t.dir, env: { PATH: process.env.PATH ?? '', HOME: t.dir, ...t.env }, extendEnv: false, reject: false, detached: true });
+    const child = execa('node', [CLI, 'run'], {
+      cwd: t.dir,
+      env: { PATH: process.env.PATH ?? '', HOME: t.dir, ...t.env },
+      extendEnv: false,
+      reject: false,
+      detached: true,
+    });
     for (let i = 0; i < 200 && t.api.messageBodies().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(t.api.messageBodies()).toHaveLength(1); // Claude is mid-call …
     process.kill(-child.pid!, 'SIGKILL'); // … when the whole run dies, as under a unit's start timeout
@@ -189,7 +218,9 @@ describe('sentinel run investigates with the real claude CLI and notifies throug
 
   it('with Claude disabled every trigger still ends in a fallback incident and a notification', async () => {
     const t = await setup([], { enabled: false });
-    await writeWithLoguru(t.db, [{ level: 'CRITICAL', message: 'database disk image is malformed', exception: 'sqlite3.DatabaseError: malformed' }]);
+    await writeWithLoguru(t.db, [
+      { level: 'CRITICAL', message: 'database disk image is malformed', exception: 'sqlite3.DatabaseError: malformed' },
+    ]);
     const run = await t.run();
     expect(run.json).toMatchObject({ investigation: 'fallback', notified: 1 });
     expect(t.api.requests).toHaveLength(0);

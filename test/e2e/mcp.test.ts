@@ -52,7 +52,15 @@ describe('sentinel mcp over stdio', () => {
   it('lists the analyses as read-only tools with their argument schemas', async () => {
     const { tools } = await client.listTools();
     // One registry: the error analyses, the health analyses, then the config's scripts (none here).
-    expect(tools.map((t) => t.name)).toEqual(['error_group', 'rows_around', 'fingerprint_counts', 'system', 'metric', 'errors', 'past_incidents']);
+    expect(tools.map((t) => t.name)).toEqual([
+      'error_group',
+      'rows_around',
+      'fingerprint_counts',
+      'system',
+      'metric',
+      'errors',
+      'past_incidents',
+    ]);
     for (const tool of tools) {
       expect(tool.annotations?.readOnlyHint).toBe(true);
       expect(tool.inputSchema.additionalProperties).toBe(false);
@@ -71,7 +79,9 @@ describe('sentinel mcp over stdio', () => {
   it('rows_around shows the rows of every level around a row, with the secret redacted', async () => {
     const result = await call('rows_around', { id: errorRow, before: 5, after: 5 });
     expect(result.isError).toBe(false);
-    expect(result.text.split('\n')[0]).toMatch(/^Row 3 \(ERROR at .*\): 2 rows before and 1 after it, ids 1–4; 2 INFO, 1 DEBUG, 1 ERROR\.$/);
+    expect(result.text.split('\n')[0]).toMatch(
+      /^Row 3 \(ERROR at .*\): 2 rows before and 1 after it, ids 1–4; 2 INFO, 1 DEBUG, 1 ERROR\.$/,
+    );
     expect(result.text).toContain('calling the API with key [REDACTED:anthropic_key]');
     expect(result.text).not.toContain(FAKE_KEY.slice(10, 30));
   });

@@ -31,7 +31,11 @@ function binDir(journalctl?: string): { path: string; argsFile: string } {
 }
 
 const projectFor = (server: FakeNtfy, extra: Record<string, unknown> = {}) =>
-  makeProject({ notify: { ntfy: { url: server.url, topic: 'ops', token_env: 'NTFY_TOKEN' } }, redact: { patterns: ['hunter[0-9]+'] }, ...extra });
+  makeProject({
+    notify: { ntfy: { url: server.url, topic: 'ops', token_env: 'NTFY_TOKEN' } },
+    redact: { patterns: ['hunter[0-9]+'] },
+    ...extra,
+  });
 
 describe('sentinel notify test', () => {
   it('sends one test message to each channel and reports each', async () => {
@@ -67,8 +71,13 @@ describe('sentinel notify failure', () => {
   it('pushes "sentinel failed" with the unit\'s last journal lines, redacted, at high priority', async () => {
     const server = await ntfy();
     const p = projectFor(server);
-    const bin = binDir(`echo 'sentinel: state database /var/lib/sentinel/state.db: cannot open: disk I/O error'\necho 'ANTHROPIC_API_KEY=${KEY} pw hunter42'`);
-    const result = await runCli(['notify', 'failure', '--unit', 'sentinel.service'], { cwd: p.dir, env: { PATH: bin.path, NTFY_TOKEN: TOKEN } });
+    const bin = binDir(
+      `echo 'sentinel: state database /var/lib/sentinel/state.db: cannot open: disk I/O error'\necho 'ANTHROPIC_API_KEY=${KEY} pw hunter42'`,
+    );
+    const result = await runCli(['notify', 'failure', '--unit', 'sentinel.service'], {
+      cwd: p.dir,
+      env: { PATH: bin.path, NTFY_TOKEN: TOKEN },
+    });
     expect(result.exitCode, result.stderr).toBe(0);
     const [message] = server.messages;
     expect(server.messages).toHaveLength(1);
@@ -76,25 +85,43 @@ describe('sentinel notify failure', () => {
     expect(message!.message).toContain('disk I/O error');
     expect(message!.message).not.toContain(KEY);
     expect(message!.message).not.toContain('hunter42');
-    expect(readFileSync(bin.argsFile, 'utf8').trim().split('\n')).toEqual(['-u', 'sentinel.service', '-n', '20', '--no-pager', '-o', 'cat']);
+    expect(readFileSync(bin.argsFile, 'utf8').trim().split('\n')).toEqual([
+      '-u',
+      'sentinel.service',
+      '-n',
+      '20',
+      '--no-pager',
+      '-o',
+      'cat',
+    ]);
   });
 
   it('reads the user journal for --scope user', async () => {
     const server = await ntfy();
     const p = projectFor(server);
     const bin = binDir('echo boom');
-    const result = await runCli(['notify', 'failure', '--unit', 'sentinel-health.service', '--scope', 'user'], { cwd: p.dir, env: { PATH: bin.path, NTFY_TOKEN: TOKEN } });
+    const result = await runCli(['notify', 'failure', '--unit', 'sentinel-health.service', '--scope', 'user'], {
+      cwd: p.dir,
+      env: { PATH: bin.path, NTFY_TOKEN: TOKEN },
+    });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(readFileSync(bin.argsFile, 'utf8').split('\n').slice(0, 3)).toEqual(['--user', '-u', 'sentinel-health.service']);
   });
 
   it.each([
     ['journalctl is missing', undefined, 'journalctl is not installed'],
-    ['journalctl fails', "echo 'Failed to get journal access: Permission denied' >&2; exit 1", 'journalctl exited with 1: Failed to get journal access: Permission denied'],
+    [
+      'journalctl fails',
+      "echo 'Failed to get journal access: Permission denied' >&2; exit 1",
+      'journalctl exited with 1: Failed to get journal access: Permission denied',
+    ],
   ])('still pushes when %s, with the reason', async (_what, script, reason) => {
     const server = await ntfy();
     const p = projectFor(server);
-    const result = await runCli(['notify', 'failure', '--unit', 'sentinel.service'], { cwd: p.dir, env: { PATH: binDir(script).path, NTFY_TOKEN: TOKEN } });
+    const result = await runCli(['notify', 'failure', '--unit', 'sentinel.service'], {
+      cwd: p.dir,
+      env: { PATH: binDir(script).path, NTFY_TOKEN: TOKEN },
+    });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toContain(reason);
     expect(server.messages[0]?.title).toBe('sentinel failed: sentinel.service');
@@ -106,7 +133,10 @@ describe('sentinel notify failure', () => {
     const p = projectFor(server, { state_dir: './state' });
     mkdirSync(join(p.dir, 'state'));
     writeFileSync(join(p.dir, 'state', 'state.db'), 'not a database');
-    const result = await runCli(['notify', 'failure', '--unit', 'sentinel.service'], { cwd: p.dir, env: { PATH: binDir('echo boom').path, NTFY_TOKEN: TOKEN } });
+    const result = await runCli(['notify', 'failure', '--unit', 'sentinel.service'], {
+      cwd: p.dir,
+      env: { PATH: binDir('echo boom').path, NTFY_TOKEN: TOKEN },
+    });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(server.messages).toHaveLength(1);
   });

@@ -34,14 +34,23 @@ describe('messages written for people', () => {
 
   it('a fingerprint prefix of several groups is refused with the candidates', async () => {
     const { dir, db } = makeProject({
-      fingerprint: { rules: [{ match: { logger: 'app.a' }, name: 'queue-a' }, { match: { logger: 'app.b' }, name: 'queue-b' }] },
+      fingerprint: {
+        rules: [
+          { match: { logger: 'app.a' }, name: 'queue-a' },
+          { match: { logger: 'app.b' }, name: 'queue-b' },
+        ],
+      },
     });
     await writeWithLoguru(db, [
       { level: 'ERROR', message: 'stuck', logger: 'app.a' },
       { level: 'ERROR', message: 'stuck', logger: 'app.b' },
     ]);
     expect((await runCli(['run'], { cwd: dir })).exitCode).toBe(0);
-    for (const args of [['resolve', 'queue'], ['ignore', 'add', '--from-group', 'queue', '--reason', 'x'], ['analyze', 'error_group', 'queue']]) {
+    for (const args of [
+      ['resolve', 'queue'],
+      ['ignore', 'add', '--from-group', 'queue', '--reason', 'x'],
+      ['analyze', 'error_group', 'queue'],
+    ]) {
       const result = await runCli(args, { cwd: dir });
       expect(result.exitCode, args.join(' ')).toBe(2);
       expect(result.stderr).toMatch(/: "queue" is the start of several fingerprints \(queue-a, queue-b\); give more of it$/);
@@ -62,6 +71,9 @@ describe('messages written for people', () => {
   it('systemd print --interval 90s names the flag, and no template placeholder', async () => {
     const { dir } = makeProject();
     const result = await runCli(['systemd', 'print', '--interval', '90s'], { cwd: dir });
-    expect(result).toMatchObject({ exitCode: 2, stderr: 'sentinel: cannot render the units: --interval: must be whole minutes or hours from 1m to 24h, like 5m or 1h (got "90s")' });
+    expect(result).toMatchObject({
+      exitCode: 2,
+      stderr: 'sentinel: cannot render the units: --interval: must be whole minutes or hours from 1m to 24h, like 5m or 1h (got "90s")',
+    });
   });
 });

@@ -67,9 +67,17 @@ describe('a PostgreSQL source beside a SQLite one, in one run', () => {
     await admin.query('GRANT SELECT ON logs TO sentinel_reader');
     const bug = { level: 'ERROR', message: 'payment webhook returned 500 for order 1234', logger: 'app.payments', function: 'notify' };
     await Promise.all([
-      writeWithLoguruToPostgres(pgUrl, 'web-1', [{ ...bug, repeat: 40 }, { level: 'DEBUG', message: 'noise', repeat: 10 }]),
-      writeWithLoguruToPostgres(pgUrl, 'web-2', [{ ...bug, repeat: 35 }, { level: 'WARNING', message: 'slow query took 3s', logger: 'app.db', function: 'q' }]),
-      writeWithLoguruToPostgres(pgUrl, 'worker-1', [{ level: 'ERROR', message: 'job 7 failed', logger: 'app.jobs', function: 'run', exception: 'ValueError: bad input', repeat: 25 }]),
+      writeWithLoguruToPostgres(pgUrl, 'web-1', [
+        { ...bug, repeat: 40 },
+        { level: 'DEBUG', message: 'noise', repeat: 10 },
+      ]),
+      writeWithLoguruToPostgres(pgUrl, 'web-2', [
+        { ...bug, repeat: 35 },
+        { level: 'WARNING', message: 'slow query took 3s', logger: 'app.db', function: 'q' },
+      ]),
+      writeWithLoguruToPostgres(pgUrl, 'worker-1', [
+        { level: 'ERROR', message: 'job 7 failed', logger: 'app.jobs', function: 'run', exception: 'ValueError: bad input', repeat: 25 },
+      ]),
       writeWithLoguru(db, [{ ...bug, repeat: 5 }]),
     ]);
 
@@ -164,7 +172,9 @@ describe('a PostgreSQL source beside a SQLite one, in one run', () => {
     await insertRow(writer, 'after the restore');
     const refused = await run(dir, env);
     expect(refused.exitCode).toBe(3);
-    expect(refused.stderr).toMatch(/source pg \(PostgreSQL table logs\): the checkpoint \(txid 90000000000\) is ahead of this cluster .* `sentinel run --rebaseline pg`/);
+    expect(refused.stderr).toMatch(
+      /source pg \(PostgreSQL table logs\): the checkpoint \(txid 90000000000\) is ahead of this cluster .* `sentinel run --rebaseline pg`/,
+    );
     const rebased = await run(dir, env, ['--rebaseline', 'pg']);
     expect(rebased.exitCode, rebased.stderr).toBe(0);
     await insertRow(writer, 'read after the rebaseline');
@@ -173,7 +183,10 @@ describe('a PostgreSQL source beside a SQLite one, in one run', () => {
 
   it('sentinel analyze rows-around reads a PostgreSQL source, rows of every level, in a read-only transaction', async () => {
     const { dir, pgUrl, readUrl } = await twoSourceProject();
-    writeFileSync(join(dir, 'sentinel.yaml'), stringify({ source: { kind: 'postgres', statement_timeout: '5s' }, claude: { enabled: false } }));
+    writeFileSync(
+      join(dir, 'sentinel.yaml'),
+      stringify({ source: { kind: 'postgres', statement_timeout: '5s' }, claude: { enabled: false } }),
+    );
     const writer = await cluster.connect(pgUrl);
     clients.push(writer);
     await writer.query((await import('../support/postgres.js')).LOGS_TABLE);
@@ -181,9 +194,14 @@ describe('a PostgreSQL source beside a SQLite one, in one run', () => {
     await insertRow(writer, 'loading settings for user 7', { level: 'INFO' });
     const failed = await insertRow(writer, 'job 7 failed: settings missing');
     await insertRow(writer, 'retrying job 7', { level: 'INFO' });
-    const result = await runCli(['analyze', 'rows-around', String(failed), '--before', '1', '--after', '1'], { cwd: dir, env: { SENTINEL_PG_URL: readUrl } });
+    const result = await runCli(['analyze', 'rows-around', String(failed), '--before', '1', '--after', '1'], {
+      cwd: dir,
+      env: { SENTINEL_PG_URL: readUrl },
+    });
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(new RegExp(`^Row ${failed} \\(ERROR at [^)]+\\): 1 row before and 1 after it, ids ${failed - 1}–${failed + 1}`));
+    expect(result.stdout).toMatch(
+      new RegExp(`^Row ${failed} \\(ERROR at [^)]+\\): 1 row before and 1 after it, ids ${failed - 1}–${failed + 1}`),
+    );
     expect(result.stdout).toContain('loading settings for user 7');
     expect(result.stdout).toContain('retrying job 7');
     const missing = await runCli(['analyze', 'rows-around', '999'], { cwd: dir, env: { SENTINEL_PG_URL: readUrl } });
@@ -194,7 +212,10 @@ describe('a PostgreSQL source beside a SQLite one, in one run', () => {
     const { dir, pgUrl, readUrl } = await twoSourceProject();
     const env = { SENTINEL_PG_URL: readUrl };
     const metrics = [
-      { name: 'errors_per_host', sql: "SELECT date_trunc('minute', time), count(*) FROM logs WHERE time >= :since AND host = 'web-1' GROUP BY 1 ORDER BY 1" },
+      {
+        name: 'errors_per_host',
+        sql: "SELECT date_trunc('minute', time), count(*) FROM logs WHERE time >= :since AND host = 'web-1' GROUP BY 1 ORDER BY 1",
+      },
       { name: 'job_failures', count_where: "message LIKE 'job % failed'", bucket: '1m' },
     ];
     writeFileSync(join(dir, 'sentinel.yaml'), stringify({ source: { kind: 'postgres' }, claude: { enabled: false }, metrics }));
@@ -204,7 +225,11 @@ describe('a PostgreSQL source beside a SQLite one, in one run', () => {
     await writer.query('GRANT SELECT ON logs TO sentinel_reader');
     const minute = 60_000;
     const base = Math.floor(Date.now() / minute) * minute - 10 * minute;
-    for (let i = 0; i < 30; i++) await insertRow(writer, i % 3 ? `job ${i} failed` : 'cache miss', { time: new Date(base + (i % 5) * minute + 1000), host: i % 2 ? 'web-1' : 'web-2' });
+    for (let i = 0; i < 30; i++)
+      await insertRow(writer, i % 3 ? `job ${i} failed` : 'cache miss', {
+        time: new Date(base + (i % 5) * minute + 1000),
+        host: i % 2 ? 'web-1' : 'web-2',
+      });
     expect((await runCli(['config', 'check'], { cwd: dir, env })).exitCode).toBe(0);
 
     const sql = await runCli(['analyze', 'metric', 'errors_per_host', '--hours', '1', '--json'], { cwd: dir, env });
@@ -222,11 +247,20 @@ describe('a PostgreSQL source beside a SQLite one, in one run', () => {
     const perHost = await reader.read(parsed.config.metrics[0]!, base - minute, Date.now());
     expect(perHost.kind === 'ok' && perHost.points.map((p) => [p.t - base, p.v])).toEqual([0, 1, 2, 3, 4].map((m) => [m * minute, 3]));
     const failures = await reader.read(parsed.config.metrics[1]!, base - 5 * minute, base + 7 * minute);
-    expect(failures.kind === 'ok' && failures.points.map((p) => [p.t - base, p.v])).toEqual([0, 1, 2, 3, 4, 5, 6].map((m) => [m * minute, m < 5 ? 4 : 0]));
+    expect(failures.kind === 'ok' && failures.points.map((p) => [p.t - base, p.v])).toEqual(
+      [0, 1, 2, 3, 4, 5, 6].map((m) => [m * minute, m < 5 ? 4 : 0]),
+    );
     await reader.close();
 
     // The reader role could not write anyway; the read-only transaction refuses it even for one that can.
-    writeFileSync(join(dir, 'sentinel.yaml'), stringify({ source: { kind: 'postgres' }, claude: { enabled: false }, metrics: [{ name: 'sneaky', sql: "SELECT time, nextval('logs_id_seq') FROM logs" }] }));
+    writeFileSync(
+      join(dir, 'sentinel.yaml'),
+      stringify({
+        source: { kind: 'postgres' },
+        claude: { enabled: false },
+        metrics: [{ name: 'sneaky', sql: "SELECT time, nextval('logs_id_seq') FROM logs" }],
+      }),
+    );
     const check = await runCli(['config', 'check'], { cwd: dir, env: { SENTINEL_PG_URL: pgUrl } });
     expect(check.exitCode).toBe(2);
     expect(check.stderr).toMatch(/metrics\[sneaky\]\.sql: .*read-only transaction/);

@@ -8,7 +8,10 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Times move with the clock the demo starts at; everything else is the demo's own (a seeded PRNG). */
 const normalise = (line: string) =>
-  line.replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z/g, '<time>').replace(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?Z/g, '<time>').trimEnd();
+  line
+    .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z/g, '<time>')
+    .replace(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?Z/g, '<time>')
+    .trimEnd();
 
 /** Each README line, in order, is a line of the file; `…` skips lines, a line ending in `…` is a prefix. */
 function findMismatch(example: string[], written: string[]): string | null {

@@ -46,7 +46,9 @@ describe('sentinel run over a database written by real loguru', () => {
     const second = await runJson(dir);
     expect(second).toMatchObject({ rows_read: 0, groups: [], incident: null, notified: 0 });
 
-    await writeWithLoguru(db, [{ level: 'ERROR', message: 'job 80 failed', logger: 'app.jobs', function: 'run', exception: 'ZeroDivisionError: division by zero' }]);
+    await writeWithLoguru(db, [
+      { level: 'ERROR', message: 'job 80 failed', logger: 'app.jobs', function: 'run', exception: 'ZeroDivisionError: division by zero' },
+    ]);
     const third = await runJson(dir);
     expect(third.groups).toHaveLength(1);
     expect(third.groups[0]).toMatchObject({ count: 1, trigger: null });
@@ -58,7 +60,17 @@ describe('sentinel run over a database written by real loguru', () => {
       source: {
         table: 'events',
         time_format: 'unix',
-        columns: { id: 'event_id', time: 'ts', level: 'severity', message: 'text', logger: 'source', function: 'func', line: 'lineno', exception: 'tb', extra: 'ctx' },
+        columns: {
+          id: 'event_id',
+          time: 'ts',
+          level: 'severity',
+          message: 'text',
+          logger: 'source',
+          function: 'func',
+          line: 'lineno',
+          exception: 'tb',
+          extra: 'ctx',
+        },
       },
     });
     await writeWithLoguru(
@@ -80,12 +92,18 @@ describe('sentinel run over a database written by real loguru', () => {
     const { dir, db } = makeProject();
     await writeWithLoguru(db, [{ level: 'ERROR', message: 'boom' }]);
     // SQLite's own -wal/-shm companions of the log database may appear; nothing of sentinel's does.
-    const files = () => readdirSync(dir).filter((f) => !/^logs\.db-(wal|shm)$/.test(f)).sort();
+    const files = () =>
+      readdirSync(dir)
+        .filter((f) => !/^logs\.db-(wal|shm)$/.test(f))
+        .sort();
     const before = files();
     const dry = await runJson(dir, ['--dry-run']);
     expect(dry).toMatchObject({ rows_read: 1, dry_run: true });
     expect(files()).toEqual(before);
-    const status = JSON.parse((await runCli(['status', '--json'], { cwd: dir })).stdout) as { checkpoint: number | null; source: { rows_behind: number } };
+    const status = JSON.parse((await runCli(['status', '--json'], { cwd: dir })).stdout) as {
+      checkpoint: number | null;
+      source: { rows_behind: number };
+    };
     expect(status).toMatchObject({ checkpoint: null, source: { rows_behind: 1 } });
     const real = await runJson(dir);
     expect(real.groups[0]).toMatchObject({ count: 1, trigger: 'new' });
@@ -101,7 +119,9 @@ describe('sentinel run over a database written by real loguru', () => {
     await writeWithLoguru(db, [{ level: 'ERROR', message: 'payment webhook 500' }]);
     const again = await runJson(dir);
     expect(again.groups[0]).toMatchObject({ fingerprint: fp, trigger: 'regressed' });
-    const status = JSON.parse((await runCli(['status', '--json'], { cwd: dir })).stdout) as { groups: { fingerprint: string; status: string; total: number }[] };
+    const status = JSON.parse((await runCli(['status', '--json'], { cwd: dir })).stdout) as {
+      groups: { fingerprint: string; status: string; total: number }[];
+    };
     expect(status.groups.find((g) => g.fingerprint === fp)).toMatchObject({ status: 'active', total: 2 });
   });
 
@@ -152,7 +172,9 @@ describe('a normalizer upgrade', () => {
 
     await writeWithLoguru(db, [{ ...row, message: 'Upstream 502 from tts-gateway for job 32' }]);
     const result = await runCli(['run', '--json'], { cwd: dir });
-    expect(result.stderr).toMatch(/normalizer version 0 → version \d+: 0 splinter groups folded into 0 groups, 1 changed fingerprints kept as aliases/);
+    expect(result.stderr).toMatch(
+      /normalizer version 0 → version \d+: 0 splinter groups folded into 0 groups, 1 changed fingerprints kept as aliases/,
+    );
     const after = JSON.parse(result.stdout) as RunJson;
     expect(after.groups).toEqual([expect.objectContaining({ fingerprint: 'legacy0000000001', count: 1, trigger: null })]);
   });
@@ -285,7 +307,10 @@ describe('ignore rules', () => {
         '- {id: busy, match: {message: "^retry"}, reason: expected, added: {date: 2026-01-01}}',
       ].join('\n'),
     );
-    await writeWithLoguru(db, [{ level: 'WARNING', message: 'retry 1' }, { level: 'ERROR', message: 'boom' }]);
+    await writeWithLoguru(db, [
+      { level: 'WARNING', message: 'retry 1' },
+      { level: 'ERROR', message: 'boom' },
+    ]);
     const run = await runJson(dir);
     expect(run).toMatchObject({ ignored: 1, groups: [expect.objectContaining({ template: 'boom' })] });
     const status = JSON.parse((await runCli(['status', '--json'], { cwd: dir })).stdout) as { rules: Record<string, unknown>[] };

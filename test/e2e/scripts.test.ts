@@ -46,7 +46,12 @@ describe('scripts/: the curated analyses for a person on the server', () => {
       expect(result.exitCode, `${script}: ${result.stderr}`).toBe(0);
       expect(result.stdout.split('\n')[0]!.length, script).toBeGreaterThan(10);
     }
-    const unknown = await execa(`${SCRIPTS}error-group`, ["x' OR 1=1 --"], { cwd: dir, env: { PATH: process.env.PATH ?? '', SENTINEL_CONFIG: configFile }, extendEnv: false, reject: false });
+    const unknown = await execa(`${SCRIPTS}error-group`, ["x' OR 1=1 --"], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', SENTINEL_CONFIG: configFile },
+      extendEnv: false,
+      reject: false,
+    });
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
   });

@@ -21,7 +21,12 @@ async function run(dir: string): Promise<RunJson> {
 
 // A group's template as a pattern over raw messages: masked values, `<*>` and redactions match anything.
 const patternOf = (template: string) =>
-  new RegExp(`^${template.split(/(<[a-z*]+>|\[REDACTED:[a-z_]+\])/).map((part, i) => (i % 2 ? '.*' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('')}$`);
+  new RegExp(
+    `^${template
+      .split(/(<[a-z*]+>|\[REDACTED:[a-z_]+\])/)
+      .map((part, i) => (i % 2 ? '.*' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('')}$`,
+  );
 
 /** Which problems' rows each group's template matches: one problem per group, all its rows, or a wrong merge. */
 function problemsPerGroup(groups: RunJson['groups'], rows: StormRow[]) {
@@ -39,11 +44,16 @@ describe(`a storm of ${PROBLEMS} problems with fresh ids on every run, written b
     let incidents = 0;
     for (const seed of [1, 2, 3, 4]) {
       const rows = generateStorm(seed, ROWS);
-      await writeWithLoguru(db, rows.map(({ problem: _, ...spec }) => spec));
+      await writeWithLoguru(
+        db,
+        rows.map(({ problem: _, ...spec }) => spec),
+      );
       const result = await run(dir);
       const matched = problemsPerGroup(result.groups, rows);
       const merged = matched.filter((m) => m.problems.size > 1);
-      const lookAlikeMerges = merged.filter((m) => STORM_PROBLEMS.some((p) => p.lookAlike && m.problems.has(p.problem) && m.problems.has(p.lookAlike)));
+      const lookAlikeMerges = merged.filter((m) =>
+        STORM_PROBLEMS.some((p) => p.lookAlike && m.problems.has(p.problem) && m.problems.has(p.lookAlike)),
+      );
       const newGroups = result.groups.filter((g) => g.trigger === 'new').length;
       if (result.incident) incidents++;
       figures.push(
@@ -76,9 +86,13 @@ describe(`a storm of ${PROBLEMS} problems with fresh ids on every run, written b
     expect(second.groups[0]).toMatchObject({ count: 3, template: 'Export <*> produced no output', trigger: 'regressed' });
     const folded = first.groups.map((g) => g.fingerprint).filter((f) => f !== second.groups[0]!.fingerprint);
     expect(folded).toHaveLength(1);
-    const incidents = readdirSync(join(dir, 'incidents')).filter((f) => f.endsWith('.md')).sort();
+    const incidents = readdirSync(join(dir, 'incidents'))
+      .filter((f) => f.endsWith('.md'))
+      .sort();
     expect(incidents).toHaveLength(2);
-    expect(readFileSync(join(dir, 'incidents', incidents[1]!), 'utf8')).toContain(`1 splinter group folded into it by this run: \`${folded[0]}\``);
+    expect(readFileSync(join(dir, 'incidents', incidents[1]!), 'utf8')).toContain(
+      `1 splinter group folded into it by this run: \`${folded[0]}\``,
+    );
     const status = await runCli(['status'], { cwd: dir });
     expect(status.stdout).toContain('groups  1; 1 splinter group folded into 1');
     expect(status.stdout).toMatch(new RegExp(`${second.groups[0]!.fingerprint} .* 5 .*\\(\\+1 folded\\)`));

@@ -24,13 +24,18 @@ describe('upgrading a state database written by normalizer 1', () => {
     copyFileSync(join(FIXTURE, 'state.db'), join(dir, '.sentinel', 'state.db'));
     const state = () => new Database(join(dir, '.sentinel', 'state.db'), { readonly: true });
     const before = state();
-    const { groups: groupsBefore, rows: rowsBefore } = before.prepare('SELECT count(*) AS groups, sum(total) AS rows FROM groups').get() as { groups: number; rows: number };
+    const { groups: groupsBefore, rows: rowsBefore } = before
+      .prepare('SELECT count(*) AS groups, sum(total) AS rows FROM groups')
+      .get() as { groups: number; rows: number };
     const oldFingerprints = (before.prepare('SELECT fingerprint FROM groups').all() as { fingerprint: string }[]).map((r) => r.fingerprint);
     before.close();
     expect(groupsBefore).toBe(471);
     mkdirSync(join(dir, 'incidents'));
 
-    await writeWithLoguru(db, generateStorm(2, 1200).map(({ problem: _, ...spec }) => spec));
+    await writeWithLoguru(
+      db,
+      generateStorm(2, 1200).map(({ problem: _, ...spec }) => spec),
+    );
     const result = await runCli(['run', '--json'], { cwd: dir });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/normalizer version 1 → version 2: \d+ splinter groups folded into \d+ groups/);
@@ -40,10 +45,15 @@ describe('upgrading a state database written by normalizer 1', () => {
     expect(readdirSync(join(dir, 'incidents'))).toHaveLength(0);
 
     const after = state();
-    const { groups, rows } = after.prepare('SELECT count(*) AS groups, sum(total) AS rows FROM groups').get() as { groups: number; rows: number };
+    const { groups, rows } = after.prepare('SELECT count(*) AS groups, sum(total) AS rows FROM groups').get() as {
+      groups: number;
+      rows: number;
+    };
     const folds = (after.prepare('SELECT count(*) AS n FROM folds').get() as { n: number }).n;
     // Every fingerprint of before still names a group: its own, or the one it was folded into.
-    const resolves = after.prepare('SELECT 1 FROM groups WHERE fingerprint = ? OR fingerprint = (SELECT fingerprint FROM aliases WHERE alias = ?)');
+    const resolves = after.prepare(
+      'SELECT 1 FROM groups WHERE fingerprint = ? OR fingerprint = (SELECT fingerprint FROM aliases WHERE alias = ?)',
+    );
     const lost = oldFingerprints.filter((f) => !resolves.get(f, f));
     after.close();
     expect(lost).toEqual([]);
@@ -56,13 +66,19 @@ describe('upgrading a state database written by normalizer 1', () => {
     expect(status.stdout).toContain(`groups  ${groups}; ${folds} splinter groups folded into`);
     expect(status.stdout).toMatch(/ \(\+\d+ folded\)/);
 
-    await writeWithLoguru(db, generateStorm(3, 1200).map(({ problem: _, ...spec }) => spec));
+    await writeWithLoguru(
+      db,
+      generateStorm(3, 1200).map(({ problem: _, ...spec }) => spec),
+    );
     const next = JSON.parse((await runCli(['run', '--json'], { cwd: dir })).stdout) as RunJson;
     expect(next.groups.filter((g) => g.trigger !== null)).toEqual([]);
 
     // Rules and `resolve` by a splinter's fingerprint act on the group it was folded into.
     const db2 = state();
-    const { alias, fingerprint } = db2.prepare('SELECT alias, fingerprint FROM folds ORDER BY rows DESC LIMIT 1').get() as { alias: string; fingerprint: string };
+    const { alias, fingerprint } = db2.prepare('SELECT alias, fingerprint FROM folds ORDER BY rows DESC LIMIT 1').get() as {
+      alias: string;
+      fingerprint: string;
+    };
     db2.close();
     expect((await runCli(['resolve', alias], { cwd: dir })).exitCode).toBe(0);
     const resolved = state();
@@ -70,7 +86,10 @@ describe('upgrading a state database written by normalizer 1', () => {
     resolved.close();
     const added = await runCli(['ignore', 'add', '--fingerprint', alias, '--reason', 'muted by a splinter fingerprint'], { cwd: dir });
     expect(added.exitCode, added.stderr).toBe(0);
-    await writeWithLoguru(db, generateStorm(4, 1200).map(({ problem: _, ...spec }) => spec));
+    await writeWithLoguru(
+      db,
+      generateStorm(4, 1200).map(({ problem: _, ...spec }) => spec),
+    );
     const muted = JSON.parse((await runCli(['run', '--json'], { cwd: dir })).stdout) as RunJson & { ignored: number };
     expect(muted.ignored).toBeGreaterThan(0);
     expect(muted.groups.map((g) => g.fingerprint)).not.toContain(fingerprint);

@@ -24,7 +24,10 @@ const sentinel = async (...args: string[]) => {
 
 beforeAll(async () => {
   // "In the clone, `npm link` puts the `sentinel` command on your PATH" — into a throwaway prefix here.
-  await execa('npm', ['link', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: root, env: { ...process.env, npm_config_prefix: prefix } });
+  await execa('npm', ['link', '--no-audit', '--no-fund', '--ignore-scripts'], {
+    cwd: root,
+    env: { ...process.env, npm_config_prefix: prefix },
+  });
 }, 120_000);
 
 describe('the README, command by command, for a new operator', () => {
@@ -43,7 +46,13 @@ describe('the README, command by command, for a new operator', () => {
     expect(check.exitCode).toBe(0);
 
     await writeWithLoguru(join(dir, 'logs.db'), [
-      { level: 'ERROR', message: 'Inworld TTS rate limited (429) for voice Ashley, retry in 14s', logger: 'app.tts', function: 'synthesize', repeat: 3 },
+      {
+        level: 'ERROR',
+        message: 'Inworld TTS rate limited (429) for voice Ashley, retry in 14s',
+        logger: 'app.tts',
+        function: 'synthesize',
+        repeat: 3,
+      },
       { level: 'WARNING', message: 'Retrying upload of job 42', logger: 'app.storage', function: 'upload' },
     ]);
     expect((await sentinel('config', 'check')).stderr).toBe('');
@@ -54,9 +63,27 @@ describe('the README, command by command, for a new operator', () => {
     expect(replay).toMatchObject({ exitCode: 0, stdout: expect.stringMatching(/^dry run: 4 rows read, 0 ignored, 2 groups, 2 triggered/) });
 
     // sentinel ignore add … --message '^Retrying upload of job' …, then ignore test says what a run would do.
-    expect((await sentinel('ignore', 'add', '--message', '^Retrying upload of job', '--reason', 'retries succeed on the second attempt', '--for', '30d', '--unless', '50/1h')).stdout).toMatch(/^added rule-1 to /);
+    expect(
+      (
+        await sentinel(
+          'ignore',
+          'add',
+          '--message',
+          '^Retrying upload of job',
+          '--reason',
+          'retries succeed on the second attempt',
+          '--for',
+          '30d',
+          '--unless',
+          '50/1h',
+        )
+      ).stdout,
+    ).toMatch(/^added rule-1 to /);
     const test = await sentinel('ignore', 'test', 'Retrying upload of job 42', '--logger', 'app.storage');
-    expect(test).toMatchObject({ exitCode: 0, stdout: expect.stringMatching(/^ignored by rule-1: retries succeed on the second attempt \(unless more than 50 per 1h\)$/m) });
+    expect(test).toMatchObject({
+      exitCode: 0,
+      stdout: expect.stringMatching(/^ignored by rule-1: retries succeed on the second attempt \(unless more than 50 per 1h\)$/m),
+    });
 
     const run = await sentinel('run');
     expect(run.stdout).toMatch(/^4 rows read, 1 ignored, 1 group, 1 triggered/);
@@ -80,10 +107,16 @@ describe('the README, command by command, for a new operator', () => {
     // The report ends with a ready command for the group: run as written, with a real reason.
     const ready = /## Ignore a group\n\n```sh\n# 1\. ERROR, 3 rows\n(sentinel ignore add .*)\n```$/.exec(shown.stdout)?.[1];
     expect(ready).toBe(`sentinel ignore add --from-group ${fingerprint} --reason 'why this is not worth an alert'`);
-    const added = await execa('sh', ['-c', ready!.replace('why this is not worth an alert', 'Inworld limits are retried')], { cwd: dir, env, extendEnv: false });
+    const added = await execa('sh', ['-c', ready!.replace('why this is not worth an alert', 'Inworld limits are retried')], {
+      cwd: dir,
+      env,
+      extendEnv: false,
+    });
     expect(added.stdout).toMatch(/^added rule-2 to /);
     const rules = readFileSync(join(dir, 'ignore.yaml'), 'utf8');
-    expect(rules).toMatch(/- id: rule-2\n {2}match:\n {4}fingerprint: [0-9a-f]{16}\n {2}reason: Inworld limits are retried\n {2}added:\n {4}date: \d{4}-\d{2}-\d{2}\n {4}author: dana\n/);
+    expect(rules).toMatch(
+      /- id: rule-2\n {2}match:\n {4}fingerprint: [0-9a-f]{16}\n {2}reason: Inworld limits are retried\n {2}added:\n {4}date: \d{4}-\d{2}-\d{2}\n {4}author: dana\n/,
+    );
     expect((await sentinel('ignore', 'list')).stdout.split('\n')).toEqual([
       expect.stringMatching(/^rule-1 {2}24h {3}1 {2}7d {3}1 {2}last hit .* until \d{4}-\d{2}-\d{2} {2}— retries succeed/),
       expect.stringMatching(/^rule-2 {2}24h {3}0 {2}7d {3}0 {2}never hit {2}— Inworld limits are retried$/),
@@ -96,19 +129,26 @@ describe('the README, command by command, for a new operator', () => {
     );
     expect((await sentinel('resolve', short)).stdout).toBe(`resolved ${fingerprint}: seeing it again will trigger "regressed"`);
 
-    expect((await sentinel('incidents', 'close', 'incident-1', '--note', 'raised the Inworld quota')).stdout).toMatch(/^closed \d{4}-\d{2}-\d{2}-incident-.*\.md: raised the Inworld quota$/);
+    expect((await sentinel('incidents', 'close', 'incident-1', '--note', 'raised the Inworld quota')).stdout).toMatch(
+      /^closed \d{4}-\d{2}-\d{2}-incident-.*\.md: raised the Inworld quota$/,
+    );
     expect((await sentinel('incidents')).stdout).toMatch(/^no open incidents in .* \(1 more with --all\)$/);
     expect((await sentinel('incidents', '--all', '--since', '1h')).stdout).toMatch(/^\S+ \S+ {2}closed {2}incident-1 /);
-    expect(await sentinel('incidents', '--since', 'lately')).toMatchObject({ exitCode: 2, stderr: 'sentinel: --since: expected a duration such as 7d, got "lately"' });
-    expect((await sentinel('incidents', 'show', 'incident-1')).stdout).toMatch(/\nstatus: closed\n[\s\S]*\nclosed_by: dana\nclosing_note: raised the Inworld quota\n---\n/);
-
+    expect(await sentinel('incidents', '--since', 'lately')).toMatchObject({
+      exitCode: 2,
+      stderr: 'sentinel: --since: expected a duration such as 7d, got "lately"',
+    });
+    expect((await sentinel('incidents', 'show', 'incident-1')).stdout).toMatch(
+      /\nstatus: closed\n[\s\S]*\nclosed_by: dana\nclosing_note: raised the Inworld quota\n---\n/,
+    );
   });
 
-  it("runs the laptop section exactly as written: the example config as it is, a copy of the database", { timeout: 60_000 }, async () => {
+  it('runs the laptop section exactly as written: the example config as it is, a copy of the database', { timeout: 60_000 }, async () => {
     const laptop = mkdtempSync(join(tmpdir(), 'sentinel-laptop-'));
     await writeWithLoguru(join(laptop, 'app.db'), [{ level: 'ERROR', message: 'job 7 failed', logger: 'app.jobs' }]);
     await new Database(join(laptop, 'app.db'), { readonly: true }).backup(join(laptop, 'copy.db'));
-    const shell = async (line: string) => execa('sh', ['-c', line], { cwd: laptop, env: { ...env, HOME: laptop }, extendEnv: false, reject: false });
+    const shell = async (line: string) =>
+      execa('sh', ['-c', line], { cwd: laptop, env: { ...env, HOME: laptop }, extendEnv: false, reject: false });
     expect((await shell(`cp ${join(root, 'examples', 'sentinel.yaml')} sentinel.yaml`)).exitCode).toBe(0);
     const replay = await shell('sentinel run --dry-run --db ./copy.db --since 2h');
     expect(replay.stderr).toBe('');

@@ -91,7 +91,13 @@ export async function startFakeAnthropic(turns: FakeTurn[], options: { credentia
         }
         const turn = turns[nextTurn++] ?? { kind: 'text', text: '(fake: script exhausted)' };
         const bedrock = BEDROCK_STREAM_PATH.test(path ?? ''); // streaming by its route, not by the body
-        answerTurn(turn, bedrock ? { ...(body as MessagesBody), stream: true } : (body as MessagesBody), `msg_${messageCount}`, res, bedrock ? 'bedrock' : 'sse');
+        answerTurn(
+          turn,
+          bedrock ? { ...(body as MessagesBody), stream: true } : (body as MessagesBody),
+          `msg_${messageCount}`,
+          res,
+          bedrock ? 'bedrock' : 'sse',
+        );
       } else {
         sendError(res, 404, { type: 'not_found_error', message: `fake: no route ${req.method} ${path}` });
       }
@@ -108,9 +114,7 @@ export async function startFakeAnthropic(turns: FakeTurn[], options: { credentia
     url: `http://127.0.0.1:${port}`,
     requests,
     messageBodies: () =>
-      requests
-        .filter((r) => r.method === 'POST' && isMessagesPath(r.url.split('?')[0] ?? ''))
-        .map((r) => r.body as MessagesBody),
+      requests.filter((r) => r.method === 'POST' && isMessagesPath(r.url.split('?')[0] ?? '')).map((r) => r.body as MessagesBody),
     unexpectedRequests: () =>
       requests.filter((r) => {
         const path = r.url.split('?')[0];
@@ -131,7 +135,12 @@ function checkCredential(credential: FakeCredential, headers: IncomingMessage['h
     return apiKey === credential.apiKey ? null : 'invalid x-api-key';
   }
   if (apiKey !== undefined) return 'fake: an OAuth run must not send x-api-key';
-  if (!String(headers['anthropic-beta'] ?? '').split(',').includes('oauth-2025-04-20')) return 'OAuth authentication is currently not supported.';
+  if (
+    !String(headers['anthropic-beta'] ?? '')
+      .split(',')
+      .includes('oauth-2025-04-20')
+  )
+    return 'OAuth authentication is currently not supported.';
   return authorization === `Bearer ${credential.oauthToken}` ? null : 'Invalid bearer token';
 }
 
@@ -167,7 +176,10 @@ function answerTurn(turn: FakeTurn, body: MessagesBody, id: string, res: ServerR
     res.setHeader('anthropic-ratelimit-unified-status', 'rejected');
     res.setHeader('anthropic-ratelimit-unified-reset', String(Math.floor(turn.resetsAt / 1000)));
     res.setHeader('anthropic-ratelimit-unified-representative-claim', 'five_hour');
-    sendError(res, 429, { type: 'rate_limit_error', message: "This request would exceed your account's rate limit. Please try again later." });
+    sendError(res, 429, {
+      type: 'rate_limit_error',
+      message: "This request would exceed your account's rate limit. Please try again later.",
+    });
     return;
   }
   if (turn.kind === 'error') {

@@ -87,7 +87,9 @@ function checkMessage(body: string): Checked {
   if (total > 6000) errors.embeds = { _errors: [{ code: 'MAX_EMBED_SIZE_EXCEEDED', message: 'Embed size exceeds maximum size of 6000' }] };
   const parse = (m.allowed_mentions as { parse?: unknown } | undefined)?.parse;
   if (parse !== undefined && !(Array.isArray(parse) && parse.every((p) => ['roles', 'users', 'everyone'].includes(String(p))))) {
-    errors.allowed_mentions = { parse: { _errors: [{ code: 'BASE_TYPE_CHOICES', message: 'Value must be one of {roles, users, everyone}.' }] } };
+    errors.allowed_mentions = {
+      parse: { _errors: [{ code: 'BASE_TYPE_CHOICES', message: 'Value must be one of {roles, users, everyone}.' }] },
+    };
   }
   if (Object.keys(errors).length > 0) return { kind: 'invalid', errors };
   if (content === '' && embeds.length === 0) return { kind: 'empty' };
@@ -110,7 +112,10 @@ function checkEmbed(embed: Record<string, unknown>): { size: number; errors: Err
   const fields = Array.isArray(embed.fields) ? (embed.fields as { name?: unknown; value?: unknown }[]) : [];
   if (fields.length > 25) errors.fields = tooLong(25);
   fields.forEach((field, i) => {
-    for (const [key, max] of [['name', 256], ['value', 1024]] as const) {
+    for (const [key, max] of [
+      ['name', 256],
+      ['value', 1024],
+    ] as const) {
       if (typeof field[key] !== 'string' || field[key] === '') setPath(errors, ['fields', String(i), key], required());
       else text(field[key], max, ['fields', String(i), key]);
     }

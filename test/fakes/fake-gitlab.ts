@@ -21,7 +21,11 @@ export interface FakeGitLab {
 }
 
 /** The merge-request slice of GitLab's REST API v4, with its status codes and error bodies. */
-export async function startFakeGitLab(opts: { project: string; token: string; visibility?: 'private' | 'internal' | 'public' }): Promise<FakeGitLab> {
+export async function startFakeGitLab(opts: {
+  project: string;
+  token: string;
+  visibility?: 'private' | 'internal' | 'public';
+}): Promise<FakeGitLab> {
   const state: FakeGitLab = { url: '', mergeRequests: [], requests: [], rateLimitNext: null, close: async () => undefined };
   const prefix = `/api/v4/projects/${encodeURIComponent(opts.project)}`;
   const web = `https://gitlab.example.com/${opts.project}`;
@@ -41,16 +45,36 @@ export async function startFakeGitLab(opts: { project: string; token: string; vi
       const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, string>) : {};
       // GitLab decodes %2F in the project id: the raw path keeps it encoded.
       const path = (req.url ?? '').split('?')[0]!;
-      const render = (mr: FakeMergeRequest) => ({ ...mr, state: 'opened', draft: mr.title.startsWith('Draft: '), web_url: `${web}/-/merge_requests/${mr.iid}` });
-      if (req.method === 'GET' && path === prefix) return send(res, 200, { id: 7, path_with_namespace: opts.project, visibility: opts.visibility ?? 'private', default_branch: 'main', web_url: web });
+      const render = (mr: FakeMergeRequest) => ({
+        ...mr,
+        state: 'opened',
+        draft: mr.title.startsWith('Draft: '),
+        web_url: `${web}/-/merge_requests/${mr.iid}`,
+      });
+      if (req.method === 'GET' && path === prefix)
+        return send(res, 200, {
+          id: 7,
+          path_with_namespace: opts.project,
+          visibility: opts.visibility ?? 'private',
+          default_branch: 'main',
+          web_url: web,
+        });
       if (req.method === 'GET' && path === `${prefix}/merge_requests`) {
         return send(res, 200, state.mergeRequests.filter((m) => m.source_branch === url.searchParams.get('source_branch')).map(render));
       }
       if (req.method === 'POST' && path === `${prefix}/merge_requests`) {
         const existing = state.mergeRequests.find((m) => m.source_branch === body.source_branch);
-        if (existing) return send(res, 409, { message: [`Another open merge request already exists for this source branch: !${existing.iid}`] });
+        if (existing)
+          return send(res, 409, { message: [`Another open merge request already exists for this source branch: !${existing.iid}`] });
         if (!body.title) return send(res, 400, { message: { title: ["can't be blank"] } });
-        const mr: FakeMergeRequest = { iid: state.mergeRequests.length + 1, title: body.title, description: body.description ?? '', source_branch: body.source_branch!, target_branch: body.target_branch!, labels: [] };
+        const mr: FakeMergeRequest = {
+          iid: state.mergeRequests.length + 1,
+          title: body.title,
+          description: body.description ?? '',
+          source_branch: body.source_branch!,
+          target_branch: body.target_branch!,
+          labels: [],
+        };
         state.mergeRequests.push(mr);
         return send(res, 201, render(mr));
       }

@@ -13,7 +13,9 @@ export interface ScriptedServer {
   close(): Promise<void>;
 }
 
-export async function startScriptedServer(handle: (req: IncomingMessage, res: ServerResponse, body: string) => void): Promise<ScriptedServer> {
+export async function startScriptedServer(
+  handle: (req: IncomingMessage, res: ServerResponse, body: string) => void,
+): Promise<ScriptedServer> {
   const requests: ScriptedServer['requests'] = [];
   const delays: number[] = [];
   const timers = new Set<NodeJS.Timeout>();

@@ -34,14 +34,26 @@ describe('sentinel run SIGKILLed at random moments while loguru keeps writing', 
     }
     const api = await startFakeAnthropic(turns);
     const ntfy = await startFakeNtfy();
-    cleanups.push(() => api.close(), () => ntfy.close());
+    cleanups.push(
+      () => api.close(),
+      () => ntfy.close(),
+    );
     const project = makeProject({
       claude: { enabled: true, command: CLAUDE, timeout: '60s', daily_max_runs: 10_000, daily_budget_usd: 10_000 },
       notify: { ntfy: { url: ntfy.url, topic: 'sentinel-crash' } },
     });
     cleanups.push(() => rmSync(project.dir, { recursive: true, force: true }));
-    writeFileSync(join(project.dir, 'ignore.yaml'), '- id: upload-retries\n  match: {message: "^Retrying upload"}\n  reason: retries are expected\n');
-    const env = { PATH: process.env.PATH ?? '', HOME: project.dir, ANTHROPIC_API_KEY: 'sk-ant-test-key', ANTHROPIC_BASE_URL: api.url, CLAUDE_CODE_MAX_RETRIES: '0' };
+    writeFileSync(
+      join(project.dir, 'ignore.yaml'),
+      '- id: upload-retries\n  match: {message: "^Retrying upload"}\n  reason: retries are expected\n',
+    );
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: project.dir,
+      ANTHROPIC_API_KEY: 'sk-ant-test-key',
+      ANTHROPIC_BASE_URL: api.url,
+      CLAUDE_CODE_MAX_RETRIES: '0',
+    };
 
     const writer = execa('/usr/bin/python3', [WRITER, project.db, String(SEED)], { reject: false, buffer: false });
     cleanups.push(() => void writer.kill('SIGKILL'));
@@ -98,7 +110,10 @@ describe('sentinel run SIGKILLed at random moments while loguru keeps writing', 
     // elsewhere must not cancel out).
     const logs = new Database(project.db, { readonly: true });
     const expected = new Map<string, number>();
-    for (const row of logs.prepare('SELECT name, message FROM logs WHERE level_no >= 30').iterate() as Iterable<{ name: string; message: string }>) {
+    for (const row of logs.prepare('SELECT name, message FROM logs WHERE level_no >= 30').iterate() as Iterable<{
+      name: string;
+      message: string;
+    }>) {
       if (!IGNORED.test(row.message)) expected.set(row.name, (expected.get(row.name) ?? 0) + 1);
     }
     logs.close();

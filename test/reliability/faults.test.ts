@@ -52,7 +52,9 @@ async function holdLock(db: string, mode: 'immediate' | 'exclusive', rows = 0) {
 const oneLine = (stderr: string) => stderr.trim().split('\n');
 
 describe('notification faults', () => {
-  it('ntfy down, hung past the timeout, answering 429 and 500 for several runs, then back: every notification arrives once, in order', async ({ task }) => {
+  it('ntfy down, hung past the timeout, answering 429 and 500 for several runs, then back: every notification arrives once, in order', async ({
+    task,
+  }) => {
     task.meta.reliability = { fault: 'ntfy down, slow, 429, 500, back' };
     let proxy!: Awaited<ReturnType<typeof startSwitchProxy>>;
     const t = await setup({}, async (fake) => {
@@ -94,45 +96,59 @@ setInterval(() => {}, 1000);`,
     'printing garbage': () =>
       `process.stdout.write('{"type":"result", broken\\n\\u001b[31mnot json at all\\n{"type":"result","subtype":"success","is_error":false}\\n');`,
   };
-  it.for(['missing', 'hanging', 'exiting 1', 'printing garbage', 'printing 50 MB'])('claude %s', { timeout: 60_000 }, async (kind, { task }) => {
-    task.meta.reliability = { fault: `claude ${kind}` };
-    const t = await setup({ investigate: { max_attempts: 1 } });
-    let command = join(t.dir, 'no-such-claude');
-    const script = scripts[kind];
-    if (kind === 'printing 50 MB') command = GARBAGE_CLAUDE;
-    else if (script) {
-      command = join(t.dir, 'fake-claude.cjs');
-      writeFileSync(command, `#!/usr/bin/env node\n${script(t.dir)}\n`);
-      chmodSync(command, 0o755);
-    }
-    writeFileSync(t.configFile, readFileSync(t.configFile, 'utf8').replace('claude:\n  enabled: false', `claude:\n  enabled: true\n  command: ${command}\n  timeout: 3s`));
-    await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook returned 500', logger: 'app.billing', repeat: 7 }]);
-    const result = await t.run([], { ANTHROPIC_API_KEY: 'sk-ant-test-key', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' });
-    expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.json).toMatchObject({ investigation: 'fallback', notified: 1 });
-    const [incident] = readIncidents(join(t.dir, 'incidents'));
-    const state = readState(t.stateDb);
-    expect(incident!.fingerprints).toEqual(state.groups.map((g) => g.fingerprint));
-    expect(state.groups.map((g) => g.total)).toEqual([7]);
-    expect(state.unfinished).toBe(0);
-    expect(t.ntfy.messages).toHaveLength(1);
-    if (kind === 'hanging') {
-      expect(incident!.text).toMatch(/timed out after 3 s/);
-      const pids = readFileSync(join(t.dir, 'pids'), 'utf8').split(' ').map(Number);
-      expect(pids.filter(isAlive)).toEqual([]);
-    }
-  });
+  it.for(['missing', 'hanging', 'exiting 1', 'printing garbage', 'printing 50 MB'])(
+    'claude %s',
+    { timeout: 60_000 },
+    async (kind, { task }) => {
+      task.meta.reliability = { fault: `claude ${kind}` };
+      const t = await setup({ investigate: { max_attempts: 1 } });
+      let command = join(t.dir, 'no-such-claude');
+      const script = scripts[kind];
+      if (kind === 'printing 50 MB') command = GARBAGE_CLAUDE;
+      else if (script) {
+        command = join(t.dir, 'fake-claude.cjs');
+        writeFileSync(command, `#!/usr/bin/env node\n${script(t.dir)}\n`);
+        chmodSync(command, 0o755);
+      }
+      writeFileSync(
+        t.configFile,
+        readFileSync(t.configFile, 'utf8').replace(
+          'claude:\n  enabled: false',
+          `claude:\n  enabled: true\n  command: ${command}\n  timeout: 3s`,
+        ),
+      );
+      await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook returned 500', logger: 'app.billing', repeat: 7 }]);
+      const result = await t.run([], { ANTHROPIC_API_KEY: 'sk-ant-test-key', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' });
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.json).toMatchObject({ investigation: 'fallback', notified: 1 });
+      const [incident] = readIncidents(join(t.dir, 'incidents'));
+      const state = readState(t.stateDb);
+      expect(incident!.fingerprints).toEqual(state.groups.map((g) => g.fingerprint));
+      expect(state.groups.map((g) => g.total)).toEqual([7]);
+      expect(state.unfinished).toBe(0);
+      expect(t.ntfy.messages).toHaveLength(1);
+      if (kind === 'hanging') {
+        expect(incident!.text).toMatch(/timed out after 3 s/);
+        const pids = readFileSync(join(t.dir, 'pids'), 'utf8').split(' ').map(Number);
+        expect(pids.filter(isAlive)).toEqual([]);
+      }
+    },
+  );
 });
 
 describe('incident directory faults', () => {
-  it('unwritable (a path under a regular file, which stops root too): the run fails loudly, the queue keeps the groups, the next good run writes them', async ({ task }) => {
+  it('unwritable (a path under a regular file, which stops root too): the run fails loudly, the queue keeps the groups, the next good run writes them', async ({
+    task,
+  }) => {
     task.meta.reliability = { fault: 'incidents dir unwritable' };
     const t = await setup({ incidents_dir: './blocked/incidents' });
     writeFileSync(join(t.dir, 'blocked'), 'a file where a directory should be\n');
     await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'disk quota exceeded', logger: 'app.storage', repeat: 3 }]);
     const failed = await t.run();
     expect(failed.exitCode).toBe(1);
-    expect(oneLine(failed.stderr)).toEqual([expect.stringMatching(/^sentinel: cannot write the incident to .*blocked\/incidents: .*ENOTDIR.*kept in the queue/)]);
+    expect(oneLine(failed.stderr)).toEqual([
+      expect.stringMatching(/^sentinel: cannot write the incident to .*blocked\/incidents: .*ENOTDIR.*kept in the queue/),
+    ]);
     expect(readState(t.stateDb).unfinished).toBe(1);
     rmSync(join(t.dir, 'blocked'));
     const good = await t.run();
@@ -143,31 +159,38 @@ describe('incident directory faults', () => {
   });
 
   const canMount = execaSync('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs -o size=16k tmpfs /mnt'], { reject: false }).exitCode === 0;
-  it.skipIf(!canMount)('full (a 16 KB tmpfs, in a private mount namespace): the run fails loudly, the next good run writes the incident', async ({ task }) => {
-    task.meta.reliability = { fault: 'incidents dir full' };
-    const t = await setup();
-    const incidentsDir = join(t.dir, 'incidents');
-    execaSync('mkdir', ['-p', incidentsDir]);
-    await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'no space left for reports', logger: 'app.reports' }]);
-    const fill = `mount -t tmpfs -o size=16k tmpfs "$1" && (head -c 1000000 /dev/zero > "$1/filler" 2>/dev/null; true) && shift && exec "$@"`;
-    const full = await execa('unshare', ['-m', 'sh', '-c', fill, 'sh', incidentsDir, 'node', CLI, 'run', '--json'], {
-      cwd: t.dir,
-      env: { PATH: process.env.PATH ?? '', HOME: t.dir },
-      extendEnv: false,
-      reject: false,
-      timeout: 30_000,
-    });
-    expect(full.exitCode).toBe(1);
-    expect(oneLine(full.stderr)).toEqual([expect.stringMatching(/^sentinel: cannot write the incident to .*: .*ENOSPC.*kept in the queue/)]);
-    expect(readState(t.stateDb).unfinished).toBe(1);
-    const good = await t.run();
-    expect(good.json).toMatchObject({ notified: 1 });
-    expect(readIncidents(incidentsDir)).toHaveLength(1);
-  });
+  it.skipIf(!canMount)(
+    'full (a 16 KB tmpfs, in a private mount namespace): the run fails loudly, the next good run writes the incident',
+    async ({ task }) => {
+      task.meta.reliability = { fault: 'incidents dir full' };
+      const t = await setup();
+      const incidentsDir = join(t.dir, 'incidents');
+      execaSync('mkdir', ['-p', incidentsDir]);
+      await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'no space left for reports', logger: 'app.reports' }]);
+      const fill = `mount -t tmpfs -o size=16k tmpfs "$1" && (head -c 1000000 /dev/zero > "$1/filler" 2>/dev/null; true) && shift && exec "$@"`;
+      const full = await execa('unshare', ['-m', 'sh', '-c', fill, 'sh', incidentsDir, 'node', CLI, 'run', '--json'], {
+        cwd: t.dir,
+        env: { PATH: process.env.PATH ?? '', HOME: t.dir },
+        extendEnv: false,
+        reject: false,
+        timeout: 30_000,
+      });
+      expect(full.exitCode).toBe(1);
+      expect(oneLine(full.stderr)).toEqual([
+        expect.stringMatching(/^sentinel: cannot write the incident to .*: .*ENOSPC.*kept in the queue/),
+      ]);
+      expect(readState(t.stateDb).unfinished).toBe(1);
+      const good = await t.run();
+      expect(good.json).toMatchObject({ notified: 1 });
+      expect(readIncidents(incidentsDir)).toHaveLength(1);
+    },
+  );
 });
 
 describe('state and log database faults', () => {
-  it('state DB held by another writer: exit 5 with a clear line after the busy timeout, no corruption, nothing lost after', async ({ task }) => {
+  it('state DB held by another writer: exit 5 with a clear line after the busy timeout, no corruption, nothing lost after', async ({
+    task,
+  }) => {
     task.meta.reliability = { fault: 'state DB locked' };
     const t = await setup();
     await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'first', logger: 'app.one' }]);
@@ -177,7 +200,9 @@ describe('state and log database faults', () => {
     const locked = await t.run();
     await lock.release();
     expect(locked.exitCode).toBe(5);
-    expect(oneLine(locked.stderr)).toEqual([expect.stringMatching(/^sentinel: state database .*state\.db: .*database is locked \(SQLITE_BUSY\)$/)]);
+    expect(oneLine(locked.stderr)).toEqual([
+      expect.stringMatching(/^sentinel: state database .*state\.db: .*database is locked \(SQLITE_BUSY\)$/),
+    ]);
     expect(readState(t.stateDb).integrity).toBe('ok');
     expect((await t.run()).exitCode).toBe(0);
     expect(t.total()).toBe(5);
@@ -207,7 +232,8 @@ describe('state and log database faults', () => {
       await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'after the change', logger: 'app.after', repeat: 3 }]);
       const after = await t.run();
       expect(after.exitCode, after.stderr).toBe(0);
-      if (change.startsWith('replaced')) expect(after.stderr).toMatch(/sentinel: warning: .*(replaced or truncated|not the row read last time).*reading it from the start/);
+      if (change.startsWith('replaced'))
+        expect(after.stderr).toMatch(/sentinel: warning: .*(replaced or truncated|not the row read last time).*reading it from the start/);
       else expect(after.stderr).toBe('');
       expect(t.total()).toBe(20 + extra + 3);
     },
@@ -232,7 +258,9 @@ describe('state and log database faults', () => {
     const locked = await t.run();
     await stuck.release();
     expect(locked.exitCode).toBe(3);
-    expect(oneLine(locked.stderr)).toEqual([expect.stringMatching(/^sentinel: log database .*logs\.db: .*database is locked \(SQLITE_BUSY\)$/)]);
+    expect(oneLine(locked.stderr)).toEqual([
+      expect.stringMatching(/^sentinel: log database .*logs\.db: .*database is locked \(SQLITE_BUSY\)$/),
+    ]);
     expect((await t.run()).exitCode).toBe(0);
     expect(t.total()).toBe(7);
   }, 30_000);

@@ -32,7 +32,10 @@ export default class FiguresReporter implements Reporter {
       }
     }
     const lines = [
-      ['kills survived', `${killsSurvived} of ${kills.total} (${kills.inClaude} inside the Claude investigation, ${kills.inDelivery} inside ntfy delivery)`],
+      [
+        'kills survived',
+        `${killsSurvived} of ${kills.total} (${kills.inClaude} inside the Claude investigation, ${kills.inDelivery} inside ntfy delivery)`,
+      ],
       ['rows checked', String(rows.checked)],
       ['rows lost', String(rows.lost)],
       ['rows counted twice', String(rows.twice)],

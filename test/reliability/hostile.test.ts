@@ -21,7 +21,17 @@ const OWN_ENV = {
   AWS_SECRET_ACCESS_KEY: FAKE_SECRETS.find((s) => s.kind === 'aws_secret_key')!.secret,
   GITHUB_TOKEN: FAKE_SECRETS.find((s) => s.kind === 'github_token')!.secret,
 };
-const CLAUDE_ENV = ['PATH', 'HOME', 'CLAUDE_CODE_TMPDIR', 'ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC', 'DISABLE_AUTOUPDATER', 'API_TIMEOUT_MS', 'CLAUDE_CODE_MAX_RETRIES'];
+const CLAUDE_ENV = [
+  'PATH',
+  'HOME',
+  'CLAUDE_CODE_TMPDIR',
+  'ANTHROPIC_API_KEY',
+  'ANTHROPIC_BASE_URL',
+  'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC',
+  'DISABLE_AUTOUPDATER',
+  'API_TIMEOUT_MS',
+  'CLAUDE_CODE_MAX_RETRIES',
+];
 const HOSTILE_ANSWER = {
   ...answer('Injected title\n## PWNED-ANSWER-TITLE'),
   summary:
@@ -41,7 +51,15 @@ function insertRows(db: Database.Database, rows: HostileRow[], defaults: { logge
   const now = new Date().toISOString();
   const bind = (value: unknown) => (Buffer.isBuffer(value) && asText ? 'CAST(? AS TEXT)' : '?');
   return rows.map((row) => {
-    const values = [row.time === undefined ? now : row.time, row.level ?? 'ERROR', row.message, row.logger ?? defaults.logger, row.function ?? defaults.fn, row.exception ?? null, row.extra ?? null];
+    const values = [
+      row.time === undefined ? now : row.time,
+      row.level ?? 'ERROR',
+      row.message,
+      row.logger ?? defaults.logger,
+      row.function ?? defaults.fn,
+      row.exception ?? null,
+      row.extra ?? null,
+    ];
     const sql = `INSERT INTO logs (time, level, level_no, message, name, function, line, exception, extra) VALUES
       (${bind(values[0])}, ${bind(values[1])}, 40, ${bind(values[2])}, ?, ?, 1, ?, ?)`;
     return Number(db.prepare(sql).run(...values).lastInsertRowid);
@@ -112,7 +130,10 @@ beforeAll(async () => {
   cleanups.push(() => ntfy.close());
   const withClaude = makeProject({ notify: { ntfy: { url: ntfy.url, topic: 'hostile' } } });
   const fallback = makeProject({ notify: { ntfy: { url: ntfy.url, topic: 'hostile' } } });
-  cleanups.push(() => rmSync(withClaude.dir, { recursive: true, force: true }), () => rmSync(fallback.dir, { recursive: true, force: true }));
+  cleanups.push(
+    () => rmSync(withClaude.dir, { recursive: true, force: true }),
+    () => rmSync(fallback.dir, { recursive: true, force: true }),
+  );
   const ids = makeLogDb(withClaude.db, ROW_CASES);
   copyFileSync(withClaude.db, fallback.db);
 
@@ -125,9 +146,18 @@ beforeAll(async () => {
   cleanups.push(() => api.close());
   // A wrapper in claude.command records the argv and environment sentinel gives the real CLI.
   const wrapper = join(withClaude.dir, 'claude-wrapper.sh');
-  writeFileSync(wrapper, `#!/bin/sh\nenv > '${withClaude.dir}/claude-env.txt'\nprintf '%s\\n' "$@" > '${withClaude.dir}/claude-argv.txt'\nexec '${CLAUDE}' "$@"\n`);
+  writeFileSync(
+    wrapper,
+    `#!/bin/sh\nenv > '${withClaude.dir}/claude-env.txt'\nprintf '%s\\n' "$@" > '${withClaude.dir}/claude-argv.txt'\nexec '${CLAUDE}' "$@"\n`,
+  );
   chmodSync(wrapper, 0o755);
-  writeFileSync(withClaude.configFile, readFileSync(withClaude.configFile, 'utf8').replace('claude:\n  enabled: false', `claude:\n  enabled: true\n  command: ${wrapper}\n  timeout: 60s`));
+  writeFileSync(
+    withClaude.configFile,
+    readFileSync(withClaude.configFile, 'utf8').replace(
+      'claude:\n  enabled: false',
+      `claude:\n  enabled: true\n  command: ${wrapper}\n  timeout: 60s`,
+    ),
+  );
 
   const env = { ...OWN_ENV, ANTHROPIC_API_KEY: 'sk-ant-test-key', ANTHROPIC_BASE_URL: api.url, CLAUDE_CODE_MAX_RETRIES: '0' };
   const claudeRun = await runCli(['run', '--json'], { cwd: withClaude.dir, env, timeoutMs: 120_000 });
@@ -138,7 +168,10 @@ beforeAll(async () => {
   const samples = new Map<string, number[]>();
   const db = new Database(join(stateDir, 'state.db'), { readonly: true });
   for (const row of db.prepare('SELECT fingerprint, samples FROM groups').all() as { fingerprint: string; samples: string }[]) {
-    samples.set(row.fingerprint, (JSON.parse(row.samples) as { id: number }[]).map((s) => s.id));
+    samples.set(
+      row.fingerprint,
+      (JSON.parse(row.samples) as { id: number }[]).map((s) => s.id),
+    );
   }
   db.close();
   const read = (file: string) => {
@@ -165,7 +198,15 @@ beforeAll(async () => {
   void claudeNotes;
 
   mcp = new Client({ name: 'hostile', version: '0.0.0' });
-  await mcp.connect(new StdioClientTransport({ command: 'node', args: [CLI, 'mcp', '--config', withClaude.configFile], cwd: withClaude.dir, env: { PATH: process.env.PATH ?? '' }, stderr: 'pipe' }));
+  await mcp.connect(
+    new StdioClientTransport({
+      command: 'node',
+      args: [CLI, 'mcp', '--config', withClaude.configFile],
+      cwd: withClaude.dir,
+      env: { PATH: process.env.PATH ?? '' },
+      stderr: 'pipe',
+    }),
+  );
   cleanups.push(() => mcp.close());
 }, 180_000);
 
@@ -186,8 +227,17 @@ describe('hostile log rows', () => {
     const ids = out.ids[i]!;
     const mine = out.groups.filter((g) => g.logger === `hostile.c${i}` || out.samples.get(g.fingerprint)!.some((id) => ids.includes(id)));
     expect(mine.reduce((sum, g) => sum + g.total, 0)).toBe(c.counted ?? c.rows.length);
-    const everything = { incidents: out.incidents.join('\n'), prompts: out.bodies, notifications: JSON.stringify(out.notifications), argv: out.claudeArgv, env: out.claudeEnv, state: out.stateBytes };
-    expect(Object.entries(everything).flatMap(([where, text]) => findLeaks(text).map((leak) => `${where}: ${locate(text, leak)}`))).toEqual([]);
+    const everything = {
+      incidents: out.incidents.join('\n'),
+      prompts: out.bodies,
+      notifications: JSON.stringify(out.notifications),
+      argv: out.claudeArgv,
+      env: out.claudeEnv,
+      state: out.stateBytes,
+    };
+    expect(Object.entries(everything).flatMap(([where, text]) => findLeaks(text).map((leak) => `${where}: ${locate(text, leak)}`))).toEqual(
+      [],
+    );
     for (const text of c.contained ?? []) {
       for (const incident of out.incidents) expect(outsideFences(incident)).not.toContain(text);
       expect(outsideFences(out.prompt)).not.toContain(text);
@@ -232,7 +282,10 @@ describe('hostile log rows', () => {
   it('no secret reaches the claude process: its environment is the minimal one, its argv clean', ({ task }) => {
     task.meta.reliability = { hostile: 'claude argv and environment' };
     expect(out.claudeArgv).toContain('--strict-mcp-config');
-    const names = out.claudeEnv.split('\n').filter(Boolean).map((line) => line.slice(0, line.indexOf('=')));
+    const names = out.claudeEnv
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.slice(0, line.indexOf('=')));
     // sh itself adds PWD, SHLVL and _ before `env` runs.
     expect(names.filter((n) => !CLAUDE_ENV.includes(n) && !['PWD', 'SHLVL', '_', 'OLDPWD'].includes(n))).toEqual([]);
     for (const value of Object.values(OWN_ENV)) expect(out.claudeEnv + out.claudeArgv).not.toContain(value);
@@ -244,7 +297,8 @@ describe('hostile log rows', () => {
     const stateDir = join(out.dirs.claude, '.sentinel');
     const mode = (path: string) => statSync(path).mode & 0o777;
     expect(mode(stateDir) & 0o077).toBe(0);
-    for (const name of readdirSync(stateDir).filter((n) => n.startsWith('state.db') || n.startsWith('run.'))) expect([name, mode(join(stateDir, name)) & 0o007]).toEqual([name, 0]);
+    for (const name of readdirSync(stateDir).filter((n) => n.startsWith('state.db') || n.startsWith('run.')))
+      expect([name, mode(join(stateDir, name)) & 0o007]).toEqual([name, 0]);
     for (const dir of [out.dirs.claude, out.dirs.fallback]) {
       const incidents = join(dir, 'incidents');
       expect(mode(incidents) & 0o007).toBe(0);
@@ -259,7 +313,8 @@ describe('hostile MCP tool calls', () => {
     const fingerprint = out.groups[0]!.fingerprint;
     const args = JSON.parse(JSON.stringify(c.args).replaceAll('"FP"', JSON.stringify(fingerprint))) as Record<string, unknown>;
     for (const [key, value] of Object.entries(args)) {
-      if (typeof value === 'string' && value.startsWith('ROW:')) args[key] = out.ids[ROW_CASES.findIndex((r) => r.name === value.slice(4))]![0];
+      if (typeof value === 'string' && value.startsWith('ROW:'))
+        args[key] = out.ids[ROW_CASES.findIndex((r) => r.name === value.slice(4))]![0];
     }
     const result = (await mcp.callTool({ name: c.tool, arguments: args })) as { isError?: boolean; content: { text: string }[] };
     const text = result.content.map((b) => b.text).join('\n');
@@ -283,7 +338,11 @@ describe('hostile configs', () => {
     cleanups.push(() => rmSync(project.dir, { recursive: true, force: true }));
     makeLogDb(project.db, [{ rows: c.rows ?? [{ message: 'one ordinary error' }] }]);
     if (c.raw !== undefined) writeFileSync(project.configFile, c.raw);
-    else if (c.config) writeFileSync(project.configFile, stringify({ source: { path: project.db, first_run_lookback: '30d' }, claude: { enabled: false }, ...c.config }));
+    else if (c.config)
+      writeFileSync(
+        project.configFile,
+        stringify({ source: { path: project.db, first_run_lookback: '30d' }, claude: { enabled: false }, ...c.config }),
+      );
     if (c.ignore !== undefined) writeFileSync(join(project.dir, 'ignore.yaml'), c.ignore);
     const result = await runCli(c.command ?? ['run', '--json'], { cwd: project.dir, timeoutMs: 30_000 });
     if (c.error) {

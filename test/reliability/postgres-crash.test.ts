@@ -63,7 +63,10 @@ describe('sentinel run against PostgreSQL SIGKILLed at random moments while thre
     const dir = mkdtempSync(join(tmpdir(), 'sentinel-pg-crash-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     // Small batches: a kill lands between batches of one run as often as between runs.
-    writeFileSync(join(dir, 'sentinel.yaml'), stringify({ source: { kind: 'postgres', first_run_lookback: '30d', batch_limit: 25 }, claude: { enabled: false } }));
+    writeFileSync(
+      join(dir, 'sentinel.yaml'),
+      stringify({ source: { kind: 'postgres', first_run_lookback: '30d', batch_limit: 25 }, claude: { enabled: false } }),
+    );
     const env = { PATH: process.env.PATH ?? '', HOME: dir, SENTINEL_PG_URL: cluster.readUrl };
     const run = () => execa('node', [CLI, 'run', '--json'], { cwd: dir, env, extendEnv: false, reject: false, timeout: 90_000 });
     expect((await run()).exitCode).toBe(0); // the baseline, before any row
@@ -99,7 +102,9 @@ describe('sentinel run against PostgreSQL SIGKILLed at random moments while thre
     }
 
     const expected = new Map<string, number>();
-    for (const row of (await admin.query<{ name: string; n: string }>("SELECT name, count(*) AS n FROM logs WHERE level_no >= 30 GROUP BY name")).rows) {
+    for (const row of (
+      await admin.query<{ name: string; n: string }>('SELECT name, count(*) AS n FROM logs WHERE level_no >= 30 GROUP BY name')
+    ).rows) {
       expected.set(row.name, Number(row.n));
     }
     const state = readState(join(dir, '.sentinel', 'state.db'));

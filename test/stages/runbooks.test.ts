@@ -49,6 +49,9 @@ describe('runbooks: a triggered group that matches brings its Markdown', () => {
     const two = parseConfig({ source: { path: 'logs.db' }, code: [{ root: '/srv/app', include: ['**/*.py'] }, { root: '/srv/worker' }] });
     expect(one.ok && one.config.code).toEqual([{ root: '/srv/app', include: ['**/*'], exclude: [] }]);
     expect(two.ok && two.config.code.map((c) => c.root)).toEqual(['/srv/app', '/srv/worker']);
-    expect(parseConfig({ source: { path: 'logs.db' }, code: { root: '/srv/app', includes: [] } })).toEqual({ ok: false, errors: ['code.includes: unknown key'] });
+    expect(parseConfig({ source: { path: 'logs.db' }, code: { root: '/srv/app', includes: [] } })).toEqual({
+      ok: false,
+      errors: ['code.includes: unknown key'],
+    });
   });
 });

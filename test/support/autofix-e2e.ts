@@ -28,19 +28,43 @@ export const DIAGNOSIS = {
   fix_scope: 'app_code',
 };
 
-export const FIXED = { outcome: 'fixed', summary: 'Return 0 for an invoice without lines. Fixes #3 for @ops.', fix_kind: 'root_cause', files: ['app/invoice.py'], risk: 'low', risk_note: 'callers may have relied on the exception' };
+export const FIXED = {
+  outcome: 'fixed',
+  summary: 'Return 0 for an invoice without lines. Fixes #3 for @ops.',
+  fix_kind: 'root_cause',
+  files: ['app/invoice.py'],
+  risk: 'low',
+  risk_note: 'callers may have relied on the exception',
+};
 
 /** The fixing run's calls: read the file, then the smallest edit that makes the test pass. */
 export const fixTurns = (clone: string): FakeTurn[] => [
   { kind: 'tool_use', name: 'Read', input: { file_path: join(clone, 'app/invoice.py') } },
-  { kind: 'tool_use', name: 'Edit', input: { file_path: join(clone, 'app/invoice.py'), old_string: '    return invoice_total(lines) / len(lines)', new_string: '    if not lines:\n        return 0\n    return invoice_total(lines) / len(lines)' } },
+  {
+    kind: 'tool_use',
+    name: 'Edit',
+    input: {
+      file_path: join(clone, 'app/invoice.py'),
+      old_string: '    return invoice_total(lines) / len(lines)',
+      new_string: '    if not lines:\n        return 0\n    return invoice_total(lines) / len(lines)',
+    },
+  },
   { kind: 'structured_output', output: FIXED },
 ];
 
 /** Servers started by setUpAutofix; the test file closes them after each test. */
 export const servers: { close(): Promise<void> }[] = [];
 
-export async function setUpAutofix(turns: (stateDir: string) => FakeTurn[], options: { autofix?: Record<string, unknown>; claude?: Record<string, unknown>; diagnosis?: Record<string, unknown>; message?: string; token?: string } = {}) {
+export async function setUpAutofix(
+  turns: (stateDir: string) => FakeTurn[],
+  options: {
+    autofix?: Record<string, unknown>;
+    claude?: Record<string, unknown>;
+    diagnosis?: Record<string, unknown>;
+    message?: string;
+    token?: string;
+  } = {},
+) {
   const remote = makeAppRemote();
   const github = await startFakeGitHub({ owner: 'acme', repo: 'billing', token: FORGE_TOKEN });
   const ntfy = await startFakeNtfy({});
@@ -58,10 +82,22 @@ export async function setUpAutofix(turns: (stateDir: string) => FakeTurn[], opti
   const stateDir = join(project.dir, '.sentinel');
   const api = await startFakeAnthropic([{ kind: 'structured_output', output: { ...DIAGNOSIS, ...options.diagnosis } }, ...turns(stateDir)]);
   servers.push(api, github, ntfy);
-  const env = { ANTHROPIC_API_KEY: 'sk-ant-test-key', ANTHROPIC_BASE_URL: api.url, CLAUDE_CODE_MAX_RETRIES: '0', SENTINEL_FORGE_TOKEN: options.token ?? FORGE_TOKEN };
+  const env = {
+    ANTHROPIC_API_KEY: 'sk-ant-test-key',
+    ANTHROPIC_BASE_URL: api.url,
+    CLAUDE_CODE_MAX_RETRIES: '0',
+    SENTINEL_FORGE_TOKEN: options.token ?? FORGE_TOKEN,
+  };
   const cli = (...args: string[]) => runCli(args, { cwd: project.dir, env, timeoutMs: 120_000 });
   await writeWithLoguru(project.db, [
-    { level: 'ERROR', message: options.message ?? 'Billing run failed for invoice 9917', logger: 'app.billing', function: 'average_line_total', exception: 'ZeroDivisionError: division by zero', repeat: 5 },
+    {
+      level: 'ERROR',
+      message: options.message ?? 'Billing run failed for invoice 9917',
+      logger: 'app.billing',
+      function: 'average_line_total',
+      exception: 'ZeroDivisionError: division by zero',
+      repeat: 5,
+    },
   ]);
   const incident = () => {
     const name = readdirSync(join(project.dir, 'incidents')).find((n) => n.endsWith('.md'))!;
@@ -77,4 +113,3 @@ export function assertOneDraft(github: FakeGitHub) {
   expect(github.pulls).toHaveLength(1);
   expect(github.pulls[0]).toMatchObject({ draft: true, base: 'main', labels: ['sentinel', 'autofix'] });
 }
-

@@ -10,7 +10,11 @@ const gitEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmpdir(), GIT_
 
 /** Real git, outside sentinel: how a test builds and inspects repositories. */
 export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=dev', '-c', 'user.email=dev@example.com', ...args], { cwd, env: gitEnv, encoding: 'utf8' }).trim();
+  return execFileSync('git', ['-c', 'user.name=dev', '-c', 'user.email=dev@example.com', ...args], {
+    cwd,
+    env: gitEnv,
+    encoding: 'utf8',
+  }).trim();
 }
 
 /** The fixture app committed on `main` and pushed to a bare repository on disk: the "forge" remote. */

@@ -21,15 +21,20 @@ const POSTGRES_BINS = '/usr/lib/postgresql';
 /** A throwaway cluster on a unix socket in a temp dir (no TCP at all), fsync off. A missing
  * PostgreSQL fails the test that needs it, loudly: CI always installs it. */
 export async function startPostgres(): Promise<PgCluster> {
-  const versions = existsSync(POSTGRES_BINS) ? readdirSync(POSTGRES_BINS).filter((v) => existsSync(join(POSTGRES_BINS, v, 'bin', 'initdb'))) : [];
+  const versions = existsSync(POSTGRES_BINS)
+    ? readdirSync(POSTGRES_BINS).filter((v) => existsSync(join(POSTGRES_BINS, v, 'bin', 'initdb')))
+    : [];
   if (versions.length === 0) {
-    throw new Error(`PostgreSQL is not installed (no ${POSTGRES_BINS}/*/bin/initdb): apt-get install postgresql — the PostgreSQL tests cannot run without it`);
+    throw new Error(
+      `PostgreSQL is not installed (no ${POSTGRES_BINS}/*/bin/initdb): apt-get install postgresql — the PostgreSQL tests cannot run without it`,
+    );
   }
   const bin = join(POSTGRES_BINS, versions.sort((a, b) => Number(a) - Number(b)).at(-1)!, 'bin');
   const dir = mkdtempSync(join(tmpdir(), 'sentinel-pg-'));
   // initdb refuses to run as root: the cluster belongs to the postgres system user then.
   const asRoot = process.getuid?.() === 0;
-  const run = (command: string, args: string[]) => (asRoot ? execa('runuser', ['-u', 'postgres', '--', join(bin, command), ...args]) : execa(join(bin, command), args));
+  const run = (command: string, args: string[]) =>
+    asRoot ? execa('runuser', ['-u', 'postgres', '--', join(bin, command), ...args]) : execa(join(bin, command), args);
   if (asRoot) {
     const { stdout } = await execa('id', ['-u', 'postgres']);
     const { stdout: gid } = await execa('id', ['-g', 'postgres']);
@@ -37,7 +42,16 @@ export async function startPostgres(): Promise<PgCluster> {
   }
   const data = join(dir, 'data');
   await run('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync']);
-  await run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-o', `-c listen_addresses='' -c unix_socket_directories=${dir} -c fsync=off -p 5432`, 'start']);
+  await run('pg_ctl', [
+    '-D',
+    data,
+    '-l',
+    join(dir, 'server.log'),
+    '-w',
+    '-o',
+    `-c listen_addresses='' -c unix_socket_directories=${dir} -c fsync=off -p 5432`,
+    'start',
+  ]);
   const url = `postgresql://postgres@/postgres?host=${encodeURIComponent(dir)}`;
   const readUrl = `postgresql://sentinel_reader@/postgres?host=${encodeURIComponent(dir)}`;
   const connect = async (to = url) => {
@@ -79,7 +93,11 @@ CREATE TABLE logs (
 CREATE INDEX logs_cursor ON logs (txid, id);`;
 
 /** Inserts one ERROR row through `client` (its transaction, if one is open). */
-export async function insertRow(client: pg.Client, message: string, opts: { level?: string; host?: string; time?: Date } = {}): Promise<number> {
+export async function insertRow(
+  client: pg.Client,
+  message: string,
+  opts: { level?: string; host?: string; time?: Date } = {},
+): Promise<number> {
   const level = opts.level ?? 'ERROR';
   const levelNo = { WARNING: 30, ERROR: 40, INFO: 20 }[level] ?? 40;
   const { rows } = await client.query<{ id: string }>(

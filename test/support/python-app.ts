@@ -60,7 +60,16 @@ export const APP_FILES: Record<string, string> = {
 const git = (dir: string, args: string[], env: Record<string, string> = {}) =>
   execa('git', args, {
     cwd: dir,
-    env: { PATH: process.env.PATH ?? '', HOME: dir, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'Dana Dev', GIT_AUTHOR_EMAIL: 'dana@example.com', GIT_COMMITTER_NAME: 'Dana Dev', GIT_COMMITTER_EMAIL: 'dana@example.com', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: dir,
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_AUTHOR_NAME: 'Dana Dev',
+      GIT_AUTHOR_EMAIL: 'dana@example.com',
+      GIT_COMMITTER_NAME: 'Dana Dev',
+      GIT_COMMITTER_EMAIL: 'dana@example.com',
+      ...env,
+    },
     extendEnv: false,
   });
 

@@ -24,7 +24,26 @@ const int = (r: Rand, from: number, to: number) => from + Math.floor(r() * (to -
 const LOWER = 'abcdefghijklmnopqrstuvwxyz';
 const LETTERS = LOWER + LOWER.toUpperCase();
 const SYLLABLES = ['ka', 'lo', 'mi', 'ra', 'ne', 'to', 'shi', 'an', 'el', 'bo', 'vi', 'da', 'ru', 'zen', 'ly', 'mar', 'co', 'fe'];
-const NATO = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima', 'mike', 'oscar', 'papa', 'romeo', 'sierra', 'tango'];
+const NATO = [
+  'alpha',
+  'bravo',
+  'charlie',
+  'delta',
+  'echo',
+  'foxtrot',
+  'golf',
+  'hotel',
+  'india',
+  'juliet',
+  'kilo',
+  'lima',
+  'mike',
+  'oscar',
+  'papa',
+  'romeo',
+  'sierra',
+  'tango',
+];
 const K8S = 'bcdfghjklmnpqrstvwxz';
 
 /** The id shapes of the issue; digit-free ones escape every regex. */
@@ -77,7 +96,13 @@ const pair = (
     ...(exception ? { exception } : {}),
   }));
 
-const single = (problem: string, logger: string, fn: string, message: (r: Rand) => string, exception?: (r: Rand) => string): StormProblem => ({
+const single = (
+  problem: string,
+  logger: string,
+  fn: string,
+  message: (r: Rand) => string,
+  exception?: (r: Rand) => string,
+): StormProblem => ({
   problem,
   logger,
   function: fn,
@@ -87,8 +112,21 @@ const single = (problem: string, logger: string, fn: string, message: (r: Rand) 
 });
 
 export const STORM_PROBLEMS: StormProblem[] = [
-  ...pair('quota', 'app.tts', 'synthesize', ['Gemini', 'Inworld'], (w, r) => `Daily quota exhausted for ${w} (used ${ids.number(r)} of 100000 requests)`),
-  ...pair('cache', 'app.cache', 'get', ['Redis', 'Postgres'], (w, r) => `Cache read failed on ${w} for key ${ids.words(r)}`, () => 'ConnectionError: connection refused'),
+  ...pair(
+    'quota',
+    'app.tts',
+    'synthesize',
+    ['Gemini', 'Inworld'],
+    (w, r) => `Daily quota exhausted for ${w} (used ${ids.number(r)} of 100000 requests)`,
+  ),
+  ...pair(
+    'cache',
+    'app.cache',
+    'get',
+    ['Redis', 'Postgres'],
+    (w, r) => `Cache read failed on ${w} for key ${ids.words(r)}`,
+    () => 'ConnectionError: connection refused',
+  ),
   ...pair('upload', 'app.storage', 'put', ['avatars', 'recordings'], (w, r) => `Upload to bucket ${w} failed for user ${ids.user(r)}`),
   ...pair('payment', 'app.billing', 'charge', ['Stripe', 'PayPal'], (w, r) => `Payment declined by ${w} for customer ${ids.email(r)}`),
   ...pair('language', 'app.tts', 'render', ['English', 'German'], (w, r) => `Synthesis failed for voice ${ids.voice(r)} in ${w}`),
@@ -101,11 +139,29 @@ export const STORM_PROBLEMS: StormProblem[] = [
   single('signature', 'app.api', 'verify', (r) => `Request ${ids.base62(r)} rejected: signature mismatch`),
   single('mailbox', 'app.mail', 'send', (r) => `Could not deliver report to ${ids.email(r)}: mailbox full`),
   single('upstream', 'app.api', 'proxy', (r) => `GET ${ids.url(r)} returned 502 after ${ids.duration(r)}`),
-  single('permission', 'app.storage', 'open', (r) => `Failed to open ${ids.path(r)}`, () => 'PermissionError: permission denied'),
-  single('crash', 'app.render', 'run', (r) => `Worker ${ids.pod(r)} crashed while rendering ${ids.uuid(r)}`, (r) => `RuntimeError: CUDA error ${ids.hex(r)}`),
+  single(
+    'permission',
+    'app.storage',
+    'open',
+    (r) => `Failed to open ${ids.path(r)}`,
+    () => 'PermissionError: permission denied',
+  ),
+  single(
+    'crash',
+    'app.render',
+    'run',
+    (r) => `Worker ${ids.pod(r)} crashed while rendering ${ids.uuid(r)}`,
+    (r) => `RuntimeError: CUDA error ${ids.hex(r)}`,
+  ),
   single('frames', 'app.render', 'transcode', (r) => `Transcoding ${ids.number(r)} frames took ${ids.duration(r)}, over budget`),
   single('lock', 'app.jobs', 'acquire', (r) => `Lock ${ids.hex(r)} held by ${ids.pod(r)} for ${ids.duration(r)}`),
-  single('job', 'app.jobs', 'run', (r) => `Job ${ids.base62(r)} for ${ids.user(r)} failed`, () => 'ValueError: voice settings missing'),
+  single(
+    'job',
+    'app.jobs',
+    'run',
+    (r) => `Job ${ids.base62(r)} for ${ids.user(r)} failed`,
+    () => 'ValueError: voice settings missing',
+  ),
 ];
 
 export interface StormRow extends LogSpec {

@@ -31,7 +31,9 @@ export interface IncidentFile {
 export function readIncidents(dir: string): IncidentFile[] {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.md') && !n.startsWith('.')).sort();
+    names = readdirSync(dir)
+      .filter((n) => n.endsWith('.md') && !n.startsWith('.'))
+      .sort();
   } catch {
     return [];
   }
@@ -49,7 +51,11 @@ export function readState(stateDb: string) {
   try {
     const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
     return {
-      groups: db.prepare('SELECT fingerprint, logger, total FROM groups').all() as { fingerprint: string; logger: string | null; total: number }[],
+      groups: db.prepare('SELECT fingerprint, logger, total FROM groups').all() as {
+        fingerprint: string;
+        logger: string | null;
+        total: number;
+      }[],
       unfinished: count("SELECT count(*) AS n FROM investigations WHERE state != 'done'"),
       pendingOutbox: count("SELECT count(*) AS n FROM outbox WHERE state = 'pending'"),
       integrity: db.pragma('integrity_check', { simple: true }) as string,
