@@ -22,7 +22,8 @@ export interface ClaudeFixerOptions {
   /** Runs get a fresh HOME and TMPDIR under here, removed afterwards. */
   privateDir: string;
   pathEnv: string;
-  apiKey: string;
+  /** The chosen credential kind's variables only (adapters/claude-credential.ts). */
+  credentialEnv: Record<string, string>;
   baseUrl?: string;
   apiTimeoutMs: number;
   maxRetries: number;
@@ -129,7 +130,7 @@ async function runFixer(opts: ClaudeFixerOptions, req: FixRequest, runDir: strin
       PATH: opts.pathEnv,
       HOME: home,
       CLAUDE_CODE_TMPDIR: tmp,
-      ANTHROPIC_API_KEY: opts.apiKey,
+      ...opts.credentialEnv,
       ...(opts.baseUrl === undefined ? {} : { ANTHROPIC_BASE_URL: opts.baseUrl }),
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
       DISABLE_AUTOUPDATER: '1',

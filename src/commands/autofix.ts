@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { autofixJobs, type AutofixJob } from '../adapters/autofix-jobs.js';
 import { createClaudeFixer } from '../adapters/claude-fixer.js';
@@ -7,7 +7,9 @@ import { createForge } from '../adapters/forge.js';
 import { createGit } from '../adapters/git.js';
 import { packageRoot } from '../adapters/package-root.js';
 import { acquireRunLock } from '../adapters/run-lock.js';
-import { findExecutable, readSecret } from '../adapters/secrets.js';
+import { readSecret } from '../adapters/secrets.js';
+import { findClaude } from '../adapters/claude-command.js';
+import { resolveClaudeCredential } from '../adapters/claude-credential.js';
 import { openStateStore, type StateStore } from '../adapters/state-store.js';
 import { runTestsInSandbox } from '../adapters/test-sandbox.js';
 import { autofixIneligibility } from '../core/autofix-policy.js';
@@ -121,11 +123,12 @@ function buildDeps(loaded: LoadedConfig, state: StateStore, options: AutofixOpti
   const { config, paths } = loaded;
   const repository = config.autofix.repository!;
   const path = ctx.env.PATH ?? '';
-  const command = findExecutable(config.claude.command, path);
+  const command = findClaude(config.claude.command, path)?.command;
   if (!command) throw new SentinelError(`claude.command ${JSON.stringify(config.claude.command)} is not found on PATH`, ExitCode.usage);
-  const apiKey = readSecret(ctx.env, { envName: 'ANTHROPIC_API_KEY', credential: 'anthropic-api-key' });
-  if (!apiKey)
-    throw new SentinelError('no Anthropic credential: set ANTHROPIC_API_KEY or the systemd credential anthropic-api-key', ExitCode.usage);
+  // The same one credential kind investigations use: only its variables reach claude.
+  const credential = resolveClaudeCredential(config.claude, ctx.env, dirname(loaded.file));
+  if (!credential.ok) throw new SentinelError(credential.message, ExitCode.usage);
+  const { kind, env: credentialEnv } = credential.credential;
   const token = readSecret(ctx.env, { envName: repository.token_env, credential: 'forge-token' });
   if (!token && !options.dryRun)
     throw new SentinelError(
@@ -153,8 +156,8 @@ function buildDeps(loaded: LoadedConfig, state: StateStore, options: AutofixOpti
       timeoutMs: config.autofix.timeout,
       privateDir: join(paths.stateDir, 'autofix', 'claude'),
       pathEnv: path,
-      apiKey,
-      ...(ctx.env.ANTHROPIC_BASE_URL ? { baseUrl: ctx.env.ANTHROPIC_BASE_URL } : {}),
+      credentialEnv,
+      ...(ctx.env.ANTHROPIC_BASE_URL && (kind === 'api_key' || kind === 'oauth_token') ? { baseUrl: ctx.env.ANTHROPIC_BASE_URL } : {}),
       apiTimeoutMs: Number(ctx.env.API_TIMEOUT_MS) || 120_000,
       maxRetries: ctx.env.CLAUDE_CODE_MAX_RETRIES === undefined ? 3 : Number(ctx.env.CLAUDE_CODE_MAX_RETRIES) || 0,
       denyRead: [state.file, `${state.file}-wal`, `${state.file}-shm`, loaded.file, ...(paths.database === null ? [] : [paths.database])],

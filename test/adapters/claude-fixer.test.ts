@@ -45,7 +45,7 @@ async function setUp(turns: (clone: string, outside: string) => FakeTurn[]) {
     timeoutMs: 60_000,
     privateDir: join(remote.dir, 'private'),
     pathEnv: process.env.PATH ?? '/usr/bin:/bin',
-    apiKey: 'sk-ant-test-key',
+    credentialEnv: { ANTHROPIC_API_KEY: 'sk-ant-test-key' },
     baseUrl: fake.url,
     apiTimeoutMs: 10_000,
     maxRetries: 0,
