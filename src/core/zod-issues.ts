@@ -6,7 +6,7 @@ import { z } from 'zod';
 export function formatIssue(issue: z.core.$ZodIssue, schema?: z.ZodType, raw?: unknown): string {
   const path = renderPath(issue.path, raw) || '(top level)';
   if (issue.code === 'unrecognized_keys') {
-    const known = schema ? keysAt(schema, issue.path) : [];
+    const known = schema ? keysAt(schema, issue.path, raw) : [];
     const at = path === '(top level)' ? '' : `${path}.`;
     return issue.keys
       .map((key) => {
@@ -35,11 +35,13 @@ function renderPath(path: readonly PropertyKey[], raw: unknown): string {
 
 /** The keys an object schema takes at `path` (through optional, default, transform, preprocess,
  * list and union: a union offers the keys of each of its objects). */
-function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+function keysAt(schema: z.ZodType, path: readonly PropertyKey[], raw: unknown): string[] {
   let nodes: unknown[] = [schema];
+  let value = raw;
   for (const key of [...path, null]) {
-    nodes = nodes.flatMap(unwrap);
+    nodes = nodes.flatMap(unwrap).filter((node) => fitsKind(node, value));
     if (key === null) break;
+    value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
     nodes = nodes.flatMap((node) => {
       if (node instanceof z.ZodArray && typeof key === 'number') return [node.element];
       if (node instanceof z.ZodObject && String(key) in node.shape) return [node.shape[String(key)]];
@@ -47,6 +49,14 @@ function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
     });
   }
   return [...new Set(nodes.flatMap((node) => (node instanceof z.ZodObject ? Object.keys(node.shape) : [])))];
+}
+
+/** A union's object whose `kind` is a literal fits only a value of that kind (or one with none). */
+function fitsKind(node: unknown, value: unknown): boolean {
+  if (!(node instanceof z.ZodObject) || value === null || typeof value !== 'object' || !('kind' in value)) return true;
+  let kind: unknown = node.shape.kind;
+  while (kind instanceof z.ZodDefault || kind instanceof z.ZodOptional) kind = kind.unwrap();
+  return !(kind instanceof z.ZodLiteral) || kind.values.has((value as { kind: unknown }).kind as never);
 }
 
 function unwrap(node: unknown): unknown[] {

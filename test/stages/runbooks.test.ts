@@ -51,7 +51,7 @@ describe('runbooks: a triggered group that matches brings its Markdown', () => {
     expect(two.ok && two.config.code.map((c) => c.root)).toEqual(['/srv/app', '/srv/worker']);
     expect(parseConfig({ source: { path: 'logs.db' }, code: { root: '/srv/app', includes: [] } })).toEqual({
       ok: false,
-      errors: ['code.includes: unknown key'],
+      errors: ['code.includes: unknown key (did you mean include?)'],
     });
   });
 });
