@@ -352,7 +352,7 @@ describe('hostile configs', () => {
       expect(lines[0]).toMatch(/^sentinel: /);
       expect(lines[0]).toMatch(c.error);
     } else {
-      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.exitCode, result.stderr).toBe(c.exitCode ?? 0);
       expect(result.stderr).not.toMatch(/internal error/);
     }
   });
