@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { buildDiscordPayload, judgeAnswer, judgeFetchError, parseRetryAfter } from '../core/notification.js';
 import type { Notification, Notifier, SendResult } from '../core/notification.js';
-import { readCappedText } from './http-body.js';
+import { fetchWithin, readCappedText } from './http-body.js';
 
 export interface DiscordOptions {
   /** https://discord.com/api/webhooks/<id>/<token>: the URL itself is the secret. */
@@ -19,13 +19,16 @@ export function createDiscordNotifier(opts: DiscordOptions): Notifier {
 
   async function send(n: Notification): Promise<SendResult> {
     try {
-      const res = await fetch(endpoint, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(buildDiscordPayload(n)),
-        redirect: 'manual',
-        signal: AbortSignal.timeout(opts.timeoutMs),
-      });
+      const res = await fetchWithin(
+        endpoint,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(buildDiscordPayload(n)),
+          redirect: 'manual',
+        },
+        opts.timeoutMs,
+      );
       const error = DiscordError.safeParse(parseJson(await readCappedText(res).catch(() => '')));
       const retryAfter = error.success ? error.data.retry_after : undefined;
       return judgeAnswer({

@@ -1,3 +1,4 @@
+import { fetchWithin } from './http-body.js';
 import type { ForgeFailure, Forge } from '../core/forge.js';
 import type { Clock } from '../core/types.js';
 
@@ -23,19 +24,22 @@ export function createGitHubForge(opts: GitHubOptions): Forge {
   ): Promise<{ status: number; data: Record<string, unknown>; headers: Headers } | ForgeFailure> => {
     let response: Response;
     try {
-      response = await fetch(`${base}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${opts.token}`,
-          accept: 'application/vnd.github+json',
-          'x-github-api-version': '2022-11-28',
-          'user-agent': 'sentinel-autofix',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      response = await fetchWithin(
+        `${base}${path}`,
+        {
+          method,
+          headers: {
+            authorization: `Bearer ${opts.token}`,
+            accept: 'application/vnd.github+json',
+            'x-github-api-version': '2022-11-28',
+            'user-agent': 'sentinel-autofix',
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          redirect: 'error',
         },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(opts.timeoutMs),
-        redirect: 'error',
-      });
+        opts.timeoutMs,
+      );
     } catch (error) {
       return { kind: 'unavailable', reason: `${method} ${path || '/'}: ${error instanceof Error ? error.message : String(error)}` };
     }

@@ -1,3 +1,4 @@
+import { fetchWithin } from './http-body.js';
 import type { Forge, ForgeFailure } from '../core/forge.js';
 import type { Clock } from '../core/types.js';
 
@@ -21,18 +22,21 @@ export function createGitLabForge(opts: GitLabOptions): Forge {
   const call = async (method: string, path: string, body?: unknown): Promise<{ data: unknown } | ForgeFailure> => {
     let response: Response;
     try {
-      response = await fetch(`${base}${path}`, {
-        method,
-        headers: {
-          'private-token': opts.token,
-          accept: 'application/json',
-          'user-agent': 'sentinel-autofix',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      response = await fetchWithin(
+        `${base}${path}`,
+        {
+          method,
+          headers: {
+            'private-token': opts.token,
+            accept: 'application/json',
+            'user-agent': 'sentinel-autofix',
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          redirect: 'error',
         },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(opts.timeoutMs),
-        redirect: 'error',
-      });
+        opts.timeoutMs,
+      );
     } catch (error) {
       return { kind: 'unavailable', reason: `${method} ${path || '/'}: ${error instanceof Error ? error.message : String(error)}` };
     }

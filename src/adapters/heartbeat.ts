@@ -1,4 +1,4 @@
-import { discardBody } from './http-body.js';
+import { discardBody, fetchWithin } from './http-body.js';
 
 export type PingResult = { kind: 'ok' } | { kind: 'failed'; reason: string };
 
@@ -9,7 +9,7 @@ export function createHeartbeat(opts: { url: string; timeoutMs?: number }) {
   return {
     async ping(): Promise<PingResult> {
       try {
-        const res = await fetch(opts.url, { method: 'GET', redirect: 'follow', signal: AbortSignal.timeout(timeoutMs) });
+        const res = await fetchWithin(opts.url, { method: 'GET', redirect: 'follow' }, timeoutMs);
         await discardBody(res);
         return res.ok ? { kind: 'ok' } : { kind: 'failed', reason: `HTTP ${res.status} ${res.statusText}`.trim() };
       } catch (error) {

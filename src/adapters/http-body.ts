@@ -29,3 +29,18 @@ export async function readCappedText(res: Response, maxBytes = MAX_ANSWER_BYTES)
 export async function discardBody(res: Response): Promise<void> {
   await res.body?.cancel().catch(() => {});
 }
+
+/**
+ * `fetch` with a deadline that keeps the process alive while it waits. `AbortSignal.timeout`'s
+ * timer does not: when a reset connection leaves fetch's promise pending with nothing else to
+ * wait for, Node ends the process (exit 13, unsettled top-level await) and the alert is not sent.
+ */
+export async function fetchWithin(url: string | URL, init: RequestInit, timeoutMs: number): Promise<Response> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+  try {
+    return await fetch(url, { ...init, signal: controller.signal });
+  } finally {
+    clearTimeout(timer);
+  }
+}

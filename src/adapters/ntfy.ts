@@ -11,7 +11,7 @@ import {
   parseRetryAfter,
 } from '../core/notification.js';
 import type { Notification, Notifier, SendResult } from '../core/notification.js';
-import { readCappedText } from './http-body.js';
+import { fetchWithin, readCappedText } from './http-body.js';
 
 export interface NtfyOptions {
   /** The server root, e.g. https://ntfy.example.com */
@@ -41,7 +41,7 @@ export function createNtfyNotifier(opts: NtfyOptions): Notifier {
   ): Promise<{ result: SendResult; code?: number }> {
     try {
       // A redirect could carry the token elsewhere; the configured URL must be the real one.
-      const res = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(opts.timeoutMs) });
+      const res = await fetchWithin(url, { ...init, redirect: 'manual' }, opts.timeoutMs);
       const body = await readCappedText(res).catch(() => '');
       const error = readNtfyError(body);
       const result = judgeAnswer({
