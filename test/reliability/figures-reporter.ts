@@ -15,12 +15,22 @@ export default class FiguresReporter implements Reporter {
         const figures = test.meta().reliability;
         if (!figures) continue;
         const passed = test.result().state === 'passed';
+        // Several kill tests (SQLite, PostgreSQL): the table adds them up, it does not keep the last.
         if (figures.kills) {
-          kills = figures.kills;
-          killsSurvived = passed ? figures.kills.total : 0;
+          kills = {
+            total: kills.total + figures.kills.total,
+            inClaude: kills.inClaude + figures.kills.inClaude,
+            inDelivery: kills.inDelivery + figures.kills.inDelivery,
+          };
+          if (passed) killsSurvived += figures.kills.total;
         }
-        if (figures.rows) rows = figures.rows;
-        if (figures.duplicates !== undefined) duplicates = figures.duplicates;
+        if (figures.rows)
+          rows = {
+            checked: rows.checked + figures.rows.checked,
+            lost: rows.lost + figures.rows.lost,
+            twice: rows.twice + figures.rows.twice,
+          };
+        if (figures.duplicates !== undefined) duplicates += figures.duplicates;
         if (figures.fault) {
           faults.total++;
           if (passed) faults.passed++;
