@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { createStreamState, readEvent, type StreamToolCall } from '../core/claude-stream.js';
+import { cleanLine, truncateChars } from '../core/text.js';
 
 export interface ClaudeRunnerOptions {
   /** The claude executable: a path, or a name looked up in `pathEnv`. */
@@ -238,9 +239,8 @@ export function quoteText(text: unknown): string {
   return typeof text === 'string' && text.trim() !== '' ? oneLine(`: ${text}`) : '';
 }
 
-export function oneLine(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length <= 300 ? flat : `${flat.slice(0, 299)}…`;
+function oneLine(text: string): string {
+  return truncateChars(cleanLine(text), 300);
 }
 
 function formatSeconds(ms: number): string {

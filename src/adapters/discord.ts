@@ -1,7 +1,8 @@
 /** Posts notifications to a Discord channel through an incoming webhook (execute webhook, one embed). */
 import { z } from 'zod';
 import { ExitCode, SentinelError } from '../core/errors.js';
-import { buildDiscordPayload, judgeAnswer, judgeFetchError, parseRetryAfter } from '../core/notification.js';
+import { buildDiscordPayload } from '../core/discord-payload.js';
+import { judgeAnswer, judgeFetchError, parseRetryAfter } from '../core/http-answer.js';
 import type { Notification, Notifier, SendResult } from '../core/notification.js';
 import { fetchWithin, readCappedText } from './http-body.js';
 

@@ -2,14 +2,8 @@
  * file attached (PUT to the topic, the file as the body, the message in headers). */
 import { z } from 'zod';
 import { ExitCode, SentinelError } from '../core/errors.js';
-import {
-  buildNtfyAttachmentHeaders,
-  buildNtfyPayload,
-  judgeAnswer,
-  judgeFetchError,
-  NTFY_ATTACHMENT_MAX_BYTES,
-  parseRetryAfter,
-} from '../core/notification.js';
+import { judgeAnswer, judgeFetchError, parseRetryAfter } from '../core/http-answer.js';
+import { buildNtfyAttachmentHeaders, buildNtfyPayload, NTFY_ATTACHMENT_MAX_BYTES } from '../core/ntfy-payload.js';
 import type { Notification, Notifier, SendResult } from '../core/notification.js';
 import { fetchWithin, readCappedText } from './http-body.js';
 

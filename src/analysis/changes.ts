@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { locate, type CodeRoot } from '../adapters/code-tree.js';
 import { COMMIT_PATTERN, commitsSince, isWorkTree, runGit } from '../adapters/git-history.js';
-import { cleanField, capBytes } from '../core/clean.js';
+import { cleanField } from '../core/clean.js';
 import { defineAnalysis, type Analysis } from './define.js';
 import { fence, formatTime, plural } from './render.js';
+import { truncateMiddleUtf8Bytes } from '../core/text.js';
 
 export const CHANGES_MAX_COMMITS = 30;
 const FILES_PER_COMMIT = 15;
@@ -91,7 +92,7 @@ export function createShowChange(roots: readonly CodeRoot[]): Analysis {
       const [hash = '', at = '0', author = '', subject = '', ...diff] = shown.stdout.split('\n');
       const body = diff.join('\n').replace(/^\n+/, '');
       const head = `${hash.slice(0, 12)} ${formatTime(Number(at) * 1000)} ${author}: ${subject}`;
-      const text = body.trim() === '' ? `${found.path} is not changed by this commit` : capBytes(body, DIFF_MAX_BYTES);
+      const text = body.trim() === '' ? `${found.path} is not changed by this commit` : truncateMiddleUtf8Bytes(body, DIFF_MAX_BYTES);
       const cut = shown.cut || text.length < body.length;
       return {
         kind: 'ok',

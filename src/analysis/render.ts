@@ -1,4 +1,4 @@
-import { capBytes, measureUtf8 } from '../core/clean.js';
+import { truncateMiddleUtf8Bytes, utf8Bytes } from '../core/text.js';
 
 /** Every tool result fits in this many UTF-8 bytes: a model's context is not a log viewer. */
 export const OUTPUT_CAP = 8192;
@@ -30,7 +30,7 @@ export function trimTraceback(text: string, maxLines: number, maxBytes: number):
     lines.length <= maxLines
       ? lines
       : [...lines.slice(0, head), `… ${lines.length - maxLines} lines cut …`, ...lines.slice(lines.length - (maxLines - head))];
-  return capBytes(kept.join('\n'), maxBytes);
+  return truncateMiddleUtf8Bytes(kept.join('\n'), maxBytes);
 }
 
 /**
@@ -38,7 +38,7 @@ export function trimTraceback(text: string, maxLines: number, maxBytes: number):
  * so the note is never read as part of the untrusted text.
  */
 export function capOutput(text: string, maxBytes = OUTPUT_CAP): { text: string; truncated: boolean } {
-  if (measureUtf8(text) <= maxBytes) return { text, truncated: false };
+  if (utf8Bytes(text) <= maxBytes) return { text, truncated: false };
   const lines = text.split('\n');
   let openFence: string | null = null;
   let used = 0;
@@ -46,9 +46,9 @@ export function capOutput(text: string, maxBytes = OUTPUT_CAP): { text: string; 
   for (const line of lines) {
     const marker = /^(`{3,})/.exec(line)?.[1];
     const nextFence: string | null = marker === undefined ? openFence : openFence === null ? marker : line === openFence ? null : openFence;
-    const closing = nextFence === null ? 0 : measureUtf8(nextFence) + 1;
-    const size = measureUtf8(line) + 1;
-    if (used + size + closing + measureUtf8(CUT_NOTE) + 1 > maxBytes) break;
+    const closing = nextFence === null ? 0 : utf8Bytes(nextFence) + 1;
+    const size = utf8Bytes(line) + 1;
+    if (used + size + closing + utf8Bytes(CUT_NOTE) + 1 > maxBytes) break;
     kept.push(line);
     used += size;
     openFence = nextFence;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { capBytes, cleanRow, measureUtf8 } from '../core/clean.js';
+import { cleanRow } from '../core/clean.js';
+import { truncateMiddleUtf8Bytes, utf8Bytes } from '../core/text.js';
 import { levelName } from '../core/levels.js';
 import type { Redactor } from '../core/redact.js';
 import type { LogRow } from '../core/types.js';
@@ -31,7 +32,7 @@ export const rowsAround = defineAnalysis({
     }));
     const targetAt = found.before.length;
     const shown = pickNearest(
-      rows.map((r) => measureUtf8(r.block) + 2),
+      rows.map((r) => utf8Bytes(r.block) + 2),
       targetAt,
       OUTPUT_CAP - RESERVED,
     );
@@ -52,9 +53,9 @@ function renderRow(raw: LogRow, isTarget: boolean, redactor: Redactor): string {
   const { row } = cleanRow(raw, redactor);
   const caps = isTarget ? TARGET : NEIGHBOUR;
   const where = [row.logger, row.function, row.line].filter((part) => part !== null).join(':');
-  const lines = [`${row.levelName} ${where}`.trim(), capBytes(row.message, caps.message)];
+  const lines = [`${row.levelName} ${where}`.trim(), truncateMiddleUtf8Bytes(row.message, caps.message)];
   if (row.exception) lines.push(trimTraceback(row.exception, caps.tracebackLines, caps.traceback));
-  if (isTarget && row.extra) lines.push(`extra: ${capBytes(row.extra, TARGET.extra)}`);
+  if (isTarget && row.extra) lines.push(`extra: ${truncateMiddleUtf8Bytes(row.extra, TARGET.extra)}`);
   const header = isTarget ? `▶ row ${row.id} at ${formatTime(row.time)} (the row asked about)` : `row ${row.id} at ${formatTime(row.time)}`;
   return `${header}\n${fence(lines.join('\n'))}`;
 }

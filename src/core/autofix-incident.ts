@@ -1,7 +1,8 @@
 import { stringify } from 'yaml';
 import type { AutofixJobData } from './autofix-job.js';
 import { renderTests } from './autofix-pr.js';
-import { capChars, fenceText, flattenInline, sanitiseProse } from './fence.js';
+import { fenceText, flattenInline, sanitiseProse } from './fence.js';
+import { truncateChars } from './text.js';
 
 export type AutofixStatus = 'pr_opened' | 'branch_only' | 'stopped';
 
@@ -66,7 +67,7 @@ function renderSection(o: AutofixOutcome): string {
   }
   if (data.tests) parts.push(renderTests(data.tests, o.testCommand, data.baseSha ?? '', data.commitSha ?? ''));
   if (data.diff && data.pr === undefined)
-    parts.push('The change, to apply by hand:', fenceText(capChars(data.diff.patch, PATCH_MAX), 'diff'));
+    parts.push('The change, to apply by hand:', fenceText(truncateChars(data.diff.patch, PATCH_MAX), 'diff'));
   parts.push(`Cost of the attempt: $${o.costUsd.toFixed(2)}.`);
   return parts.join('\n\n');
 }

@@ -1,7 +1,8 @@
 import type { AutofixJobData, TestRun } from './autofix-job.js';
-import { capChars, fenceText, flattenInline, quoteCode, sanitiseProse } from './fence.js';
+import { fenceText, flattenInline, quoteCode, sanitiseProse } from './fence.js';
 import { formatUtc } from './prompt.js';
 import type { Redactor } from './redact.js';
+import { truncateChars } from './text.js';
 
 /** GitHub refuses bodies over 65 536 characters; SWE-agent stops at 60 000 too. */
 export const PR_BODY_MAX = 60_000;
@@ -50,7 +51,7 @@ export function renderPullText(input: PullTextInput): PullText {
     '> Draft opened by sentinel, an automated watchdog, for a person to review. Nobody was asked to review it; nothing merges without a human.',
     '## What broke',
     `${where || 'An error'}: ${group.count} rows from ${formatUtc(group.firstSeen)} to ${formatUtc(group.lastSeen)}, fingerprint \`${flattenInline(group.fingerprint, 64)}\`.`,
-    fenceText(defang(capChars(group.template, 400))),
+    fenceText(defang(truncateChars(group.template, 400))),
     `## Diagnosis (${answer.root_cause.status})`,
     safe(answer.root_cause.text, 2000),
     '## The change',
@@ -65,7 +66,7 @@ export function renderPullText(input: PullTextInput): PullText {
     '---',
     `sentinel autofix · ${flattenInline(input.model, 60)} · $${input.costUsd.toFixed(2)} · review before merging`,
   ];
-  const body = capChars(redactor.redact(sections.join('\n\n')).text, PR_BODY_MAX);
+  const body = truncateChars(redactor.redact(sections.join('\n\n')).text, PR_BODY_MAX);
   return { title, body };
 }
 

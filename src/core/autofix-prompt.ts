@@ -1,8 +1,8 @@
 import type { Answer } from './answer.js';
-import { capBytes } from './clean.js';
 import { fenceText, flattenInline, quoteCode } from './fence.js';
 import { levelName } from './levels.js';
 import { formatUtc, type TriggeredGroup } from './prompt.js';
+import { truncateMiddleUtf8Bytes } from './text.js';
 
 export interface FixPromptInput {
   /** The text of prompts/autofix.md. */
@@ -34,11 +34,11 @@ export function renderFixPrompt(input: FixPromptInput): string {
   ].join('\n');
   const parts = [
     `${group.count} ${levelName(group.levelNo)} rows from ${formatUtc(group.firstSeen)} to ${formatUtc(group.lastSeen)}, fingerprint ${flattenInline(group.fingerprint, 64)}.`,
-    fenceText(capBytes(fields, 1200)),
+    fenceText(truncateMiddleUtf8Bytes(fields, 1200)),
   ];
   group.samples.slice(0, SAMPLES).forEach((sample, i) => {
-    parts.push(`Sample ${i + 1}:`, fenceText(capBytes(sample.message, 600)));
-    if (sample.exception) parts.push('Traceback:', fenceText(capBytes(sample.exception, 3000)));
+    parts.push(`Sample ${i + 1}:`, fenceText(truncateMiddleUtf8Bytes(sample.message, 600)));
+    if (sample.exception) parts.push('Traceback:', fenceText(truncateMiddleUtf8Bytes(sample.exception, 3000)));
   });
   const values: Record<string, string> = {
     diagnosis: fenceText(diagnosis),

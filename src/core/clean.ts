@@ -1,5 +1,6 @@
 import type { Redaction, Redactor } from './redact.js';
 import { renderRedacted } from './redact.js';
+import { joinAroundCut, stripControls, truncateMiddleUtf8Bytes, utf8Bytes } from './text.js';
 import type { LogRow } from './types.js';
 
 /** UTF-8 byte caps per field. Log text is untrusted: nothing longer is stored, shown or sent. */
@@ -18,23 +19,6 @@ export const FIELD_CAPS = {
  */
 const MARGIN = 32768;
 
-const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b[\]PX^_][^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?|\x1b[ -/]*[0-~]/g;
-// C0 (but \t and \n), DEL, C1, and the bidi overrides that make a terminal show other text than is there.
-const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-const NEEDS_STRIP = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]/;
-
-/** Removes ANSI escapes and control characters, `\r\n` → `\n`, lone surrogates → U+FFFD. */
-export function stripControls(text: string): string {
-  if (!NEEDS_STRIP.test(text)) return text;
-  return text.replace(ANSI, '').replace(/\r\n/g, '\n').replace(CONTROL, '').replace(LONE_SURROGATE, '\ufffd');
-}
-
-/** Strips control characters and caps at `maxBytes` UTF-8 bytes; no redaction. */
-export function cleanText(text: string, maxBytes: number): string {
-  return cleanField(text, maxBytes).text;
-}
-
 /**
  * Strip → redact → cap, in that order, so a cap never leaves the head of a secret behind. A huge
  * field is first bounded to a window at each end, so hostile 10 MB lines cost little.
@@ -44,7 +28,7 @@ export function cleanField(text: string, maxBytes: number, redactor?: Redactor):
   if (text.length <= 2 * window) {
     const stripped = stripControls(text);
     const redacted = redactor ? redactor.redact(stripped) : { text: stripped, count: 0 };
-    return { text: capBytes(redacted.text, maxBytes), count: redacted.count };
+    return { text: truncateMiddleUtf8Bytes(redacted.text, maxBytes), count: redacted.count };
   }
   const head = stripControls(text.slice(0, window));
   const tail = stripControls(text.slice(-window));
@@ -53,11 +37,10 @@ export function cleanField(text: string, maxBytes: number, redactor?: Redactor):
   const keptHead = renderRedacted(head, redactor?.findSecrets(head) ?? [], 0, headEnd);
   const keptTail = renderRedacted(tail, redactor?.findSecrets(tail) ?? [], tailStart);
   // The marker's figure counts what was dropped as it was before cleaning: close enough to read.
-  const dropped =
-    measureUtf8(head, headEnd, head.length) + measureUtf8(text, window, text.length - window) + measureUtf8(tail, 0, tailStart);
-  const total = measureUtf8(keptHead.text) + dropped + measureUtf8(keptTail.text);
+  const dropped = utf8Bytes(head, headEnd, head.length) + utf8Bytes(text, window, text.length - window) + utf8Bytes(tail, 0, tailStart);
+  const total = utf8Bytes(keptHead.text) + dropped + utf8Bytes(keptTail.text);
   return {
-    text: joinCapped(keptHead.text, keptTail.text, total, maxBytes),
+    text: joinAroundCut(keptHead.text, keptTail.text, total, maxBytes),
     count: keptHead.count + keptTail.count,
   };
 }
@@ -83,73 +66,3 @@ export function cleanRow(row: LogRow, redactor: Redactor): { row: LogRow; redact
   };
   return { row: cleaned, redactions };
 }
-
-/** Keeps head and tail within `maxBytes` UTF-8 bytes, with a marker saying how much was cut. */
-export function capBytes(text: string, maxBytes: number): string {
-  if (text.length * 3 <= maxBytes) return text; // no UTF-16 unit takes more than 3 bytes
-  const bytes = measureUtf8(text);
-  return bytes <= maxBytes ? text : joinCapped(text, text, bytes, maxBytes);
-}
-
-const marker = (cut: number) => `\n… [${cut} bytes cut] …\n`;
-
-/** `head` + marker + `tail`, within `maxBytes`; `total` is the size of the text they stand for. */
-function joinCapped(head: string, tail: string, total: number, maxBytes: number): string {
-  const budget = maxBytes - measureUtf8(marker(total)); // the real cut is smaller, so is its marker
-  if (budget <= 0) return takeHead(head, maxBytes);
-  const headBytes = measureUtf8(head);
-  const tailBytes = measureUtf8(tail);
-  const forTail = Math.min(tailBytes, budget - Math.min(headBytes, Math.floor(budget / 2)));
-  const headPart = takeHead(head, Math.min(headBytes, budget - forTail));
-  const tailPart = takeTail(tail, forTail);
-  const cut = total - measureUtf8(headPart) - measureUtf8(tailPart);
-  return headPart + marker(cut) + tailPart;
-}
-
-/** UTF-8 size of `text[from, to)`; a lone surrogate counts as the 3 bytes of U+FFFD. */
-export function measureUtf8(text: string, from = 0, to = text.length): number {
-  let bytes = 0;
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) bytes += 1;
-    else if (c < 0x800) bytes += 2;
-    else if (isHigh(c) && i + 1 < to && isLow(text.charCodeAt(i + 1))) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
-}
-
-/** The longest prefix within `maxBytes` that ends on a character boundary. */
-function takeHead(text: string, maxBytes: number): string {
-  let bytes = 0;
-  let i = 0;
-  while (i < text.length) {
-    const c = text.charCodeAt(i);
-    const pair = isHigh(c) && isLow(text.charCodeAt(i + 1));
-    const width = c < 0x80 ? 1 : c < 0x800 ? 2 : pair ? 4 : 3;
-    if (bytes + width > maxBytes) break;
-    bytes += width;
-    i += pair ? 2 : 1;
-  }
-  return text.slice(0, i);
-}
-
-/** The longest suffix within `maxBytes` that starts on a character boundary. */
-function takeTail(text: string, maxBytes: number): string {
-  let bytes = 0;
-  let i = text.length;
-  while (i > 0) {
-    const c = text.charCodeAt(i - 1);
-    const pair = isLow(c) && i > 1 && isHigh(text.charCodeAt(i - 2));
-    const width = c < 0x80 ? 1 : c < 0x800 ? 2 : pair ? 4 : 3;
-    if (bytes + width > maxBytes) break;
-    bytes += width;
-    i -= pair ? 2 : 1;
-  }
-  return text.slice(i);
-}
-
-const isHigh = (c: number) => c >= 0xd800 && c <= 0xdbff;
-const isLow = (c: number) => c >= 0xdc00 && c <= 0xdfff;

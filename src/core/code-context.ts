@@ -1,5 +1,5 @@
-import { capBytes } from './clean.js';
 import { fenceText, flattenInline } from './fence.js';
+import { truncateMiddleUtf8Bytes } from './text.js';
 
 /** One frame of a Python traceback. */
 export interface TracebackFrame {
@@ -65,7 +65,7 @@ export function renderGroupCode(
     );
     const blocks = frames.map(
       (f) =>
-        `${f.path}:${f.line} in ${flattenInline(f.function, 80)}\n${f.source === null ? '(source not readable)' : capBytes(f.source, detail.sourceBytes)}`,
+        `${f.path}:${f.line} in ${flattenInline(f.function, 80)}\n${f.source === null ? '(source not readable)' : truncateMiddleUtf8Bytes(f.source, detail.sourceBytes)}`,
     );
     parts.push(fenceText(blocks.join('\n\n')));
   }

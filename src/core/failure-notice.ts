@@ -1,7 +1,7 @@
 import { fenceText } from './fence.js';
 import type { Notification } from './notification.js';
-import { truncate, utf8Length } from './notification.js';
 import type { Redactor } from './redact.js';
+import { truncateUtf16Units, utf8Bytes } from './text.js';
 
 export type JournalTail = { kind: 'ok'; lines: string[] } | { kind: 'failed'; reason: string };
 
@@ -26,8 +26,8 @@ export function buildFailureNotice(input: { unit: string; host: string; journal:
     const kept: string[] = [];
     let bytes = 0;
     for (const line of [...input.journal.lines].reverse()) {
-      const clean = truncate(input.redactor.redact(line).text, LINE_MAX);
-      bytes += utf8Length(clean) + 1;
+      const clean = truncateUtf16Units(input.redactor.redact(line).text, LINE_MAX);
+      bytes += utf8Bytes(clean) + 1;
       if (bytes > LINES_MAX_BYTES) break;
       kept.unshift(clean);
     }

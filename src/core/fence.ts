@@ -1,4 +1,4 @@
-import { stripControls } from './clean.js';
+import { stripControls, truncateChars } from './text.js';
 
 /**
  * Untrusted text as a fenced code block it cannot close: a backtick fence can only be closed by a
@@ -14,7 +14,7 @@ export function fenceText(text: string, info = 'text'): string {
 /** One line for a table cell or a list item: no newlines, no `|`, at most `max` characters. */
 export function flattenInline(text: string, max = 120): string {
   const flat = stripControls(text).replace(/\s+/g, ' ').replace(/\|/g, '¦').trim();
-  return capChars(flat, max);
+  return truncateChars(flat, max);
 }
 
 /** `flattenInline`, as a code span: Markdown inside it (links, images, emphasis) stays inert. */
@@ -32,7 +32,7 @@ export function quoteCode(text: string, max = 120): string {
  * model copied from a log line), nor embed a remote image; control characters go, length is capped.
  */
 export function sanitiseProse(text: string, max: number): string {
-  const lines = capChars(stripControls(text).replace(/\r/g, '').trim(), max).split('\n');
+  const lines = truncateChars(stripControls(text).replace(/\r/g, '').trim(), max).split('\n');
   // `![…]` would make any viewer fetch a URL the model wrote (log text may have told it to): no images.
   return lines
     .map((line) =>
@@ -67,12 +67,6 @@ function inertLinks(line: string): string {
 export function renderPushedAnswer(summary: string, actions: readonly string[]): string[] {
   const next = actions.slice(0, 3).map((action) => `- ${sanitiseProse(flattenInline(action, 300), 300)}`);
   return [sanitiseProse(summary, 1000), ...(next.length ? ['', '**Next:**', ...next] : [])];
-}
-
-/** At most `max` characters, with an ellipsis when cut; never splits a surrogate pair. */
-export function capChars(text: string, max: number): string {
-  const chars = Array.from(text);
-  return chars.length <= max ? text : `${chars.slice(0, Math.max(0, max - 1)).join('')}…`;
 }
 
 function longestRun(text: string, char: string): number {

@@ -1,7 +1,8 @@
-import { capChars, fenceText, flattenInline } from './fence.js';
+import { fenceText, flattenInline } from './fence.js';
 import type { HealthSubject, SeriesReport } from './health.js';
 import { formatValue } from './judge-format.js';
 import { fillTemplate, formatUtc, renderTools, type PromptTool } from './prompt.js';
+import { truncateChars } from './text.js';
 
 export interface HealthPromptInput {
   /** The text of prompts/health.md. */
@@ -34,9 +35,9 @@ function renderSeries(s: SeriesReport, index: number, total: number): string {
     .join(' ');
   const lines = [
     `series: ${s.name}`,
-    `judgement: ${capChars(s.summary, 600)}`,
+    `judgement: ${truncateChars(s.summary, 600)}`,
     'concerning now because:',
-    ...s.reasons.slice(0, 6).map((r) => `- ${capChars(r, 300)}`),
+    ...s.reasons.slice(0, 6).map((r) => `- ${truncateChars(r, 300)}`),
     ...(s.limit === null ? [] : [`limit: ${formatValue(s.limit)}${s.unit}`]),
     `sparkline ${formatUtc(s.from)} to ${formatUtc(s.to)}: ${s.sparkline}`,
     `recent values: ${formatRecent(s)}`,

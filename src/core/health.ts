@@ -1,5 +1,5 @@
 import type { Flag, Judgement, SeriesPoint } from './judge-types.js';
-import { formatDuration, formatValue } from './judge-format.js';
+import { describeSpan, formatValue } from './judge-format.js';
 import { renderSparkline } from './sparkline.js';
 import { renderSvgChart } from './svg-chart.js';
 
@@ -39,7 +39,7 @@ export function judgeSeriesNow(analysis: string, args: SeriesVerdict['args'], se
   // A flag's reason is decided when it is raised; where it still stands is what the operator needs now.
   const still = (f: Flag) =>
     last && f.kind !== 'limit' && f.start < last.t
-      ? `; now ${formatValue(last.v)}${series.unit ?? ''}, flagged for ${formatDuration(last.t - f.start)}`
+      ? `; now ${formatValue(last.v)}${series.unit ?? ''}, flagged for ${describeSpan(last.t - f.start)}`
       : '';
   const reasons = [...(series.thresholds ?? []), ...open.map((f) => `${f.reason}${still(f)}`)];
   const verdict = reasons.length ? 'concerning' : series.judgement.warmingUp ? 'warming_up' : 'normal';

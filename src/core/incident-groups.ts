@@ -1,5 +1,4 @@
 import type { SuggestedIgnore } from './answer.js';
-import { capBytes } from './clean.js';
 import { fenceText, quoteCode } from './fence.js';
 import { bySeverity } from './group-order.js';
 import { levelName } from './levels.js';
@@ -8,6 +7,7 @@ import { formatUtc, type TriggeredGroup } from './prompt.js';
 import { compileSafeRegex } from './safe-regex.js';
 import { plural } from './plural.js';
 import { spreadLines } from './spread.js';
+import { truncateMiddleUtf8Bytes } from './text.js';
 
 const TABLE_ROWS = 50;
 const GROUPS_WITH_SAMPLES = 10;
@@ -67,9 +67,9 @@ function renderSamples(group: TriggeredGroup, index: number): string {
     fenceText(described),
   ];
   for (const sample of group.samples) {
-    parts.push(`Row ${sample.id} at ${formatUtc(sample.time)}:`, fenceText(capBytes(sample.message, CAPS.message)));
-    if (sample.exception) parts.push('Traceback:', fenceText(capBytes(sample.exception, CAPS.traceback)));
-    if (sample.extra) parts.push('Extra:', fenceText(capBytes(sample.extra, CAPS.extra), 'json'));
+    parts.push(`Row ${sample.id} at ${formatUtc(sample.time)}:`, fenceText(truncateMiddleUtf8Bytes(sample.message, CAPS.message)));
+    if (sample.exception) parts.push('Traceback:', fenceText(truncateMiddleUtf8Bytes(sample.exception, CAPS.traceback)));
+    if (sample.extra) parts.push('Extra:', fenceText(truncateMiddleUtf8Bytes(sample.extra, CAPS.extra), 'json'));
   }
   return parts.join('\n\n');
 }

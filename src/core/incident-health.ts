@@ -1,4 +1,4 @@
-import { capChars, fenceText, flattenInline, quoteCode, renderPushedAnswer } from './fence.js';
+import { fenceText, flattenInline, quoteCode, renderPushedAnswer } from './fence.js';
 import type { SeriesReport } from './health.js';
 import { formatRecent } from './health-prompt.js';
 import type { Diagnosis } from './investigation.js';
@@ -6,6 +6,7 @@ import { formatValue } from './judge-format.js';
 import { describeNoDiagnosis } from './no-diagnosis.js';
 import type { Severity } from './notification.js';
 import { formatUtc } from './prompt.js';
+import { truncateChars } from './text.js';
 
 /** What a health incident shows: the concerning series, and their charts' file names by series key. */
 export interface HealthReport {
@@ -33,7 +34,7 @@ export function renderHealthSection(report: HealthReport): string {
       const chart = report.charts[s.key];
       const parts = [
         `### ${quoteCode(s.name, 80)}: concerning`,
-        `From the ${quoteCode(`${s.analysis}`, 40)} analysis${describeArgs(s.args)}. ${flattenInline(capChars(s.summary, 600), 600)}`,
+        `From the ${quoteCode(`${s.analysis}`, 40)} analysis${describeArgs(s.args)}. ${flattenInline(truncateChars(s.summary, 600), 600)}`,
         s.reasons.map((r) => `- ${flattenInline(r, 300)}`).join('\n'),
         fenceText(
           `${s.sparkline}\n${formatUtc(s.from)} → ${formatUtc(s.to)}${s.limit === null ? '' : `, limit ${formatValue(s.limit)}${s.unit}`}`,

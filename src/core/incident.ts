@@ -1,13 +1,13 @@
 import { stringify } from 'yaml';
 import type { Answer, Verdict } from './answer.js';
-import { capBytes } from './clean.js';
-import { capChars, fenceText, flattenInline, quoteCode, sanitiseProse } from './fence.js';
+import { fenceText, flattenInline, quoteCode, sanitiseProse } from './fence.js';
 import { deriveFallbackSeverity, renderGroupIgnoreCommands, renderGroups, renderIgnoreCommands } from './incident-groups.js';
 import { renderHealthSection, summariseHealth, type HealthReport } from './incident-health.js';
 import { levelName } from './levels.js';
 import type { Severity } from './notification.js';
 import { bySeverity } from './group-order.js';
 import { describeOffset, shortHash, type GroupCode } from './code-context.js';
+import { truncateChars, truncateMiddleUtf8Bytes } from './text.js';
 import { formatUtc, type TriggeredGroup } from './prompt.js';
 import { formatRoughly, SILENCE_FINGERPRINT } from './silence.js';
 import type { Diagnosis, NoDiagnosis, ReportKind } from './investigation.js';
@@ -145,7 +145,10 @@ function renderFallback(input: IncidentInput, diagnosis: Extract<Diagnosis, { ki
   const summary = input.health
     ? `${input.health.series.length} series concerning between ${formatUtc(input.window.from)} and ${formatUtc(input.window.to)}. Severity derived from the series: ${summariseHealth(input.health.series).because}.`
     : `${countGroups(input.groups)}, ${plural(rows, 'row')} between ${formatUtc(input.window.from)} and ${formatUtc(input.window.to)}. Severity derived from the groups: ${deriveFallbackSeverity(input.groups).because}.`;
-  const analyses = diagnosis.analyses.flatMap((a) => [`### ${quoteCode(a.tool, 100)}`, fenceText(capBytes(a.text, ANALYSIS_CAP))]);
+  const analyses = diagnosis.analyses.flatMap((a) => [
+    `### ${quoteCode(a.tool, 100)}`,
+    fenceText(truncateMiddleUtf8Bytes(a.text, ANALYSIS_CAP)),
+  ]);
   return [
     `**No diagnosis:** ${explainNoDiagnosis(diagnosis.why)}`,
     '## Summary',
@@ -220,7 +223,7 @@ function renderCodeSection(code: GroupCode[], groups: TriggeredGroup[]): string 
           '',
           `Source at ${quoteCode(`${innermost.path}:${innermost.line}`, 200)}:`,
           '',
-          fenceText(capBytes(innermost.source, 1_000)),
+          fenceText(truncateMiddleUtf8Bytes(innermost.source, 1_000)),
         );
       return lines.join('\n');
     })
@@ -242,7 +245,7 @@ function renderRunDetails(input: IncidentInput): string {
   const calls = diagnosis.kind === 'claude' ? diagnosis.run.toolCalls : [];
   if (calls.length === 0) return lines.join('\n');
   const listed = calls.slice(0, MAX_TOOL_CALLS).map((c, i) => {
-    const args = capChars(JSON.stringify(c.input) ?? 'null', 500);
+    const args = truncateChars(JSON.stringify(c.input) ?? 'null', 500);
     return `${i + 1}. ${c.name} ${args}${c.isError ? '  [error]' : ''}`;
   });
   if (calls.length > MAX_TOOL_CALLS) listed.push(`… and ${calls.length - MAX_TOOL_CALLS} more`);

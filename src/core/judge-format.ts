@@ -7,7 +7,9 @@ export function formatValue(x: number): string {
   return String(Number(x.toPrecision(3)));
 }
 
-export function formatDuration(ms: number): string {
+/** A span of time as a person reads it in a flag reason, rounded: `60 minutes`, `6 days` (core/duration's
+ * `formatDuration` spells a config value exactly instead: `1h`). */
+export function describeSpan(ms: number): string {
   const minutes = Math.round(ms / 60_000);
   if (minutes < 1) return `${Math.round(ms / 1000)} seconds`;
   if (minutes < 120) return `${minutes} minute${minutes === 1 ? '' : 's'}`;

@@ -1,4 +1,4 @@
-import { formatDuration, formatValue } from './judge-format.js';
+import { describeSpan, formatValue } from './judge-format.js';
 import type { Flag, JudgeOptions, LimitReport } from './judge-types.js';
 
 const HOUR = 3_600_000;
@@ -83,13 +83,13 @@ export function assessLimit(
     const share = `${Math.round((100 * v) / limit)} % of its limit ${formatValue(limit)}${unit}`;
     const why = reached
       ? 'at or above it'
-      : `rising ${formatValue(fit?.slope ?? 0)}${unit} per hour: at this rate it reaches the limit in about ${formatDuration(timeToLimit ?? 0)}`;
+      : `rising ${formatValue(fit?.slope ?? 0)}${unit} per hour: at this rate it reaches the limit in about ${describeSpan(timeToLimit ?? 0)}`;
     open = { start: t, end: t, score: v / limit, kind: 'limit', reason: `${options.name} ${formatValue(v)}${unit}, ${share}, ${why}` };
   }
   if (open) flags.push(open);
   const peak = vs.reduce((m, v) => Math.max(m, v), Number.NEGATIVE_INFINITY);
   const forecast =
-    timeToLimit === null ? 'not trending towards it' : `reaches it in about ${formatDuration(timeToLimit)} at the current trend`;
-  const text = `limit ${formatValue(limit)}${unit}: peak ${formatValue(peak)}${unit} (${Math.round((100 * peak) / limit)} %), ${formatDuration(timeAbove)} above 80 %, ${forecast}`;
+    timeToLimit === null ? 'not trending towards it' : `reaches it in about ${describeSpan(timeToLimit)} at the current trend`;
+  const text = `limit ${formatValue(limit)}${unit}: peak ${formatValue(peak)}${unit} (${Math.round((100 * peak) / limit)} %), ${describeSpan(timeAbove)} above 80 %, ${forecast}`;
   return { report: { limit, peak, peakShare: peak / limit, timeAbove80Ms: timeAbove, timeToLimitMs: timeToLimit, text }, flags };
 }

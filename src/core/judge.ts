@@ -1,6 +1,6 @@
 import { computeExpectations, DAY } from './judge-baseline.js';
 import { findDeviationRuns, scorePoints, type DeviationRun, type PointScore } from './judge-detect.js';
-import { formatDuration, formatPhase, formatValue } from './judge-format.js';
+import { describeSpan, formatPhase, formatValue } from './judge-format.js';
 import { assessLimit } from './judge-limit.js';
 import type { Flag, Judgement, JudgeOptions, LimitReport, SeriesPoint } from './judge-types.js';
 
@@ -52,7 +52,7 @@ export function judge(points: readonly SeriesPoint[], options: JudgeOptions): Ju
     const limit = options.limit === undefined || series.length === 0 ? undefined : assessLimit(ts, vs, options.limit, options);
     const flags = limit?.flags ?? [];
     const verdict = flags.length ? 'concerning' : 'normal';
-    const summary = `${name}: warming up — ${series.length} points; a baseline needs ${MIN_POINTS} and ${formatDuration(warmup)} of history${flags.length ? `; ${flags[flags.length - 1]?.reason}` : ''}`;
+    const summary = `${name}: warming up — ${series.length} points; a baseline needs ${MIN_POINTS} and ${describeSpan(warmup)} of history${flags.length ? `; ${flags[flags.length - 1]?.reason}` : ''}`;
     return { verdict, flags, summary, warmingUp, ...(limit ? { limit: limit.report } : {}) };
   }
   const { expectations, spreads } = computeExpectations(ts, vs, medianGap(ts), MIN_POINTS);
@@ -90,7 +90,7 @@ function describeRun(
   const phase = formatPhase(t, kind === 'weekly', options.utcOffsetMinutes ?? 0);
   const context = kind === 'recent' ? 'over the last 7 days' : kind === 'weekly' ? `for ${phase}` : `at ${phase}`;
   const direction = s.z > 0 ? 'above' : 'below';
-  const lasted = formatDuration(t - (ts[run.onset] ?? t));
+  const lasted = describeSpan(t - (ts[run.onset] ?? t));
   return {
     start: t,
     end: ts[run.last] ?? t,
@@ -109,11 +109,11 @@ function summarize(
   warmup: number,
   limit: LimitReport | undefined,
 ): string {
-  const span = formatDuration((series[series.length - 1]?.t ?? 0) - (series[0]?.t ?? 0));
+  const span = describeSpan((series[series.length - 1]?.t ?? 0) - (series[0]?.t ?? 0));
   const parts = [`${name}: ${judged === 0 && verdict === 'normal' ? 'warming up' : verdict} — ${series.length} points over ${span}`];
   if (judged === 0)
-    parts.push(`none judged yet: the judge needs ${formatDuration(warmup)} of history and ${MIN_POINTS} points in its last 7 days`);
-  else parts.push(`${judged} judged after a ${formatDuration(warmup)} warm-up`);
+    parts.push(`none judged yet: the judge needs ${describeSpan(warmup)} of history and ${MIN_POINTS} points in its last 7 days`);
+  else parts.push(`${judged} judged after a ${describeSpan(warmup)} warm-up`);
   if (flags.length) parts.push(`${flags.length} flag${flags.length === 1 ? '' : 's'}, latest: ${flags[flags.length - 1]?.reason}`);
   if (limit) parts.push(limit.text);
   return parts.join('; ');

@@ -1,6 +1,6 @@
-import { capBytes, measureUtf8 } from './clean.js';
 import { renderGroupCode, type GroupCode } from './code-context.js';
-import { capChars, fenceText, flattenInline, quoteCode } from './fence.js';
+import { truncateChars, truncateMiddleUtf8Bytes, utf8Bytes } from './text.js';
+import { fenceText, flattenInline, quoteCode } from './fence.js';
 import { levelName } from './levels.js';
 import { spreadLines, type GroupSpread } from './spread.js';
 import type { GroupTally } from './tally.js';
@@ -171,7 +171,7 @@ export function renderInvestigationPrompt(input: PromptInput): string {
       runbooks: renderRunbooks(input.runbooks ?? [], Math.floor(RUNBOOKS_MAX_BYTES * detail.teamShare)),
       tools: renderTools(input.tools),
     });
-    if (measureUtf8(prompt) < PROMPT_MAX_BYTES) break;
+    if (utf8Bytes(prompt) < PROMPT_MAX_BYTES) break;
   }
   return prompt;
 }
@@ -199,7 +199,7 @@ function renderTeamContext(text: string | undefined, maxBytes: number): string {
   if (text === undefined || text.trim() === '') {
     return 'The team has not described its system (investigate.context_file): judge what is normal from the logs and the tools.';
   }
-  return capBytes(text.trim(), maxBytes);
+  return truncateMiddleUtf8Bytes(text.trim(), maxBytes);
 }
 
 function renderRunbooks(runbooks: PromptRunbook[], maxBytes: number): string {
@@ -207,7 +207,7 @@ function renderRunbooks(runbooks: PromptRunbook[], maxBytes: number): string {
   const each = Math.floor(maxBytes / runbooks.length);
   const parts = runbooks.map(
     (r) =>
-      `### Runbook ${quoteCode(r.file, 100)} (for ${r.fingerprints.map((f) => flattenInline(f, 64)).join(', ')})\n\n${capBytes(r.text.trim(), Math.max(200, each - 200))}`,
+      `### Runbook ${quoteCode(r.file, 100)} (for ${r.fingerprints.map((f) => flattenInline(f, 64)).join(', ')})\n\n${truncateMiddleUtf8Bytes(r.text.trim(), Math.max(200, each - 200))}`,
   );
   return `\n\n## The team's runbooks for these groups\n\nWritten by the team for errors like these: follow them where they apply and say which step you took.\n\n${parts.join('\n\n')}`;
 }
@@ -227,12 +227,12 @@ function renderHistory(incidents: PastIncident[], max: number): string {
 function renderGroup(group: TriggeredGroup, index: number, total: number, detail: Detail, input: PromptInput): string {
   const trigger = group.trigger ? `${group.trigger} (${flattenInline(group.triggerReason, 200)})` : 'none';
   const fields = [
-    `template: ${capBytes(group.template, detail.template)}`,
+    `template: ${truncateMiddleUtf8Bytes(group.template, detail.template)}`,
     `exception: ${group.exceptionType ?? '-'}`,
     `logger: ${group.logger ?? '-'}`,
     `function: ${group.function ?? '-'}`,
     ...spreadLines(group),
-  ].map((line) => capChars(line.replace(/\n/g, ' '), detail.template + 20));
+  ].map((line) => truncateChars(line.replace(/\n/g, ' '), detail.template + 20));
   const parts = [
     `### Group ${index} of ${total}: ${group.count} ${levelName(group.levelNo)} rows, trigger ${trigger}`,
     `Fingerprint ${flattenInline(group.fingerprint, 64)}; first seen ${formatUtc(group.firstSeen)}, last seen ${formatUtc(group.lastSeen)}.`,
@@ -241,11 +241,14 @@ function renderGroup(group: TriggeredGroup, index: number, total: number, detail
   const samples = group.samples.slice(0, detail.samples);
   const traced = samples.find((s) => s.exception);
   samples.forEach((sample, i) => {
-    parts.push(`Sample ${i + 1} (row ${sample.id} at ${formatUtc(sample.time)}):`, fenceText(capBytes(sample.message, detail.message)));
+    parts.push(
+      `Sample ${i + 1} (row ${sample.id} at ${formatUtc(sample.time)}):`,
+      fenceText(truncateMiddleUtf8Bytes(sample.message, detail.message)),
+    );
     if (sample === traced && sample.exception) {
-      parts.push('Traceback (head and tail):', fenceText(capBytes(sample.exception, detail.traceback)));
+      parts.push('Traceback (head and tail):', fenceText(truncateMiddleUtf8Bytes(sample.exception, detail.traceback)));
     }
-    if (sample.extra && detail.extra > 0) parts.push('Extra:', fenceText(capBytes(sample.extra, detail.extra)));
+    if (sample.extra && detail.extra > 0) parts.push('Extra:', fenceText(truncateMiddleUtf8Bytes(sample.extra, detail.extra)));
   });
   const code = input.code?.find((c) => c.fingerprint === group.fingerprint);
   if (code)

@@ -2,6 +2,7 @@ import { bySeverity } from './group-order.js';
 import { describeHeldBack, type HeldBack } from './held-back.js';
 import type { Trigger } from './triggers.js';
 import { plural } from './plural.js';
+import { cleanLine, truncateChars } from './text.js';
 
 export interface RunReport {
   rowsRead: number;
@@ -54,7 +55,4 @@ export function renderRunSummary(report: RunReport): string {
   return lines.join('\n');
 }
 
-const oneLine = (text: string) => {
-  const flat = text.replace(/\s+/g, ' ');
-  return flat.length > 100 ? `${flat.slice(0, 99)}…` : flat;
-};
+const oneLine = (text: string) => truncateChars(cleanLine(text), 100);

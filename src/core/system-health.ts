@@ -1,4 +1,4 @@
-import { formatDuration, formatValue } from './judge-format.js';
+import { describeSpan, formatValue } from './judge-format.js';
 import type { ChartSeries } from './health.js';
 import { judge } from './judge.js';
 import type { SeriesPoint } from './judge-types.js';
@@ -187,9 +187,9 @@ export function forecastFull(used: readonly SeriesPoint[], size: number, now: nu
     sxx += (p.t - first.t - mt) ** 2;
   }
   const slope = sxx > 0 ? sxy / sxx : 0; // bytes per ms
-  const span = formatDuration(last.t - first.t);
+  const span = describeSpan(last.t - first.t);
   if (slope <= 0) return `not filling (trend over ${span})`;
   const fitted = mv + slope * (last.t - first.t - mt);
   const left = Math.max(0, (size - fitted) / slope);
-  return `full in about ${formatDuration(left)} at the trend over ${span} (+${gib(slope * 86_400_000)}/day)`;
+  return `full in about ${describeSpan(left)} at the trend over ${span} (+${gib(slope * 86_400_000)}/day)`;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildFailureNotice, isUnitName } from '../../src/core/failure-notice.js';
-import { buildNtfyPayload, NTFY_MESSAGE_MAX_BYTES, utf8Length } from '../../src/core/notification.js';
+import { buildNtfyPayload, NTFY_MESSAGE_MAX_BYTES } from '../../src/core/ntfy-payload.js';
+import { utf8Bytes } from '../../src/core/text.js';
 import { createRedactor } from '../../src/core/redact.js';
 import { compileSafeRegex } from '../../src/core/safe-regex.js';
 
@@ -39,7 +40,7 @@ describe('buildFailureNotice', () => {
   it('keeps the newest lines when they do not all fit in an ntfy message', () => {
     const lines = Array.from({ length: 20 }, (_, i) => `line ${i} ${'é'.repeat(300)}`);
     const notice = buildFailureNotice({ unit: 'sentinel.service', host: 'h', journal: { kind: 'ok', lines }, redactor });
-    expect(utf8Length(notice.message)).toBeLessThanOrEqual(NTFY_MESSAGE_MAX_BYTES);
+    expect(utf8Bytes(notice.message)).toBeLessThanOrEqual(NTFY_MESSAGE_MAX_BYTES);
     expect(notice.message).toContain('line 19 ');
     expect(notice.message).not.toContain('line 0 ');
     expect(buildNtfyPayload(notice, { topic: 't' }).message).toBe(notice.message);

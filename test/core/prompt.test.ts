@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { measureUtf8 } from '../../src/core/clean.js';
 import { PROMPT_MAX_BYTES, renderInvestigationPrompt, type PromptTool } from '../../src/core/prompt.js';
 import type { TriggeredGroup } from '../../src/core/prompt.js';
 import { scanMarkdown } from '../support/markdown-fences.js';
 import { buildGroup, T0 } from '../support/groups.js';
+import { utf8Bytes } from '../../src/core/text.js';
 
 const template = readFileSync(new URL('../../prompts/investigate.md', import.meta.url), 'utf8');
 const tools: PromptTool[] = [
@@ -90,7 +90,7 @@ describe('renderInvestigationPrompt', () => {
     const groups = build();
     const manyTools = Array.from({ length: 45 }, (_, i) => ({ name: `tool_${i}`, description: 'd'.repeat(500) }));
     const prompt = renderInvestigationPrompt({ template, groups, tools: manyTools, window });
-    const bytes = measureUtf8(prompt);
+    const bytes = utf8Bytes(prompt);
     console.log(`prompt bytes (${_label}): ${bytes}`);
     expect(bytes).toBeLessThan(PROMPT_MAX_BYTES);
     expect(prompt).toContain(`### Group 1 of ${groups.length}`);
@@ -146,7 +146,7 @@ describe('renderInvestigationPrompt', () => {
       code,
       history,
     });
-    const bytes = measureUtf8(prompt);
+    const bytes = utf8Bytes(prompt);
     console.log(`prompt bytes (${label}, with code context, team context, runbooks and memory at their caps): ${bytes}`);
     expect(bytes).toBeLessThan(PROMPT_MAX_BYTES);
     expect(prompt).toContain("The application's own frames in this traceback");
