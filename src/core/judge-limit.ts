@@ -61,6 +61,8 @@ export function assessLimit(
   let open: Flag | null = null;
   let timeAbove = 0;
   let timeToLimit: number | null = null;
+  let slope: number | null = null;
+  let overSince: number | null = null;
   for (let i = 0; i < ts.length; i++) {
     const t = ts[i] ?? 0;
     const v = vs[i] ?? 0;
@@ -68,8 +70,11 @@ export function assessLimit(
     trend.add(hours(t), v);
     while ((ts[tail] ?? t) < t - limitTuning.trendSpan) trend.remove(hours(ts[tail] ?? 0), vs[tail++] ?? 0);
     const fit = trend.count() >= limitTuning.minTrendPoints && t - (ts[tail] ?? t) >= limitTuning.minTrendSpan ? trend.fit(hours(t)) : null;
-    timeToLimit = fit && fit.slope > 0 && fit.at < limit ? ((limit - fit.at) / fit.slope) * HOUR : null;
+    slope = fit?.slope ?? null;
     const reached = v >= limit;
+    overSince = reached ? (overSince ?? t) : null;
+    // Over the limit, there is nothing left to reach: the fitted line can lag a jump above it.
+    timeToLimit = !reached && fit && fit.slope > 0 && fit.at < limit ? ((limit - fit.at) / fit.slope) * HOUR : null;
     const soon = timeToLimit !== null && timeToLimit <= limitTuning.horizon;
     streak = reached || soon ? streak + 1 : 0;
     if (open && streak > 0) {
@@ -88,8 +93,19 @@ export function assessLimit(
   }
   if (open) flags.push(open);
   const peak = vs.reduce((m, v) => Math.max(m, v), Number.NEGATIVE_INFINITY);
+  const lastT = ts[ts.length - 1] ?? 0;
   const forecast =
-    timeToLimit === null ? 'not trending towards it' : `reaches it in about ${describeSpan(timeToLimit)} at the current trend`;
+    overSince !== null
+      ? `${overSince === lastT ? 'above it at the last point' : `above it for the last ${describeSpan(lastT - overSince)}`}${describeSlope(slope, unit)}`
+      : timeToLimit === null
+        ? 'not trending towards it'
+        : `reaches it in about ${describeSpan(timeToLimit)} at the current trend`;
   const text = `limit ${formatValue(limit)}${unit}: peak ${formatValue(peak)}${unit} (${Math.round((100 * peak) / limit)} %), ${describeSpan(timeAbove)} above 80 %, ${forecast}`;
   return { report: { limit, peak, peakShare: peak / limit, timeAbove80Ms: timeAbove, timeToLimitMs: timeToLimit, text }, flags };
+}
+
+/** `, still rising 2 GB per hour` or `, falling 3 per hour`; nothing without a trend. */
+function describeSlope(slope: number | null, unit: string): string {
+  if (slope === null || slope === 0) return '';
+  return slope > 0 ? `, still rising ${formatValue(slope)}${unit} per hour` : `, falling ${formatValue(-slope)}${unit} per hour`;
 }

@@ -50,7 +50,7 @@ export interface LimitReport {
   peakShare: number;
   /** Time spent at or above 80 % of the limit (each point counts until the next). */
   timeAbove80Ms: number;
-  /** At the last point: the trend's time to reach the limit, null when not rising towards it. */
+  /** At the last point: the trend's time to reach the limit, null when not rising towards it or already at it. */
   timeToLimitMs: number | null;
   text: string;
 }

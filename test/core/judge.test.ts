@@ -125,6 +125,18 @@ describe('judge', () => {
     expect(calm.summary).toMatch(/limit 100: peak 4\d \(4\d %\), 0 seconds above 80 %, not trending towards it$/);
   });
 
+  it('says a series over its limit is over it, for how long and its trend, instead of forecasting reaching it', () => {
+    const j = judge(
+      makeSeries(3, 10, (t, n) => (t >= at(2, 22) ? 112 + n : 40 + n)),
+      opts('queue_depth', { limit: 100 }),
+    );
+    expect(j.summary).not.toContain('reaches it');
+    expect(j.summary).toMatch(
+      /; limit 100: peak 113 \(113 %\), 110 minutes above 80 %, above it for the last 110 minutes, still rising 1\.35 per hour$/,
+    );
+    expect(j.limit?.timeToLimitMs).toBeNull();
+  });
+
   it('turns counters into rates: a reset is normal, a burst is flagged as a rate', () => {
     let total = 0;
     const counter = makeSeries(3, 5, (t, n) => {
