@@ -66,11 +66,23 @@ export function judge(points: readonly SeriesPoint[], options: JudgeOptions): Ju
   return { verdict, flags, summary, ...(limit ? { limit: limit.report } : {}), ...(judged === 0 ? { warmingUp } : {}) };
 }
 
-/** "8–15", "-24.5 to -15.9", or "0" for a flat baseline. */
-function formatRange(lo: number, hi: number, unit: string): string {
-  const [a, b] = [formatValue(lo), formatValue(hi)];
+/** "8–15", "-24.5 to -15.9", or "0" for a flat baseline; rounded for people (3.03–8.97 reads 3–9),
+ * unless that would put `value`, the reading flagged as outside it, inside it. */
+function formatRange(lo: number, hi: number, unit: string, value: number): string {
+  const step = niceStep((hi - lo) / 10);
+  const [roundLo, roundHi] = [Math.round(lo / step) * step, Math.round(hi / step) * step];
+  const rounded = step > 0 && (value < roundLo || value > roundHi);
+  const [a, b] = rounded ? [formatValue(roundLo), formatValue(roundHi)] : [formatValue(lo), formatValue(hi)];
   if (a === b) return `${a}${unit}`;
   return lo < 0 || hi < 0 ? `${a}${unit} to ${b}${unit}` : `${a}–${b}${unit}`;
+}
+
+/** 1, 2 or 5 times a power of ten, the nearest to `x`; 0 for no width. */
+function niceStep(x: number): number {
+  if (!(x > 0) || !Number.isFinite(x)) return 0;
+  const power = 10 ** Math.floor(Math.log10(x));
+  const f = x / power;
+  return (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * power;
 }
 
 function describeRun(
@@ -85,7 +97,7 @@ function describeRun(
   const { median, kind, min, max } = s.expectation;
   // The band a person can check in the data: the bulk of the baseline, never beyond what it held.
   const band = 2 * s.sigma > 1e-6 * Math.max(1, Math.abs(median)) ? 2 * s.sigma : 0;
-  const usual = formatRange(Math.max(median - band, min), Math.min(median + band, max), unit);
+  const usual = formatRange(Math.max(median - band, min), Math.min(median + band, max), unit, vs[run.first] ?? 0);
   const t = ts[run.first] ?? 0;
   const phase = formatPhase(t, kind === 'weekly', options.utcOffsetMinutes ?? 0);
   const context = kind === 'recent' ? 'over the last 7 days' : kind === 'weekly' ? `for ${phase}` : `at ${phase}`;

@@ -125,6 +125,20 @@ describe('judge', () => {
     expect(calm.summary).toMatch(/limit 100: peak 4\d \(4\d %\), 0 seconds above 80 %, not trending towards it$/);
   });
 
+  it.each([
+    [6, 2.5, 'q 56, above its usual 3.5–9.5 over the last 7 days for 5 minutes'],
+    [11.5, 2.5, 'q 61.5, above its usual 9–15 over the last 7 days for 5 minutes'],
+    [0.05, 0.02, 'q 0.45, above its usual 0.03–0.08 over the last 7 days for 5 minutes'],
+    [1015, 3, 'q 1075, above its usual 1012–1019 over the last 7 days for 5 minutes'],
+  ])('rounds the usual band of a series around %d ± %d to figures that fit its width', (base, amp, reason) => {
+    const spike = (t: number) => within(t, at(2, 12), 10);
+    const j = judge(
+      makeSeries(3, 5, (t, n) => (spike(t) ? base + 20 * amp : base + amp * n)),
+      opts('q'),
+    );
+    expect(j.flags.map((f) => f.reason)).toEqual([reason]);
+  });
+
   it('says a series over its limit is over it, for how long and its trend, instead of forecasting reaching it', () => {
     const j = judge(
       makeSeries(3, 10, (t, n) => (t >= at(2, 22) ? 112 + n : 40 + n)),
