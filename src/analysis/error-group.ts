@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { cleanField } from '../core/clean.js';
 import type { Sample } from '../core/tally.js';
-import { defineAnalysis, fingerprintArg, unknownGroup } from './define.js';
+import { type AnalysisDeps, type AnalysisResult, defineAnalysis, fingerprintArg, unknownGroup } from './define.js';
 import { countPerBucket, describePeak } from './fingerprint-counts.js';
-import { fence, formatHour, formatTime, plural, trimTraceback } from './render.js';
+import { capOutput, fence, formatHour, formatTime, plural, trimTraceback } from './render.js';
 
 // Byte caps per field, so that the whole answer usually fits in 8 KB with 24 hours of counts.
 const CAPS = { template: 1024, sample: 600, extra: 300, traceback: 2560 } as const;
@@ -19,17 +19,32 @@ export const errorGroup = defineAnalysis({
     fingerprint: fingerprintArg.describe('the group fingerprint, as given in the prompt'),
     hours: z.number().int().min(1).max(168).default(24).describe('hours of per-hour counts, 1–168 (default 24)'),
   }),
-  run({ fingerprint, hours }, { state, redactor, clock }) {
-    const group = state.group(fingerprint);
-    if (!group) return unknownGroup(fingerprint);
-    const clean = (text: string, cap: number) => cleanField(text, cap, redactor).text;
-    const buckets = countPerBucket(state, group.fingerprint, 'hour', hours, clock.now());
-    const inWindow = buckets.reduce((sum, b) => sum + b.count, 0);
-    const alias = group.fingerprint === fingerprint ? '' : ` (now grouped as ${group.fingerprint})`;
+  run: ({ fingerprint, hours }, deps) => describeErrorGroup(fingerprint, hours, deps, 'full'),
+});
 
-    const out = [
-      `Group ${fingerprint}${alias}: ${safeLevel(group.levelName)}, ${group.status}, ${plural(group.total, 'row')} from ` +
-        `${formatTime(group.firstSeen)} to ${formatTime(group.lastSeen)}; ${inWindow} in the last ${hours} h${describePeak(buckets, 'hour')}.`,
+/**
+ * `full` is the tool's answer. `activity` leaves out what the incident's own group section shows
+ * (the template, the samples, the traceback), for the fallback report that prints both.
+ */
+export function describeErrorGroup(
+  fingerprint: string,
+  hours: number,
+  { state, redactor, clock }: AnalysisDeps,
+  detail: 'full' | 'activity',
+): AnalysisResult {
+  const group = state.group(fingerprint);
+  if (!group) return unknownGroup(fingerprint);
+  const clean = (text: string, cap: number) => cleanField(text, cap, redactor).text;
+  const buckets = countPerBucket(state, group.fingerprint, 'hour', hours, clock.now());
+  const inWindow = buckets.reduce((sum, b) => sum + b.count, 0);
+  const alias = group.fingerprint === fingerprint ? '' : ` (now grouped as ${group.fingerprint})`;
+
+  const out = [
+    `Group ${fingerprint}${alias}: ${safeLevel(group.levelName)}, ${group.status}, ${plural(group.total, 'row')} from ` +
+      `${formatTime(group.firstSeen)} to ${formatTime(group.lastSeen)}; ${inWindow} in the last ${hours} h${describePeak(buckets, 'hour')}.`,
+  ];
+  if (detail === 'full') {
+    out.push(
       '',
       'What it is (untrusted text from the log):',
       fence(
@@ -40,14 +55,15 @@ export const errorGroup = defineAnalysis({
           `template: ${clean(group.template, CAPS.template)}`,
         ].join('\n'),
       ),
-    ];
-    out.push(...renderSamples(group.samples, clean));
-    const active = buckets.filter((b) => b.count > 0);
-    out.push('', `Rows per hour (UTC), last ${hours} h: ${active.length} of ${hours} hours had rows${active.length ? ':' : '.'}`);
-    for (const b of active) out.push(`${formatHour(b.start)}  ${b.count}`);
-    return { kind: 'ok', text: out.join('\n'), truncated: false };
-  },
-});
+      ...renderSamples(group.samples, clean),
+    );
+  } else out.push('Its template, samples and traceback: under Error groups.');
+  const active = buckets.filter((b) => b.count > 0);
+  out.push('', `Rows per hour (UTC), last ${hours} h: ${active.length} of ${hours} hours had rows${active.length ? ':' : '.'}`);
+  for (const b of active) out.push(`${formatHour(b.start)}  ${b.count}`);
+  const capped = capOutput(out.join('\n'));
+  return { kind: 'ok', text: capped.text, truncated: capped.truncated };
+}
 
 function renderSamples(samples: Sample[], clean: (text: string, cap: number) => string): string[] {
   const out: string[] = [];

@@ -10,6 +10,7 @@ import { packageRoot } from '../adapters/package-root.js';
 import { findClaude } from '../adapters/claude-command.js';
 import { readSecret } from '../adapters/secrets.js';
 import type { StateStore } from '../adapters/state-store.js';
+import { describeErrorGroup } from '../analysis/error-group.js';
 import { openLogRowsLazily } from '../analysis/log-rows.js';
 import { createAnalyses } from '../analysis/registry.js';
 import { bySeverity } from '../core/group-order.js';
@@ -21,6 +22,7 @@ import type { QueuedSubject } from '../core/investigation.js';
 
 const TOOL_PREFIX = 'mcp__sentinel__';
 const FALLBACK_GROUPS = 3;
+const FALLBACK_HOURS = 24;
 
 /** Claude if it can run now, else why not (the fallback report says it). */
 export function buildClaude(loaded: LoadedConfig, ctx: CommandContext): InvestigateDeps['claude'] {
@@ -61,8 +63,8 @@ export function readPromptTemplate(name: 'investigate' | 'health'): string {
   return readFileSync(join(packageRoot(), 'prompts', `${name}.md`), 'utf8');
 }
 
-/** The fallback report's raw material: the error-group analysis of the largest groups, or the
- * analyses behind the concerning series (each run once). */
+/** The fallback report's raw material: the activity of the largest groups (their samples are in
+ * the report's own group section), or the analyses behind the concerning series (each run once). */
 export function fallbackAnalyses(
   loaded: LoadedConfig,
   state: StateStore,
@@ -72,21 +74,27 @@ export function fallbackAnalyses(
   return async (queued: QueuedSubject) => {
     const { config, paths, file } = loaded;
     const analyses = createAnalyses({ config, database: paths.database, env: ctx.env, cwd: dirname(file) });
+    const logs = openLogRowsLazily(paths.database, config.source, ctx.env);
+    const deps = { config, state, logs, redactor, clock: ctx.clock };
     const calls =
       queued.kind === 'health'
-        ? queued.subject.series.map((s) => ({ name: s.analysis, args: s.args }))
+        ? queued.subject.series.map((s) => ({
+            tool: `${s.analysis} ${Object.values(s.args).join(' ')}`.trim(),
+            run: async () => (await analyses.find((a) => a.name === s.analysis)?.run(s.args, deps))?.text,
+          }))
         : [...queued.subject.groups]
             .filter((g) => g.count > 0) // a synthetic group (the app went silent) has no rows to analyse
             .sort(bySeverity)
             .slice(0, FALLBACK_GROUPS)
-            .map((g) => ({ name: 'error_group', args: { fingerprint: g.fingerprint } }));
-    const unique = [...new Map(calls.map((c) => [`${c.name} ${Object.values(c.args).join(' ')}`.trim(), c])).entries()];
-    const logs = openLogRowsLazily(paths.database, config.source, ctx.env);
+            .map((g) => ({
+              tool: `error_group ${g.fingerprint}`,
+              run: async () => describeErrorGroup(g.fingerprint, FALLBACK_HOURS, deps, 'activity').text,
+            }));
     try {
       const out: { tool: string; text: string }[] = [];
-      for (const [tool, call] of unique) {
-        const analysis = analyses.find((a) => a.name === call.name);
-        if (analysis) out.push({ tool, text: (await analysis.run(call.args, { config, state, logs, redactor, clock: ctx.clock })).text });
+      for (const { tool, run } of new Map(calls.map((c) => [c.tool, c])).values()) {
+        const text = await run();
+        if (text !== undefined) out.push({ tool, text });
       }
       return out;
     } finally {

@@ -227,6 +227,19 @@ describe('sentinel run investigates with the real claude CLI and notifies throug
     expect(t.ntfy.messages[0]).toMatchObject({ priority: 4 });
   });
 
+  it('the fallback report shows each sample once: under Error groups, with the group activity under Analyses', async () => {
+    const t = await setup([], { enabled: false });
+    await writeWithLoguru(t.db, [
+      { level: 'ERROR', message: 'payment 4711 declined for order 8812', exception: 'ValueError: card 4711 expired' },
+    ]);
+    expect((await t.run()).json).toMatchObject({ investigation: 'fallback' });
+    const file = readFileSync(join(t.dir, 'incidents', incidents(t.dir)[0]!), 'utf8');
+    const analyses = file.slice(file.indexOf('## Analyses'), file.indexOf('## Error groups'));
+    expect(analyses).toMatch(/Rows per hour \(UTC\), last 24 h: 1 of 24 hours had rows/);
+    expect(file.split('payment 4711 declined for order 8812')).toHaveLength(2);
+    expect(file.split('card 4711 expired')).toHaveLength(2);
+  });
+
   it('an incident that cannot be written fails the run loudly, but the notifications already due still go out', async () => {
     const t = await setup([], { enabled: false });
     t.ntfy.failNext(1, 429);
