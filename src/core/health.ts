@@ -118,6 +118,7 @@ export function buildHealthSubject(due: readonly SeriesVerdict[], now: number): 
         title: `${v.series.name} (${v.analysis})`,
         points: sorted,
         flags: judgement.flags,
+        ...(flags.length ? { focus: { start: Math.min(...flags.map((f) => f.start)), end: latest } } : {}),
         ...(unit ? { unit } : {}),
         ...(v.series.limit === undefined ? {} : { limit: v.series.limit }),
       }),

@@ -1,3 +1,4 @@
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { buildHealthSubject, judgeSeriesNow, pickDueSeries, renderHealthSummary, type ChartSeries } from '../../src/core/health.js';
 import type { Flag } from '../../src/core/judge-types.js';
@@ -81,6 +82,60 @@ describe('buildHealthSubject', () => {
     // Both flagged spans shaded (the old one is context), and the limit drawn.
     expect(s!.svg.match(/fill-opacity="0.18"/g)).toHaveLength(2);
     expect(s!.svg).toContain('limit 100 jobs');
+  });
+});
+
+/** Per panel of a chart (parsed by Python's XML parser): its plot width, the widths of its flagged
+ * rectangles, and its time labels. */
+async function readPanels(svg: string): Promise<Record<string, { plot: number; flagged: number[]; labels: string[] }>> {
+  const script = `import sys, json, re, xml.etree.ElementTree as ET
+ns = '{http://www.w3.org/2000/svg}'
+out = {}
+for g in ET.fromstring(sys.stdin.read()).iter(ns + 'g'):
+  l, r = re.match(r'M([\\d.]+) [\\d.]+V[\\d.]+H([\\d.]+)', g.find(ns + 'path').get('d')).groups()
+  out[g.get('class')] = {"plot": float(r) - float(l), "flagged": [float(x.get('width')) for x in g.iter(ns + 'rect') if x.get('fill-opacity')],
+    "labels": [t.text for t in g.iter(ns + 'text')]}
+print(json.dumps(out))`;
+  return JSON.parse((await execa('/usr/bin/python3', ['-c', script], { input: svg })).stdout);
+}
+
+describe('the health chart', () => {
+  const HOUR = 60 * MINUTE;
+  // A week of 5-minute readings, the last hour flagged: on one time axis that hour is 1/168 of the width.
+  const week = Array.from({ length: 7 * 24 * 12 }, (_, i) => ({ t: T0 + i * 5 * MINUTE, v: 10 + (i % 3) }));
+  const last = week.at(-1)!.t;
+  const flag: Flag = { start: last - HOUR, end: last, score: 5, kind: 'above', reason: 'queue_depth 150, above its usual 9–12' };
+
+  it('shows the flagged hour over at least a third of a zoomed panel, the week beneath it as context', async () => {
+    const verdict = judgeSeriesNow(
+      'metric',
+      { name: 'queue_depth' },
+      {
+        name: 'queue_depth',
+        points: week,
+        judgement: { verdict: 'concerning', flags: [flag], summary: 'queue_depth: …' },
+      },
+    );
+    const panels = await readPanels(buildHealthSubject([verdict], last).series[0]!.svg);
+    expect(Object.keys(panels).sort()).toEqual(['history', 'zoom']);
+    const [flagged] = panels.zoom!.flagged;
+    expect(flagged! / panels.zoom!.plot).toBeGreaterThanOrEqual(1 / 3);
+    expect(panels.history!.labels).toEqual(expect.arrayContaining(['2026-05-01 12:00', '2026-05-08 11:55']));
+  });
+
+  it('keeps one panel when the flagged span is most of the history', async () => {
+    const verdict = judgeSeriesNow(
+      'metric',
+      { name: 'queue_depth' },
+      {
+        name: 'queue_depth',
+        points: week.slice(-16),
+        judgement: { verdict: 'concerning', flags: [flag], summary: 'queue_depth: …' },
+      },
+    );
+    const panels = await readPanels(buildHealthSubject([verdict], last).series[0]!.svg);
+    expect(Object.keys(panels)).toEqual(['chart']);
+    expect(panels.chart!.flagged[0]! / panels.chart!.plot).toBeGreaterThanOrEqual(0.75);
   });
 });
 
