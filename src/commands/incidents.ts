@@ -6,6 +6,7 @@ import { listIncidents, type IncidentSummary } from '../adapters/incident-writer
 import { parseDuration } from '../core/duration.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { flattenInline } from '../core/fence.js';
+import { stripControls } from '../core/text.js';
 import type { CommandContext } from '../core/types.js';
 import { operatorName } from './operator-name.js';
 
@@ -56,11 +57,7 @@ function renderLine(i: IncidentSummary, withStatus: boolean): string {
 /** `incidents show ID|FILE`: the file as written; control characters stripped, the terminal is ours. */
 export async function incidentsShowCommand(options: { config?: string; ref: string }, ctx: CommandContext): Promise<number> {
   const path = findIncident(options, ctx);
-  ctx.stdout(
-    readIncidentFile(path)
-      .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '')
-      .trimEnd(),
-  );
+  ctx.stdout(stripControls(readIncidentFile(path)).trimEnd());
   return ExitCode.ok;
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createIncidentWriter, listIncidents } from '../../src/adapters/incident-writer.js';
-import { incidentsCommand } from '../../src/commands/incidents.js';
+import { incidentsCommand, incidentsShowCommand } from '../../src/commands/incidents.js';
 import type { CommandContext } from '../../src/core/types.js';
 import { renderIncident, type IncidentInput } from '../../src/core/incident.js';
 import { buildGroup, T0 } from '../support/groups.js';
@@ -150,6 +150,16 @@ describe('incidentsCommand', () => {
     const json = makeContext(dir);
     await incidentsCommand({ config: configFile, json: true }, json.ctx);
     expect(JSON.parse(json.out[0] ?? '')).toMatchObject([{ id: 'inv-2', created: '2026-05-02T12:00:00.000Z' }, { id: 'inv-1' }]);
+  });
+
+  it('shows a file with the control characters a hand edit let in stripped, bidi controls and escapes too', async () => {
+    const { dir, configFile } = makeProject();
+    dirs.push(dir);
+    const file = renderFallback('inv-1', T0).replace('## Summary', '## Summary\n\x1b[31mred\x1b[0m paid \u202e01$\u202c, ref 42\u200f7\r');
+    createIncidentWriter({ dir: join(dir, 'incidents') }).write('2026-05-01-incident-a.md', file);
+    const { ctx, out } = makeContext(dir);
+    expect(await incidentsShowCommand({ config: configFile, ref: 'inv-1' }, ctx)).toBe(0);
+    expect(out[0]).toContain('## Summary\nred paid 01$, ref 427\n');
   });
 
   it('says so when there are no incidents', async () => {
