@@ -1,5 +1,5 @@
 import { callRecord, type ClaudeOutcome, type ClaudeRunner } from '../adapters/claude-runner.js';
-import type { QueuedInvestigation } from '../adapters/state-store.js';
+import type { QueuedInvestigation } from '../core/state-store.js';
 import { answerJsonSchema, parseAnswer } from '../core/answer.js';
 import type { Config } from '../core/config.js';
 import type { HealthSubject } from '../core/health.js';

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStateStore } from '../../src/adapters/state-store.js';
+import type { StateStore } from '../../src/core/state-store.js';
 import type { GroupTally, RunTally } from '../../src/core/tally.js';
 
 const T0 = Date.UTC(2026, 4, 1, 12, 0);
@@ -60,13 +61,7 @@ describe('folding a splinter group into its survivor', () => {
     hours: new Map([[Math.floor(firstSeen / HOUR) * HOUR, count]]),
     escalatedByRule: null,
   });
-  const commit = (
-    state: ReturnType<typeof openStateStore>,
-    groups: GroupTally[],
-    folds: RunTally['folds'],
-    now: number,
-    investigated?: string,
-  ) =>
+  const commit = (state: StateStore, groups: GroupTally[], folds: RunTally['folds'], now: number, investigated?: string) =>
     state.commitRun({
       runId: state.startRun('run', now, null, 4242),
       startedAt: now,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStateStore } from '../../src/adapters/state-store.js';
 import { openLogRows } from '../../src/analysis/log-rows.js';
-import { readSystemSample, readSystemSamples, recordSystemSample, sampleSystemNow } from '../../src/adapters/system-probe.js';
+import { readSystemSample, sampleSystemNow } from '../../src/adapters/system-probe.js';
 import { systemAnalysis } from '../../src/analysis/system.js';
 import { parseConfig } from '../../src/core/config.js';
 import { createRedactor } from '../../src/core/redact.js';
@@ -41,8 +41,8 @@ describe('recorded samples and the system analysis', () => {
     const hour = 3_600_000;
     // A quarter of the CPU busy between consecutive samples: 100 jiffies an hour, 25 of them busy.
     for (let i = 48; i >= 1; i--)
-      recordSystemSample(writable, { ...sample, at: sample.at - i * hour, cpu: { idle: 75 * (48 - i), total: 100 * (48 - i) } });
-    expect(readSystemSamples(writable, sample.at - 24.5 * hour)).toHaveLength(24);
+      writable.recordSystemSample({ ...sample, at: sample.at - i * hour, cpu: { idle: 75 * (48 - i), total: 100 * (48 - i) } });
+    expect(writable.systemSamplesSince(sample.at - 24.5 * hour)).toHaveLength(24);
     writable.close();
 
     const logDb = join(stateDir, 'logs.db');

@@ -12,7 +12,7 @@ const HOUR = 3_600_000;
 function storeWithOutbox(messages: number) {
   const state = openStateStore(mkdtempSync(join(tmpdir(), 'sentinel-deliver-')));
   for (let i = 0; i < messages; i++) {
-    const id = state.enqueueInvestigation('incident', '{}', NOW);
+    const id = state.queueHealthInvestigation('{}', [], NOW);
     state.reserveIncident(id, `incident-${i}.md`, '{}');
     state.completeInvestigation(
       id,
