@@ -8,7 +8,7 @@ import type { CommittedRun, StateStore } from '../core/state-store.js';
 import type { SystemSample } from '../core/system-health.js';
 import { HOUR, hourStart } from '../core/triggers.js';
 import { autofixJobs } from './autofix-jobs.js';
-import { describeSqliteError } from './log-source.js';
+import { describeSqliteError } from './sqlite-error.js';
 import { MIGRATIONS } from './state-schema.js';
 import { cool, insertInvestigation, queueOperations } from './state-queue.js';
 

@@ -106,6 +106,18 @@ describe('a WAL database whose app stopped cleanly', () => {
     }
   });
 
+  it('is read by the analyses (rows around a row, a metric) through the same opener: no -wal or -shm appears beside it', async () => {
+    const { dir, db } = makeProject({ metrics: [{ name: 'failures', count_where: "level = 'ERROR'", bucket: '1h' }] });
+    await writeWithLoguru(db, [{ level: 'ERROR', message: 'job 4 failed', logger: 'app.jobs', function: 'run', repeat: 3 }]);
+    expect(readdirSync(dir).filter((name) => name.startsWith('logs.db'))).toEqual(['logs.db']);
+    const around = await runCli(['analyze', 'rows_around', '2', '--json'], { cwd: dir });
+    expect(around.exitCode, around.stderr).toBe(0);
+    expect(around.stdout).toContain('job 4 failed');
+    const metric = await runCli(['analyze', 'metric', 'failures', '--json'], { cwd: dir });
+    expect(metric.exitCode, metric.stderr).toBe(0);
+    expect(readdirSync(dir).filter((name) => name.startsWith('logs.db'))).toEqual(['logs.db']);
+  });
+
   it('is replayed from a copy on a laptop without leaving -shm or -wal beside the copy', async () => {
     const { dir, db } = makeProject();
     await writeWithLoguru(db, [{ level: 'ERROR', message: 'job 9 failed', logger: 'app.jobs', function: 'run' }]);
@@ -123,6 +135,14 @@ describe('files that are not regular files', () => {
     const { dir, db } = makeProject();
     await execa('mkfifo', [db]);
     const result = await runCli(['run'], { cwd: dir, timeoutMs: 20_000 });
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toBe(`sentinel: log database ${db}: not a regular file`);
+  });
+
+  it('a FIFO as source.path is refused by the analyses too (exit 3), not waited on', async () => {
+    const { dir, db } = makeProject();
+    await execa('mkfifo', [db]);
+    const result = await runCli(['analyze', 'rows_around', '1'], { cwd: dir, timeoutMs: 20_000 });
     expect(result.exitCode).toBe(3);
     expect(result.stderr).toBe(`sentinel: log database ${db}: not a regular file`);
   });
