@@ -83,7 +83,7 @@ describe('sentinel doctor', () => {
     );
     if (!existsSync('/run/systemd/system')) expect(result.lines).toContain('– systemd is not running here: units and timers not checked');
     expect(result.failures).toEqual([]);
-    expect(result.exitCode).toBe(result.lines.some((line) => line.startsWith('✗')) ? 1 : 0);
+    expect(result.exitCode).toBe(result.lines.some((line) => line.startsWith('✗')) ? 6 : 0);
     // Nothing was published, nothing was created.
     expect(result.ntfy.messages).toEqual([]);
     expect(existsSync(join(result.dir, 'state'))).toBe(false);
@@ -156,7 +156,7 @@ describe('sentinel doctor', () => {
     const result = await doctor(breakage);
     expect(result.stdout).toMatch(new RegExp(line.source, 'm'));
     expect(result.failures.join('\n')).toMatch(new RegExp(line.source.split('\\n')[0]!, 'm'));
-    expect(result.exitCode).toBe(1);
+    expect(result.exitCode).toBe(6);
   });
 
   it('with claude.command left at "claude" and none on PATH, finds and names the one npm ci installed', async () => {
@@ -175,7 +175,7 @@ describe('sentinel doctor', () => {
     expect(result.lines).toContain(
       '    fix: put it into /etc/credstore/anthropic-api-key or /etc/credstore/claude-oauth-token (root, mode 600; the units load it with LoadCredential=), or set $ANTHROPIC_API_KEY or $CLAUDE_CODE_OAUTH_TOKEN for a manual run',
     );
-    expect(result.exitCode).toBe(1);
+    expect(result.exitCode).toBe(6);
   });
 
   it('finds the credential where systemd put it ($CREDENTIALS_DIRECTORY)', async () => {
@@ -209,7 +209,7 @@ describe('sentinel doctor', () => {
     expect(result.failures).toEqual([
       expect.stringMatching(/^✗ claude\.auth: two or more credentials are present \(api_key: .*; oauth_token: .*\)/),
     ]);
-    expect(result.exitCode).toBe(1);
+    expect(result.exitCode).toBe(6);
   });
 
   it('says which kind is in use; with --online, whether claude accepts it (the real CLI, a fake API that wants a Bearer token)', async () => {
