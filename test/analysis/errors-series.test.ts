@@ -1,6 +1,4 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStateStore } from '../../src/adapters/state-store.js';
@@ -8,6 +6,7 @@ import { errorsSeries, readErrorHours } from '../../src/analysis/errors-series.j
 import { openLogRows } from '../../src/analysis/log-rows.js';
 import { parseConfig } from '../../src/core/config.js';
 import { createRedactor } from '../../src/core/redact.js';
+import { tempDir } from '../support/temp.js';
 
 const HOUR = 3_600_000;
 const now = Date.UTC(2025, 4, 8, 12, 30);
@@ -15,7 +14,7 @@ const currentHour = Date.UTC(2025, 4, 8, 12);
 
 /** A state DB with two groups: `steady` (5 rows an hour for a week, one hour none, the last 3 hours 80) and `rare`. */
 function makeState(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sentinel-state-'));
+  const dir = tempDir('sentinel-state-');
   openStateStore(dir).close(); // the schema, migrated by the real store
   const db = new Database(join(dir, 'state.db'));
   const group = db.prepare(

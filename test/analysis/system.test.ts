@@ -1,6 +1,4 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStateStore } from '../../src/adapters/state-store.js';
@@ -9,6 +7,7 @@ import { readSystemSample, sampleSystemNow } from '../../src/adapters/system-pro
 import { systemAnalysis } from '../../src/analysis/system.js';
 import { parseConfig } from '../../src/core/config.js';
 import { createRedactor } from '../../src/core/redact.js';
+import { tempDir } from '../support/temp.js';
 
 const clock = { now: () => Date.now() };
 
@@ -35,7 +34,7 @@ describe('sampleSystemNow', () => {
 
 describe('recorded samples and the system analysis', () => {
   it('records samples in the state DB and judges the machine against them', async () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'sentinel-state-'));
+    const stateDir = tempDir('sentinel-state-');
     const writable = openStateStore(stateDir);
     const { sample } = readSystemSample(['/'], clock);
     const hour = 3_600_000;

@@ -1,12 +1,12 @@
 import Database from 'better-sqlite3';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeAnthropic } from '../fakes/fake-anthropic.js';
 import { startFakeNtfy } from '../fakes/fake-ntfy.js';
 import { makeProject, runCli } from '../support/cli.js';
+import { tempDir } from '../support/temp.js';
 
 const CLAUDE = fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url));
 const servers: { close(): Promise<void> }[] = [];
@@ -16,7 +16,7 @@ afterEach(async () => {
 
 /** A stand-in `claude` that answers --version as Claude Code does. */
 function fakeClaude(script = 'echo "2.1.197 (Claude Code)"'): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'sentinel-claude-')), 'claude');
+  const file = join(tempDir('sentinel-claude-'), 'claude');
   writeFileSync(file, `#!/bin/sh\n${script}\n`);
   chmodSync(file, 0o755);
   return file;

@@ -1,24 +1,13 @@
 import Database from 'better-sqlite3';
 import { execa } from 'execa';
-import {
-  chmodSync,
-  chownSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { FAKE_SECRETS } from '../fixtures/secrets.js';
 import { CLI, makeProject, runCli } from '../support/cli.js';
 import { writeWithLoguru } from '../support/loguru.js';
+import { tempDir } from '../support/temp.js';
 
 const NOBODY = 65534;
 
@@ -36,7 +25,7 @@ async function runAsNobody(args: string[], cwd: string, home: string) {
 
 /** The README's layout: the app's directory and database readable, not writable, by sentinel. */
 async function stoppedApp() {
-  const dir = mkdtempSync(join(tmpdir(), 'sentinel-ro-'));
+  const dir = tempDir('sentinel-ro-');
   chmodSync(dir, 0o755);
   const appDir = join(dir, 'app');
   mkdirSync(appDir, { mode: 0o755 });

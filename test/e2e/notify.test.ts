@@ -1,9 +1,9 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeNtfy, type FakeNtfy } from '../fakes/fake-ntfy.js';
 import { makeProject, runCli } from '../support/cli.js';
+import { tempDir } from '../support/temp.js';
 
 const TOKEN = 'tk_failurenotice0123456789abc';
 const KEY = `sk-ant-api03-${'Zq9'.repeat(12)}`;
@@ -20,7 +20,7 @@ async function ntfy(): Promise<FakeNtfy> {
 
 /** A PATH holding only node and, if given, a journalctl stand-in that records its argv. */
 function binDir(journalctl?: string): { path: string; argsFile: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'sentinel-bin-'));
+  const dir = tempDir('sentinel-bin-');
   symlinkSync(process.execPath, join(dir, 'node'));
   const argsFile = join(dir, 'journalctl.args');
   if (journalctl !== undefined) {
