@@ -21,7 +21,7 @@ export interface InvestigateResult {
 
 export interface InvestigateDeps extends IncidentFileDeps {
   config: Config;
-  /** Null: Claude cannot be used this run, for this reason. */
+  /** `unavailable`: Claude cannot be used this run, for this reason. */
   claude: { runner: ClaudeRunner; tools: PromptTool[]; costIsEstimate?: boolean } | { unavailable: NoDiagnosis };
   /** The text of prompts/investigate.md or prompts/health.md. */
   promptTemplate(kind: ReportKind): string;
