@@ -119,6 +119,22 @@ describe('a WAL database whose app stopped cleanly', () => {
   });
 });
 
+describe('an incident the service user may read but not write', () => {
+  it('incidents close says it cannot record the closing, in one line, exit 1', async () => {
+    const { dir } = makeProject({ incidents_dir: './incidents' });
+    chmodSync(dir, 0o755);
+    chmodSync(join(dir, 'sentinel.yaml'), 0o644);
+    const incidents = join(dir, 'incidents');
+    mkdirSync(incidents, { mode: 0o755 });
+    const file = join(incidents, '2026-11-29-incident-billing-down.md');
+    writeFileSync(file, '---\nid: incident-1\nstatus: open\n---\n# Billing down\n', { mode: 0o644 });
+    const result = await runAsNobody(['incidents', 'close', file, '--config', join(dir, 'sentinel.yaml')], dir, dir);
+    expect(result.stderr).toBe(`sentinel: ${file}: cannot record the closing: EACCES`);
+    expect(result.exitCode).toBe(1);
+    expect(readFileSync(file, 'utf8')).toMatch(/^status: open$/m);
+  });
+});
+
 describe('files that are not regular files', () => {
   it('a FIFO as source.path is refused at once, not waited on', async () => {
     const { dir, db } = makeProject();
