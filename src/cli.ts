@@ -327,7 +327,7 @@ function buildProgram(exit: (code: number) => void): Command {
     .addHelpText('after', example('sentinel notify test'));
   notify
     .command('test')
-    .description('send a test message to each channel; exits 1 if any channel failed')
+    .description('send a test message to each channel; exits 6 if any channel failed')
     .addHelpText('after', example('sentinel notify test'))
     .action(() =>
       done(import('./commands/notify.js').then(({ notifyTestCommand }) => notifyTestCommand({ config: global().config }, context))),
@@ -348,7 +348,7 @@ function buildProgram(exit: (code: number) => void): Command {
 
   program
     .command('doctor')
-    .description('check the set-up: config, log database, claude, credentials, ntfy, state dir, units; exits 1 on any ✗')
+    .description('check the set-up: config, log database, claude, credentials, ntfy, state dir, units; exits 6 on any ✗')
     .option('--online', 'also send claude one tiny request: does it accept the credential?')
     .addHelpText('after', example('sudo -u sentinel sentinel --config /etc/sentinel/sentinel.yaml doctor'))
     .action((opts: { online?: boolean }) =>

@@ -125,3 +125,20 @@ describe('import graph', () => {
     expect(upward).toEqual([]);
   });
 });
+
+describe('databases', () => {
+  const layers = ['core', 'adapters', 'analysis', 'stages', 'commands'];
+  const files = layers.flatMap(filesIn);
+
+  it('only three adapters open a SQLite database: the log database opener, the state store and the run lock', () => {
+    const opening = files.filter((file) => /^import Database from 'better-sqlite3'/m.test(readFileSync(join(src, file), 'utf8')));
+    expect(opening.sort()).toEqual(['adapters/log-database.ts', 'adapters/run-lock.ts', 'adapters/state-store.ts']);
+  });
+
+  it("only the state store's files name state.db's tables in SQL", () => {
+    const tables =
+      /\b(FROM|INTO|UPDATE|JOIN)\s+(groups|group_hours|aliases|folds|rule_hits|rule_last_hit|runs|warnings|investigations|outbox|claude_calls|system_samples|health_alerts|autofix_jobs|meta)\b/;
+    const store = ['adapters/state-store.ts', 'adapters/state-queue.ts', 'adapters/autofix-jobs.ts', 'adapters/state-schema.ts'];
+    expect(files.filter((file) => !store.includes(file) && tables.test(readFileSync(join(src, file), 'utf8')))).toEqual([]);
+  });
+});

@@ -1,33 +1,12 @@
 import type Database from 'better-sqlite3';
 import type { AutofixState } from '../core/autofix-policy.js';
 import type { AutofixJobData } from '../core/autofix-job.js';
-import { ExitCode, SentinelError } from '../core/errors.js';
-import type { Notification } from '../core/notification.js';
-import { describeSqliteError } from './log-source.js';
-
-export interface AutofixJob {
-  id: number;
-  fingerprint: string;
-  incidentPath: string;
-  createdAt: number;
-  state: AutofixState;
-  stopReason: string | null;
-  nextAttemptAt: number;
-  data: AutofixJobData;
-}
-
-export type AutofixJobs = ReturnType<typeof autofixJobs>;
+import type { AutofixJob, AutofixJobs } from '../core/state-store.js';
+import { insertNotification } from './state-queue.js';
 
 /** The autofix jobs in the state DB (table `autofix_jobs`): each step's result is written before
  * the next step starts. */
-export function autofixJobs(db: Database.Database) {
-  const guard = <T>(what: string, fn: () => T): T => {
-    try {
-      return fn();
-    } catch (error) {
-      throw new SentinelError(`state database: ${what}: ${describeSqliteError(error)}`, ExitCode.state, { cause: error });
-    }
-  };
+export function autofixJobs(db: Database.Database, guard: <T>(what: string, fn: () => T) => T): AutofixJobs {
   const toJob = (row: Record<string, unknown>): AutofixJob => ({
     id: Number(row.id),
     fingerprint: String(row.fingerprint),
@@ -36,11 +15,11 @@ export function autofixJobs(db: Database.Database) {
     state: row.state as AutofixState,
     stopReason: (row.stop_reason as string | null) ?? null,
     nextAttemptAt: Number(row.next_attempt_at),
+    claudeAt: (row.claude_at as number | null) ?? null,
     data: JSON.parse(String(row.data)) as AutofixJobData,
   });
   return {
-    /** A new job; `stopReason` set makes it a recorded refusal (an ineligible incident). */
-    add(job: { fingerprint: string; incidentPath: string; data: AutofixJobData; now: number; stopReason?: string }): number {
+    add(job) {
       return guard('queue autofix', () =>
         Number(
           db
@@ -65,7 +44,6 @@ export function autofixJobs(db: Database.Database) {
         const row = db.prepare('SELECT * FROM autofix_jobs WHERE id = ?').get(id) as Record<string, unknown> | undefined;
         return row ? toJob(row) : null;
       }),
-    /** Attempts ever made for a fingerprint: recorded refusals and dry runs do not count. */
     attemptsFor: (fingerprint: string): number =>
       guard(
         'read autofix',
@@ -92,7 +70,6 @@ export function autofixJobs(db: Database.Database) {
           | undefined;
         return row ? toJob(row) : null;
       }),
-    /** The oldest unfinished job that is due: the one a tick works on. */
     nextDue: (now: number): AutofixJob | null =>
       guard('read autofix', () => {
         const row = db
@@ -100,14 +77,7 @@ export function autofixJobs(db: Database.Database) {
           .get(now) as Record<string, unknown> | undefined;
         return row ? toJob(row) : null;
       }),
-    /** A step done: its result and the new state in one write. */
-    advance(
-      id: number,
-      state: AutofixState,
-      data: AutofixJobData,
-      now: number,
-      extra: { claudeAt?: number; openedAt?: number; stopReason?: string } = {},
-    ) {
+    advance(id, state, data, now, extra = {}) {
       guard('update autofix', () =>
         db
           .prepare(
@@ -116,7 +86,6 @@ export function autofixJobs(db: Database.Database) {
           .run(state, JSON.stringify(data), now, extra.stopReason ?? null, extra.claudeAt ?? null, extra.openedAt ?? null, id),
       );
     },
-    /** Try again later (a rate limit, a forge outage), in the same state. */
     postpone(id: number, data: AutofixJobData, until: number, now: number) {
       guard('update autofix', () =>
         db
@@ -124,7 +93,6 @@ export function autofixJobs(db: Database.Database) {
           .run(JSON.stringify(data), until, now, id),
       );
     },
-    /** Fix attempts that reached Claude since `since`, and draft PRs opened: the daily caps. */
     countsSince: (since: number): { attempts: number; prs: number } =>
       guard(
         'read autofix',
@@ -133,13 +101,7 @@ export function autofixJobs(db: Database.Database) {
             .prepare('SELECT count(claude_at >= ? OR NULL) AS attempts, count(opened_at >= ? OR NULL) AS prs FROM autofix_jobs')
             .get(since, since) as { attempts: number; prs: number },
       ),
-    /** Done: the notification joins the outbox in the same transaction (sent by the next `sentinel run`). */
-    finish(
-      id: number,
-      data: AutofixJobData,
-      now: number,
-      notification: { channels: string[]; payload: Notification & { file: string } } | null,
-    ) {
+    finish(id, data, now, notification) {
       guard('update autofix', () =>
         db.transaction(() => {
           db.prepare("UPDATE autofix_jobs SET state = 'notified', data = ?, updated_at = ? WHERE id = ?").run(
@@ -149,10 +111,8 @@ export function autofixJobs(db: Database.Database) {
           );
           if (!notification) return;
           const row = db.prepare('SELECT incident_path FROM autofix_jobs WHERE id = ?').get(id) as { incident_path: string };
-          const add = db.prepare(
-            'INSERT INTO outbox (created_at, channel, incident_path, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?)',
-          );
-          for (const channel of notification.channels) add.run(now, channel, row.incident_path, JSON.stringify(notification.payload), now);
+          const payload = JSON.stringify(notification.payload);
+          for (const channel of notification.channels) insertNotification(db, row.incident_path, now, { channel, payload });
         })(),
       );
     },

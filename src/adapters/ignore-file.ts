@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, parseDocument, YAMLSeq, type Document, type YAMLMap } from 'yaml';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { parseIgnoreRules, type IgnoreRule } from '../core/ignore.js';
@@ -98,8 +98,13 @@ export function removeIgnoreRule(file: string, id: string, note: string): boolea
  * `sudo sentinel ignore add` left 0600 root would be unreadable to the service user. */
 function writeAtomically(file: string, text: string): void {
   const temp = `${file}.tmp-${process.pid}`;
-  const mode = existsSync(file) ? statSync(file).mode & 0o777 : 0o644;
-  writeFileSync(temp, text, { mode });
-  chmodSync(temp, mode);
-  renameSync(temp, file);
+  try {
+    const mode = existsSync(file) ? statSync(file).mode & 0o777 : 0o644;
+    writeFileSync(temp, text, { mode });
+    chmodSync(temp, mode);
+    renameSync(temp, file);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw new SentinelError(`ignore file ${file}: cannot write it: ${(error as Error).message}`, ExitCode.usage, { cause: error });
+  }
 }

@@ -1,4 +1,4 @@
-import { chmodSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { ExitCode, SentinelError } from '../core/errors.js';
 
@@ -20,10 +20,16 @@ export function closeIncident(path: string, closing: { at: string; by: string; n
   else doc.delete('closing_note');
   const updated = `---\n${doc.toString({ lineWidth: 0 })}---\n${text.slice(match[0].length)}`;
   const temp = `${path}.tmp-${process.pid}`;
-  const mode = statSync(path).mode & 0o777;
-  writeFileSync(temp, updated, { mode });
-  chmodSync(temp, mode);
-  renameSync(temp, path);
+  try {
+    const mode = statSync(path).mode & 0o777;
+    writeFileSync(temp, updated, { mode });
+    chmodSync(temp, mode);
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new SentinelError(`${path}: cannot record the closing: ${code}`, ExitCode.internal, { cause: error });
+  }
 }
 
 export function readIncidentFile(path: string): string {

@@ -1,29 +1,12 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  constants,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-  type Stats,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Config } from '../core/config.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { levelNamesBelow } from '../core/levels.js';
 import { parseRowTime } from '../core/row-time.js';
 import type { Checkpoint } from '../core/records.js';
 import type { LogRow } from '../core/types.js';
+import { logDatabaseError, openLogDatabase } from './log-database.js';
 import { logRowColumns, quoteIdentifier, toLogRow } from './log-row-shape.js';
 
 export interface LogSource {
@@ -76,17 +59,10 @@ export interface RunSource {
 }
 
 /** `snapshotDir`: where a copy of a stopped app's WAL database may be kept between runs (see
- * `openReadOnly`); without it a copy lives in a temporary directory until `close`. */
+ * `openLogDatabase`); without it a copy lives in a temporary directory until `close`. */
 export function openLogSource(path: string, source: SourceConfig, snapshotDir?: string): LogSource {
-  let db: Database.Database;
-  let release = () => {};
-  try {
-    ({ db, release } = openReadOnly(path, snapshotDir));
-    db.pragma('busy_timeout = 5000'); // a writer committing under a rollback journal holds the lock briefly
-    db.prepare('SELECT 1 FROM sqlite_master LIMIT 1').get();
-  } catch (error) {
-    throw new SentinelError(`log database ${path}: ${describeSqliteError(error)}`, ExitCode.source, { cause: error });
-  }
+  const opened = openLogDatabase(path, { snapshotDir });
+  const { db } = opened;
   const c = source.columns;
   checkSchema(db, path, source.table, c);
 
@@ -109,7 +85,7 @@ export function openLogSource(path: string, source: SourceConfig, snapshotDir?: 
     try {
       return fn();
     } catch (error) {
-      throw new SentinelError(`log database ${path}: ${what}: ${describeSqliteError(error)}`, ExitCode.source, { cause: error });
+      throw logDatabaseError(path, error, what);
     }
   };
   // A level name nobody told us about is read at the minimum level rather than dropped.
@@ -168,10 +144,7 @@ export function openLogSource(path: string, source: SourceConfig, snapshotDir?: 
       const row = run('read newest row', () => timeAtStmt.get(max) as { time: unknown } | undefined);
       return row ? parseRowTime(row.time, source.time_format) : null;
     },
-    close: () => {
-      db.close();
-      release();
-    },
+    close: () => opened.close(),
   };
 }
 
@@ -196,66 +169,6 @@ export function levelIndexSql(source: LevelFilterConfig): string {
   return `CREATE INDEX IF NOT EXISTS ${quoteIdentifier(levelIndexName(source))} ON ${quoteIdentifier(source.table)} (${quoteIdentifier(source.columns.id)}) WHERE ${levelFilterSql(source)}`;
 }
 
-/**
- * A read-only connection that creates nothing beside the database. A WAL database whose app closed
- * its last connection has no -wal or -shm, and reading it in place creates them: impossible on the
- * unit's read-only bind, and elsewhere files owned by sentinel that the app may then be unable to
- * write. (SQLite's immutable=1 needs URI filenames, which better-sqlite3 is built without.) With no
- * -wal the main file holds every committed row, so a copy of it is read instead, in `snapshotDir`
- * (kept while the file is unchanged) or a temporary directory. A copy that the app came back
- * during (a -wal appeared, the file changed) is refused: the next run reads it shared.
- */
-function openReadOnly(path: string, snapshotDir: string | undefined): { db: Database.Database; release: () => void } {
-  const stat = statSync(path); // ENOENT is reported by the caller like any open error
-  // A FIFO or a device would block the open forever, or read endless bytes.
-  if (!stat.isFile()) throw new Error('not a regular file');
-  if (!isWalMode(path) || existsSync(`${path}-wal`)) {
-    if (snapshotDir !== undefined) rmSync(snapshotDir, { recursive: true, force: true }); // the app is back: the copy is stale
-    return { db: new Database(path, { readonly: true, fileMustExist: true }), release: () => {} };
-  }
-  const dir = snapshotDir ?? mkdtempSync(join(tmpdir(), 'sentinel-snapshot-'));
-  const release = snapshotDir === undefined ? () => rmSync(dir, { recursive: true, force: true }) : () => {};
-  try {
-    const copy = takeSnapshot(path, stat, dir);
-    return { db: new Database(copy, { readonly: true, fileMustExist: true }), release };
-  } catch (error) {
-    release();
-    throw error;
-  }
-}
-
-function takeSnapshot(path: string, before: Stats, dir: string): string {
-  const copy = join(dir, 'source.db');
-  const stampFile = join(dir, 'source.json');
-  const stamp = JSON.stringify({ path, dev: before.dev, ino: before.ino, size: before.size, mtimeMs: before.mtimeMs });
-  if (existsSync(copy) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return copy;
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  for (const name of ['source.db', 'source.db-wal', 'source.db-shm', 'source.json']) rmSync(join(dir, name), { force: true });
-  const partial = join(dir, 'source.db.partial');
-  copyFileSync(path, partial, constants.COPYFILE_FICLONE);
-  const after = statSync(path);
-  if (existsSync(`${path}-wal`) || after.size !== before.size || after.mtimeMs !== before.mtimeMs || after.ino !== before.ino) {
-    rmSync(partial, { force: true });
-    throw new Error('its app opened it while sentinel copied it (no -wal before, one after); the next run reads it in place');
-  }
-  renameSync(partial, copy);
-  writeFileSync(stampFile, stamp);
-  return copy;
-}
-
-/** Bytes 18 and 19 of the header are 2 for a database in WAL mode (sqlite.org/fileformat.html). */
-function isWalMode(path: string): boolean {
-  const header = Buffer.alloc(20);
-  const fd = openSync(path, 'r');
-  try {
-    return (
-      readSync(fd, header, 0, 20, 0) === 20 && header.subarray(0, 16).toString('latin1') === 'SQLite format 3\u0000' && header[18] === 2
-    );
-  } finally {
-    closeSync(fd);
-  }
-}
-
 function checkSchema(db: Database.Database, path: string, table: string, columns: SourceConfig['columns']): void {
   const present = new Set((db.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[]).map((r) => r.name));
   if (present.size === 0) {
@@ -275,12 +188,4 @@ function checkSchema(db: Database.Database, path: string, table: string, columns
 export function requireSqliteFile(path: string | null): string {
   if (path !== null) return path;
   throw new SentinelError('log database: the first source is PostgreSQL, and this analysis reads SQLite sources only', ExitCode.source);
-}
-
-export function describeSqliteError(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: string }).code;
-    return code ? `${error.message} (${code})` : error.message;
-  }
-  return String(error);
 }

@@ -10,11 +10,11 @@ export interface RunLock {
 /** One run at a time per state dir. The lock is an exclusive SQLite (fcntl) lock, which the kernel
  * drops when its holder dies, so a killed run's lock is taken over with no stale-file guessing. */
 export function acquireRunLock(stateDir: string, pid: number): RunLock {
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const lockFile = join(stateDir, 'run.lock');
   const pidFile = join(stateDir, 'run.pid');
   let db: Database.Database;
   try {
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     db = new Database(lockFile, { timeout: 0 });
     db.pragma('locking_mode = EXCLUSIVE');
     db.exec('BEGIN EXCLUSIVE');
@@ -24,7 +24,12 @@ export function acquireRunLock(stateDir: string, pid: number): RunLock {
     }
     throw new SentinelError(`cannot take the run lock ${lockFile}: ${(error as Error).message}`, ExitCode.state, { cause: error });
   }
-  writeFileSync(pidFile, `${pid}\n`, { mode: 0o600 });
+  try {
+    writeFileSync(pidFile, `${pid}\n`, { mode: 0o600 });
+  } catch (error) {
+    db.close();
+    throw new SentinelError(`cannot record the run's pid in ${pidFile}: ${(error as Error).message}`, ExitCode.state, { cause: error });
+  }
   return {
     release() {
       db.exec('COMMIT');

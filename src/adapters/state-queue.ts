@@ -1,30 +1,68 @@
 import type Database from 'better-sqlite3';
+import type {
+  ClaudeCallRecord,
+  CooledGroup,
+  OutboxItem,
+  QueuedInvestigation,
+  QueuedNotification,
+  StateStore,
+} from '../core/state-store.js';
 
-export interface QueuedInvestigation {
-  id: number;
-  kind: string;
-  createdAt: number;
-  subject: string;
-  state: 'queued' | 'writing' | 'done';
-  attempts: number;
-  nextAttemptAt: number;
-  errors: string[];
-  /** The rendered incident, kept while its file is being written (state `writing`). */
-  report: string | null;
-  incidentPath: string | null;
+type QueueOperations = Pick<
+  StateStore,
+  | 'dueInvestigations'
+  | 'investigation'
+  | 'healthAlerts'
+  | 'queueHealthInvestigation'
+  | 'hasPendingWork'
+  | 'incidentsOf'
+  | 'pendingInvestigations'
+  | 'claimAttempt'
+  | 'recordFailure'
+  | 'reserveIncident'
+  | 'completeInvestigation'
+  | 'completeFirstReport'
+  | 'startClaudeCall'
+  | 'finishClaudeCall'
+  | 'claudeUsageSince'
+  | 'queueNotification'
+  | 'pendingOutbox'
+  | 'blockedChannels'
+  | 'markSent'
+  | 'markRetry'
+  | 'resetChangedChannel'
+  | 'unsentOutbox'
+  | 'markDropped'
+  | 'outboxCounts'
+>;
+
+/** The one INSERT of a queued investigation: a run's triggered groups and a health alert alike. */
+export function insertInvestigation(db: Database.Database, kind: string, subject: string, now: number): number {
+  return Number(
+    db.prepare('INSERT INTO investigations (kind, created_at, subject, next_attempt_at) VALUES (?, ?, ?, ?)').run(kind, now, subject, now)
+      .lastInsertRowid,
+  );
 }
 
-export interface OutboxItem {
-  id: number;
-  createdAt: number;
-  channel: string;
-  incidentPath: string;
-  payload: string;
-  attempts: number;
+/** The one INSERT into the outbox: due at once. */
+export function insertNotification(db: Database.Database, incidentPath: string, now: number, item: QueuedNotification): void {
+  db.prepare('INSERT INTO outbox (created_at, channel, incident_path, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?)').run(
+    now,
+    item.channel,
+    incidentPath,
+    item.payload,
+    now,
+  );
 }
+
+/** Starts the cooldown of the groups an investigation covered. */
+export const cool = (db: Database.Database, now: number, groups: readonly CooledGroup[]) => {
+  const update = db.prepare('UPDATE groups SET last_investigated_at = ?, last_investigated_rate = ? WHERE fingerprint = ?');
+  for (const g of groups) update.run(now, g.rate, g.fingerprint);
+};
 
 /** The investigation queue, the outbox and the Claude ledger: what survives a crash between runs. */
-export function queueOperations(db: Database.Database, guard: <T>(what: string, fn: () => T) => T) {
+export function queueOperations(db: Database.Database, guard: <T>(what: string, fn: () => T) => T): QueueOperations {
   const toQueued = (row: Record<string, unknown>): QueuedInvestigation => ({
     id: Number(row.id),
     kind: String(row.kind),
@@ -38,17 +76,6 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
     incidentPath: (row.incident_path as string | null) ?? null,
   });
   return {
-    enqueueInvestigation(kind: string, subject: string, now: number): number {
-      return guard('queue investigation', () =>
-        Number(
-          db
-            .prepare('INSERT INTO investigations (kind, created_at, subject, next_attempt_at) VALUES (?, ?, ?, ?)')
-            .run(kind, now, subject, now).lastInsertRowid,
-        ),
-      );
-    },
-    /** Due ones, and those whose Claude call died before anything was reported: their first push
-     * must not wait for the retry's backoff. */
     dueInvestigations(now: number): QueuedInvestigation[] {
       return guard('read queue', () =>
         (
@@ -66,7 +93,6 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
         return row ? toQueued(row) : null;
       });
     },
-    /** When each health series (by key) was last alerted on: the per-series cooldown. */
     healthAlerts(): Map<string, number> {
       return guard(
         'read health alerts',
@@ -79,8 +105,6 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
           ),
       );
     },
-    /** Queues a health investigation and starts its series' cooldown in one transaction: a retry or
-     * the next health run, while it waits, never queues the same series twice. */
     queueHealthInvestigation(subject: string, series: string[], now: number): number {
       return guard('queue investigation', () =>
         db.transaction(() => {
@@ -88,15 +112,10 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
             'INSERT INTO health_alerts (series, alerted_at) VALUES (?, ?) ON CONFLICT DO UPDATE SET alerted_at = excluded.alerted_at',
           );
           for (const key of series) mark.run(key, now);
-          return Number(
-            db
-              .prepare("INSERT INTO investigations (kind, created_at, subject, next_attempt_at) VALUES ('health', ?, ?, ?)")
-              .run(now, subject, now).lastInsertRowid,
-          );
+          return insertInvestigation(db, 'health', subject, now);
         })(),
       );
     },
-    /** Anything queued or unsent, whatever its backoff: whether reporting has work to look at. */
     hasPendingWork(): boolean {
       return guard(
         'read queue',
@@ -106,7 +125,6 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
             .get(),
       );
     },
-    /** Finished error investigations that covered this fingerprint, newest first: a group's memory. */
     incidentsOf(fingerprint: string, limit: number): { id: number; createdAt: number; incidentPath: string; report: string | null }[] {
       return guard('read investigations', () =>
         (
@@ -127,8 +145,6 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
         () => (db.prepare("SELECT count(*) AS n FROM investigations WHERE state != 'done'").get() as { n: number }).n,
       );
     },
-    /** Before a Claude call: the attempt and its retry time are recorded first, so a process killed
-     * during the call still uses up the attempt, and a call that always dies ends in the fallback. */
     claimAttempt(id: number, retryAt: number) {
       guard('update queue', () =>
         db.prepare('UPDATE investigations SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?').run(retryAt, id),
@@ -141,71 +157,36 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
           .run(error, error, nextAttemptAt, id),
       );
     },
-    /** Step 1 of 2: the incident's path and text are kept before the file is written, so a crash
-     * in between never costs a second Claude call nor writes a second file. */
     reserveIncident(id: number, path: string, report: string) {
       guard('update queue', () =>
         db.prepare("UPDATE investigations SET state = 'writing', incident_path = ?, report = ? WHERE id = ?").run(path, report, id),
       );
     },
-    /** Step 2 of 2, once the file is on disk: done, notifications queued, groups cooled down. */
-    completeInvestigation(
-      id: number,
-      now: number,
-      outbox: { channel: string; payload: string }[],
-      investigated: { fingerprint: string; rate: number }[],
-    ) {
+    completeInvestigation(id, now, outbox, investigated) {
       guard('complete investigation', () =>
         db.transaction(() => {
           const row = db.prepare('SELECT incident_path FROM investigations WHERE id = ?').get(id) as { incident_path: string };
           db.prepare("UPDATE investigations SET state = 'done', report = NULL WHERE id = ?").run(id);
-          const add = db.prepare(
-            'INSERT INTO outbox (created_at, channel, incident_path, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?)',
-          );
-          for (const item of outbox) add.run(now, item.channel, row.incident_path, item.payload, now);
-          const cool = db.prepare('UPDATE groups SET last_investigated_at = ?, last_investigated_rate = ? WHERE fingerprint = ?');
-          for (const g of investigated) cool.run(now, g.rate, g.fingerprint);
+          for (const item of outbox) insertNotification(db, row.incident_path, now, item);
+          cool(db, now, investigated);
         })(),
       );
     },
-    /** The first report is out while Claude is still to answer: the item stays queued for the next
-     * attempt, with the file name to update in place; notifications queued, groups cooled down. */
-    completeFirstReport(
-      id: number,
-      file: string,
-      now: number,
-      outbox: { channel: string; payload: string }[],
-      investigated: { fingerprint: string; rate: number }[],
-    ) {
+    completeFirstReport(id, file, now, outbox, investigated) {
       guard('complete first report', () =>
         db.transaction(() => {
           db.prepare("UPDATE investigations SET state = 'queued', incident_path = ?, report = NULL WHERE id = ?").run(file, id);
-          const add = db.prepare(
-            'INSERT INTO outbox (created_at, channel, incident_path, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?)',
-          );
-          for (const item of outbox) add.run(now, item.channel, file, item.payload, now);
-          const cool = db.prepare('UPDATE groups SET last_investigated_at = ?, last_investigated_rate = ? WHERE fingerprint = ?');
-          for (const g of investigated) cool.run(now, g.rate, g.fingerprint);
+          for (const item of outbox) insertNotification(db, file, now, item);
+          cool(db, now, investigated);
         })(),
       );
     },
-    /** A call counts against the daily limit from the moment it starts, whatever becomes of it. */
     startClaudeCall(at: number): number {
       return guard('record claude call', () =>
         Number(db.prepare("INSERT INTO claude_calls (at, outcome) VALUES (?, 'started')").run(at).lastInsertRowid),
       );
     },
-    finishClaudeCall(
-      id: number,
-      call: {
-        outcome: string;
-        costUsd: number;
-        numTurns: number | null;
-        durationMs: number;
-        subtype: string | null;
-        permissionDenials: string[];
-      },
-    ) {
+    finishClaudeCall(id: number, call: ClaudeCallRecord) {
       guard('record claude call', () =>
         db
           .prepare(
@@ -224,6 +205,9 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
           },
       );
     },
+    queueNotification(incidentPath, now, notification) {
+      guard('queue notification', () => insertNotification(db, incidentPath, now, notification));
+    },
     pendingOutbox(now: number): OutboxItem[] {
       return guard('read outbox', () =>
         (
@@ -241,7 +225,6 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
         })),
       );
     },
-    /** Oldest pending notification per channel, to keep a channel's messages in order. */
     blockedChannels(now: number): Set<string> {
       return guard(
         'read outbox',
@@ -267,7 +250,6 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
           .run(error, nextAttemptAt, channelConfig, id),
       );
     },
-    /** A channel whose configuration changed since its messages failed (a token or URL fixed) is due now. */
     resetChangedChannel(channel: string, channelConfig: string, now: number) {
       guard('update outbox', () =>
         db
@@ -277,7 +259,6 @@ export function queueOperations(db: Database.Database, guard: <T>(what: string, 
           .run(now, channel, channelConfig),
       );
     },
-    /** Each unsent notification with why it is unsent and when it is tried next, oldest first. */
     unsentOutbox(
       limit: number,
     ): { channel: string; incidentPath: string; attempts: number; lastError: string | null; nextAttemptAt: number }[] {

@@ -2,43 +2,23 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExitCode, SentinelError } from '../core/errors.js';
-import type { GroupFold, RunTally, Sample } from '../core/tally.js';
-import type { Checkpoint, GroupRecord, RunRecord } from '../core/records.js';
-import { HOUR, hourStart, type Trigger } from '../core/triggers.js';
-import { describeSqliteError } from './log-source.js';
+import type { GroupFold, Sample } from '../core/tally.js';
+import type { GroupRecord, RunRecord } from '../core/records.js';
+import type { CommittedRun, StateStore } from '../core/state-store.js';
+import type { SystemSample } from '../core/system-health.js';
+import { HOUR, hourStart } from '../core/triggers.js';
+import { autofixJobs } from './autofix-jobs.js';
+import { describeSqliteError } from './sqlite-error.js';
 import { MIGRATIONS } from './state-schema.js';
-import { queueOperations } from './state-queue.js';
-
-export type { OutboxItem, QueuedInvestigation } from './state-queue.js';
-
-export interface CommittedRun {
-  runId: number;
-  startedAt: number;
-  /** The first source's, for the runs table. */
-  checkpointFrom: number;
-  checkpointTo: number;
-  /** Each read source's new checkpoint; a source missing here keeps its stored one. */
-  checkpoints: Map<string, Checkpoint>;
-  tally: RunTally;
-  triggers: Map<string, Trigger | null>;
-  learnerSnapshot: string | null;
-  warnings: { kind: string; message: string }[];
-  /** The triggered groups to investigate, queued in the same transaction (null: none). Their
-   * cooldown starts with it (each group's hourly rate), so while the item waits for a retry a later
-   * run does not queue the same groups again; the completed investigation restarts it. */
-  investigation: { kind: string; subject: string; groups?: { fingerprint: string; rate: number }[] } | null;
-  /** Meta keys to set with the run (e.g. the silence already reported). */
-  meta?: Record<string, string>;
-  now: number;
-}
+import { cool, insertInvestigation, queueOperations } from './state-queue.js';
 
 const RETAIN_HOURS_MS = 8 * 24 * HOUR;
-
-export type StateStore = ReturnType<typeof openStateStore>;
+/** System samples older than this are deleted when a new one is recorded. */
+const RETAIN_SYSTEM_SAMPLES_MS = 30 * 24 * HOUR;
 
 /** The state DB (`state.db`, WAL) in the state dir. `readonly` (dry runs) never creates or writes:
  * a missing database reads as an empty one. */
-export function openStateStore(stateDir: string, options: { readonly?: boolean; file?: string } = {}) {
+export function openStateStore(stateDir: string, options: { readonly?: boolean; file?: string } = {}): StateStore {
   // `file`: a copy of a server's state.db, read on a laptop (`run --dry-run --state COPY`).
   const file = options.file ?? join(stateDir, 'state.db');
   const fail = (what: string, error: unknown): never => {
@@ -74,8 +54,11 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean; 
     (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null;
   const setMeta = (key: string, value: string) =>
     db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
-  const sumHours = db.prepare('SELECT coalesce(sum(count), 0) AS n FROM group_hours WHERE fingerprint = ? AND hour >= ? AND hour < ?');
-  const groupStmt = db.prepare('SELECT * FROM groups WHERE fingerprint = ?');
+  // Prepared once: both run once per group and row of a run.
+  const sumHours = guard('read counts', () =>
+    db.prepare('SELECT coalesce(sum(count), 0) AS n FROM group_hours WHERE fingerprint = ? AND hour >= ? AND hour < ?'),
+  );
+  const groupStmt = guard('read groups', () => db.prepare('SELECT * FROM groups WHERE fingerprint = ?'));
   // Aliases are few (left by normalizer upgrades) and looked up once per row: keep them in memory.
   let aliases: Map<string, string> | null = null;
   const canonical = (fingerprint: string): string => {
@@ -94,17 +77,14 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean; 
 
   return {
     file,
-    db,
     getMeta: (key: string) => guard('read', () => getMeta(key)),
     setMeta: (key: string, value: string) => guard('write', () => void setMeta(key, value)),
-    /** A source's checkpoint; the one `source:` (`main`) keeps the keys it had before there were several. */
-    checkpoint(source = 'main'): Checkpoint | null {
+    checkpoint(source = 'main') {
       const key = checkpointKey(source);
       const id = guard('read checkpoint', () => getMeta(key));
-      return id === null ? null : { id: Number(id), identity: getMeta(`${key}_identity`) || null };
+      return id === null ? null : { id: Number(id), identity: guard('read checkpoint', () => getMeta(`${key}_identity`)) || null };
     },
     learnerSnapshot: () => guard('read normalizer state', () => getMeta('learner')),
-    /** The group a fingerprint stands for, following aliases left by a normalizer upgrade. */
     group(fingerprint: string): GroupRecord | null {
       return guard('read groups', () => {
         const row = groupStmt.get(canonical(fingerprint)) as Record<string, unknown> | undefined;
@@ -112,7 +92,6 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean; 
       });
     },
     canonicalFingerprint: (fingerprint: string) => canonical(fingerprint),
-    /** After a normalizer upgrade: the fingerprints the new one gives stand for the groups they were. */
     addAliases(pairs: [alias: string, fingerprint: string][]) {
       if (options.readonly) {
         // A dry run writes nothing: the aliases hold in memory for this run only.
@@ -128,7 +107,6 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean; 
       );
       aliases = null;
     },
-    /** Folds splinter groups into their survivors (a normalizer upgrade does it before a run). */
     foldGroups(folds: readonly GroupFold[], now: number) {
       if (options.readonly) {
         canonical('');
@@ -138,7 +116,6 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean; 
       guard('fold groups', () => db.transaction(() => writeFolds(db, folds, now))());
       aliases = null;
     },
-    /** Splinter groups folded into each group, by survivor. */
     foldCounts: () =>
       guard(
         'read folds',
@@ -153,7 +130,6 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean; 
       guard('read groups', () =>
         (db.prepare('SELECT * FROM groups ORDER BY first_seen').all() as Record<string, unknown>[]).map(toGroupRecord),
       ),
-    /** Stored rows of a group in [from, to), by clock hour. */
     countBetween: (fingerprint: string, from: number, to: number) =>
       guard('read counts', () => (sumHours.get(fingerprint, from, to) as { n: number }).n),
     ruleHitsSince: (ruleId: string, since: number) =>
@@ -166,11 +142,8 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean; 
             }
           ).n,
       ),
-    /** Runs `redact` over every stored piece of log text (group templates and samples, queued
-     * subjects and reports, pending notifications) unless it already ran under this `marker`: a
-     * sentinel that finds more secrets cleans what an older one stored. */
     redactStored(marker: string, redact: (text: string) => string): void {
-      if (getMeta('redaction') === marker) return;
+      if (guard('read', () => getMeta('redaction')) === marker) return;
       guard('redact stored samples', () =>
         db.transaction(() => {
           const deep = (json: string) => JSON.stringify(redactStrings(JSON.parse(json), redact));
@@ -205,7 +178,6 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean; 
         })(),
       );
     },
-    /** Group fingerprints beginning with `prefix` (as people copy them), at most `limit`. */
     fingerprintsStartingWith: (prefix: string, limit: number) =>
       guard('read groups', () =>
         (
@@ -214,7 +186,6 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean; 
             .all(prefix.length, prefix, limit) as { fingerprint: string }[]
         ).map((r) => r.fingerprint),
       ),
-    /** Every rule id that ever had a hit: `ignore add` never hands one out again. */
     ruleIdsSeen: () =>
       guard('read rule hits', () =>
         (db.prepare('SELECT rule_id FROM rule_last_hit UNION SELECT rule_id FROM rule_hits').all() as { rule_id: string }[]).map(
@@ -232,7 +203,6 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean; 
         return { lastDay: row.day, lastWeek: row.week, lastHit: row.last };
       });
     },
-    /** Called under the run lock: a run still marked running lost its process (Ctrl-C, SIGTERM, SIGKILL, a reboot). */
     startRun(kind: string, startedAt: number, checkpointFrom: number | null, pid: number): number {
       return guard('record run', () =>
         db.transaction(() => {
@@ -250,8 +220,6 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean; 
         db.prepare('UPDATE runs SET finished_at = ?, outcome = ?, message = ? WHERE id = ?').run(finishedAt, outcome, message, runId),
       );
     },
-    /** Everything a run learned, in ONE transaction: a crash before it commits loses nothing and a
-     * crash after it counts nothing twice, because the checkpoint moves with the counts. */
     commitRun(change: CommittedRun): number | null {
       const queued = guard('commit run', () => db.transaction(() => writeRun(db, change, setMeta))());
       if (change.tally.folds.length) aliases = null;
@@ -298,7 +266,32 @@ export function openStateStore(stateDir: string, options: { readonly?: boolean; 
         );
       });
     },
+    hourlyCounts: (fingerprint: string | null, from: number, to: number) =>
+      guard('read counts', () => {
+        const filter = fingerprint === null ? '' : 'AND fingerprint = ?';
+        const rows = db
+          .prepare(`SELECT hour, sum(count) AS n FROM group_hours WHERE hour >= ? AND hour < ? ${filter} GROUP BY hour`)
+          .all(from, to, ...(fingerprint === null ? [] : [fingerprint])) as { hour: number; n: number }[];
+        return new Map(rows.map((r) => [r.hour, r.n]));
+      }),
+    firstCountedHour: () =>
+      guard('read counts', () => (db.prepare('SELECT min(hour) AS first FROM group_hours').get() as { first: number | null }).first),
+    recordSystemSample(sample: SystemSample) {
+      guard('record system sample', () =>
+        db.transaction(() => {
+          db.prepare('INSERT OR REPLACE INTO system_samples (at, sample) VALUES (?, ?)').run(sample.at, JSON.stringify(sample));
+          db.prepare('DELETE FROM system_samples WHERE at < ?').run(sample.at - RETAIN_SYSTEM_SAMPLES_MS);
+        })(),
+      );
+    },
+    systemSamplesSince: (since: number) =>
+      guard('read system samples', () =>
+        (db.prepare('SELECT sample FROM system_samples WHERE at >= ? ORDER BY at').all(since) as { sample: string }[]).map(
+          (r) => JSON.parse(r.sample) as SystemSample,
+        ),
+      ),
     ...queueOperations(db, guard),
+    autofix: autofixJobs(db, guard),
     close: () => db.close(),
   };
 }
@@ -423,13 +416,8 @@ function writeRun(db: Database.Database, change: CommittedRun, setMeta: (k: stri
   db.prepare('DELETE FROM group_hours WHERE hour < ?').run(hourStart(now) - RETAIN_HOURS_MS);
   db.prepare('DELETE FROM rule_hits WHERE minute < ?').run(now - RETAIN_HOURS_MS);
   if (!change.investigation) return null;
-  const cool = db.prepare('UPDATE groups SET last_investigated_at = ?, last_investigated_rate = ? WHERE fingerprint = ?');
-  for (const g of change.investigation.groups ?? []) cool.run(now, g.rate, g.fingerprint);
-  return Number(
-    db
-      .prepare('INSERT INTO investigations (kind, created_at, subject, next_attempt_at) VALUES (?, ?, ?, ?)')
-      .run(change.investigation.kind, now, change.investigation.subject, now).lastInsertRowid,
-  );
+  cool(db, now, change.investigation.groups ?? []);
+  return insertInvestigation(db, change.investigation.kind, change.investigation.subject, now);
 }
 
 const checkpointKey = (source: string) => (source === 'main' ? 'checkpoint' : `checkpoint.${source}`);

@@ -3,10 +3,6 @@ import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CpuTimes, MountSample, SystemSample } from '../core/system-health.js';
 import type { Clock } from '../core/types.js';
-import type { StateStore } from './state-store.js';
-
-/** Samples older than this are deleted when a new one is recorded. */
-const RETAIN_MS = 30 * 24 * 3_600_000;
 
 /** Idle and total jiffies of all CPUs since boot, from the first line of /proc/stat. */
 function readCpuTimes(): CpuTimes | null {
@@ -76,17 +72,4 @@ export async function sampleSystemNow(mounts: readonly string[], clock: Clock, c
   const delta = before && after ? after.total - before.total : 0;
   reading.sample.cpuBusy = before && after && delta > 0 ? 1 - (after.idle - before.idle) / delta : null;
   return reading;
-}
-
-/** One sample per `sentinel run`; old ones are pruned in the same transaction. */
-export function recordSystemSample(state: Pick<StateStore, 'db'>, sample: SystemSample): void {
-  state.db.transaction(() => {
-    state.db.prepare('INSERT OR REPLACE INTO system_samples (at, sample) VALUES (?, ?)').run(sample.at, JSON.stringify(sample));
-    state.db.prepare('DELETE FROM system_samples WHERE at < ?').run(sample.at - RETAIN_MS);
-  })();
-}
-
-export function readSystemSamples(state: Pick<StateStore, 'db'>, since: number): SystemSample[] {
-  const rows = state.db.prepare('SELECT sample FROM system_samples WHERE at >= ? ORDER BY at').all(since) as { sample: string }[];
-  return rows.map((r) => JSON.parse(r.sample) as SystemSample);
 }

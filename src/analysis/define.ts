@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { StateStore } from '../adapters/state-store.js';
+import type { StateStore } from '../core/state-store.js';
 import type { Config } from '../core/config.js';
 import { formatIssue } from '../core/config.js';
 import type { ChartSeries } from '../core/health.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { StateStore } from '../adapters/state-store.js';
+import type { StateStore } from '../core/state-store.js';
 import { judge } from '../core/judge.js';
 import type { SeriesPoint } from '../core/judge-types.js';
 import { HOUR } from '../core/triggers.js';
@@ -9,15 +9,15 @@ import { plural } from '../core/plural.js';
 
 /** Stored rows per clock hour, overall or for one group, with hours without rows as 0. The current
  * hour is still filling, so it is left out; hours before the first one sentinel counted are unknown. */
-export function readErrorHours(state: Pick<StateStore, 'db'>, fingerprint: string | null, hours: number, now: number): SeriesPoint[] {
+export function readErrorHours(
+  state: Pick<StateStore, 'firstCountedHour' | 'hourlyCounts'>,
+  fingerprint: string | null,
+  hours: number,
+  now: number,
+): SeriesPoint[] {
   const end = Math.floor(now / HOUR) * HOUR;
-  const known = (state.db.prepare('SELECT min(hour) AS first FROM group_hours').get() as { first: number | null }).first;
-  const start = Math.max(end - hours * HOUR, known ?? 0);
-  const filter = fingerprint === null ? '' : 'AND fingerprint = ?';
-  const rows = state.db
-    .prepare(`SELECT hour, sum(count) AS n FROM group_hours WHERE hour >= ? AND hour < ? ${filter} GROUP BY hour`)
-    .all(start, end, ...(fingerprint === null ? [] : [fingerprint])) as { hour: number; n: number }[];
-  const counts = new Map(rows.map((r) => [r.hour, r.n]));
+  const start = Math.max(end - hours * HOUR, state.firstCountedHour() ?? 0);
+  const counts = state.hourlyCounts(fingerprint, start, end);
   return Array.from({ length: Math.max(0, (end - start) / HOUR) }, (_, i) => ({
     t: start + i * HOUR,
     v: counts.get(start + i * HOUR) ?? 0,

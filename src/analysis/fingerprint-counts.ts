@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { StateStore } from '../adapters/state-store.js';
+import type { StateStore } from '../core/state-store.js';
 import { HOUR } from '../core/triggers.js';
 import { defineAnalysis, fingerprintArg, unknownGroup } from './define.js';
 import { formatHour, formatTime, plural } from './render.js';

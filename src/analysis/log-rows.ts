@@ -1,8 +1,8 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { Config } from '../core/config.js';
-import { ExitCode, SentinelError } from '../core/errors.js';
 import type { LogRow } from '../core/types.js';
-import { describeSqliteError, requireSqliteFile } from '../adapters/log-source.js';
+import { logDatabaseError, openLogDatabase } from '../adapters/log-database.js';
+import { requireSqliteFile } from '../adapters/log-source.js';
 import { readSecret } from '../adapters/secrets.js';
 import { logRowColumns, quoteIdentifier, toLogRow } from '../adapters/log-row-shape.js';
 
@@ -24,20 +24,15 @@ export interface LogRows {
 export function openLogRows(file: string | null, source: Config['source']): LogRows {
   const path = requireSqliteFile(file);
   const fail = (what: string, error: unknown): never => {
-    throw new SentinelError(`log database ${path}: ${what}: ${describeSqliteError(error)}`, ExitCode.source, { cause: error });
+    throw logDatabaseError(path, error, what);
   };
   const table = quoteIdentifier(source.table);
   const id = quoteIdentifier(source.columns.id);
   // Table and column names come from the validated config only; values are always bound.
   const columns = logRowColumns(source);
-  let db!: Database.Database;
+  const opened = openLogDatabase(path);
+  const { db } = opened;
   let statements!: Record<'one' | 'before' | 'after' | 'max', Database.Statement>;
-  try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
-    db.pragma('busy_timeout = 5000');
-  } catch (error) {
-    fail('cannot open', error);
-  }
   try {
     statements = {
       one: db.prepare(`SELECT ${columns} FROM ${table} WHERE ${id} = ?`),
@@ -47,7 +42,7 @@ export function openLogRows(file: string | null, source: Config['source']): LogR
     };
     for (const statement of [statements.one, statements.before, statements.after]) statement.raw(true);
   } catch (error) {
-    db.close();
+    opened.close();
     fail('cannot read (check source.table and source.columns)', error);
   }
   const toRow = (raw: unknown[]) => toLogRow(raw, source, 0);
@@ -77,9 +72,7 @@ export function openLogRows(file: string | null, source: Config['source']): LogR
         return fail('read max id', error);
       }
     },
-    close: async () => {
-      db.close();
-    },
+    close: async () => opened.close(),
   };
 }
 

@@ -1,8 +1,10 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { z } from 'zod';
-import { describeSqliteError, openLogSource, requireSqliteFile } from '../adapters/log-source.js';
+import { openLogDatabase } from '../adapters/log-database.js';
+import { openLogSource, requireSqliteFile } from '../adapters/log-source.js';
+import { describeSqliteError } from '../adapters/sqlite-error.js';
 import type { Config, MetricConfig } from '../core/config.js';
-import { ExitCode, SentinelError } from '../core/errors.js';
+import { SentinelError } from '../core/errors.js';
 import { judge } from '../core/judge.js';
 import type { SeriesPoint } from '../core/judge-types.js';
 import { parseRowTime } from '../core/row-time.js';
@@ -24,14 +26,8 @@ const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 /** The app's log database on a read-only, query-only connection, for operator-defined series. */
 export function openMetricReader(file: string | null, source: Config['source']): MetricReader {
   const path = requireSqliteFile(file);
-  let db: Database.Database;
-  try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
-    db.pragma('busy_timeout = 5000');
-    db.pragma('query_only = 1');
-  } catch (error) {
-    throw new SentinelError(`log database ${path}: ${describeSqliteError(error)}`, ExitCode.source, { cause: error });
-  }
+  const opened = openLogDatabase(path, { queryOnly: true });
+  const { db } = opened;
   const c = source.columns;
   // The condition is the operator's own SQL from the config: it only ever sits inside parentheses
   // after our WHERE, and the statement must still be one read-only SELECT.
@@ -113,9 +109,7 @@ export function openMetricReader(file: string | null, source: Config['source']):
         return { kind: 'invalid', message: `metric ${metric.name}: ${describeSqliteError(error)}` };
       }
     },
-    close: async () => {
-      db.close();
-    },
+    close: async () => opened.close(),
   };
 }
 

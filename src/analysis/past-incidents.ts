@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StateStore } from '../adapters/state-store.js';
+import type { StateStore } from '../core/state-store.js';
 import { readPastIncident } from '../core/past-incident.js';
 import type { PastIncident } from '../core/prompt.js';
 import { defineAnalysis, fingerprintArg, type Analysis } from './define.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { readSystemSamples, sampleSystemNow } from '../adapters/system-probe.js';
+import { sampleSystemNow } from '../adapters/system-probe.js';
 import { judgeSystem } from '../core/system-health.js';
 import { defineAnalysis } from './define.js';
 import { renderSeries } from './render-series.js';
@@ -17,7 +17,7 @@ export const systemAnalysis = defineAnalysis({
   }),
   async run({ hours }, { config, state, clock }) {
     const { sample, problems } = await sampleSystemNow(config.system.mounts, clock);
-    const history = readSystemSamples(state, sample.at - hours * HOUR);
+    const history = state.systemSamplesSince(sample.at - hours * HOUR);
     const judged = judgeSystem(history, sample);
     const out = [judged.summary, '', ...judged.details.map((d) => `- ${d}`)];
     for (const problem of problems) out.push(`- unreadable mount ${problem}`);

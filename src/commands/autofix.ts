@@ -1,6 +1,5 @@
 import { dirname, join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { autofixJobs, type AutofixJob } from '../adapters/autofix-jobs.js';
 import { createClaudeFixer } from '../adapters/claude-fixer.js';
 import { findConfigFile, loadConfig, type LoadedConfig } from '../adapters/config-file.js';
 import { createForge } from '../adapters/forge.js';
@@ -10,7 +9,8 @@ import { acquireRunLock } from '../adapters/run-lock.js';
 import { readSecret } from '../adapters/secrets.js';
 import { findClaude } from '../adapters/claude-command.js';
 import { resolveClaudeCredential } from '../adapters/claude-credential.js';
-import { openStateStore, type StateStore } from '../adapters/state-store.js';
+import { openStateStore } from '../adapters/state-store.js';
+import type { AutofixJob, StateStore } from '../core/state-store.js';
 import { runTestsInSandbox } from '../adapters/test-sandbox.js';
 import { autofixIneligibility } from '../core/autofix-policy.js';
 import { renderPullText } from '../core/autofix-pr.js';
@@ -42,7 +42,7 @@ export async function autofixCommand(options: AutofixOptions, ctx: CommandContex
   try {
     const state = openStateStore(paths.stateDir);
     try {
-      const jobs = autofixJobs(state.db);
+      const jobs = state.autofix;
       const job = options.target === undefined ? jobs.nextDue(ctx.clock.now()) : pickJob(options, loaded, state, ctx);
       if (job === null) {
         ctx.stdout(options.target === undefined ? 'autofix: nothing to do' : `autofix: ${options.target}: nothing to attempt`);
@@ -85,7 +85,7 @@ export async function autofixCommand(options: AutofixOptions, ctx: CommandContex
 /** By hand: the job of that incident or fingerprint; a refused or finished one becomes a new job
  * when it is eligible now (`--force` for one attempted before). */
 function pickJob(options: AutofixOptions, loaded: LoadedConfig, state: StateStore, ctx: CommandContext): AutofixJob | null {
-  const jobs = autofixJobs(state.db);
+  const jobs = state.autofix;
   const target = options.target!;
   const isFile = target.endsWith('.md') || target.includes('/');
   const latest = isFile
@@ -142,7 +142,7 @@ function buildDeps(loaded: LoadedConfig, state: StateStore, options: AutofixOpti
     stateDir: paths.stateDir,
     incidentsDir: paths.incidentsDir,
     state,
-    jobs: autofixJobs(state.db),
+    jobs: state.autofix,
     git: createGit({ home: join(paths.stateDir, 'autofix', 'git-home'), pathEnv: path }),
     cloneUrl: options.repo ? resolve(ctx.cwd, options.repo) : repository.url,
     pushUrl: repository.url,

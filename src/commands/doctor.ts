@@ -5,7 +5,7 @@ import { checkClaude, checkCode, checkConfig, checkDatabase, checkNotify } from 
 import { checkIncidentsDir, checkStateDir, checkUnits, effectiveStateDir, findInstalledUnits } from '../stages/doctor-system.js';
 import type { CommandContext } from '../core/types.js';
 
-/** `sentinel doctor`: every part of the set-up, one line each, ✓ or ✗ with the fix. Exits 1 on any ✗
+/** `sentinel doctor`: every part of the set-up, one line each, ✓ or ✗ with the fix. Exits 6 on any ✗
  * (warnings, `!`, do not count). Each check runs on its own: one broken part hides no other. */
 export async function doctorCommand(options: { config?: string; online?: boolean }, ctx: CommandContext): Promise<number> {
   const checks: Check[] = [];

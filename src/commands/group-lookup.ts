@@ -1,4 +1,4 @@
-import type { StateStore } from '../adapters/state-store.js';
+import type { StateStore } from '../core/state-store.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 
 const MIN_PREFIX = 4; // shorter than this is a slip of the mouse, not a copied id

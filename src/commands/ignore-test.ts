@@ -1,7 +1,8 @@
 import { findConfigFile, loadConfig } from '../adapters/config-file.js';
 import { loadIgnoreRules } from '../adapters/ignore-file.js';
 import { openLogSource } from '../adapters/log-source.js';
-import { openStateStore, type StateStore } from '../adapters/state-store.js';
+import { openStateStore } from '../adapters/state-store.js';
+import type { StateStore } from '../core/state-store.js';
 import { formatDuration } from '../core/duration.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { flattenInline } from '../core/fence.js';

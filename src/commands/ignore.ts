@@ -1,6 +1,7 @@
 import { findConfigFile, loadConfig, type LoadedConfig } from '../adapters/config-file.js';
 import { appendIgnoreRule, loadIgnoreRules, readIgnoreDocument, removeIgnoreRule } from '../adapters/ignore-file.js';
-import { openStateStore, type StateStore } from '../adapters/state-store.js';
+import { openStateStore } from '../adapters/state-store.js';
+import type { StateStore } from '../core/state-store.js';
 import { parseDuration } from '../core/duration.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { isExpired } from '../core/ignore.js';

@@ -64,5 +64,5 @@ async function sendToAll(
       ctx.stdout(`✗ ${outcome.reason}`);
     }
   }
-  return failed === 0 ? ExitCode.ok : ExitCode.internal;
+  return failed === 0 ? ExitCode.ok : ExitCode.failed;
 }

@@ -7,7 +7,8 @@ import type { RunSource } from '../adapters/log-source.js';
 import { openRunSources } from '../adapters/run-sources.js';
 import { acquireRunLock } from '../adapters/run-lock.js';
 import { openStateStore } from '../adapters/state-store.js';
-import { readSystemSample, recordSystemSample } from '../adapters/system-probe.js';
+import type { StateStore } from '../core/state-store.js';
+import { readSystemSample } from '../adapters/system-probe.js';
 import { parseDuration } from '../core/duration.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { createRedactor, redactionMarker } from '../core/redact.js';
@@ -187,10 +188,10 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
 
 /** One system sample per run, so `sentinel health` has history at the timer's pace: a few reads of
  * /proc and one insert, no waiting. A machine that cannot be read is a warning, never a failed run. */
-function recordMachine(mounts: readonly string[], state: ReturnType<typeof openStateStore>, ctx: CommandContext): void {
+function recordMachine(mounts: readonly string[], state: StateStore, ctx: CommandContext): void {
   try {
     const { sample, problems } = readSystemSample(mounts, ctx.clock);
-    recordSystemSample(state, sample);
+    state.recordSystemSample(sample);
     for (const problem of problems) ctx.stderr(`sentinel: warning: system sample: cannot read mount ${problem}`);
   } catch (error) {
     ctx.stderr(`sentinel: warning: system sample not recorded: ${error instanceof Error ? error.message : String(error)}`);
@@ -198,7 +199,7 @@ function recordMachine(mounts: readonly string[], state: ReturnType<typeof openS
 }
 
 /** The dead man's switch after a successful run; its failure is a warning, never a failed run. */
-async function pingHeartbeat(url: string | undefined, state: ReturnType<typeof openStateStore>, ctx: CommandContext): Promise<void> {
+async function pingHeartbeat(url: string | undefined, state: StateStore, ctx: CommandContext): Promise<void> {
   if (url === undefined) return;
   const ping = await createHeartbeat({ url, timeoutMs: 10_000 }).ping();
   if (ping.kind === 'ok') return;
@@ -208,7 +209,7 @@ async function pingHeartbeat(url: string | undefined, state: ReturnType<typeof o
 
 /** "Rows waiting behind an open transaction since …": when the wait was first seen, per source,
  * kept while it lasts so `status` can say for how long. */
-async function waitingMeta(sources: RunSource[], state: ReturnType<typeof openStateStore>, now: number): Promise<Record<string, string>> {
+async function waitingMeta(sources: RunSource[], state: StateStore, now: number): Promise<Record<string, string>> {
   const meta: Record<string, string> = {};
   for (const source of sources) {
     const key = `waiting_since.${source.name}`;

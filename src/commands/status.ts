@@ -4,6 +4,7 @@ import { openLogSource } from '../adapters/log-source.js';
 import { openRunSource } from '../adapters/run-sources.js';
 import { isProcessAlive } from '../adapters/run-lock.js';
 import { INTERRUPTED, openStateStore } from '../adapters/state-store.js';
+import type { StateStore } from '../core/state-store.js';
 import type { SourceConfig } from '../core/config.js';
 import type { RunRecord } from '../core/records.js';
 import { usageLimitUntil } from '../stages/investigate.js';
@@ -88,11 +89,7 @@ function readSource(path: string, config: Parameters<typeof openLogSource>[1], c
 
 /** Each source's side of status when there are several, or one on PostgreSQL; one that cannot be
  * read is reported in its place. */
-async function readSources(
-  sources: readonly SourceConfig[],
-  state: ReturnType<typeof openStateStore>,
-  env: NodeJS.ProcessEnv,
-): Promise<SourceStatus[]> {
+async function readSources(sources: readonly SourceConfig[], state: StateStore, env: NodeJS.ProcessEnv): Promise<SourceStatus[]> {
   const out: SourceStatus[] = [];
   for (const config of sources) {
     const checkpoint = state.checkpoint(config.name);
@@ -127,7 +124,7 @@ async function readSources(
   return out;
 }
 
-function reportingOf(state: ReturnType<typeof openStateStore>, now: number): StatusReport['reporting'] {
+function reportingOf(state: StateStore, now: number): StatusReport['reporting'] {
   const outbox = state.outboxCounts();
   const usage = state.claudeUsageSince(startOfUtcDay(now));
   return {

@@ -1,6 +1,7 @@
 /** `sentinel doctor`'s verdicts and how they read. Pure: the probes live in stages/doctor-*.ts. */
+import { ExitCode } from './errors.js';
 
-/** `fail` makes doctor exit 1; `warn` is worth reading but breaks nothing; `skip` did not apply here. */
+/** `fail` makes doctor exit 6 (`ExitCode.failed`); `warn` is worth reading but breaks nothing; `skip` did not apply here. */
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
 export interface Check {
@@ -30,9 +31,10 @@ export function renderChecks(checks: Check[]): string {
   return lines.join('\n');
 }
 
-/** 1 when any check failed: a script (or a person) can gate on `sentinel doctor`. */
-export function doctorExitCode(checks: Check[]): 0 | 1 {
-  return checks.some((c) => c.status === 'fail') ? 1 : 0;
+/** `failed` when any check failed: a script (or a person) can gate on `sentinel doctor`, and tell
+ * a broken set-up from a bug in sentinel (exit 1). */
+export function doctorExitCode(checks: Check[]): ExitCode {
+  return checks.some((c) => c.status === 'fail') ? ExitCode.failed : ExitCode.ok;
 }
 
 /** A reason out of an error, for a check line (fs errors already start with their code). */

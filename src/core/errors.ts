@@ -6,6 +6,8 @@ export const ExitCode = {
   source: 3,
   locked: 4,
   state: 5,
+  /** A check or a channel failed (`doctor` found a ✗, `notify` could not send): sentinel worked, what it checked did not. */
+  failed: 6,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

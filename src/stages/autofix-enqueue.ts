@@ -1,5 +1,4 @@
-import { autofixJobs } from '../adapters/autofix-jobs.js';
-import type { StateStore } from '../adapters/state-store.js';
+import type { StateStore } from '../core/state-store.js';
 import type { Answer } from '../core/answer.js';
 import { autofixIneligibility } from '../core/autofix-policy.js';
 import type { Config } from '../core/config.js';
@@ -19,7 +18,7 @@ export function enqueueAutofix(
   if (!deps.config.autofix.enabled) return;
   const group = [...groups].filter((g) => g.count > 0).sort((a, b) => b.count - a.count)[0];
   if (!group) return;
-  const jobs = autofixJobs(deps.state.db);
+  const jobs = deps.state.autofix;
   const fingerprint = deps.state.canonicalFingerprint(group.fingerprint);
   const record = deps.state.group(fingerprint);
   const reason = autofixIneligibility({

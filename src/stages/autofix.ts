@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AutofixJob, AutofixJobs } from '../adapters/autofix-jobs.js';
+import type { AutofixJob, AutofixJobs } from '../core/state-store.js';
 import type { ClaudeFixer } from '../adapters/claude-fixer.js';
 import { callRecord } from '../adapters/claude-runner.js';
 import type { Git } from '../adapters/git.js';
-import type { StateStore } from '../adapters/state-store.js';
+import type { StateStore } from '../core/state-store.js';
 import type { TestSandboxOptions } from '../adapters/test-sandbox.js';
 import { checkDiff } from '../core/autofix-gate.js';
 import { amendIncident, type AutofixStatus } from '../core/autofix-incident.js';
@@ -309,10 +309,7 @@ function budgetRefusal(deps: AutofixDeps): string | null {
 }
 
 function claimedBefore(deps: AutofixDeps, job: AutofixJob): boolean {
-  return (
-    (deps.state.db.prepare('SELECT claude_at FROM autofix_jobs WHERE id = ?').get(job.id) as { claude_at: number | null }).claude_at !==
-    null
-  );
+  return (deps.jobs.get(job.id)?.claudeAt ?? null) !== null;
 }
 
 /** Rate limits and outages wait; a token that does not work stops the job and warns once a day. */
@@ -337,10 +334,8 @@ function warnOncePerDay(deps: AutofixDeps, job: AutofixJob, reason: string): voi
     tags: ['autofix'],
     file: job.incidentPath,
   };
-  const add = deps.state.db.prepare(
-    'INSERT INTO outbox (created_at, channel, incident_path, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?)',
-  );
-  for (const channel of deps.channels) add.run(deps.now(), channel, job.incidentPath, JSON.stringify(payload), deps.now());
+  for (const channel of deps.channels)
+    deps.state.queueNotification(job.incidentPath, deps.now(), { channel, payload: JSON.stringify(payload) });
 }
 
 /** Rewrites the incident in place (temp file + rename, same mode): the outcome and the "Proposed fix"

@@ -9,7 +9,7 @@ import { restoreLearner } from './learner.js';
 import { decideTrigger, HOUR, hourStart, type Trigger } from '../core/triggers.js';
 import type { RunSource } from '../adapters/log-source.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
-import type { StateStore } from '../adapters/state-store.js';
+import type { StateStore } from '../core/state-store.js';
 import type { Checkpoint } from '../core/records.js';
 
 export interface CollectedGroup extends GroupTally {

@@ -1,4 +1,4 @@
-import type { StateStore } from '../adapters/state-store.js';
+import type { StateStore } from '../core/state-store.js';
 import { formatDuration } from '../core/duration.js';
 import { retryDelay } from '../core/investigation-policy.js';
 import type { Notification, Notifier } from '../core/notification.js';

@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import type { LoadedConfig } from '../adapters/config-file.js';
-import type { StateStore } from '../adapters/state-store.js';
+import type { StateStore } from '../core/state-store.js';
 import { openLogRowsLazily } from '../analysis/log-rows.js';
 import { createAnalyses } from '../analysis/registry.js';
 import { judgeSeriesNow, type SeriesVerdict } from '../core/health.js';

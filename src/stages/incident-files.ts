@@ -1,7 +1,7 @@
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IncidentWriter } from '../adapters/incident-writer.js';
-import type { QueuedInvestigation, StateStore } from '../adapters/state-store.js';
+import type { QueuedInvestigation, StateStore } from '../core/state-store.js';
 import type { GroupCode } from '../core/code-context.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { describeHealthNotification } from '../core/incident-health.js';

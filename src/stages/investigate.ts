@@ -1,5 +1,5 @@
 import { callRecord, type ClaudeOutcome, type ClaudeRunner } from '../adapters/claude-runner.js';
-import type { QueuedInvestigation } from '../adapters/state-store.js';
+import type { QueuedInvestigation } from '../core/state-store.js';
 import { answerJsonSchema, parseAnswer } from '../core/answer.js';
 import type { Config } from '../core/config.js';
 import type { HealthSubject } from '../core/health.js';
@@ -21,7 +21,7 @@ export interface InvestigateResult {
 
 export interface InvestigateDeps extends IncidentFileDeps {
   config: Config;
-  /** Null: Claude cannot be used this run, for this reason. */
+  /** `unavailable`: Claude cannot be used this run, for this reason. */
   claude: { runner: ClaudeRunner; tools: PromptTool[]; costIsEstimate?: boolean } | { unavailable: NoDiagnosis };
   /** The text of prompts/investigate.md or prompts/health.md. */
   promptTemplate(kind: ReportKind): string;

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { openCodeRoots } from '../adapters/code-tree.js';
 import { compileLoggerGlob } from '../core/logger-glob.js';
 import type { LoadedConfig } from '../adapters/config-file.js';
-import type { StateStore } from '../adapters/state-store.js';
+import type { StateStore } from '../core/state-store.js';
 import { loadPastIncidents } from '../analysis/past-incidents.js';
 import type { GroupCode } from '../core/code-context.js';
 import type { RunbookConfig } from '../core/config.js';

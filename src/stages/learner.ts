@@ -1,4 +1,4 @@
-import type { StateStore } from '../adapters/state-store.js';
+import type { StateStore } from '../core/state-store.js';
 import { appFramesOf, type Fingerprinter } from '../core/fingerprint.js';
 import type { GroupFold } from '../core/tally.js';
 import { contextKey, createTemplateLearner, NORMALIZER_VERSION, type TemplateLearner } from '../core/template.js';

@@ -1,6 +1,6 @@
 import type { LoadedConfig } from '../adapters/config-file.js';
 import { createIncidentWriter } from '../adapters/incident-writer.js';
-import type { StateStore } from '../adapters/state-store.js';
+import type { StateStore } from '../core/state-store.js';
 import type { ReportKind } from '../core/investigation.js';
 import type { Redactor } from '../core/redact.js';
 import type { CommandContext } from '../core/types.js';

@@ -1,4 +1,4 @@
-import type { StateStore } from '../adapters/state-store.js';
+import type { StateStore } from '../core/state-store.js';
 import { cleanRow } from '../core/clean.js';
 import type { Config } from '../core/config.js';
 import { appFramesOf, createFingerprinter, exceptionTypeOf } from '../core/fingerprint.js';

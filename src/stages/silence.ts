@@ -1,4 +1,4 @@
-import type { StateStore } from '../adapters/state-store.js';
+import type { StateStore } from '../core/state-store.js';
 import { buildSilenceGroup, decideSilence, describeSilence, SILENCE_META_KEY } from '../core/silence.js';
 import type { InvestigationSubject } from '../core/investigation.js';
 

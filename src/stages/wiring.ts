@@ -9,7 +9,7 @@ import { createNtfyNotifier } from '../adapters/ntfy.js';
 import { packageRoot } from '../adapters/package-root.js';
 import { findClaude } from '../adapters/claude-command.js';
 import { readSecret } from '../adapters/secrets.js';
-import type { StateStore } from '../adapters/state-store.js';
+import type { StateStore } from '../core/state-store.js';
 import { describeErrorGroup } from '../analysis/error-group.js';
 import { openLogRowsLazily } from '../analysis/log-rows.js';
 import { createAnalyses } from '../analysis/registry.js';

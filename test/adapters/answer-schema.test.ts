@@ -1,10 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClaudeRunner } from '../../src/adapters/claude-runner.js';
 import { answerJsonSchema, parseAnswer } from '../../src/core/answer.js';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/fake-anthropic.js';
+import { tempDir } from '../support/temp.js';
 
 const answer = {
   verdict: 'noise',
@@ -30,7 +30,7 @@ async function investigate(
     { kind: 'structured_output', output: firstOutput },
     { kind: 'structured_output', output: answer },
   ]);
-  const dir = await mkdtemp(join(tmpdir(), 'sentinel-answer-'));
+  const dir = tempDir('sentinel-answer-');
   cleanups.push(
     () => fake.close(),
     () => rm(dir, { recursive: true, force: true }),

@@ -1,11 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveClaudeCredential } from '../../src/adapters/claude-credential.js';
 import { createClaudeRunner } from '../../src/adapters/claude-runner.js';
 import { parseConfig, type Config } from '../../src/core/config.js';
 import { startFakeAnthropic, type FakeCredential, type FakeTurn } from '../fakes/fake-anthropic.js';
+import { tempDir } from '../support/temp.js';
 
 const CLAUDE = resolve('node_modules/.bin/claude');
 const ECHO_MCP = resolve('test/fixtures/echo-mcp.mjs');
@@ -131,7 +131,7 @@ describe('resolveClaudeCredential', () => {
   });
 
   it('reads the systemd credential claude-oauth-token', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'sentinel-cred-'));
+    const dir = tempDir('sentinel-cred-');
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     await writeFile(join(dir, 'claude-oauth-token'), `${OAUTH_TOKEN}\n`);
     const resolution = resolveClaudeCredential(claudeConfig(), { CREDENTIALS_DIRECTORY: dir }, dir);
@@ -154,7 +154,7 @@ async function runWith(
   turns: FakeTurn[],
 ) {
   const fake = await startFakeAnthropic(turns, accepts ? { credential: accepts } : {});
-  const dir = await mkdtemp(join(tmpdir(), 'sentinel-cred-'));
+  const dir = tempDir('sentinel-cred-');
   cleanups.push(
     () => fake.close(),
     () => rm(dir, { recursive: true, force: true }),

@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClaudeFixer } from '../../src/adapters/claude-fixer.js';
@@ -7,6 +6,7 @@ import { createGit } from '../../src/adapters/git.js';
 import { fixAnswerJsonSchema } from '../../src/core/autofix-job.js';
 import { startFakeAnthropic, type ContentBlock, type FakeAnthropic, type FakeTurn } from '../fakes/fake-anthropic.js';
 import { makeAppRemote } from '../support/autofix-repo.js';
+import { tempDir } from '../support/temp.js';
 
 const CLAUDE = resolve('node_modules/.bin/claude');
 const FIXED = {
@@ -26,7 +26,7 @@ afterEach(async () => {
 
 async function setUp(turns: (clone: string, outside: string) => FakeTurn[]) {
   const remote = makeAppRemote();
-  const outside = mkdtempSync(join(tmpdir(), 'sentinel-outside-'));
+  const outside = tempDir('sentinel-outside-');
   writeFileSync(join(outside, 'elsewhere.txt'), 'outside-the-clone-7a1f');
   writeFileSync(join(remote.dir, 'state.db'), 'state-db-content-91c2');
   const clone = join(remote.dir, 'clone');

@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClaudeRunner, type ClaudeOutcome, type ClaudeRunnerOptions } from '../../src/adapters/claude-runner.js';
 import { startFakeAnthropic, type ContentBlock, type FakeAnthropic, type FakeTurn } from '../fakes/fake-anthropic.js';
+import { tempDir } from '../support/temp.js';
 
 const CLAUDE = resolve('node_modules/.bin/claude');
 const ECHO_MCP = resolve('test/fixtures/echo-mcp.mjs');
@@ -22,7 +22,7 @@ afterEach(async () => {
 
 async function setUp(turns: FakeTurn[], overrides: Partial<ClaudeRunnerOptions> = {}) {
   const fake = await startFakeAnthropic(turns);
-  const dir = await mkdtemp(join(tmpdir(), 'sentinel-claude-'));
+  const dir = tempDir('sentinel-claude-');
   cleanups.push(
     () => fake.close(),
     () => rm(dir, { recursive: true, force: true }),
@@ -101,7 +101,7 @@ describe('createClaudeRunner with the real claude CLI and a fake API', () => {
   });
 
   it('gives the model no built-in tool: Bash, Read and Write calls run nothing', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'sentinel-markers-'));
+    const dir = tempDir('sentinel-markers-');
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const { fake, runner } = await setUp([
       { kind: 'tool_use', name: 'Bash', input: { command: `touch ${dir}/marker-bash` } },

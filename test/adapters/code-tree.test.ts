@@ -1,11 +1,11 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_FILE_BYTES, openCodeRoots, readCodeFile, walkCodeFiles } from '../../src/adapters/code-tree.js';
+import { tempDir } from '../support/temp.js';
 
 function tree() {
-  const dir = mkdtempSync(join(tmpdir(), 'sentinel-code-'));
+  const dir = tempDir('sentinel-code-');
   const files: Record<string, string> = {
     'app/jobs.py': 'def run():\n    pass\n',
     'app/README.md': 'docs\n',

@@ -1,11 +1,11 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createGit } from '../../src/adapters/git.js';
 import { checkDiff } from '../../src/core/autofix-gate.js';
 import { parseConfig } from '../../src/core/config.js';
 import { git, makeAppRemote } from '../support/autofix-repo.js';
+import { tempDir } from '../support/temp.js';
 
 const parsed = parseConfig({
   source: { path: 'logs.db' },
@@ -16,7 +16,7 @@ const gateConfig = parsed.config.autofix;
 
 async function freshClone() {
   const remote = makeAppRemote();
-  const scratch = mkdtempSync(join(tmpdir(), 'sentinel-git-'));
+  const scratch = tempDir('sentinel-git-');
   const g = createGit({ home: join(scratch, 'home'), pathEnv: process.env.PATH ?? '/usr/bin:/bin' });
   const clone = join(scratch, 'repo');
   const cloned = await g.cloneAt(remote.bare, clone, undefined, null);

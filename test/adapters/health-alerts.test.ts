@@ -1,14 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStateStore } from '../../src/adapters/state-store.js';
+import { tempDir } from '../support/temp.js';
 
 const T0 = Date.UTC(2026, 4, 1, 12, 0);
 
 describe('health alerts in the state DB', () => {
   it("queues a health investigation and starts its series' cooldown together, and keeps it across opens", () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sentinel-state-'));
+    const dir = tempDir('sentinel-state-');
     const state = openStateStore(dir);
     expect(state.healthAlerts()).toEqual(new Map());
     const id = state.queueHealthInvestigation('{"series":[]}', ['metric:queue_depth', 'system:/ disk used'], T0);
@@ -30,7 +28,7 @@ describe('health alerts in the state DB', () => {
   });
 
   it('a dry run on a state dir that was never written reads no alerts', () => {
-    const state = openStateStore(mkdtempSync(join(tmpdir(), 'sentinel-state-')), { readonly: true });
+    const state = openStateStore(tempDir('sentinel-state-'), { readonly: true });
     expect(state.healthAlerts().size).toBe(0);
     state.close();
   });

@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createIncidentWriter, listIncidents } from '../../src/adapters/incident-writer.js';
@@ -8,6 +7,7 @@ import type { CommandContext } from '../../src/core/types.js';
 import { renderIncident, type IncidentInput } from '../../src/core/incident.js';
 import { buildGroup, T0 } from '../support/groups.js';
 import { makeProject } from '../support/cli.js';
+import { tempDir } from '../support/temp.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -15,7 +15,7 @@ afterEach(() => {
 });
 
 function makeDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sentinel-incidents-'));
+  const dir = tempDir('sentinel-incidents-');
   dirs.push(dir);
   return join(dir, 'incidents');
 }

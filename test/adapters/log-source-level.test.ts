@@ -1,12 +1,11 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { levelIndexSql, openLogSource } from '../../src/adapters/log-source.js';
 import { parseConfig, type Config } from '../../src/core/config.js';
 import { levelNumber } from '../../src/core/levels.js';
 import { writeWithLoguru } from '../support/loguru.js';
+import { tempDir } from '../support/temp.js';
 
 function sourceConfig(source: Record<string, unknown>): Config['source'] {
   const parsed = parseConfig({ source: { path: 'logs.db', ...source } });
@@ -61,7 +60,7 @@ function expectedSelected(level: unknown, minLevel: number): boolean {
 }
 
 function tableWith(levels: unknown[], columnType: 'TEXT' | 'INTEGER' | ''): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'sentinel-level-')), 'logs.db');
+  const path = join(tempDir('sentinel-level-'), 'logs.db');
   const db = new Database(path);
   db.exec(`CREATE TABLE logs (id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT, level ${columnType}, message TEXT, name TEXT,
     function TEXT, line INTEGER, exception TEXT, extra TEXT)`);
@@ -118,7 +117,7 @@ describe('the level filter and its index', () => {
   });
 
   it('the reference sink creates the index, and SQLite reads and counts through it', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'sentinel-level-sink-')), 'logs.db');
+    const path = join(tempDir('sentinel-level-sink-'), 'logs.db');
     await writeWithLoguru(path, [
       { level: 'INFO', message: 'served', repeat: 50 },
       { level: 'ERROR', message: 'Job failed', exception: 'ValueError: bad' },

@@ -1,16 +1,15 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStateStore } from '../../src/adapters/state-store.js';
+import type { StateStore } from '../../src/core/state-store.js';
 import type { GroupTally, RunTally } from '../../src/core/tally.js';
+import { tempDir } from '../support/temp.js';
 
 const T0 = Date.UTC(2026, 4, 1, 12, 0);
 const MINUTE = 60_000;
 
 describe('the state store commit', () => {
   it('commits a rule that matched rows in more distinct minutes than a call can take arguments (a reset reading months of logs)', () => {
-    const state = openStateStore(mkdtempSync(join(tmpdir(), 'sentinel-state-')));
+    const state = openStateStore(tempDir('sentinel-state-'));
     const minutes = new Map<number, number>();
     // 200 000 minutes ≈ 139 days of a noisy ignored warning once a minute.
     for (let i = 0; i < 200_000; i++) minutes.set(T0 - (200_000 - i) * MINUTE, 1);
@@ -60,13 +59,7 @@ describe('folding a splinter group into its survivor', () => {
     hours: new Map([[Math.floor(firstSeen / HOUR) * HOUR, count]]),
     escalatedByRule: null,
   });
-  const commit = (
-    state: ReturnType<typeof openStateStore>,
-    groups: GroupTally[],
-    folds: RunTally['folds'],
-    now: number,
-    investigated?: string,
-  ) =>
+  const commit = (state: StateStore, groups: GroupTally[], folds: RunTally['folds'], now: number, investigated?: string) =>
     state.commitRun({
       runId: state.startRun('run', now, null, 4242),
       startedAt: now,
@@ -90,7 +83,7 @@ describe('folding a splinter group into its survivor', () => {
     });
 
   it('moves counts, hours, level and cooldown to the survivor, keeps its status, and aliases the splinter', () => {
-    const state = openStateStore(mkdtempSync(join(tmpdir(), 'sentinel-state-')));
+    const state = openStateStore(tempDir('sentinel-state-'));
     commit(state, [group('survivor', 5, T0 - 3 * HOUR)], [], T0 - 3 * HOUR);
     commit(state, [group('splinter', 3, T0 - 2 * HOUR)], [], T0 - 2 * HOUR, 'splinter');
     state.setStatus('survivor', 'resolved', T0 - HOUR);

@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runTestsInSandbox, type TestSandboxOptions } from '../../src/adapters/test-sandbox.js';
 import { git, makeAppRemote } from '../support/autofix-repo.js';
+import { tempDir } from '../support/temp.js';
 
 const UNITTEST = ['/usr/bin/python3', '-m', 'unittest', 'discover', '-s', 'tests', '-t', '.'];
 
@@ -71,7 +71,7 @@ describe('runTestsInSandbox (bubblewrap)', () => {
 
   it('writes only the worktree: the system is read-only, the rest of the machine is not there', async () => {
     const dir = worktree();
-    const secretDir = mkdtempSync(join(tmpdir(), 'sentinel-state-'));
+    const secretDir = tempDir('sentinel-state-');
     writeFileSync(join(secretDir, 'state.db'), 'sekret-value');
     const script = `for p in /usr/planted ${secretDir}/state.db /etc/credstore ${join(dir, 'ok')}; do if touch "$p" 2>/dev/null; then echo "wrote $p"; else echo "refused $p"; fi; done; cat ${secretDir}/state.db 2>&1 || true`;
     const result = await run({ worktree: dir, command: ['/bin/sh', '-c', script] });

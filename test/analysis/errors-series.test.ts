@@ -1,6 +1,4 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStateStore } from '../../src/adapters/state-store.js';
@@ -8,6 +6,7 @@ import { errorsSeries, readErrorHours } from '../../src/analysis/errors-series.j
 import { openLogRows } from '../../src/analysis/log-rows.js';
 import { parseConfig } from '../../src/core/config.js';
 import { createRedactor } from '../../src/core/redact.js';
+import { tempDir } from '../support/temp.js';
 
 const HOUR = 3_600_000;
 const now = Date.UTC(2025, 4, 8, 12, 30);
@@ -15,21 +14,22 @@ const currentHour = Date.UTC(2025, 4, 8, 12);
 
 /** A state DB with two groups: `steady` (5 rows an hour for a week, one hour none, the last 3 hours 80) and `rare`. */
 function makeState(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sentinel-state-'));
-  const state = openStateStore(dir);
-  const group = state.db.prepare(
+  const dir = tempDir('sentinel-state-');
+  openStateStore(dir).close(); // the schema, migrated by the real store
+  const db = new Database(join(dir, 'state.db'));
+  const group = db.prepare(
     "INSERT INTO groups (fingerprint, template, level_no, level_name, samples, first_seen, last_seen, total) VALUES (?, 't', 40, 'ERROR', '[]', 0, 0, 0)",
   );
   group.run('steady');
   group.run('rare');
-  const hours = state.db.prepare('INSERT INTO group_hours (fingerprint, hour, count) VALUES (?, ?, ?)');
+  const hours = db.prepare('INSERT INTO group_hours (fingerprint, hour, count) VALUES (?, ?, ?)');
   for (let i = 1; i <= 7 * 24; i++) {
     if (i === 30) continue; // an hour without rows
     hours.run('steady', currentHour - i * HOUR, i <= 3 ? 80 : 5);
   }
   hours.run('steady', currentHour, 3); // the current hour, still filling
   hours.run('rare', currentHour - 2 * HOUR, 1);
-  state.close();
+  db.close();
   return dir;
 }
 

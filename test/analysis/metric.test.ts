@@ -1,8 +1,6 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { openStateStore } from '../../src/adapters/state-store.js';
 import type { AnalysisDeps } from '../../src/analysis/define.js';
 import { openLogRows } from '../../src/analysis/log-rows.js';
@@ -10,6 +8,7 @@ import { createMetricAnalysis, openMetricReader } from '../../src/analysis/metri
 import { parseConfig, type Config, type MetricConfig } from '../../src/core/config.js';
 import { createRedactor } from '../../src/core/redact.js';
 import { writeWithLoguru } from '../support/loguru.js';
+import { tempDir } from '../support/temp.js';
 
 const MINUTE = 60_000;
 
@@ -20,13 +19,18 @@ function configFor(db: string, metrics: unknown[], source: Record<string, unknow
 }
 
 function depsFor(config: Config, db: string, now: number): AnalysisDeps {
-  const state = openStateStore(mkdtempSync(join(tmpdir(), 'sentinel-state-')), { readonly: true });
-  return { config, state, logs: openLogRows(db, config.source), redactor: createRedactor(), clock: { now: () => now } };
+  const state = openStateStore(tempDir('sentinel-state-'), { readonly: true });
+  const logs = openLogRows(db, config.source);
+  onTestFinished(async () => {
+    await logs.close();
+    state.close();
+  });
+  return { config, state, logs, redactor: createRedactor(), clock: { now: () => now } };
 }
 
 /** A log database in the reference sink's schema, with rows at chosen times. */
 function writeRows(rows: { time: string; message: string; extra?: object }[]): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'sentinel-metric-')), 'logs.db');
+  const path = join(tempDir('sentinel-metric-'), 'logs.db');
   const db = new Database(path);
   db.exec(`CREATE TABLE logs (id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, level TEXT NOT NULL, level_no INTEGER NOT NULL,
     message TEXT NOT NULL, name TEXT, function TEXT, line INTEGER, module TEXT, process INTEGER, thread TEXT, exception TEXT, extra TEXT)`);
@@ -38,7 +42,7 @@ function writeRows(rows: { time: string; message: string; extra?: object }[]): s
 
 describe('metric series on a database written by real loguru', () => {
   it('reads a sql series from extra, and counts matching rows per bucket', async () => {
-    const db = join(mkdtempSync(join(tmpdir(), 'sentinel-loguru-')), 'logs.db');
+    const db = join(tempDir('sentinel-loguru-'), 'logs.db');
     await writeWithLoguru(db, [
       ...[3, 7, 12].map((depth) => ({ level: 'INFO', message: 'queue depth', extra: { depth } })),
       { level: 'INFO', message: 'api call', extra: { api: 'gemini' }, repeat: 5 },
@@ -138,7 +142,7 @@ describe('count_where buckets', () => {
   });
 
   it('works on epoch-second times too', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'sentinel-metric-')), 'events.db');
+    const path = join(tempDir('sentinel-metric-'), 'events.db');
     const db = new Database(path);
     db.exec('CREATE TABLE events (event_id INTEGER PRIMARY KEY, ts REAL, severity INTEGER, text TEXT)');
     const base = Date.UTC(2025, 4, 1, 12, 0) / 1000;

@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStateStore } from '../../src/adapters/state-store.js';
@@ -9,8 +8,9 @@ import { openLogRows } from '../../src/analysis/log-rows.js';
 import { buildScriptArgv, createScriptAnalysis, runOperatorScript } from '../../src/analysis/operator-script.js';
 import { parseConfig, type ScriptConfig } from '../../src/core/config.js';
 import { createRedactor } from '../../src/core/redact.js';
+import { tempDir } from '../support/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'sentinel-scripts-'));
+const dir = tempDir('sentinel-scripts-');
 /** A tiny executable fixture: prints its argv (after the script path) and env names as JSON. */
 const show = join(dir, 'show.mjs');
 writeFileSync(show, 'console.log(JSON.stringify({ argv: process.argv.slice(2), env: Object.keys(process.env).sort() }));\n');
@@ -111,7 +111,7 @@ describe('the script analysis', () => {
   if (!config.ok) throw new Error('bad config');
   const deps = (): AnalysisDeps => ({
     config: config.config,
-    state: openStateStore(mkdtempSync(join(tmpdir(), 'sentinel-state-')), { readonly: true }),
+    state: openStateStore(tempDir('sentinel-state-'), { readonly: true }),
     logs: openLogRows(logDb, config.config.source),
     redactor: createRedactor(),
     clock: { now: () => Date.now() },

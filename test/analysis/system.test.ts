@@ -1,14 +1,13 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStateStore } from '../../src/adapters/state-store.js';
 import { openLogRows } from '../../src/analysis/log-rows.js';
-import { readSystemSample, readSystemSamples, recordSystemSample, sampleSystemNow } from '../../src/adapters/system-probe.js';
+import { readSystemSample, sampleSystemNow } from '../../src/adapters/system-probe.js';
 import { systemAnalysis } from '../../src/analysis/system.js';
 import { parseConfig } from '../../src/core/config.js';
 import { createRedactor } from '../../src/core/redact.js';
+import { tempDir } from '../support/temp.js';
 
 const clock = { now: () => Date.now() };
 
@@ -35,14 +34,14 @@ describe('sampleSystemNow', () => {
 
 describe('recorded samples and the system analysis', () => {
   it('records samples in the state DB and judges the machine against them', async () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'sentinel-state-'));
+    const stateDir = tempDir('sentinel-state-');
     const writable = openStateStore(stateDir);
     const { sample } = readSystemSample(['/'], clock);
     const hour = 3_600_000;
     // A quarter of the CPU busy between consecutive samples: 100 jiffies an hour, 25 of them busy.
     for (let i = 48; i >= 1; i--)
-      recordSystemSample(writable, { ...sample, at: sample.at - i * hour, cpu: { idle: 75 * (48 - i), total: 100 * (48 - i) } });
-    expect(readSystemSamples(writable, sample.at - 24.5 * hour)).toHaveLength(24);
+      writable.recordSystemSample({ ...sample, at: sample.at - i * hour, cpu: { idle: 75 * (48 - i), total: 100 * (48 - i) } });
+    expect(writable.systemSamplesSince(sample.at - 24.5 * hour)).toHaveLength(24);
     writable.close();
 
     const logDb = join(stateDir, 'logs.db');

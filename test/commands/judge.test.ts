@@ -1,12 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CommandContext } from '../../src/core/types.js';
 import { judgeCommand } from '../../src/commands/judge.js';
 import { ExitCode, SentinelError } from '../../src/core/errors.js';
+import { tempDir } from '../support/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'sentinel-judge-'));
+const dir = tempDir('sentinel-judge-');
 function context(): CommandContext & { out: string[] } {
   const out: string[] = [];
   return {

@@ -1,9 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeProject, runCli } from '../support/cli.js';
 import { analyzeUnits, hasAnalyze, instantiateFailureUnit } from '../support/systemd-analyze.js';
+import { tempDir } from '../support/temp.js';
 
 const MAIN_UNITS = ['sentinel-failure@.service', 'sentinel-health.service', 'sentinel-health.timer', 'sentinel.service', 'sentinel.timer'];
 const project = () =>
@@ -59,7 +59,7 @@ describe('sentinel systemd print with autofix enabled', () => {
     const autofixLimit = scope === 'system' ? 2.5 : 3.0;
     it('passes systemd-analyze verify; the autofix unit stays within its limit, the main units still at most 2.0', async () => {
       const p = project();
-      const out = mkdtempSync(join(tmpdir(), 'sentinel-units-'));
+      const out = tempDir('sentinel-units-');
       const result = await runCli(['--config', p.configFile, 'systemd', 'print', '--out', out, ...(scope === 'user' ? ['--user'] : [])], {
         cwd: p.dir,
       });

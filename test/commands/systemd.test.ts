@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, makeProject, runCli } from '../support/cli.js';
 import { analyzeUnits, hasAnalyze, instantiateFailureUnit } from '../support/systemd-analyze.js';
+import { tempDir } from '../support/temp.js';
 
 const UNITS = ['sentinel-failure@.service', 'sentinel-health.service', 'sentinel-health.timer', 'sentinel.service', 'sentinel.timer'];
 
@@ -50,7 +50,7 @@ describe('sentinel systemd print', () => {
 
   it('install --log-group refuses a group this machine does not have', async () => {
     const p = project();
-    const prefix = mkdtempSync(join(tmpdir(), 'sentinel-prefix-'));
+    const prefix = tempDir('sentinel-prefix-');
     const result = await runCli(['--config', p.configFile, 'systemd', 'install', '--prefix', prefix, '--log-group', 'no-such-group'], {
       cwd: p.dir,
     });
@@ -66,7 +66,7 @@ describe('sentinel systemd print', () => {
   describe.runIf(hasAnalyze).each(['system', 'user'] as const)('print --out (%s units)', (scope) => {
     it('writes files that pass systemd-analyze verify and an exposure of at most 2.0', async () => {
       const p = project();
-      const out = mkdtempSync(join(tmpdir(), 'sentinel-units-'));
+      const out = tempDir('sentinel-units-');
       const result = await runCli(['--config', p.configFile, 'systemd', 'print', '--out', out, ...(scope === 'user' ? ['--user'] : [])], {
         cwd: p.dir,
       });
@@ -90,7 +90,7 @@ describe('sentinel systemd print', () => {
 describe('sentinel systemd install', () => {
   it('writes the system units under --prefix and prints the systemctl commands without running them', async () => {
     const p = project();
-    const prefix = mkdtempSync(join(tmpdir(), 'sentinel-prefix-'));
+    const prefix = tempDir('sentinel-prefix-');
     const result = await runCli(['--config', p.configFile, 'systemd', 'install', '--prefix', prefix], { cwd: p.dir });
     expect(result.exitCode, result.stderr).toBe(0);
     const dir = join(prefix, 'etc/systemd/system');
@@ -102,7 +102,7 @@ describe('sentinel systemd install', () => {
 
   it('--user goes to ~/.config/systemd/user and enables lingering', async () => {
     const p = project();
-    const prefix = mkdtempSync(join(tmpdir(), 'sentinel-prefix-'));
+    const prefix = tempDir('sentinel-prefix-');
     const home = '/home/ops';
     const result = await runCli(['--config', p.configFile, 'systemd', 'install', '--user', '--prefix', prefix], {
       cwd: p.dir,

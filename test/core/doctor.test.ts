@@ -3,7 +3,7 @@ import { doctorExitCode, fail, ok, renderChecks, skip, warn } from '../../src/co
 import { findSandboxProblems, stateDirectoryFor } from '../../src/core/sandbox-paths.js';
 
 describe('doctor verdicts', () => {
-  it('marks each line and puts the fix under it; any ✗ exits 1, warnings do not', () => {
+  it('marks each line and puts the fix under it; any ✗ exits 6 (a check failed), warnings do not', () => {
     const checks = [ok('config is valid'), warn('db writable', 'chmod g-w'), skip('no systemd'), fail('ntfy down', 'check the url')];
     expect(renderChecks(checks)).toBe(
       [
@@ -17,7 +17,7 @@ describe('doctor verdicts', () => {
         '1 check failed, 1 warning',
       ].join('\n'),
     );
-    expect(doctorExitCode(checks)).toBe(1);
+    expect(doctorExitCode(checks)).toBe(6);
     expect(doctorExitCode(checks.filter((c) => c.status !== 'fail'))).toBe(0);
     expect(
       renderChecks([ok('a'), ok('b')])

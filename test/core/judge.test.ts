@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -9,6 +8,7 @@ import { aggregateScores, scoreSeries } from '../../src/bench/window-metrics.js'
 import { formatTimestamp } from '../../src/core/csv-series.js';
 import { judge, prepareSeries } from '../../src/core/judge.js';
 import type { Judgement, JudgeOptions, SeriesPoint } from '../../src/core/judge-types.js';
+import { tempDir } from '../support/temp.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -235,7 +235,7 @@ describe.skipIf(!hasNab)('judge on the NAB subset', () => {
   });
 
   it('scores the flags exactly as window_eval.py does', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'judge-nab-')), 'flags.json');
+    const file = join(tempDir('judge-nab-'), 'flags.json');
     const flags = Object.fromEntries(
       nab.map((s) => [
         s.key,

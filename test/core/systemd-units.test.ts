@@ -1,9 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UNIT_FILES, listEnableCommands, renderUnits, scheduleFor, type UnitParams, type UnitScope } from '../../src/core/systemd-units.js';
+import { tempDir } from '../support/temp.js';
 
 const templates = Object.fromEntries(
   UNIT_FILES.map((name) => [name, readFileSync(new URL(`../../systemd/${name}`, import.meta.url), 'utf8')]),
@@ -170,7 +170,7 @@ describe('listEnableCommands', () => {
 
 describe.runIf(hasAnalyze).each(['system', 'user'] as const)('systemd-analyze on the %s units', (scope) => {
   // verify needs the ExecStart binary to exist (node is real); it does not check User=.
-  const root = mkdtempSync(join(tmpdir(), 'sentinel-units-'));
+  const root = tempDir('sentinel-units-');
   mkdirSync(join(root, 'dist'));
   writeFileSync(join(root, 'dist', 'cli.js'), '');
   const unitDir = join(root, 'units');

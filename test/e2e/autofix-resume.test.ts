@@ -1,12 +1,12 @@
 import Database from 'better-sqlite3';
 import { execa } from 'execa';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixTurns, FORGE_TOKEN, refs, servers, setUpAutofix, UNITTEST } from '../support/autofix-e2e.js';
 import { git } from '../support/autofix-repo.js';
 import { CLI } from '../support/cli.js';
+import { tempDir } from '../support/temp.js';
 
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
@@ -97,7 +97,7 @@ describe('sentinel autofix killed at each step resumes without a second branch o
   });
 
   it('killed during the push: the branch is pushed once, never forced, then one draft PR', async () => {
-    const marks = mkdtempSync(join(tmpdir(), 'sentinel-push-'));
+    const marks = tempDir('sentinel-push-');
     const t = await start();
     // The remote's own hook (a server-side check): slow, and it records the argv of every process above it.
     writeFileSync(

@@ -1,9 +1,9 @@
 import module from 'node:module';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
+import { tempDir } from '../support/temp.js';
 
 const hasCompileCache = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
 
@@ -12,7 +12,7 @@ describe('the compile cache', () => {
   it(
     hasCompileCache ? 'is kept in $CACHE_DIRECTORY, where systemd keeps it between runs' : 'is not asked for on a Node without one',
     async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'sentinel-compile-cache-'));
+      const dir = tempDir('sentinel-compile-cache-');
       const result = await runCli(['fingerprint'], { cwd: dir, env: { CACHE_DIRECTORY: join(dir, 'cache') }, input: 'Job 42 failed\n' });
       expect(result.exitCode, result.stderr).toBe(0);
       expect(result.stdout).toContain('Job');

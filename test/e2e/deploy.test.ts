@@ -1,13 +1,13 @@
 import { execa } from 'execa';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeNtfy, type FakeNtfy } from '../fakes/fake-ntfy.js';
 import { makeProject, runCli } from '../support/cli.js';
 import { writeWithLoguru } from '../support/loguru.js';
+import { tempDir } from '../support/temp.js';
 
 const TOKEN = 'tk_fromthecredentialsdirectory1';
 const closers: (() => Promise<void>)[] = [];
@@ -37,7 +37,7 @@ describe('the rendered sentinel.service, run as systemd would', () => {
   it("runs its ExecStart= line with the unit's environment: an incident in the state dir, a notification, a heartbeat", async () => {
     const ntfy = await startNtfy();
     const heartbeat = await startHeartbeat();
-    const root = mkdtempSync(join(tmpdir(), 'sentinel-unit-'));
+    const root = tempDir('sentinel-unit-');
     const stateDir = join(root, 'state');
     // The config as the README has it: no state_dir (systemd's $STATE_DIRECTORY), incidents inside it.
     const p = makeProject({

@@ -1,12 +1,12 @@
 import Database from 'better-sqlite3';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeAnthropic } from '../fakes/fake-anthropic.js';
 import { startFakeNtfy } from '../fakes/fake-ntfy.js';
 import { makeProject, runCli } from '../support/cli.js';
+import { tempDir } from '../support/temp.js';
 
 const CLAUDE = fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url));
 const servers: { close(): Promise<void> }[] = [];
@@ -16,7 +16,7 @@ afterEach(async () => {
 
 /** A stand-in `claude` that answers --version as Claude Code does. */
 function fakeClaude(script = 'echo "2.1.197 (Claude Code)"'): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'sentinel-claude-')), 'claude');
+  const file = join(tempDir('sentinel-claude-'), 'claude');
   writeFileSync(file, `#!/bin/sh\n${script}\n`);
   chmodSync(file, 0o755);
   return file;
@@ -83,7 +83,7 @@ describe('sentinel doctor', () => {
     );
     if (!existsSync('/run/systemd/system')) expect(result.lines).toContain('– systemd is not running here: units and timers not checked');
     expect(result.failures).toEqual([]);
-    expect(result.exitCode).toBe(result.lines.some((line) => line.startsWith('✗')) ? 1 : 0);
+    expect(result.exitCode).toBe(result.lines.some((line) => line.startsWith('✗')) ? 6 : 0);
     // Nothing was published, nothing was created.
     expect(result.ntfy.messages).toEqual([]);
     expect(existsSync(join(result.dir, 'state'))).toBe(false);
@@ -156,7 +156,7 @@ describe('sentinel doctor', () => {
     const result = await doctor(breakage);
     expect(result.stdout).toMatch(new RegExp(line.source, 'm'));
     expect(result.failures.join('\n')).toMatch(new RegExp(line.source.split('\\n')[0]!, 'm'));
-    expect(result.exitCode).toBe(1);
+    expect(result.exitCode).toBe(6);
   });
 
   it('with claude.command left at "claude" and none on PATH, finds and names the one npm ci installed', async () => {
@@ -175,7 +175,7 @@ describe('sentinel doctor', () => {
     expect(result.lines).toContain(
       '    fix: put it into /etc/credstore/anthropic-api-key or /etc/credstore/claude-oauth-token (root, mode 600; the units load it with LoadCredential=), or set $ANTHROPIC_API_KEY or $CLAUDE_CODE_OAUTH_TOKEN for a manual run',
     );
-    expect(result.exitCode).toBe(1);
+    expect(result.exitCode).toBe(6);
   });
 
   it('finds the credential where systemd put it ($CREDENTIALS_DIRECTORY)', async () => {
@@ -209,7 +209,7 @@ describe('sentinel doctor', () => {
     expect(result.failures).toEqual([
       expect.stringMatching(/^✗ claude\.auth: two or more credentials are present \(api_key: .*; oauth_token: .*\)/),
     ]);
-    expect(result.exitCode).toBe(1);
+    expect(result.exitCode).toBe(6);
   });
 
   it('says which kind is in use; with --online, whether claude accepts it (the real CLI, a fake API that wants a Bearer token)', async () => {

@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
+import { tempDir } from '../support/temp.js';
 
-const cwd = mkdtempSync(join(tmpdir(), 'sentinel-fp-'));
+const cwd = tempDir('sentinel-fp-');
 const LOGHUB = fileURLToPath(new URL('../../../shared/eval/loghub2k', import.meta.url));
 
 describe('sentinel fingerprint', () => {

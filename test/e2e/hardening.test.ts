@@ -1,24 +1,13 @@
 import Database from 'better-sqlite3';
 import { execa } from 'execa';
-import {
-  chmodSync,
-  chownSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { FAKE_SECRETS } from '../fixtures/secrets.js';
 import { CLI, makeProject, runCli } from '../support/cli.js';
 import { writeWithLoguru } from '../support/loguru.js';
+import { tempDir } from '../support/temp.js';
 
 const NOBODY = 65534;
 
@@ -36,7 +25,7 @@ async function runAsNobody(args: string[], cwd: string, home: string) {
 
 /** The README's layout: the app's directory and database readable, not writable, by sentinel. */
 async function stoppedApp() {
-  const dir = mkdtempSync(join(tmpdir(), 'sentinel-ro-'));
+  const dir = tempDir('sentinel-ro-');
   chmodSync(dir, 0o755);
   const appDir = join(dir, 'app');
   mkdirSync(appDir, { mode: 0o755 });
@@ -106,6 +95,18 @@ describe('a WAL database whose app stopped cleanly', () => {
     }
   });
 
+  it('is read by the analyses (rows around a row, a metric) through the same opener: no -wal or -shm appears beside it', async () => {
+    const { dir, db } = makeProject({ metrics: [{ name: 'failures', count_where: "level = 'ERROR'", bucket: '1h' }] });
+    await writeWithLoguru(db, [{ level: 'ERROR', message: 'job 4 failed', logger: 'app.jobs', function: 'run', repeat: 3 }]);
+    expect(readdirSync(dir).filter((name) => name.startsWith('logs.db'))).toEqual(['logs.db']);
+    const around = await runCli(['analyze', 'rows_around', '2', '--json'], { cwd: dir });
+    expect(around.exitCode, around.stderr).toBe(0);
+    expect(around.stdout).toContain('job 4 failed');
+    const metric = await runCli(['analyze', 'metric', 'failures', '--json'], { cwd: dir });
+    expect(metric.exitCode, metric.stderr).toBe(0);
+    expect(readdirSync(dir).filter((name) => name.startsWith('logs.db'))).toEqual(['logs.db']);
+  });
+
   it('is replayed from a copy on a laptop without leaving -shm or -wal beside the copy', async () => {
     const { dir, db } = makeProject();
     await writeWithLoguru(db, [{ level: 'ERROR', message: 'job 9 failed', logger: 'app.jobs', function: 'run' }]);
@@ -118,11 +119,35 @@ describe('a WAL database whose app stopped cleanly', () => {
   });
 });
 
+describe('an incident the service user may read but not write', () => {
+  it('incidents close says it cannot record the closing, in one line, exit 1', async () => {
+    const { dir } = makeProject({ incidents_dir: './incidents' });
+    chmodSync(dir, 0o755);
+    chmodSync(join(dir, 'sentinel.yaml'), 0o644);
+    const incidents = join(dir, 'incidents');
+    mkdirSync(incidents, { mode: 0o755 });
+    const file = join(incidents, '2026-11-29-incident-billing-down.md');
+    writeFileSync(file, '---\nid: incident-1\nstatus: open\n---\n# Billing down\n', { mode: 0o644 });
+    const result = await runAsNobody(['incidents', 'close', file, '--config', join(dir, 'sentinel.yaml')], dir, dir);
+    expect(result.stderr).toBe(`sentinel: ${file}: cannot record the closing: EACCES`);
+    expect(result.exitCode).toBe(1);
+    expect(readFileSync(file, 'utf8')).toMatch(/^status: open$/m);
+  });
+});
+
 describe('files that are not regular files', () => {
   it('a FIFO as source.path is refused at once, not waited on', async () => {
     const { dir, db } = makeProject();
     await execa('mkfifo', [db]);
     const result = await runCli(['run'], { cwd: dir, timeoutMs: 20_000 });
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toBe(`sentinel: log database ${db}: not a regular file`);
+  });
+
+  it('a FIFO as source.path is refused by the analyses too (exit 3), not waited on', async () => {
+    const { dir, db } = makeProject();
+    await execa('mkfifo', [db]);
+    const result = await runCli(['analyze', 'rows_around', '1'], { cwd: dir, timeoutMs: 20_000 });
     expect(result.exitCode).toBe(3);
     expect(result.stderr).toBe(`sentinel: log database ${db}: not a regular file`);
   });

@@ -1,10 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../support/cli.js';
+import { tempDir } from '../support/temp.js';
 
-const cwd = mkdtempSync(join(tmpdir(), 'sentinel-help-'));
+const cwd = tempDir('sentinel-help-');
 
 /** The README promises every command a --help with an example: the commands, as `sentinel --help` lists them. */
 async function commands(prefix: string[] = []): Promise<string[][]> {

@@ -1,9 +1,9 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeNtfy, type FakeNtfy } from '../fakes/fake-ntfy.js';
 import { makeProject, runCli } from '../support/cli.js';
+import { tempDir } from '../support/temp.js';
 
 const TOKEN = 'tk_failurenotice0123456789abc';
 const KEY = `sk-ant-api03-${'Zq9'.repeat(12)}`;
@@ -20,7 +20,7 @@ async function ntfy(): Promise<FakeNtfy> {
 
 /** A PATH holding only node and, if given, a journalctl stand-in that records its argv. */
 function binDir(journalctl?: string): { path: string; argsFile: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'sentinel-bin-'));
+  const dir = tempDir('sentinel-bin-');
   symlinkSync(process.execPath, join(dir, 'node'));
   const argsFile = join(dir, 'journalctl.args');
   if (journalctl !== undefined) {
@@ -47,15 +47,31 @@ describe('sentinel notify test', () => {
     expect(server.messages).toEqual([expect.objectContaining({ topic: 'ops', title: 'sentinel test notification', priority: 3 })]);
   });
 
-  it('exits 1 and says why when a channel fails', async () => {
+  it('exits 6 (a channel failed) and says why when a channel fails', async () => {
     const server = await ntfy();
     const p = projectFor(server);
     const wrong = await runCli(['notify', 'test'], { cwd: p.dir, env: { NTFY_TOKEN: 'tk_wrong' } });
-    expect(wrong.exitCode).toBe(1);
+    expect(wrong.exitCode).toBe(6);
     expect(wrong.stdout).toBe('✗ ntfy: HTTP 401 unauthorized (code 40101)');
     const missing = await runCli(['notify', 'test'], { cwd: p.dir });
-    expect(missing.exitCode).toBe(1);
+    expect(missing.exitCode).toBe(6);
     expect(missing.stdout).toBe('✗ ntfy: HTTP 403 forbidden (code 40301) (no token in $NTFY_TOKEN, sent without one)');
+    expect(server.messages).toEqual([]);
+  });
+
+  it('a bug (an error sentinel did not expect) still exits 1, with its stack, apart from a failed channel', async () => {
+    const server = await ntfy();
+    const p = projectFor(server);
+    // Simulates the bug: the host name sentinel puts into the test message cannot be read.
+    const bug = join(p.dir, 'bug.mjs');
+    writeFileSync(
+      bug,
+      "import os from 'node:os'; import { syncBuiltinESMExports } from 'node:module';\n" +
+        "os.hostname = () => { throw new TypeError('simulated bug'); }; syncBuiltinESMExports();\n",
+    );
+    const result = await runCli(['notify', 'test'], { cwd: p.dir, env: { NTFY_TOKEN: TOKEN, NODE_OPTIONS: `--import=${bug}` } });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/^sentinel: internal error: TypeError: simulated bug\n\s+at /);
     expect(server.messages).toEqual([]);
   });
 
@@ -147,6 +163,22 @@ describe('sentinel notify failure', () => {
     const result = await runCli(['notify', 'failure', '--unit=--since=today'], { cwd: p.dir, env: { NTFY_TOKEN: TOKEN } });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('not a systemd unit name');
+    expect(server.messages).toEqual([]);
+  });
+
+  it('a bug (an error sentinel did not expect) still exits 1, with its stack, apart from a failed channel', async () => {
+    const server = await ntfy();
+    const p = projectFor(server);
+    // Simulates the bug: the host name sentinel puts into the test message cannot be read.
+    const bug = join(p.dir, 'bug.mjs');
+    writeFileSync(
+      bug,
+      "import os from 'node:os'; import { syncBuiltinESMExports } from 'node:module';\n" +
+        "os.hostname = () => { throw new TypeError('simulated bug'); }; syncBuiltinESMExports();\n",
+    );
+    const result = await runCli(['notify', 'test'], { cwd: p.dir, env: { NTFY_TOKEN: TOKEN, NODE_OPTIONS: `--import=${bug}` } });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/^sentinel: internal error: TypeError: simulated bug\n\s+at /);
     expect(server.messages).toEqual([]);
   });
 });

@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { stringify } from 'yaml';
@@ -7,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { writeWithLoguru, writeWithLoguruToPostgres } from '../support/loguru.js';
 import { insertRow, startPostgres, type PgCluster } from '../support/postgres.js';
+import { tempDir } from '../support/temp.js';
 
 let cluster: PgCluster;
 const clients: pg.Client[] = [];
@@ -28,7 +28,7 @@ interface RunJson {
 
 /** A project whose app logs to SQLite on this host (`app`) and to a shared PostgreSQL (`pg`), in a database of its own. */
 async function twoSourceProject(): Promise<{ dir: string; db: string; pgUrl: string; readUrl: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'sentinel-pg-e2e-'));
+  const dir = tempDir('sentinel-pg-e2e-');
   dirs.push(dir);
   const database = `app_${Math.random().toString(36).slice(2, 10)}`;
   const admin = await cluster.connect();

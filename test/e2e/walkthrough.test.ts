@@ -1,18 +1,18 @@
 import Database from 'better-sqlite3';
 import { execa } from 'execa';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { writeWithLoguru } from '../support/loguru.js';
+import { tempDir } from '../support/temp.js';
 
 /** A new operator's first hour, in the README's order, on a fresh project: each answer checked. */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
-const dir = mkdtempSync(join(tmpdir(), 'sentinel-walkthrough-'));
-const prefix = mkdtempSync(join(tmpdir(), 'sentinel-npm-'));
+const dir = tempDir('sentinel-walkthrough-');
+const prefix = tempDir('sentinel-npm-');
 const env = { PATH: `${join(prefix, 'bin')}:${process.env.PATH ?? ''}`, HOME: dir, LOGNAME: 'dana' };
 
 /** `sentinel …` as typed: the command `npm link` put on PATH, not `node dist/cli.js`. */
@@ -144,7 +144,7 @@ describe('the README, command by command, for a new operator', () => {
   });
 
   it('runs the laptop section exactly as written: the example config as it is, a copy of the database', { timeout: 60_000 }, async () => {
-    const laptop = mkdtempSync(join(tmpdir(), 'sentinel-laptop-'));
+    const laptop = tempDir('sentinel-laptop-');
     await writeWithLoguru(join(laptop, 'app.db'), [{ level: 'ERROR', message: 'job 7 failed', logger: 'app.jobs' }]);
     await new Database(join(laptop, 'app.db'), { readonly: true }).backup(join(laptop, 'copy.db'));
     const shell = async (line: string) =>

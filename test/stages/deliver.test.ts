@@ -1,18 +1,16 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStateStore } from '../../src/adapters/state-store.js';
 import type { Notifier, SendResult } from '../../src/core/notification.js';
 import { deliverOutbox } from '../../src/stages/deliver.js';
+import { tempDir } from '../support/temp.js';
 
 const NOW = Date.UTC(2026, 10, 29, 12);
 const HOUR = 3_600_000;
 
 function storeWithOutbox(messages: number) {
-  const state = openStateStore(mkdtempSync(join(tmpdir(), 'sentinel-deliver-')));
+  const state = openStateStore(tempDir('sentinel-deliver-'));
   for (let i = 0; i < messages; i++) {
-    const id = state.enqueueInvestigation('incident', '{}', NOW);
+    const id = state.queueHealthInvestigation('{}', [], NOW);
     state.reserveIncident(id, `incident-${i}.md`, '{}');
     state.completeInvestigation(
       id,

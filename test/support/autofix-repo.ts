@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync } from 'node:fs';
+import { cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from './temp.js';
 
 export const APP_FIXTURE = fileURLToPath(new URL('../fixtures/autofix-app', import.meta.url));
 
@@ -19,7 +20,7 @@ export function git(cwd: string, ...args: string[]): string {
 
 /** The fixture app committed on `main` and pushed to a bare repository on disk: the "forge" remote. */
 export function makeAppRemote(): { dir: string; bare: string; baseSha: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'sentinel-autofix-repo-'));
+  const dir = tempDir('sentinel-autofix-repo-');
   const work = join(dir, 'work');
   cpSync(APP_FIXTURE, work, { recursive: true });
   git(work, 'init', '--quiet', '--initial-branch=main');

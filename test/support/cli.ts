@@ -1,9 +1,9 @@
 import { execa } from 'execa';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { tempDir } from './temp.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
@@ -31,7 +31,7 @@ export async function runCli(
 
 /** A fresh directory with a sentinel.yaml reading `logs.db` in it; `config` overrides sections. */
 export function makeProject(config: Record<string, unknown> = {}): { dir: string; db: string; configFile: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'sentinel-test-'));
+  const dir = tempDir('sentinel-test-');
   const db = join(dir, 'logs.db');
   const configFile = join(dir, 'sentinel.yaml');
   const { source, ...rest } = config;
