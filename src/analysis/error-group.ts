@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { cleanField } from '../core/clean.js';
 import type { Sample } from '../core/tally.js';
 import { defineAnalysis, fingerprintArg, unknownGroup } from './define.js';

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeSqliteError, openLogSource, requireSqliteFile } from '../adapters/log-source.js';
 import type { Config, MetricConfig } from '../core/config.js';
 import { ExitCode, SentinelError } from '../core/errors.js';

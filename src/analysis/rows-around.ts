@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { capBytes, cleanRow, measureUtf8 } from '../core/clean.js';
 import { levelName } from '../core/levels.js';
 import type { Redactor } from '../core/redact.js';
