@@ -56,12 +56,14 @@ function createErrorTracker(span: number) {
  * moves forward, so finding them costs O(1) amortised, and at most `maxPhasePoints` are taken from
  * each, so summarising a point costs the same for a series of a point a second as of one an hour.
  */
-function createSeasonalSampler(ts: readonly number[], vs: readonly number[], period: number, cycles: number, tol: number) {
+function createSeasonalSampler(ts: ArrayLike<number>, vs: ArrayLike<number>, period: number, cycles: number, tol: number) {
   const lows = new Array<number>(cycles + 1).fill(0);
   const highs = new Array<number>(cycles + 1).fill(0);
+  // Reused for every point: at most maxPhasePoints from each cycle.
+  const sample = new Float64Array(cycles * baselineTuning.maxPhasePoints);
   return (i: number): SampleSummary | null => {
     const t = ts[i] ?? 0;
-    const sample: number[] = [];
+    let taken = 0;
     let cyclesSeen = 0;
     for (let k = 1; k <= cycles; k++) {
       let lo = lows[k]!;
@@ -72,10 +74,10 @@ function createSeasonalSampler(ts: readonly number[], vs: readonly number[], per
       highs[k] = hi;
       if (hi > lo) cyclesSeen++;
       const stride = Math.ceil((hi - lo) / baselineTuning.maxPhasePoints);
-      for (let j = lo; j < hi; j += stride) sample.push(vs[j] ?? 0);
+      for (let j = lo; j < hi; j += stride) sample[taken++] = vs[j] ?? 0;
     }
     if (cyclesSeen < baselineTuning.minCycles) return null;
-    return describeSorted(Float64Array.from(sample).sort());
+    return describeSorted(sample.subarray(0, taken).sort());
   };
 }
 
@@ -84,8 +86,8 @@ function createSeasonalSampler(ts: readonly number[], vs: readonly number[], per
  * so judging a prefix gives the same answers as judging the whole series up to that point.
  */
 export function computeExpectations(
-  ts: readonly number[],
-  vs: readonly number[],
+  ts: ArrayLike<number>,
+  vs: ArrayLike<number>,
   spacing: number,
   minPoints: number,
 ): {

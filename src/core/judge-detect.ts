@@ -33,25 +33,30 @@ export interface DeviationRun {
 }
 
 export function scorePoints(
-  vs: readonly number[],
+  vs: ArrayLike<number>,
   expectations: readonly (Expectation | null)[],
-  spreads: readonly number[],
+  spreads: ArrayLike<number>,
   judgeable: (i: number) => boolean,
 ): (PointScore | null)[] {
-  return vs.map((v, i) => {
+  const scores: (PointScore | null)[] = new Array(vs.length);
+  for (let i = 0; i < vs.length; i++) {
     const e = expectations[i];
-    if (!e || !judgeable(i)) return null;
+    if (!e || !judgeable(i)) {
+      scores[i] = null;
+      continue;
+    }
     const floor = Math.max(detectTuning.sigmaFloorShare * (spreads[i] ?? 0), 1e-9 * Math.max(1, Math.abs(e.median)));
     const sigma = Math.max(e.sigma, floor);
-    return { z: (v - e.median) / sigma, expectation: e, sigma };
-  });
+    scores[i] = { z: ((vs[i] ?? 0) - e.median) / sigma, expectation: e, sigma };
+  }
+  return scores;
 }
 
 /**
  * Turns scores into flagged runs as data arrives: a point is flagged only from what came before
  * it and itself, so the runs of a prefix are the runs of the whole series cut at that prefix.
  */
-export function findDeviationRuns(scores: readonly (PointScore | null)[], ts: readonly number[]): DeviationRun[] {
+export function findDeviationRuns(scores: readonly (PointScore | null)[], ts: ArrayLike<number>): DeviationRun[] {
   const runs: DeviationRun[] = [];
   const { persistence, threshold } = detectTuning;
   // The persistent level: the smallest |z| of the last few points, if they all lean the same way.

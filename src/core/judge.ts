@@ -8,27 +8,55 @@ const MIN_POINTS = 24;
 /** Scores against a flat baseline are astronomically large; past this they say nothing more. */
 const MAX_SCORE = 1000;
 
+/** A series as two columns: times (epoch ms) and values. */
+export interface SeriesColumns {
+  t: Float64Array;
+  v: Float64Array;
+}
+
 /** Sorted by time, one value per timestamp (the last wins), finite values only; counters as rates. */
-export function prepareSeries(points: readonly SeriesPoint[], counter: boolean): SeriesPoint[] {
-  const sorted = points.filter((p) => Number.isFinite(p.t) && Number.isFinite(p.v)).sort((a, b) => a.t - b.t);
-  const unique: SeriesPoint[] = [];
-  for (const p of sorted) {
-    if (unique.length && unique[unique.length - 1]?.t === p.t) unique[unique.length - 1] = p;
-    else unique.push(p);
+export function prepareColumns(t: ArrayLike<number>, v: ArrayLike<number>, counter: boolean): SeriesColumns {
+  const kept: number[] = [];
+  let ordered = true;
+  for (let i = 0; i < t.length; i++) {
+    if (!Number.isFinite(t[i]) || !Number.isFinite(v[i])) continue;
+    if (kept.length && (t[i] as number) < (t[kept[kept.length - 1] as number] as number)) ordered = false;
+    kept.push(i);
   }
-  if (!counter) return unique;
-  const rates: SeriesPoint[] = [];
-  for (let i = 1; i < unique.length; i++) {
-    const a = unique[i - 1] as SeriesPoint;
-    const b = unique[i] as SeriesPoint;
+  // Sorting is stable, so among equal times the later row stays later and wins below.
+  if (!ordered) kept.sort((a, b) => (t[a] as number) - (t[b] as number));
+  const ts = new Float64Array(kept.length);
+  const vs = new Float64Array(kept.length);
+  let n = 0;
+  for (const i of kept) {
+    if (n > 0 && ts[n - 1] === t[i]) n--;
+    ts[n] = t[i] as number;
+    vs[n] = v[i] as number;
+    n++;
+  }
+  if (!counter) return { t: ts.subarray(0, n), v: vs.subarray(0, n) };
+  const rates = { t: new Float64Array(Math.max(0, n - 1)), v: new Float64Array(Math.max(0, n - 1)) };
+  for (let i = 1; i < n; i++) {
+    const [a, b] = [vs[i - 1] as number, vs[i] as number];
     // A drop means the counter restarted from zero, so everything counted since is the increase.
-    const increase = b.v >= a.v ? b.v - a.v : b.v;
-    rates.push({ t: b.t, v: (increase * 1000) / (b.t - a.t) });
+    const increase = b >= a ? b - a : b;
+    rates.t[i - 1] = ts[i] as number;
+    rates.v[i - 1] = (increase * 1000) / ((ts[i] as number) - (ts[i - 1] as number));
   }
   return rates;
 }
 
-function medianGap(ts: readonly number[]): number {
+/** `prepareColumns` for points. */
+export function prepareSeries(points: readonly SeriesPoint[], counter: boolean): SeriesPoint[] {
+  const { t, v } = prepareColumns(
+    points.map((p) => p.t),
+    points.map((p) => p.v),
+    counter,
+  );
+  return Array.from(t, (time, i) => ({ t: time, v: v[i] as number }));
+}
+
+function medianGap(ts: ArrayLike<number>): number {
   const gaps: number[] = [];
   for (let i = 1; i < Math.min(ts.length, MIN_POINTS); i++) gaps.push((ts[i] ?? 0) - (ts[i - 1] ?? 0));
   gaps.sort((a, b) => a - b);
@@ -41,28 +69,37 @@ function medianGap(ts: readonly number[]): number {
  * persistence before flagging, and an optional limit with a time-to-limit forecast.
  */
 export function judge(points: readonly SeriesPoint[], options: JudgeOptions): Judgement {
-  const series = prepareSeries(points, options.counter ?? false);
+  return judgeColumns(
+    points.map((p) => p.t),
+    points.map((p) => p.v),
+    options,
+  );
+}
+
+/** `judge` for a series held as columns (a large file, read into typed arrays). */
+export function judgeColumns(times: ArrayLike<number>, values: ArrayLike<number>, options: JudgeOptions): Judgement {
+  const { t: ts, v: vs } = prepareColumns(times, values, options.counter ?? false);
   const name = options.name;
-  const ts = series.map((p) => p.t);
-  const vs = series.map((p) => p.v);
+  const count = ts.length;
   const t0 = ts[0] ?? 0;
   const warmup = options.warmupMs ?? DAY;
-  const warmingUp = { haveMs: (ts[ts.length - 1] ?? t0) - t0, needMs: warmup };
-  if (series.length < MIN_POINTS) {
-    const limit = options.limit === undefined || series.length === 0 ? undefined : assessLimit(ts, vs, options.limit, options);
+  const warmingUp = { haveMs: (ts[count - 1] ?? t0) - t0, needMs: warmup };
+  if (count < MIN_POINTS) {
+    const limit = options.limit === undefined || count === 0 ? undefined : assessLimit(ts, vs, options.limit, options);
     const flags = limit?.flags ?? [];
     const verdict = flags.length ? 'concerning' : 'normal';
-    const summary = `${name}: warming up — ${series.length} points; a baseline needs ${MIN_POINTS} and ${formatDuration(warmup)} of history${flags.length ? `; ${flags[flags.length - 1]?.reason}` : ''}`;
+    const summary = `${name}: warming up — ${count} points; a baseline needs ${MIN_POINTS} and ${formatDuration(warmup)} of history${flags.length ? `; ${flags[flags.length - 1]?.reason}` : ''}`;
     return { verdict, flags, summary, warmingUp, ...(limit ? { limit: limit.report } : {}) };
   }
   const { expectations, spreads } = computeExpectations(ts, vs, medianGap(ts), MIN_POINTS);
   const scores = scorePoints(vs, expectations, spreads, (i) => (ts[i] ?? 0) - t0 >= warmup);
-  const judged = scores.filter((s) => s !== null).length;
+  let judged = 0;
+  for (const s of scores) if (s !== null) judged++;
   const deviationFlags = findDeviationRuns(scores, ts).map((run) => describeRun(run, ts, vs, scores, options));
   const limit = options.limit === undefined ? undefined : assessLimit(ts, vs, options.limit, options);
   const flags = [...deviationFlags, ...(limit?.flags ?? [])].sort((a, b) => a.start - b.start);
   const verdict = flags.length ? 'concerning' : 'normal';
-  const summary = summarize(name, verdict, series, judged, flags, warmup, limit?.report);
+  const summary = summarize(name, verdict, count, warmingUp.haveMs, judged, flags, warmup, limit?.report);
   return { verdict, flags, summary, ...(limit ? { limit: limit.report } : {}), ...(judged === 0 ? { warmingUp } : {}) };
 }
 
@@ -75,8 +112,8 @@ function formatRange(lo: number, hi: number, unit: string): string {
 
 function describeRun(
   run: DeviationRun,
-  ts: readonly number[],
-  vs: readonly number[],
+  ts: ArrayLike<number>,
+  vs: ArrayLike<number>,
   scores: readonly (PointScore | null)[],
   options: JudgeOptions,
 ): Flag {
@@ -103,14 +140,16 @@ function describeRun(
 function summarize(
   name: string,
   verdict: string,
-  series: readonly SeriesPoint[],
+  count: number,
+  spanMs: number,
   judged: number,
   flags: readonly Flag[],
   warmup: number,
   limit: LimitReport | undefined,
 ): string {
-  const span = formatDuration((series[series.length - 1]?.t ?? 0) - (series[0]?.t ?? 0));
-  const parts = [`${name}: ${judged === 0 && verdict === 'normal' ? 'warming up' : verdict} — ${series.length} points over ${span}`];
+  const parts = [
+    `${name}: ${judged === 0 && verdict === 'normal' ? 'warming up' : verdict} — ${count} points over ${formatDuration(spanMs)}`,
+  ];
   if (judged === 0)
     parts.push(`none judged yet: the judge needs ${formatDuration(warmup)} of history and ${MIN_POINTS} points in its last 7 days`);
   else parts.push(`${judged} judged after a ${formatDuration(warmup)} warm-up`);
