@@ -7,10 +7,27 @@ export const WEEK = 7 * DAY;
 
 /** Which history a point is compared with. */
 export type BaselineKind = 'recent' | 'daily' | 'weekly';
+const BASELINE_KINDS: readonly BaselineKind[] = ['recent', 'daily', 'weekly'];
 
 /** What the history says about one point: its usual centre and spread, from earlier points only. */
 export interface Expectation extends SampleSummary {
   kind: BaselineKind;
+}
+
+/** The expectation of every point of a series, as columns: a million points make no objects. */
+export interface Expectations {
+  /** 1 + the kind's index in BASELINE_KINDS; 0 where no baseline is trusted. */
+  kind: Uint8Array;
+  median: Float64Array;
+  sigma: Float64Array;
+  min: Float64Array;
+  max: Float64Array;
+}
+
+export function expectationAt(e: Expectations, i: number): Expectation | null {
+  const kind = BASELINE_KINDS[(e.kind[i] ?? 0) - 1];
+  if (kind === undefined) return null;
+  return { kind, median: e.median[i] ?? 0, sigma: e.sigma[i] ?? 0, min: e.min[i] ?? 0, max: e.max[i] ?? 0 };
 }
 
 export const baselineTuning = {
@@ -91,9 +108,9 @@ export function computeExpectations(
   spacing: number,
   minPoints: number,
 ): {
-  expectations: (Expectation | null)[];
+  expectations: Expectations;
   /** Spread of the recent window, the scale for "flat" guards. */
-  spreads: number[];
+  spreads: Float64Array;
 } {
   const tol = Math.max(baselineTuning.phaseTolerance, 1.5 * spacing);
   const window = createRankWindow(vs);
@@ -105,13 +122,20 @@ export function computeExpectations(
     daily: createErrorTracker(baselineTuning.selectionSpan),
     weekly: createErrorTracker(baselineTuning.selectionSpan),
   };
-  const expectations: (Expectation | null)[] = [];
-  const spreads: number[] = [];
+  const n = ts.length;
+  const expectations: Expectations = {
+    kind: new Uint8Array(n),
+    median: new Float64Array(n),
+    sigma: new Float64Array(n),
+    min: new Float64Array(n),
+    max: new Float64Array(n),
+  };
+  const spreads = new Float64Array(n);
   for (let i = 0; i < ts.length; i++) {
     const t = ts[i] ?? 0;
     const v = vs[i] ?? 0;
     while ((ts[tail] ?? t) < t - baselineTuning.recentSpan) window.remove(vs[tail++] ?? 0);
-    spreads.push(window.size() ? window.quantile(0.95) - window.quantile(0.05) : 0);
+    spreads[i] = window.size() ? window.quantile(0.95) - window.quantile(0.05) : 0;
     const candidates: Expectation[] = [];
     // Too few recent points (a sparse or young series): no baseline is trusted, seasonal or not.
     if (window.size() >= minPoints) {
@@ -121,7 +145,14 @@ export function computeExpectations(
       const weeklySample = weekly(i);
       if (weeklySample) candidates.push({ kind: 'weekly', ...weeklySample });
     }
-    expectations.push(chooseBaseline(candidates, trackers));
+    const best = chooseBaseline(candidates, trackers);
+    if (best) {
+      expectations.kind[i] = BASELINE_KINDS.indexOf(best.kind) + 1;
+      expectations.median[i] = best.median;
+      expectations.sigma[i] = best.sigma;
+      expectations.min[i] = best.min;
+      expectations.max[i] = best.max;
+    }
     for (const c of candidates) trackers[c.kind].push(t, Math.abs(v - c.median));
     window.add(v);
   }

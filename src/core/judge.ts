@@ -1,8 +1,9 @@
-import { computeExpectations, DAY } from './judge-baseline.js';
-import { findDeviationRuns, scorePoints, type DeviationRun, type PointScore } from './judge-detect.js';
+import { computeExpectations, DAY, expectationAt, type Expectations } from './judge-baseline.js';
+import { findDeviationRuns, scorePoints, type DeviationRun, type Scores } from './judge-detect.js';
 import { formatDuration, formatPhase, formatValue } from './judge-format.js';
 import { assessLimit } from './judge-limit.js';
 import type { Flag, Judgement, JudgeOptions, LimitReport, SeriesPoint } from './judge-types.js';
+import type { Expectation } from './judge-baseline.js';
 
 const MIN_POINTS = 24;
 /** Scores against a flat baseline are astronomically large; past this they say nothing more. */
@@ -94,8 +95,8 @@ export function judgeColumns(times: ArrayLike<number>, values: ArrayLike<number>
   const { expectations, spreads } = computeExpectations(ts, vs, medianGap(ts), MIN_POINTS);
   const scores = scorePoints(vs, expectations, spreads, (i) => (ts[i] ?? 0) - t0 >= warmup);
   let judged = 0;
-  for (const s of scores) if (s !== null) judged++;
-  const deviationFlags = findDeviationRuns(scores, ts).map((run) => describeRun(run, ts, vs, scores, options));
+  for (const z of scores.z) if (!Number.isNaN(z)) judged++;
+  const deviationFlags = findDeviationRuns(scores, ts).map((run) => describeRun(run, ts, vs, expectations, scores, options));
   const limit = options.limit === undefined ? undefined : assessLimit(ts, vs, options.limit, options);
   const flags = [...deviationFlags, ...(limit?.flags ?? [])].sort((a, b) => a.start - b.start);
   const verdict = flags.length ? 'concerning' : 'normal';
@@ -114,24 +115,26 @@ function describeRun(
   run: DeviationRun,
   ts: ArrayLike<number>,
   vs: ArrayLike<number>,
-  scores: readonly (PointScore | null)[],
+  expectations: Expectations,
+  scores: Scores,
   options: JudgeOptions,
 ): Flag {
-  const s = scores[run.first] as PointScore;
+  const { median, kind, min, max } = expectationAt(expectations, run.first) as Expectation;
+  const z = scores.z[run.first] ?? 0;
+  const sigma = scores.sigma[run.first] ?? 0;
   const unit = options.unit ?? '';
-  const { median, kind, min, max } = s.expectation;
   // The band a person can check in the data: the bulk of the baseline, never beyond what it held.
-  const band = 2 * s.sigma > 1e-6 * Math.max(1, Math.abs(median)) ? 2 * s.sigma : 0;
+  const band = 2 * sigma > 1e-6 * Math.max(1, Math.abs(median)) ? 2 * sigma : 0;
   const usual = formatRange(Math.max(median - band, min), Math.min(median + band, max), unit);
   const t = ts[run.first] ?? 0;
   const phase = formatPhase(t, kind === 'weekly', options.utcOffsetMinutes ?? 0);
   const context = kind === 'recent' ? 'over the last 7 days' : kind === 'weekly' ? `for ${phase}` : `at ${phase}`;
-  const direction = s.z > 0 ? 'above' : 'below';
+  const direction = z > 0 ? 'above' : 'below';
   const lasted = formatDuration(t - (ts[run.onset] ?? t));
   return {
     start: t,
     end: ts[run.last] ?? t,
-    score: Math.min(Math.abs(scores[run.peak]?.z ?? s.z), MAX_SCORE),
+    score: Math.min(Math.abs(scores.z[run.peak] ?? z), MAX_SCORE),
     kind: direction,
     reason: `${options.name} ${formatValue(vs[run.first] ?? 0)}${unit}, ${direction} its usual ${usual} ${context} for ${lasted}`,
   };
