@@ -18,11 +18,11 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 function readTimestamp(text: string): { t: number; format: TimestampFormat } | null {
   const nab = NAB.exec(text);
-  if (nab) return { t: toEpoch(nab.slice(1, 8), ''), format: { kind: 'nab' } };
+  if (nab) return { t: toEpoch(nab, ''), format: { kind: 'nab' } };
   const iso = ISO.exec(text);
   if (iso) {
     const zone = normalizeZone(iso[8] ?? '');
-    return { t: toEpoch(iso.slice(1, 8), zone), format: { kind: 'iso', zone } };
+    return { t: toEpoch(iso, zone), format: { kind: 'iso', zone } };
   }
   if (EPOCH.test(text)) return { t: Math.round(Number(text) * 1000), format: { kind: 'epoch-seconds' } };
   return null;
@@ -53,9 +53,11 @@ function daysFromCivil(y: number, m: number, d: number): number {
 /** NaN for a date or time that does not exist (`2024-13-45 99:99:99`, `2023-02-29`, a +25:00 zone):
  * Date.UTC would quietly roll it over into another one. Years before 100 are refused as well, as
  * Date.UTC reads them as 19xx. */
-function toEpoch(parts: (string | undefined)[], zone: string): number {
-  const [y, mo, d, h, mi, s] = parts.map((p) => Number(p || 0)) as [number, number, number, number, number, number];
-  const ms = parts[6] ? Math.round(Number(`0${parts[6]}`) * 1000) : 0;
+function toEpoch(match: RegExpExecArray, zone: string): number {
+  // Groups 1–7: year, month, day, hours, minutes, seconds (may be absent), fraction (may be absent).
+  const part = (group: number): number => Number(match[group] || 0);
+  const [y, mo, d, h, mi, s] = [part(1), part(2), part(3), part(4), part(5), part(6)];
+  const ms = match[7] ? Math.round(Number(`0${match[7]}`) * 1000) : 0;
   const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
   const monthDays = mo === 2 && leap ? 29 : (DAYS_IN_MONTH[mo - 1] ?? 0);
   const exists = y >= 100 && mo >= 1 && mo <= 12 && d >= 1 && d <= monthDays && h <= 23 && mi <= 59 && s <= 59;
