@@ -18,11 +18,11 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 function readTimestamp(text: string): { t: number; format: TimestampFormat } | null {
   const nab = NAB.exec(text);
-  if (nab) return { t: toEpoch(nab, ''), format: { kind: 'nab' } };
+  if (nab) return { t: toEpoch(text, nab, ''), format: { kind: 'nab' } };
   const iso = ISO.exec(text);
   if (iso) {
     const zone = normalizeZone(iso[8] ?? '');
-    return { t: toEpoch(iso, zone), format: { kind: 'iso', zone } };
+    return { t: toEpoch(text, iso, zone), format: { kind: 'iso', zone } };
   }
   if (EPOCH.test(text)) return { t: Math.round(Number(text) * 1000), format: { kind: 'epoch-seconds' } };
   return null;
@@ -39,6 +39,13 @@ function zoneMinutes(zone: string): number {
   return sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
 }
 
+/** The number written by `count` ASCII digits at `at` (the pattern has checked they are digits). */
+function digits(text: string, at: number, count: number): number {
+  let n = 0;
+  for (let i = at; i < at + count; i++) n = n * 10 + text.charCodeAt(i) - 48;
+  return n;
+}
+
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
@@ -53,10 +60,11 @@ function daysFromCivil(y: number, m: number, d: number): number {
 /** NaN for a date or time that does not exist (`2024-13-45 99:99:99`, `2023-02-29`, a +25:00 zone):
  * Date.UTC would quietly roll it over into another one. Years before 100 are refused as well, as
  * Date.UTC reads them as 19xx. */
-function toEpoch(match: RegExpExecArray, zone: string): number {
-  // Groups 1–7: year, month, day, hours, minutes, seconds (may be absent), fraction (may be absent).
-  const part = (group: number): number => Number(match[group] || 0);
-  const [y, mo, d, h, mi, s] = [part(1), part(2), part(3), part(4), part(5), part(6)];
+function toEpoch(text: string, match: RegExpExecArray, zone: string): number {
+  // Both patterns put year, month, day, hours, minutes and seconds (group 6, may be absent) at the
+  // same offsets, so they are read from the text digit by digit: no substring per part.
+  const [y, mo, d, h, mi] = [digits(text, 0, 4), digits(text, 5, 2), digits(text, 8, 2), digits(text, 11, 2), digits(text, 14, 2)];
+  const s = match[6] === undefined ? 0 : digits(text, 17, 2);
   const ms = match[7] ? Math.round(Number(`0${match[7]}`) * 1000) : 0;
   const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
   const monthDays = mo === 2 && leap ? 29 : (DAYS_IN_MONTH[mo - 1] ?? 0);
