@@ -50,21 +50,22 @@ export const baselineTuning = {
   maxPhasePoints: 8,
 };
 
-/** Trailing mean absolute error of one baseline, over a time window. */
-function createErrorTracker(span: number) {
-  const times: number[] = [];
-  const errors: number[] = [];
+/** Trailing mean absolute error of one baseline, over a time window; at most `capacity` pushes. */
+function createErrorTracker(span: number, capacity: number) {
+  const times = new Float64Array(capacity);
+  const errors = new Float64Array(capacity);
   let head = 0;
+  let size = 0;
   let sum = 0;
   return {
     push(t: number, err: number) {
-      times.push(t);
-      errors.push(err);
+      times[size] = t;
+      errors[size++] = err;
       sum += err;
-      while ((times[head] ?? t) < t - span) sum -= errors[head++] ?? 0;
+      while (head < size && (times[head] ?? t) < t - span) sum -= errors[head++] ?? 0;
     },
-    mean: (): number => (times.length - head > 0 ? sum / (times.length - head) : Number.POSITIVE_INFINITY),
-    count: (): number => times.length - head,
+    mean: (): number => (size - head > 0 ? sum / (size - head) : Number.POSITIVE_INFINITY),
+    count: (): number => size - head,
   };
 }
 
@@ -118,9 +119,9 @@ export function computeExpectations(
   const weekly = createSeasonalSampler(ts, vs, WEEK, baselineTuning.weeklyCycles, tol);
   let tail = 0;
   const trackers = {
-    recent: createErrorTracker(baselineTuning.selectionSpan),
-    daily: createErrorTracker(baselineTuning.selectionSpan),
-    weekly: createErrorTracker(baselineTuning.selectionSpan),
+    recent: createErrorTracker(baselineTuning.selectionSpan, ts.length),
+    daily: createErrorTracker(baselineTuning.selectionSpan, ts.length),
+    weekly: createErrorTracker(baselineTuning.selectionSpan, ts.length),
   };
   const n = ts.length;
   const expectations: Expectations = {
