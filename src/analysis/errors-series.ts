@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StateStore } from '../core/state-store.js';
 import { judge } from '../core/judge.js';
 import type { SeriesPoint } from '../core/judge-types.js';

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -134,12 +134,19 @@ async function main(): Promise<void> {
   const nodeMs = await median(9, () => measure(['-e', '0']));
   const idleMs = await median(9, () => measure([cli, '--config', million, 'run']));
   if (profileDir !== null) await measureSentinel('quiet', ['--config', million, 'run']);
+  // The floor under the quiet run: loading the modules `run` imports, without running it.
+  const runModule = join(root, 'dist', readdirSync(join(root, 'dist')).find((f) => /^run-\w+\.js$/.test(f)) ?? 'run.js');
+  const loadOnly = () => measure(['--input-type=module', '-e', `await import(${JSON.stringify(runModule)})`]);
+  const loadMs = await median(9, loadOnly);
+  const quiet = await measure([cli, '--config', million, 'run']);
   line('(a) node -e 0', `${nodeMs.toFixed(0)} ms`, '');
   line(
     '(a) sentinel run, no new rows (1M-row table)',
     `${idleMs.toFixed(0)} ms`,
     `${(idleMs / nodeMs).toFixed(2)}× node -e 0 (target ≤ 2.5×)`,
   );
+  line('(a)   of which loading its modules, not running', `${loadMs.toFixed(0)} ms`, `${(loadMs / nodeMs).toFixed(2)}× node -e 0`);
+  line('(a)   peak RSS', `${quiet.peakRssMb.toFixed(0)} MB`, `loading only: ${(await loadOnly()).peakRssMb.toFixed(0)} MB`);
 
   // (b) A run over many new WARNING+ rows: throughput and peak memory, at 100k and at 1M.
   let sqliteRowsPerSecond = 0;
@@ -257,6 +264,19 @@ async function main(): Promise<void> {
   const judged = await measure([cli, 'judge', '--csv', csv, '--json']);
   line('(e) sentinel judge --csv, 1M points', `${(judged.wallMs / 1000).toFixed(1)} s`, 'target a few seconds');
   line('(e)   peak RSS', `${judged.peakRssMb.toFixed(0)} MB`, '');
+  // A `sql` metric's shape in `health`: 100k points over a week (one every 6 s).
+  const week = join(work, 'week.csv');
+  const weekPoints = Array.from(
+    { length: 100_000 },
+    (_, i) => `${new Date(start + i * 6048).toISOString()},${(50 + 10 * Math.sin(i / 600) + ((i * 7919) % 13)).toFixed(2)}`,
+  );
+  writeFileSync(week, `timestamp,value\n${weekPoints.join('\n')}\n`);
+  const weekJudged = await measure([cli, 'judge', '--csv', week, '--json']);
+  line(
+    '(e) sentinel judge --csv, 100k points over a week',
+    `${(weekJudged.wallMs / 1000).toFixed(2)} s`,
+    `1M points: ${(judged.wallMs / 1000).toFixed(1)} s`,
+  );
   for (const app of apps) app.close();
   rmSync(work, { recursive: true, force: true });
   if (profileDir !== null) console.log(`\nCPU profiles: ${profileDir} (open a .cpuprofile in Chrome DevTools' Performance panel)`);

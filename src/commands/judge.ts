@@ -1,8 +1,8 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { formatTimestamp, parseCsvSeries, type TimestampFormat } from '../core/csv-series.js';
+import { createCsvSeriesReader, formatTimestamp, type CsvColumnsResult, type TimestampFormat } from '../core/csv-series.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
-import { judge } from '../core/judge.js';
+import { judgeColumns } from '../core/judge.js';
 import type { Flag } from '../core/judge-types.js';
 import { renderSparkline } from '../core/sparkline.js';
 import type { CommandContext } from '../core/types.js';
@@ -12,13 +12,30 @@ export interface JudgeCommandOptions {
   json?: boolean;
 }
 
-/** The file's text; a FIFO or a device is refused, not waited on or read without end. */
-function readRegularFile(file: string, shown: string): string {
+const CHUNK_BYTES = 1 << 20;
+
+/** Reads the file a chunk at a time into the reader; a FIFO or a device is refused, not waited on
+ * or read without end. */
+function readRegularFile(file: string, shown: string): CsvColumnsResult {
   let fd: number | undefined;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
     if (!fstatSync(fd).isFile()) throw new SentinelError(`${shown}: not a regular file`, ExitCode.usage);
-    return readFileSync(fd, 'utf8');
+    const reader = createCsvSeriesReader();
+    const decoder = new TextDecoder();
+    const chunk = Buffer.alloc(CHUNK_BYTES);
+    let rest = '';
+    for (;;) {
+      const read = readSync(fd, chunk, 0, CHUNK_BYTES, null);
+      const text = rest + decoder.decode(chunk.subarray(0, read), { stream: read > 0 });
+      const lines = text.split(/\r?\n/);
+      rest = read > 0 ? (lines.pop() ?? '') : '';
+      for (const line of lines) {
+        const error = reader.line(line);
+        if (error) return error;
+      }
+      if (read === 0) return reader.finish();
+    }
   } catch (error) {
     if (error instanceof SentinelError) throw error;
     throw new SentinelError(`${shown}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, ExitCode.usage);
@@ -36,10 +53,9 @@ function flagSpan(flag: Flag, format: TimestampFormat): string | [string, string
 /** `sentinel judge --csv FILE`: the time-series judge on a `timestamp,value` file. */
 export async function judgeCommand(options: JudgeCommandOptions, ctx: CommandContext): Promise<number> {
   const file = resolve(ctx.cwd, options.csv);
-  const text = readRegularFile(file, options.csv);
-  const parsed = parseCsvSeries(text);
+  const parsed = readRegularFile(file, options.csv);
   if (parsed.kind === 'invalid') throw new SentinelError(`${options.csv}:${parsed.line}: ${parsed.message}`, ExitCode.usage);
-  const judgement = judge(parsed.points, { name: basename(file).replace(/\.csv$/i, '') });
+  const judgement = judgeColumns(parsed.t, parsed.v, { name: basename(file).replace(/\.csv$/i, '') });
   const spans = judgement.flags.map((f) => flagSpan(f, parsed.format));
   if (options.json) {
     ctx.stdout(
@@ -53,7 +69,7 @@ export async function judgeCommand(options: JudgeCommandOptions, ctx: CommandCon
     );
     return ExitCode.ok;
   }
-  const out = [judgement.summary, renderSparkline(parsed.points.map((p) => p.v))];
+  const out = [judgement.summary, renderSparkline(Array.from(parsed.v))];
   judgement.flags.forEach((f, i) => {
     const span = spans[i] ?? '';
     out.push(`${Array.isArray(span) ? span.join(' → ') : span}  ${f.kind}  ${f.reason}`);

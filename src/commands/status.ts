@@ -7,7 +7,7 @@ import { INTERRUPTED, openStateStore } from '../adapters/state-store.js';
 import type { StateStore } from '../core/state-store.js';
 import type { SourceConfig } from '../core/config.js';
 import type { RunRecord } from '../core/records.js';
-import { usageLimitUntil } from '../stages/investigate.js';
+import { usageLimitUntil } from '../stages/claude-pause.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { HELD_BACK_META_KEY, parseHeldBack } from '../core/held-back.js';
 import { isExpired } from '../core/ignore.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Claude's structured answer. The bounds are also in the JSON Schema, so the CLI holds the model to them. */
 export const answerSchema = z.object({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDuration } from './duration.js';
 import { levelNumber } from './levels.js';
 import { checkLoggerGlob } from './logger-glob.js';

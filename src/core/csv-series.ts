@@ -18,11 +18,11 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 function readTimestamp(text: string): { t: number; format: TimestampFormat } | null {
   const nab = NAB.exec(text);
-  if (nab) return { t: toEpoch(nab.slice(1, 8), ''), format: { kind: 'nab' } };
+  if (nab) return { t: toEpoch(text, nab, ''), format: { kind: 'nab' } };
   const iso = ISO.exec(text);
   if (iso) {
     const zone = normalizeZone(iso[8] ?? '');
-    return { t: toEpoch(iso.slice(1, 8), zone), format: { kind: 'iso', zone } };
+    return { t: toEpoch(text, iso, zone), format: { kind: 'iso', zone } };
   }
   if (EPOCH.test(text)) return { t: Math.round(Number(text) * 1000), format: { kind: 'epoch-seconds' } };
   return null;
@@ -39,60 +39,122 @@ function zoneMinutes(zone: string): number {
   return sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
 }
 
+/** The number written by `count` ASCII digits at `at` (the pattern has checked they are digits). */
+function digits(text: string, at: number, count: number): number {
+  let n = 0;
+  for (let i = at; i < at + count; i++) n = n * 10 + text.charCodeAt(i) - 48;
+  return n;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const year = m <= 2 ? y - 1 : y;
+  const era = Math.floor(year / 400);
+  const yoe = year - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
+}
+
 /** NaN for a date or time that does not exist (`2024-13-45 99:99:99`, `2023-02-29`, a +25:00 zone):
- * Date.UTC would quietly roll it over into another one. */
-function toEpoch(parts: (string | undefined)[], zone: string): number {
-  const [y, mo, d, h, mi, s] = parts.map((p) => Number(p || 0));
-  const ms = parts[6] ? Math.round(Number(`0${parts[6]}`) * 1000) : 0;
-  const utc = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!, Math.min(ms, 999));
-  const back = new Date(utc);
-  const exists =
-    back.getUTCFullYear() === y &&
-    back.getUTCMonth() === mo! - 1 &&
-    back.getUTCDate() === d &&
-    back.getUTCHours() === h &&
-    back.getUTCMinutes() === mi &&
-    back.getUTCSeconds() === s;
+ * Date.UTC would quietly roll it over into another one. Years before 100 are refused as well, as
+ * Date.UTC reads them as 19xx. */
+function toEpoch(text: string, match: RegExpExecArray, zone: string): number {
+  // Both patterns put year, month, day, hours, minutes and seconds (group 6, may be absent) at the
+  // same offsets, so they are read from the text digit by digit: no substring per part.
+  const [y, mo, d, h, mi] = [digits(text, 0, 4), digits(text, 5, 2), digits(text, 8, 2), digits(text, 11, 2), digits(text, 14, 2)];
+  const s = match[6] === undefined ? 0 : digits(text, 17, 2);
+  const ms = match[7] ? Math.round(Number(`0${match[7]}`) * 1000) : 0;
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  const monthDays = mo === 2 && leap ? 29 : (DAYS_IN_MONTH[mo - 1] ?? 0);
+  const exists = y >= 100 && mo >= 1 && mo <= 12 && d >= 1 && d <= monthDays && h <= 23 && mi <= 59 && s <= 59;
   const offset = zoneMinutes(zone);
-  return exists && Math.abs(offset) < 24 * 60 && Number(zone.slice(4, 6) || 0) < 60 ? utc - offset * 60_000 : Number.NaN;
+  if (!exists || Math.abs(offset) >= 24 * 60 || Number(zone.slice(4, 6) || 0) >= 60) return Number.NaN;
+  const utc = daysFromCivil(y, mo, d) * 86_400_000 + h * 3_600_000 + mi * 60_000 + s * 1000 + Math.min(ms, 999);
+  return utc - offset * 60_000;
 }
 
 function sameFormat(a: TimestampFormat, b: TimestampFormat): boolean {
   return a.kind === b.kind && (a.kind !== 'iso' || (b.kind === 'iso' && a.zone === b.zone));
 }
 
+const unquote = (cell: string): string => {
+  const trimmed = cell.trim();
+  return trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"') ? trimmed.slice(1, -1) : trimmed;
+};
+
+export type CsvColumnsResult =
+  | { kind: 'ok'; t: Float64Array; v: Float64Array; format: TimestampFormat }
+  | { kind: 'invalid'; line: number; message: string };
+
 /**
- * Parses `timestamp,value` CSV with a header line. Timestamps: NAB's `2014-02-19 10:50:00`,
- * ISO 8601, or epoch seconds; one format per file. Rows keep their order.
+ * Reads `timestamp,value` CSV one line at a time (without its line break), so a large file is
+ * never held as text or as objects: the points go into typed arrays. A header line is skipped.
+ * Timestamps: NAB's `2014-02-19 10:50:00`, ISO 8601, or epoch seconds; one format per file.
+ * Rows keep their order. `line` returns the error for a bad line; then the file is rejected.
  */
-export function parseCsvSeries(text: string): CsvSeriesResult {
-  const lines = text.split(/\r?\n/);
-  const points: SeriesPoint[] = [];
+export function createCsvSeriesReader(): {
+  line(text: string): { kind: 'invalid'; line: number; message: string } | null;
+  finish(): CsvColumnsResult;
+} {
+  let t = new Float64Array(1024);
+  let v = new Float64Array(1024);
+  let size = 0;
+  let n = -1;
   let format: TimestampFormat | null = null;
-  for (let n = 0; n < lines.length; n++) {
-    const line = (lines[n] ?? '').trim();
-    if (line === '') continue;
-    const cells = line.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
-    if (n === 0 && !NUMBER.test(cells[1] ?? '')) continue;
-    if (cells.length !== 2)
-      return { kind: 'invalid', line: n + 1, message: `expected 2 fields "timestamp,value", found ${cells.length}: ${line.slice(0, 80)}` };
-    const stamp = readTimestamp(cells[0] ?? '');
-    if (!stamp || Number.isNaN(stamp.t))
-      return {
-        kind: 'invalid',
-        line: n + 1,
-        message: `unreadable timestamp "${cells[0]}" (expected 2014-02-19 10:50:00, ISO 8601 or epoch seconds)`,
-      };
-    if (format && !sameFormat(format, stamp.format))
-      return { kind: 'invalid', line: n + 1, message: `timestamp "${cells[0]}" is in a different format from the lines before it` };
-    format = stamp.format;
-    if (!NUMBER.test(cells[1] ?? '')) return { kind: 'invalid', line: n + 1, message: `value "${cells[1]}" is not a number` };
-    const value = Number(cells[1]);
-    if (!Number.isFinite(value)) return { kind: 'invalid', line: n + 1, message: `value "${cells[1]}" is too large to be a finite number` };
-    points.push({ t: stamp.t, v: value });
+  const invalid = (message: string) => ({ kind: 'invalid' as const, line: n + 1, message });
+  return {
+    line(text) {
+      n++;
+      const line = text.trim();
+      if (line === '') return null;
+      const comma = line.indexOf(',');
+      const second = comma < 0 ? -1 : line.indexOf(',', comma + 1);
+      const stampCell = unquote(comma < 0 ? line : line.slice(0, comma));
+      const valueCell = comma < 0 ? undefined : unquote(line.slice(comma + 1, second < 0 ? undefined : second));
+      if (n === 0 && !NUMBER.test(valueCell ?? '')) return null;
+      if (comma < 0 || second >= 0)
+        return invalid(`expected 2 fields "timestamp,value", found ${line.split(',').length}: ${line.slice(0, 80)}`);
+      const stamp = readTimestamp(stampCell);
+      if (!stamp || Number.isNaN(stamp.t))
+        return invalid(`unreadable timestamp "${stampCell}" (expected 2014-02-19 10:50:00, ISO 8601 or epoch seconds)`);
+      if (format && !sameFormat(format, stamp.format))
+        return invalid(`timestamp "${stampCell}" is in a different format from the lines before it`);
+      format = stamp.format;
+      if (!NUMBER.test(valueCell ?? '')) return invalid(`value "${valueCell}" is not a number`);
+      const value = Number(valueCell);
+      if (!Number.isFinite(value)) return invalid(`value "${valueCell}" is too large to be a finite number`);
+      if (size === t.length) {
+        const grownT = new Float64Array(size * 2);
+        grownT.set(t);
+        t = grownT;
+        const grownV = new Float64Array(size * 2);
+        grownV.set(v);
+        v = grownV;
+      }
+      t[size] = stamp.t;
+      v[size] = value;
+      size++;
+      return null;
+    },
+    finish() {
+      if (!format) return { kind: 'invalid', line: n + 1, message: 'no data rows after the header' };
+      return { kind: 'ok', t: t.subarray(0, size), v: v.subarray(0, size), format };
+    },
+  };
+}
+
+/** `createCsvSeriesReader` over a whole text, as points. */
+export function parseCsvSeries(text: string): CsvSeriesResult {
+  const reader = createCsvSeriesReader();
+  for (const line of text.split(/\r?\n/)) {
+    const error = reader.line(line);
+    if (error) return error;
   }
-  if (!format) return { kind: 'invalid', line: lines.length, message: 'no data rows after the header' };
-  return { kind: 'ok', points, format };
+  const read = reader.finish();
+  if (read.kind === 'invalid') return read;
+  return { kind: 'ok', points: Array.from(read.t, (t, i) => ({ t, v: read.v[i] ?? 0 })), format: read.format };
 }
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatIssue, loggerGlob, safeRegex } from './config.js';
 import { parseDuration } from './duration.js';
 import { compileLoggerGlob } from './logger-glob.js';

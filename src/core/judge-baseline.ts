@@ -7,10 +7,27 @@ export const WEEK = 7 * DAY;
 
 /** Which history a point is compared with. */
 export type BaselineKind = 'recent' | 'daily' | 'weekly';
+const BASELINE_KINDS: readonly BaselineKind[] = ['recent', 'daily', 'weekly'];
 
 /** What the history says about one point: its usual centre and spread, from earlier points only. */
 export interface Expectation extends SampleSummary {
   kind: BaselineKind;
+}
+
+/** The expectation of every point of a series, as columns: a million points make no objects. */
+export interface Expectations {
+  /** 1 + the kind's index in BASELINE_KINDS; 0 where no baseline is trusted. */
+  kind: Uint8Array;
+  median: Float64Array;
+  sigma: Float64Array;
+  min: Float64Array;
+  max: Float64Array;
+}
+
+export function expectationAt(e: Expectations, i: number): Expectation | null {
+  const kind = BASELINE_KINDS[(e.kind[i] ?? 0) - 1];
+  if (kind === undefined) return null;
+  return { kind, median: e.median[i] ?? 0, sigma: e.sigma[i] ?? 0, min: e.min[i] ?? 0, max: e.max[i] ?? 0 };
 }
 
 export const baselineTuning = {
@@ -33,21 +50,22 @@ export const baselineTuning = {
   maxPhasePoints: 8,
 };
 
-/** Trailing mean absolute error of one baseline, over a time window. */
-function createErrorTracker(span: number) {
-  const times: number[] = [];
-  const errors: number[] = [];
+/** Trailing mean absolute error of one baseline, over a time window; at most `capacity` pushes. */
+function createErrorTracker(span: number, capacity: number) {
+  const times = new Float64Array(capacity);
+  const errors = new Float64Array(capacity);
   let head = 0;
+  let size = 0;
   let sum = 0;
   return {
     push(t: number, err: number) {
-      times.push(t);
-      errors.push(err);
+      times[size] = t;
+      errors[size++] = err;
       sum += err;
-      while ((times[head] ?? t) < t - span) sum -= errors[head++] ?? 0;
+      while (head < size && (times[head] ?? t) < t - span) sum -= errors[head++] ?? 0;
     },
-    mean: (): number => (times.length - head > 0 ? sum / (times.length - head) : Number.POSITIVE_INFINITY),
-    count: (): number => times.length - head,
+    mean: (): number => (size - head > 0 ? sum / (size - head) : Number.POSITIVE_INFINITY),
+    count: (): number => size - head,
   };
 }
 
@@ -56,12 +74,14 @@ function createErrorTracker(span: number) {
  * moves forward, so finding them costs O(1) amortised, and at most `maxPhasePoints` are taken from
  * each, so summarising a point costs the same for a series of a point a second as of one an hour.
  */
-function createSeasonalSampler(ts: readonly number[], vs: readonly number[], period: number, cycles: number, tol: number) {
+function createSeasonalSampler(ts: ArrayLike<number>, vs: ArrayLike<number>, period: number, cycles: number, tol: number) {
   const lows = new Array<number>(cycles + 1).fill(0);
   const highs = new Array<number>(cycles + 1).fill(0);
+  // Reused for every point: at most maxPhasePoints from each cycle.
+  const sample = new Float64Array(cycles * baselineTuning.maxPhasePoints);
   return (i: number): SampleSummary | null => {
     const t = ts[i] ?? 0;
-    const sample: number[] = [];
+    let taken = 0;
     let cyclesSeen = 0;
     for (let k = 1; k <= cycles; k++) {
       let lo = lows[k]!;
@@ -72,10 +92,10 @@ function createSeasonalSampler(ts: readonly number[], vs: readonly number[], per
       highs[k] = hi;
       if (hi > lo) cyclesSeen++;
       const stride = Math.ceil((hi - lo) / baselineTuning.maxPhasePoints);
-      for (let j = lo; j < hi; j += stride) sample.push(vs[j] ?? 0);
+      for (let j = lo; j < hi; j += stride) sample[taken++] = vs[j] ?? 0;
     }
     if (cyclesSeen < baselineTuning.minCycles) return null;
-    return describeSorted(Float64Array.from(sample).sort());
+    return describeSorted(sample.subarray(0, taken).sort());
   };
 }
 
@@ -84,14 +104,14 @@ function createSeasonalSampler(ts: readonly number[], vs: readonly number[], per
  * so judging a prefix gives the same answers as judging the whole series up to that point.
  */
 export function computeExpectations(
-  ts: readonly number[],
-  vs: readonly number[],
+  ts: ArrayLike<number>,
+  vs: ArrayLike<number>,
   spacing: number,
   minPoints: number,
 ): {
-  expectations: (Expectation | null)[];
+  expectations: Expectations;
   /** Spread of the recent window, the scale for "flat" guards. */
-  spreads: number[];
+  spreads: Float64Array;
 } {
   const tol = Math.max(baselineTuning.phaseTolerance, 1.5 * spacing);
   const window = createRankWindow(vs);
@@ -99,17 +119,24 @@ export function computeExpectations(
   const weekly = createSeasonalSampler(ts, vs, WEEK, baselineTuning.weeklyCycles, tol);
   let tail = 0;
   const trackers = {
-    recent: createErrorTracker(baselineTuning.selectionSpan),
-    daily: createErrorTracker(baselineTuning.selectionSpan),
-    weekly: createErrorTracker(baselineTuning.selectionSpan),
+    recent: createErrorTracker(baselineTuning.selectionSpan, ts.length),
+    daily: createErrorTracker(baselineTuning.selectionSpan, ts.length),
+    weekly: createErrorTracker(baselineTuning.selectionSpan, ts.length),
   };
-  const expectations: (Expectation | null)[] = [];
-  const spreads: number[] = [];
+  const n = ts.length;
+  const expectations: Expectations = {
+    kind: new Uint8Array(n),
+    median: new Float64Array(n),
+    sigma: new Float64Array(n),
+    min: new Float64Array(n),
+    max: new Float64Array(n),
+  };
+  const spreads = new Float64Array(n);
   for (let i = 0; i < ts.length; i++) {
     const t = ts[i] ?? 0;
     const v = vs[i] ?? 0;
     while ((ts[tail] ?? t) < t - baselineTuning.recentSpan) window.remove(vs[tail++] ?? 0);
-    spreads.push(window.size() ? window.quantile(0.95) - window.quantile(0.05) : 0);
+    spreads[i] = window.size() ? window.quantile(0.95) - window.quantile(0.05) : 0;
     const candidates: Expectation[] = [];
     // Too few recent points (a sparse or young series): no baseline is trusted, seasonal or not.
     if (window.size() >= minPoints) {
@@ -119,7 +146,14 @@ export function computeExpectations(
       const weeklySample = weekly(i);
       if (weeklySample) candidates.push({ kind: 'weekly', ...weeklySample });
     }
-    expectations.push(chooseBaseline(candidates, trackers));
+    const best = chooseBaseline(candidates, trackers);
+    if (best) {
+      expectations.kind[i] = BASELINE_KINDS.indexOf(best.kind) + 1;
+      expectations.median[i] = best.median;
+      expectations.sigma[i] = best.sigma;
+      expectations.min[i] = best.min;
+      expectations.max[i] = best.max;
+    }
     for (const c of candidates) trackers[c.kind].push(t, Math.abs(v - c.median));
     window.add(v);
   }

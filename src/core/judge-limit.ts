@@ -46,8 +46,8 @@ function createTrend() {
 
 /** Utilisation of a limit and, as data arrives, flags for reaching it or trending into it soon. */
 export function assessLimit(
-  ts: readonly number[],
-  vs: readonly number[],
+  ts: ArrayLike<number>,
+  vs: ArrayLike<number>,
   limit: number,
   options: JudgeOptions,
 ): { report: LimitReport; flags: Flag[] } {
@@ -92,7 +92,8 @@ export function assessLimit(
     open = { start: t, end: t, score: v / limit, kind: 'limit', reason: `${options.name} ${formatValue(v)}${unit}, ${share}, ${why}` };
   }
   if (open) flags.push(open);
-  const peak = vs.reduce((m, v) => Math.max(m, v), Number.NEGATIVE_INFINITY);
+  let peak = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < vs.length; i++) peak = Math.max(peak, vs[i] ?? peak);
   const lastT = ts[ts.length - 1] ?? 0;
   const forecast =
     overSince !== null

@@ -31,7 +31,7 @@ export function describeSorted(sorted: ArrayLike<number>): SampleSummary {
 }
 
 /** Index of the first element of ascending `xs` that is >= x. */
-export function lowerBound(xs: readonly number[], x: number, from = 0, to = xs.length): number {
+export function lowerBound(xs: ArrayLike<number>, x: number, from = 0, to = xs.length): number {
   let lo = from;
   let hi = to;
   while (lo < hi) {
@@ -47,15 +47,20 @@ export function lowerBound(xs: readonly number[], x: number, from = 0, to = xs.l
  * Fenwick tree over the distinct values, so add, remove and any quantile cost O(log n) however wide
  * the window. Quantiles interpolate exactly as `quantileSorted` does on the sorted window.
  */
-export function createRankWindow(universe: readonly number[]): {
+export function createRankWindow(universe: ArrayLike<number>): {
   add(x: number): void;
   remove(x: number): void;
   size(): number;
   quantile(q: number): number;
   describe(): SampleSummary;
 } {
-  const values = [...new Set(universe.filter(Number.isFinite))].sort((a, b) => a - b);
-  const n = values.length;
+  const sorted = new Float64Array(universe).sort();
+  // The distinct finite values, ascending (NaN sorts last; ±Infinity are dropped as well).
+  const distinct = new Float64Array(sorted.length);
+  let count = 0;
+  for (const x of sorted) if (Number.isFinite(x) && (count === 0 || distinct[count - 1] !== x)) distinct[count++] = x;
+  const values = distinct.subarray(0, count);
+  const n = count;
   const tree = new Int32Array(n + 1);
   const counts = new Int32Array(n);
   let size = 0;

@@ -1,34 +1,63 @@
-import { computeExpectations, DAY } from './judge-baseline.js';
-import { findDeviationRuns, scorePoints, type DeviationRun, type PointScore } from './judge-detect.js';
+import { computeExpectations, DAY, expectationAt, type Expectations } from './judge-baseline.js';
+import { findDeviationRuns, scorePoints, type DeviationRun, type Scores } from './judge-detect.js';
 import { describeSpan, formatPhase, formatValue } from './judge-format.js';
 import { assessLimit } from './judge-limit.js';
 import type { Flag, Judgement, JudgeOptions, LimitReport, SeriesPoint } from './judge-types.js';
+import type { Expectation } from './judge-baseline.js';
 
 const MIN_POINTS = 24;
 /** Scores against a flat baseline are astronomically large; past this they say nothing more. */
 const MAX_SCORE = 1000;
 
+/** A series as two columns: times (epoch ms) and values. */
+export interface SeriesColumns {
+  t: Float64Array;
+  v: Float64Array;
+}
+
 /** Sorted by time, one value per timestamp (the last wins), finite values only; counters as rates. */
-export function prepareSeries(points: readonly SeriesPoint[], counter: boolean): SeriesPoint[] {
-  const sorted = points.filter((p) => Number.isFinite(p.t) && Number.isFinite(p.v)).sort((a, b) => a.t - b.t);
-  const unique: SeriesPoint[] = [];
-  for (const p of sorted) {
-    if (unique.length && unique[unique.length - 1]?.t === p.t) unique[unique.length - 1] = p;
-    else unique.push(p);
+export function prepareColumns(t: ArrayLike<number>, v: ArrayLike<number>, counter: boolean): SeriesColumns {
+  const kept: number[] = [];
+  let ordered = true;
+  for (let i = 0; i < t.length; i++) {
+    if (!Number.isFinite(t[i]) || !Number.isFinite(v[i])) continue;
+    if (kept.length && (t[i] as number) < (t[kept[kept.length - 1] as number] as number)) ordered = false;
+    kept.push(i);
   }
-  if (!counter) return unique;
-  const rates: SeriesPoint[] = [];
-  for (let i = 1; i < unique.length; i++) {
-    const a = unique[i - 1] as SeriesPoint;
-    const b = unique[i] as SeriesPoint;
+  // Sorting is stable, so among equal times the later row stays later and wins below.
+  if (!ordered) kept.sort((a, b) => (t[a] as number) - (t[b] as number));
+  const ts = new Float64Array(kept.length);
+  const vs = new Float64Array(kept.length);
+  let n = 0;
+  for (const i of kept) {
+    if (n > 0 && ts[n - 1] === t[i]) n--;
+    ts[n] = t[i] as number;
+    vs[n] = v[i] as number;
+    n++;
+  }
+  if (!counter) return { t: ts.subarray(0, n), v: vs.subarray(0, n) };
+  const rates = { t: new Float64Array(Math.max(0, n - 1)), v: new Float64Array(Math.max(0, n - 1)) };
+  for (let i = 1; i < n; i++) {
+    const [a, b] = [vs[i - 1] as number, vs[i] as number];
     // A drop means the counter restarted from zero, so everything counted since is the increase.
-    const increase = b.v >= a.v ? b.v - a.v : b.v;
-    rates.push({ t: b.t, v: (increase * 1000) / (b.t - a.t) });
+    const increase = b >= a ? b - a : b;
+    rates.t[i - 1] = ts[i] as number;
+    rates.v[i - 1] = (increase * 1000) / ((ts[i] as number) - (ts[i - 1] as number));
   }
   return rates;
 }
 
-function medianGap(ts: readonly number[]): number {
+/** `prepareColumns` for points. */
+export function prepareSeries(points: readonly SeriesPoint[], counter: boolean): SeriesPoint[] {
+  const { t, v } = prepareColumns(
+    points.map((p) => p.t),
+    points.map((p) => p.v),
+    counter,
+  );
+  return Array.from(t, (time, i) => ({ t: time, v: v[i] as number }));
+}
+
+function medianGap(ts: ArrayLike<number>): number {
   const gaps: number[] = [];
   for (let i = 1; i < Math.min(ts.length, MIN_POINTS); i++) gaps.push((ts[i] ?? 0) - (ts[i - 1] ?? 0));
   gaps.sort((a, b) => a - b);
@@ -41,28 +70,37 @@ function medianGap(ts: readonly number[]): number {
  * persistence before flagging, and an optional limit with a time-to-limit forecast.
  */
 export function judge(points: readonly SeriesPoint[], options: JudgeOptions): Judgement {
-  const series = prepareSeries(points, options.counter ?? false);
+  return judgeColumns(
+    points.map((p) => p.t),
+    points.map((p) => p.v),
+    options,
+  );
+}
+
+/** `judge` for a series held as columns (a large file, read into typed arrays). */
+export function judgeColumns(times: ArrayLike<number>, values: ArrayLike<number>, options: JudgeOptions): Judgement {
+  const { t: ts, v: vs } = prepareColumns(times, values, options.counter ?? false);
   const name = options.name;
-  const ts = series.map((p) => p.t);
-  const vs = series.map((p) => p.v);
+  const count = ts.length;
   const t0 = ts[0] ?? 0;
   const warmup = options.warmupMs ?? DAY;
-  const warmingUp = { haveMs: (ts[ts.length - 1] ?? t0) - t0, needMs: warmup };
-  if (series.length < MIN_POINTS) {
-    const limit = options.limit === undefined || series.length === 0 ? undefined : assessLimit(ts, vs, options.limit, options);
+  const warmingUp = { haveMs: (ts[count - 1] ?? t0) - t0, needMs: warmup };
+  if (count < MIN_POINTS) {
+    const limit = options.limit === undefined || count === 0 ? undefined : assessLimit(ts, vs, options.limit, options);
     const flags = limit?.flags ?? [];
     const verdict = flags.length ? 'concerning' : 'normal';
-    const summary = `${name}: warming up — ${series.length} points; a baseline needs ${MIN_POINTS} and ${describeSpan(warmup)} of history${flags.length ? `; ${flags[flags.length - 1]?.reason}` : ''}`;
+    const summary = `${name}: warming up — ${count} points; a baseline needs ${MIN_POINTS} and ${describeSpan(warmup)} of history${flags.length ? `; ${flags[flags.length - 1]?.reason}` : ''}`;
     return { verdict, flags, summary, warmingUp, ...(limit ? { limit: limit.report } : {}) };
   }
   const { expectations, spreads } = computeExpectations(ts, vs, medianGap(ts), MIN_POINTS);
   const scores = scorePoints(vs, expectations, spreads, (i) => (ts[i] ?? 0) - t0 >= warmup);
-  const judged = scores.filter((s) => s !== null).length;
-  const deviationFlags = findDeviationRuns(scores, ts).map((run) => describeRun(run, ts, vs, scores, options));
+  let judged = 0;
+  for (const z of scores.z) if (!Number.isNaN(z)) judged++;
+  const deviationFlags = findDeviationRuns(scores, ts).map((run) => describeRun(run, ts, vs, expectations, scores, options));
   const limit = options.limit === undefined ? undefined : assessLimit(ts, vs, options.limit, options);
   const flags = [...deviationFlags, ...(limit?.flags ?? [])].sort((a, b) => a.start - b.start);
   const verdict = flags.length ? 'concerning' : 'normal';
-  const summary = summarize(name, verdict, series, judged, flags, warmup, limit?.report);
+  const summary = summarize(name, verdict, count, warmingUp.haveMs, judged, flags, warmup, limit?.report);
   return { verdict, flags, summary, ...(limit ? { limit: limit.report } : {}), ...(judged === 0 ? { warmingUp } : {}) };
 }
 
@@ -87,26 +125,28 @@ function niceStep(x: number): number {
 
 function describeRun(
   run: DeviationRun,
-  ts: readonly number[],
-  vs: readonly number[],
-  scores: readonly (PointScore | null)[],
+  ts: ArrayLike<number>,
+  vs: ArrayLike<number>,
+  expectations: Expectations,
+  scores: Scores,
   options: JudgeOptions,
 ): Flag {
-  const s = scores[run.first] as PointScore;
+  const { median, kind, min, max } = expectationAt(expectations, run.first) as Expectation;
+  const z = scores.z[run.first] ?? 0;
+  const sigma = scores.sigma[run.first] ?? 0;
   const unit = options.unit ?? '';
-  const { median, kind, min, max } = s.expectation;
   // The band a person can check in the data: the bulk of the baseline, never beyond what it held.
-  const band = 2 * s.sigma > 1e-6 * Math.max(1, Math.abs(median)) ? 2 * s.sigma : 0;
+  const band = 2 * sigma > 1e-6 * Math.max(1, Math.abs(median)) ? 2 * sigma : 0;
   const usual = formatRange(Math.max(median - band, min), Math.min(median + band, max), unit, vs[run.first] ?? 0);
   const t = ts[run.first] ?? 0;
   const phase = formatPhase(t, kind === 'weekly', options.utcOffsetMinutes ?? 0);
   const context = kind === 'recent' ? 'over the last 7 days' : kind === 'weekly' ? `for ${phase}` : `at ${phase}`;
-  const direction = s.z > 0 ? 'above' : 'below';
+  const direction = z > 0 ? 'above' : 'below';
   const lasted = describeSpan(t - (ts[run.onset] ?? t));
   return {
     start: t,
     end: ts[run.last] ?? t,
-    score: Math.min(Math.abs(scores[run.peak]?.z ?? s.z), MAX_SCORE),
+    score: Math.min(Math.abs(scores.z[run.peak] ?? z), MAX_SCORE),
     kind: direction,
     reason: `${options.name} ${formatValue(vs[run.first] ?? 0)}${unit}, ${direction} its usual ${usual} ${context} for ${lasted}`,
   };
@@ -115,14 +155,16 @@ function describeRun(
 function summarize(
   name: string,
   verdict: string,
-  series: readonly SeriesPoint[],
+  count: number,
+  spanMs: number,
   judged: number,
   flags: readonly Flag[],
   warmup: number,
   limit: LimitReport | undefined,
 ): string {
-  const span = describeSpan((series[series.length - 1]?.t ?? 0) - (series[0]?.t ?? 0));
-  const parts = [`${name}: ${judged === 0 && verdict === 'normal' ? 'warming up' : verdict} — ${series.length} points over ${span}`];
+  const parts = [
+    `${name}: ${judged === 0 && verdict === 'normal' ? 'warming up' : verdict} — ${count} points over ${describeSpan(spanMs)}`,
+  ];
   if (judged === 0)
     parts.push(`none judged yet: the judge needs ${describeSpan(warmup)} of history and ${MIN_POINTS} points in its last 7 days`);
   else parts.push(`${judged} judged after a ${describeSpan(warmup)} warm-up`);

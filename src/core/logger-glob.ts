@@ -1,4 +1,4 @@
-import { RE2JS } from 're2js';
+import { loadRe2 } from './safe-regex.js';
 
 /** A compiled `match.logger` glob: true when the whole logger name matches. */
 export type LoggerGlob = (logger: string) => boolean;
@@ -13,14 +13,14 @@ const MAX_GLOB = 1024;
  * `[abc]` / `[!abc]` a class, `{a,b}` alternatives, `\x` the character x. Anything else is itself.
  */
 export function compileLoggerGlob(glob: string): LoggerGlob {
-  const re = RE2JS.compile(`(?s)${globToRegex(glob)}`);
+  const re = loadRe2().compile(`(?s)${globToRegex(glob)}`);
   return memoized((logger) => re.matches(logger));
 }
 
 // Path globs (`**/*.py`, `.github/**`) as one linear-time test: true when any of them matches.
 export function compilePathGlobs(globs: readonly string[], options: { nocase?: boolean } = {}): LoggerGlob {
   const flags = options.nocase ? '(?si)' : '(?s)';
-  const re = RE2JS.compile(`${flags}(?:${globs.map(globToRegex).join('|')})`);
+  const re = loadRe2().compile(`${flags}(?:${globs.map(globToRegex).join('|')})`);
   return (path) => re.matches(path);
 }
 
@@ -28,7 +28,7 @@ export function compilePathGlobs(globs: readonly string[], options: { nocase?: b
 export function checkLoggerGlob(glob: string): string | null {
   if (glob.length > MAX_GLOB) return `a logger glob is at most ${MAX_GLOB} characters`;
   try {
-    RE2JS.compile(`(?s)${globToRegex(glob)}`);
+    loadRe2().compile(`(?s)${globToRegex(glob)}`);
     return null;
   } catch (error) {
     return `invalid logger glob ${JSON.stringify(glob)}: ${error instanceof Error ? error.message : String(error)}`;

@@ -1,5 +1,5 @@
 import type { SafeRegex } from './safe-regex.js';
-import { createKeywordScanner } from './keyword-scan.js';
+import { createKeywordScanner, type KeywordScanner } from './keyword-scan.js';
 import { SECRET_RULES } from './secret-rules.js';
 /** Where a secret sits in a text, and what kind it is (shown as `[REDACTED:kind]`). */
 export interface SecretSpan {
@@ -38,14 +38,16 @@ const PATTERNS: readonly SecretPattern[] = SECRET_RULES.map((rule) => ({
 }));
 
 // One pass over the text finds the few rules worth running: most log lines hold no keyword at all.
-const KEYWORDS = createKeywordScanner(SECRET_RULES.map((rule) => rule.keywords));
+// Built at the first text: a run with no new rows never needs its table.
+let keywords: KeywordScanner | undefined;
 const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
 
 /** Built-in secret patterns plus the operator's own, kind `custom`. The operator's run on RE2
  * (`SafeRegex`): linear whatever they wrote, since they scan every field of every row. */
 export function createRedactor(extra: readonly SafeRegex[] = []): Redactor {
   function findIn(text: string, spans: SecretSpan[]): void {
-    for (const index of KEYWORDS.scan(text)) collectSpans(text, PATTERNS[index]!, spans);
+    keywords ??= createKeywordScanner(SECRET_RULES.map((rule) => rule.keywords));
+    for (const index of keywords.scan(text)) collectSpans(text, PATTERNS[index]!, spans);
     for (const regex of extra) for (const [start, end] of regex.spans(text)) spans.push({ start, end, kind: 'custom' });
   }
 

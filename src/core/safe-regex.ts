@@ -1,4 +1,11 @@
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS } from 're2js';
+
+// RE2 is loaded at the first pattern compiled: a run whose config and ignore file hold none does not
+// compile or evaluate its 270 KB. Required at run time, so the bundle leaves it out.
+const requireHere = createRequire(import.meta.url);
+let re2: typeof RE2JS | undefined;
+export const loadRe2 = (): typeof RE2JS => (re2 ??= (requireHere('re2js') as typeof import('re2js')).RE2JS);
 
 /** An operator-written pattern, compiled with RE2 semantics: matching time is linear in the input,
  * so no rule can hang a run however hostile the log line (no catastrophic backtracking). */
@@ -17,7 +24,7 @@ export type CompileResult = { ok: true; regex: SafeRegex } | { ok: false; error:
 export function compileSafeRegex(source: string): CompileResult {
   let compiled: RE2JS;
   try {
-    compiled = RE2JS.compile(source);
+    compiled = loadRe2().compile(source);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return { ok: false, error: `invalid regular expression ${JSON.stringify(source)}: ${reason}` };

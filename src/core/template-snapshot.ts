@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { NORMALIZER_VERSION, type LearnerSnapshot } from './template-learner.js';
 
 const count = z.number().int().positive();

@@ -1,6 +1,7 @@
 import { callRecord, type ClaudeOutcome, type ClaudeRunner } from '../adapters/claude-runner.js';
 import type { QueuedInvestigation } from '../core/state-store.js';
 import { answerJsonSchema, parseAnswer } from '../core/answer.js';
+import { PAUSE_KEY, usageLimitUntil } from './claude-pause.js';
 import type { Config } from '../core/config.js';
 import type { HealthSubject } from '../core/health.js';
 import { renderHealthPrompt } from '../core/health-prompt.js';
@@ -193,15 +194,7 @@ async function firstOf<T>(promise: Promise<T>, ms: number): Promise<T | null> {
   }
 }
 
-/** The state key under which a subscription's usage limit is remembered (epoch ms of its reset). */
-export const PAUSE_KEY = 'claude_paused_until';
 const USAGE_LIMIT_DEFAULT_PAUSE_MS = 3_600_000; // the CLI named no reset time
-
-/** The reset time of a usage limit still in force, else null. */
-export function usageLimitUntil(deps: Pick<InvestigateDeps, 'state' | 'now'>): number | null {
-  const until = Number(deps.state.getMeta(PAUSE_KEY));
-  return Number.isFinite(until) && until > deps.now() ? until : null;
-}
 
 function budgetCheck(deps: InvestigateDeps): string | null {
   const usage = deps.state.claudeUsageSince(startOfUtcDay(deps.now()));

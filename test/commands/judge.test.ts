@@ -69,6 +69,21 @@ describe('sentinel judge --csv', () => {
     expect((error as SentinelError).code).toBe(ExitCode.usage);
   });
 
+  it('reads a file of several MiB chunk by chunk: every row, CRLF lines, the bad line named by its number', async () => {
+    const t0 = Date.UTC(2014, 1, 19);
+    const rows = Array.from({ length: 80_000 }, (_, i) => `${new Date(t0 + i * 60_000).toISOString().slice(0, 19)}Z,${20 + (i % 7)}`);
+    writeFileSync(join(dir, 'big.csv'), `timestamp,value\r\n${rows.join('\r\n')}\r\n`);
+    const ctx = context();
+    expect(await judgeCommand({ csv: 'big.csv', json: true }, ctx)).toBe(ExitCode.ok);
+    expect(JSON.parse(ctx.out[0] ?? '').summary).toMatch(/^big: \w+ — 80000 points over /);
+    rows[70_000] = `${rows[70_000]?.split(',')[0]},1e309`;
+    writeFileSync(join(dir, 'big-bad.csv'), `timestamp,value\r\n${rows.join('\r\n')}\r\n`);
+    await expect(judgeCommand({ csv: 'big-bad.csv' }, context())).rejects.toMatchObject({
+      message: expect.stringContaining('big-bad.csv:70002: value "1e309" is too large to be a finite number'),
+      code: ExitCode.usage,
+    });
+  });
+
   it('a missing file names the file, exit 2', async () => {
     await expect(judgeCommand({ csv: 'nope.csv' }, context())).rejects.toMatchObject({
       message: 'nope.csv: cannot read: ENOENT',
