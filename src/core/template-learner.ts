@@ -103,6 +103,8 @@ interface Cluster {
   why: Map<number, string>;
 }
 
+/** Characters of messages and shapes the message → shape cache holds (a few MB). */
+const MESSAGE_CACHE_CHARS = 4_000_000;
 const REGEX_ONLY = -1;
 const LIVE = -1;
 const NO_CONTEXT = '';
@@ -173,10 +175,26 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
     return cluster ? { key: cluster.key, template: cluster.template } : { key: shape, template: shape };
   };
 
+  // Message → its masked shape: storms and repeated lines are masked once, and `lookup` after
+  // `templateOf` costs a map lookup. Bounded by characters held, so long messages cannot pile up.
+  const shapeOfMessage = new Map<string, string>();
+  let charsHeld = 0;
+  const shapeOf = (message: string): string => {
+    let shape = shapeOfMessage.get(message);
+    if (shape === undefined) {
+      shape = tokenizeMessage(message.length > opts.maxLength ? message.slice(0, opts.maxLength) : message).join(' ');
+      charsHeld += message.length + shape.length;
+      if (charsHeld > MESSAGE_CACHE_CHARS) {
+        shapeOfMessage.clear();
+        charsHeld = message.length + shape.length;
+      }
+      shapeOfMessage.set(message, shape);
+    }
+    return shape;
+  };
   const locate = (message: string, ctx = NO_CONTEXT) => {
-    const tokens = tokenizeMessage(message.length > opts.maxLength ? message.slice(0, opts.maxLength) : message);
-    const shape = tokens.join(' ');
-    return { tokens, shape, ctx, known: shapes.get(ctx)?.get(shape) };
+    const shape = shapeOf(message);
+    return { shape, ctx, known: shapes.get(ctx)?.get(shape) };
   };
 
   const match = (ctx: string, tokens: readonly string[]): number | undefined =>
@@ -224,9 +242,11 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
 
   return {
     templateOf(message, context) {
-      const { tokens, shape, ctx, known } = locate(message, context);
-      let index = known === undefined ? (match(ctx, tokens) ?? REGEX_ONLY) : survivorOf(known);
+      const { shape, ctx, known } = locate(message, context);
+      let index = known === undefined ? REGEX_ONLY : survivorOf(known);
       if (known === undefined) {
+        const tokens = splitShape(shape);
+        index = match(ctx, tokens) ?? REGEX_ONLY;
         if (index === REGEX_ONLY && clusters.length < opts.maxClusters) {
           index = addCluster({ key: shape, context: ctx, tokens, template: shape, rows: 0, into: LIVE, why: new Map() });
           dirty.add(bucketOf(ctx, tokens.length));
@@ -239,8 +259,8 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
       return answer(index, shape);
     },
     lookup(message, context) {
-      const { tokens, shape, ctx, known } = locate(message, context);
-      return answer(known === undefined ? (match(ctx, tokens) ?? REGEX_ONLY) : survivorOf(known), shape);
+      const { shape, ctx, known } = locate(message, context);
+      return answer(known === undefined ? (match(ctx, splitShape(shape)) ?? REGEX_ONLY) : survivorOf(known), shape);
     },
     decide() {
       decideDirty();
@@ -248,7 +268,8 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
       return pending.splice(0).map(({ fold, survivor }) => ({ ...fold, template: clusters[survivorOf(survivor)]!.template }));
     },
     explain(message, context) {
-      const { tokens, ctx, known } = locate(message, context);
+      const { shape, ctx, known } = locate(message, context);
+      const tokens = splitShape(shape);
       const cluster = clusters[known === undefined ? (match(ctx, tokens) ?? REGEX_ONLY) : survivorOf(known)];
       return tokens.map((token, i) => {
         if (isPlaceholder(token)) return { token, why: `variable: masked as ${token} by its pattern` };
