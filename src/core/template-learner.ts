@@ -175,21 +175,25 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
     return cluster ? { key: cluster.key, template: cluster.template } : { key: shape, template: shape };
   };
 
-  // Message → its masked shape: storms and repeated lines are masked once, and `lookup` after
-  // `templateOf` costs a map lookup. Bounded by characters held, so long messages cannot pile up.
-  const shapeOfMessage = new Map<string, string>();
-  let charsHeld = 0;
+  // Message → its masked shape, so storms and repeated lines are masked once and `lookup` after
+  // `templateOf` costs a map lookup. Messages that differ only in the digits of their values
+  // (`job 4711`, `job 4712`) share one entry, by their skeleton (see skeletonOf). Bounded by characters.
+  const byMessage = boundedMap<string>();
+  const bySkeleton = boundedMap<string | null>();
+  const mask = (message: string) => tokenizeMessage(message.length > opts.maxLength ? message.slice(0, opts.maxLength) : message).join(' ');
   const shapeOf = (message: string): string => {
-    let shape = shapeOfMessage.get(message);
-    if (shape === undefined) {
-      shape = tokenizeMessage(message.length > opts.maxLength ? message.slice(0, opts.maxLength) : message).join(' ');
-      charsHeld += message.length + shape.length;
-      if (charsHeld > MESSAGE_CACHE_CHARS) {
-        shapeOfMessage.clear();
-        charsHeld = message.length + shape.length;
-      }
-      shapeOfMessage.set(message, shape);
+    let shape = byMessage.get(message);
+    if (shape !== undefined) return shape;
+    const skeleton = skeletonOf(message, '0');
+    let shared = skeleton === null ? undefined : bySkeleton.get(skeleton);
+    if (skeleton !== null && shared === undefined) {
+      // The same with other digits there: then every such digit is inside a placeholder.
+      const masked = mask(skeleton);
+      shared = masked === mask(skeletonOf(message, '1')!) ? masked : null;
+      bySkeleton.set(skeleton, shared, masked.length);
     }
+    shape = typeof shared === 'string' ? shared : mask(message);
+    byMessage.set(message, shape, shape.length);
     return shape;
   };
   const locate = (message: string, ctx = NO_CONTEXT) => {
@@ -295,6 +299,38 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
           [...inContext].map(([shape, index]): [string, string, number] => [ctx, shape, index]),
         ),
       };
+    },
+  };
+}
+
+const VALUE_DIGITS = /\d[.xX]|\.\d/;
+const VALUE_DIGIT = /(?<![A-Za-z]\d*)\d/g;
+
+/**
+ * The message with every digit of a number not glued to letters (`4711`, `37s`; not `v12`) made
+ * `digit`, or null when masking may depend on a digit's value. Masking tells digits apart by value
+ * only in IPv4 octets (`25[0-5]`: digits beside a dot) and in `0x` (a digit before x); elsewhere it
+ * takes the same path through a message and its skeletons, so they get the same placeholders at the
+ * same places. When the skeletons with 0 and with 1 mask alike, every replaced digit was inside a
+ * placeholder, and each message of that skeleton masks to the same text.
+ */
+function skeletonOf(message: string, digit: '0' | '1'): string | null {
+  return VALUE_DIGITS.test(message) ? null : message.replace(VALUE_DIGIT, digit);
+}
+
+/** A Map that forgets everything once its keys and values hold more than MESSAGE_CACHE_CHARS characters. */
+function boundedMap<V>() {
+  const map = new Map<string, V>();
+  let chars = 0;
+  return {
+    get: (key: string) => map.get(key),
+    set(key: string, value: V, valueChars: number) {
+      chars += key.length + valueChars;
+      if (chars > MESSAGE_CACHE_CHARS) {
+        map.clear();
+        chars = key.length + valueChars;
+      }
+      map.set(key, value);
     },
   };
 }

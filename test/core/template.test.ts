@@ -184,6 +184,27 @@ describe('createTemplateLearner', () => {
     expect(restored.snapshot()).toEqual(learner.snapshot());
   });
 
+  it('masks a message as maskMessage does when one that differs only in its digits came first', () => {
+    // Pairs whose masks differ by a digit's value (IPv4 octets, 0x, digits glued to letters, a digit
+    // kept as text): the learner's per-skeleton memory of masked shapes must not hand one the other's.
+    const pairs = [
+      ['job 4711 took 12s', 'job 4712 took 13s'],
+      ['from 10.0.0.25 to 10.0.0.200', 'from 10.0.0.25 to 10.0.0.300'],
+      ['bad 0x1f here', 'bad 1x1f here'],
+      ['mounted ext4 on sda1', 'mounted ext3 on sda2'],
+      ['the 3rd try of 7', 'the 4rd try of 8'],
+      ['step 1/3 of 2024-03-01', 'step 2/3 of 2024-03-02'],
+    ];
+    for (const [first, second] of pairs) {
+      const learner = createTemplateLearner();
+      for (const message of [first!, second!, first!]) {
+        const tokens = learner.explain(message).map((t) => t.token);
+        learner.templateOf(message);
+        expect(tokens.join(' ')).toBe(maskMessage(message).trim().split(/\s+/).join(' '));
+      }
+    }
+  });
+
   it('falls back to the regex-only template when the cluster cap is reached', () => {
     const learner = createTemplateLearner(undefined, { maxClusters: 1 });
     learner.templateOf('cupsd startup succeeded');
