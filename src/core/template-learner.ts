@@ -179,7 +179,8 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
   // `templateOf` costs a map lookup. Messages that differ only in the digits of their values
   // (`job 4711`, `job 4712`) share one entry, by their skeleton (see skeletonOf). Bounded by characters.
   const byMessage = boundedMap<string>();
-  const bySkeleton = boundedMap<string | null>();
+  // `last`: the message this skeleton served last; the same one again is a repeat, kept whole.
+  const bySkeleton = boundedMap<{ shape: string | null; last: string }>();
   const mask = (message: string) => tokenizeMessage(message.length > opts.maxLength ? message.slice(0, opts.maxLength) : message).join(' ');
   const shapeOf = (message: string): string => {
     let shape = byMessage.get(message);
@@ -189,11 +190,16 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
     if (skeleton !== null && shared === undefined) {
       // The same with other digits there: then every such digit is inside a placeholder.
       const masked = mask(skeleton);
-      shared = masked === mask(skeletonOf(message, '1')!) ? masked : null;
+      shared = { shape: masked === mask(skeletonOf(message, '1')!) ? masked : null, last: message };
       bySkeleton.set(skeleton, shared, masked.length);
     }
-    shape = typeof shared === 'string' ? shared : mask(message);
-    byMessage.set(message, shape, shape.length);
+    if (shared?.shape != null) {
+      // Only repeated text is kept whole: a run of fresh ids must not fill memory.
+      if (shared.last === message) byMessage.set(message, shared.shape, 0);
+      shared.last = message;
+      return shared.shape;
+    }
+    byMessage.set(message, (shape = mask(message)), shape.length);
     return shape;
   };
   const locate = (message: string, ctx = NO_CONTEXT) => {
