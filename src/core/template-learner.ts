@@ -191,7 +191,7 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
       // The same with other digits there: then every such digit is inside a placeholder.
       const masked = mask(skeleton);
       shared = { shape: masked === mask(skeletonOf(message, '1')!) ? masked : null, last: message };
-      bySkeleton.set(skeleton, shared, masked.length);
+      bySkeleton.set(skeleton, shared, masked.length + message.length);
     }
     if (shared?.shape != null) {
       // Only repeated text is kept whole: a run of fresh ids must not fill memory.
