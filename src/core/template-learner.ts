@@ -176,31 +176,41 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
   };
 
   // Message → its masked shape, so storms and repeated lines are masked once and `lookup` after
-  // `templateOf` costs a map lookup. Messages that differ only in the digits of their values
-  // (`job 4711`, `job 4712`) share one entry, by their skeleton (see skeletonOf). Bounded by characters.
+  // `templateOf` costs a map lookup. Messages that differ only in the digits of their numbers
+  // (`job 4711`, `job 4712`) share one shape, by their skeleton (see skeletonOf); of those only
+  // repeats are kept whole, so a run of fresh ids does not fill memory. Bounded by characters.
   const byMessage = boundedMap<string>();
-  // `last`: the message this skeleton served last; the same one again is a repeat, kept whole.
-  const bySkeleton = boundedMap<{ shape: string | null; last: string }>();
+  const bySkeleton = boundedMap<SkeletonEntry>();
   const mask = (message: string) => tokenizeMessage(message.length > opts.maxLength ? message.slice(0, opts.maxLength) : message).join(' ');
   const shapeOf = (message: string): string => {
     let shape = byMessage.get(message);
     if (shape !== undefined) return shape;
-    const skeleton = skeletonOf(message, '0');
-    let shared = skeleton === null ? undefined : bySkeleton.get(skeleton);
-    if (skeleton !== null && shared === undefined) {
-      // The same with other digits there: then every such digit is inside a placeholder.
-      const masked = mask(skeleton);
-      shared = { shape: masked === mask(skeletonOf(message, '1')!) ? masked : null, last: message };
-      bySkeleton.set(skeleton, shared, masked.length + message.length);
+    const skeleton = skeletonOf(message);
+    if (skeleton === null) {
+      byMessage.set(message, (shape = mask(message)), shape.length);
+      return shape;
     }
-    if (shared?.shape != null) {
-      // Only repeated text is kept whole: a run of fresh ids must not fill memory.
-      if (shared.last === message) byMessage.set(message, shared.shape, 0);
-      shared.last = message;
-      return shared.shape;
+    const entry = bySkeleton.get(skeleton);
+    if (entry === undefined) {
+      shape = mask(message);
+      bySkeleton.set(skeleton, { shape, confirmed: false, last: message }, 2 * message.length + shape.length);
+      return shape;
     }
-    byMessage.set(message, (shape = mask(message)), shape.length);
-    return shape;
+    if (entry.last === message) {
+      shape = entry.shape ?? mask(message);
+      byMessage.set(message, shape, entry.shape === null ? shape.length : 0);
+      return shape;
+    }
+    entry.last = message;
+    if (entry.shape !== null && !entry.confirmed) {
+      // A second message of the skeleton: its shape is everyone's only if its digits, each made
+      // another digit, mask the same (then every such digit is inside a placeholder).
+      shape = mask(message);
+      entry.confirmed = shape === mask(message.replace(NUMBER_DIGIT, otherDigit));
+      if (!entry.confirmed) entry.shape = null;
+      return shape;
+    }
+    return entry.shape ?? mask(message);
   };
   const locate = (message: string, ctx = NO_CONTEXT) => {
     const shape = shapeOf(message);
@@ -309,19 +319,28 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
   };
 }
 
+interface SkeletonEntry {
+  /** The shape of every message of the skeleton (until confirmed, of the first); null when it depends on the digits' values. */
+  shape: string | null;
+  /** A second message of the skeleton has shown that the digits do not matter. */
+  confirmed: boolean;
+  /** The message of this skeleton seen last: the same one again is a repeat. */
+  last: string;
+}
+
 const VALUE_DIGITS = /\d[.xX]|\.\d/;
-const VALUE_DIGIT = /(?<![A-Za-z]\d*)\d/g;
+const NUMBER_DIGIT = /(?<![A-Za-z]\d*)\d/g;
+const otherDigit = (digit: string) => (digit === '0' ? '1' : '0');
 
 /**
- * The message with every digit of a number not glued to letters (`4711`, `37s`; not `v12`) made
- * `digit`, or null when masking may depend on a digit's value. Masking tells digits apart by value
- * only in IPv4 octets (`25[0-5]`: digits beside a dot) and in `0x` (a digit before x); elsewhere it
- * takes the same path through a message and its skeletons, so they get the same placeholders at the
- * same places. When the skeletons with 0 and with 1 mask alike, every replaced digit was inside a
- * placeholder, and each message of that skeleton masks to the same text.
+ * The message with every digit of a number not glued to letters (`4711`, `37s`; not `v12`) made 0,
+ * or null when masking may depend on a digit's value: it tells digits apart by value only in IPv4
+ * octets (`25[0-5]`: digits beside a dot) and in `0x` (a digit before x). Elsewhere masking takes the
+ * same path through every message of a skeleton, so they get the same placeholders at the same
+ * places, and the same text when no such digit is left outside a placeholder.
  */
-function skeletonOf(message: string, digit: '0' | '1'): string | null {
-  return VALUE_DIGITS.test(message) ? null : message.replace(VALUE_DIGIT, digit);
+function skeletonOf(message: string): string | null {
+  return VALUE_DIGITS.test(message) ? null : message.replace(NUMBER_DIGIT, '0');
 }
 
 /** A Map that forgets everything once its keys and values hold more than MESSAGE_CACHE_CHARS characters. */
