@@ -196,6 +196,7 @@ describe('createTemplateLearner', () => {
       // The first two mask alike, yet the digit of `3rd` is kept: the third must not get their shape.
       ['the 3rd try of 7', 'the 3rd try of 8', 'the 4rd try of 9', 'the 4rd try of 9'],
       ['step 1/3 of 2024-03-01', 'step 2/3 of 2024-03-02', 'step 3/3 of 2024-03-03'],
+      ['req 123e4567-e89b-12d3-a456-426614174000 ok', 'req 923e4567-e89b-92d3-a456-926614174009 ok', 'req 1e4 ok'],
     ];
     for (const messages of sequences) {
       const learner = createTemplateLearner();
