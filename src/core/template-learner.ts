@@ -181,19 +181,24 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
   // repeats are kept whole, so a run of fresh ids does not fill memory. Bounded by characters.
   const byMessage = boundedMap<string>();
   const bySkeleton = boundedMap<SkeletonEntry>();
+  // Only what has been seen before is cached: fresh ids (UUIDs, hex, names) would otherwise fill
+  // the maps with entries that never serve, and the garbage collector with survivors to copy.
+  const messageSeen = createDoorkeeper();
+  const skeletonSeen = createDoorkeeper();
   const mask = (message: string) => tokenizeMessage(message.length > opts.maxLength ? message.slice(0, opts.maxLength) : message).join(' ');
   const shapeOf = (message: string): string => {
     let shape = byMessage.get(message);
     if (shape !== undefined) return shape;
     const skeleton = skeletonOf(message);
     if (skeleton === null) {
-      byMessage.set(message, (shape = mask(message)), shape.length);
+      shape = mask(message);
+      if (messageSeen(message)) byMessage.set(message, shape, shape.length);
       return shape;
     }
     const entry = bySkeleton.get(skeleton);
     if (entry === undefined) {
       shape = mask(message);
-      bySkeleton.set(skeleton, { shape, confirmed: false, last: message }, 2 * message.length + shape.length);
+      if (skeletonSeen(skeleton)) bySkeleton.set(skeleton, { shape, confirmed: false, last: message }, 2 * message.length + shape.length);
       return shape;
     }
     if (entry.last === message) {
@@ -340,7 +345,18 @@ const otherDigit = (digit: string) => (digit === '0' ? '1' : '0');
  * places, and the same text when no such digit is left outside a placeholder.
  */
 function skeletonOf(message: string): string | null {
-  return VALUE_DIGITS.test(message) ? null : mapNumbers(message, (run) => '0'.repeat(run.length));
+  if (VALUE_DIGITS.test(message) || carriesAlphanumericIds(message)) return null;
+  return mapNumbers(message, (run) => '0'.repeat(run.length));
+}
+
+/** Three or more digit runs glued to a letter before them (`3f2a9c1e`, `aZ3kP9q`): ids that keep
+ * their digits in the skeleton, so it would never repeat and only cost its building and caching. */
+function carriesAlphanumericIds(message: string): boolean {
+  let glued = 0;
+  for (let i = 1; i < message.length; i++) {
+    if (isDigit(message.charCodeAt(i)) && isLetter(message.charCodeAt(i - 1)) && ++glued === 3) return true;
+  }
+  return false;
 }
 
 const isDigit = (code: number) => code >= 48 && code <= 57;
@@ -362,6 +378,23 @@ function mapNumbers(message: string, map: (run: string) => string): string {
     i = end - 1;
   }
   return from === 0 ? message : out + message.slice(from);
+}
+
+const DOORKEEPER_SLOTS = 1 << 16;
+
+/** A fixed table of string hashes (FNV-1a): true when this string's hash was recorded before, else
+ * records it. Collisions only let an entry into a cache early; nothing else depends on them. */
+function createDoorkeeper(): (text: string) => boolean {
+  const slots = new Uint32Array(DOORKEEPER_SLOTS);
+  return (text) => {
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+    hash = (hash | 1) >>> 0; // unsigned as the table stores it, and never 0, the empty slot
+    const slot = hash & (DOORKEEPER_SLOTS - 1);
+    if (slots[slot] === hash) return true;
+    slots[slot] = hash;
+    return false;
+  };
 }
 
 /** A Map that forgets everything once its keys and values hold more than MESSAGE_CACHE_CHARS characters. */
