@@ -38,13 +38,23 @@ export function toLogRow(raw: unknown[], source: SourceConfig, unknownLevel: num
   };
 }
 
+// Level names as read, to what they are: a table holds a handful of spellings, met on every row.
+const KNOWN_LEVELS = new Map<string, { levelNo: number; name: string }>();
+const KNOWN_LEVELS_KEPT = 64;
+
 function readLevel(value: unknown, unknownLevel: number): { levelNo: number; name: string } {
   if (typeof value === 'number') return { levelNo: value, name: levelName(value) };
+  if (typeof value === 'string') {
+    const known = KNOWN_LEVELS.get(value);
+    if (known !== undefined) return known;
+  }
   const text = textOf(value)?.trim() ?? '';
   if (/^\d+$/.test(text)) return { levelNo: Number(text), name: levelName(Number(text)) };
   const known = levelNumber(text);
-  if (known !== undefined) return { levelNo: known, name: text.toUpperCase() };
-  return { levelNo: unknownLevel, name: text.slice(0, 32).toUpperCase() || 'UNKNOWN' };
+  if (known === undefined) return { levelNo: unknownLevel, name: text.slice(0, 32).toUpperCase() || 'UNKNOWN' };
+  const level = { levelNo: known, name: text.toUpperCase() };
+  if (typeof value === 'string' && KNOWN_LEVELS.size < KNOWN_LEVELS_KEPT) KNOWN_LEVELS.set(value, level);
+  return level;
 }
 
 function textOf(value: unknown): string | null {

@@ -8,6 +8,8 @@ import { createTemplateLearner } from '../core/template.js';
 
 /** Lines decided together, as `sentinel run` decides a run's rows together: bounded memory. */
 const BATCH = 10_000;
+/** Characters of lines and cleaned messages remembered (a few MB). */
+const CLEANED_CACHE_CHARS = 4_000_000;
 
 /** One message per line in, `<fingerprint>\t<template>` per line out, in order. Messages are cleaned
  * as `sentinel run` cleans them, and each batch of lines is grouped as one run's rows would be.
@@ -46,12 +48,28 @@ export async function fingerprintCommand(
     batch.length = 0;
     if (out.length && !io.output.write(`${out.join('\n')}\n`)) await once(io.output, 'drain');
   };
+  // Line → its cleaned message: repeated lines are redacted once. Bounded like the learner's cache.
+  const cleaned = new Map<string, string>();
+  let charsHeld = 0;
+  const clean = (line: string) => {
+    let text = cleaned.get(line);
+    if (text === undefined) {
+      text = cleanField(line, FIELD_CAPS.message, redactor).text;
+      charsHeld += line.length + text.length;
+      if (charsHeld > CLEANED_CACHE_CHARS) {
+        cleaned.clear();
+        charsHeld = line.length + text.length;
+      }
+      cleaned.set(line, text);
+    }
+    return text;
+  };
   for await (const line of createInterface({ input: io.input, crlfDelay: Infinity })) {
-    batch.push(cleanField(line, FIELD_CAPS.message, redactor).text);
+    batch.push(clean(line));
     if (batch.length >= BATCH) await flush();
   }
   await flush();
   return ExitCode.ok;
 }
 
-const oneLine = (text: string) => text.replace(/\n/g, ' ');
+const oneLine = (text: string) => (text.includes('\n') ? text.replace(/\n/g, ' ') : text);

@@ -47,22 +47,55 @@ export function cleanField(text: string, maxBytes: number, redactor?: Redactor):
 
 /** Cleans every free-text field of a row; `redactions` is the number of secrets replaced. */
 export function cleanRow(row: LogRow, redactor: Redactor): { row: LogRow; redactions: number } {
+  return cleanRowWith(row, (value, field) => cleanField(value, FIELD_CAPS[field], redactor));
+}
+
+/** Characters of field values the row cleaner remembers cleaned (about a MB); longer values are not kept. */
+const CLEANED_FIELD_CHARS = 500_000;
+const LONGEST_KEPT = 4096;
+
+/** `cleanRow` for a stream of rows: level, logger, function and traceback repeat row after row, and
+ * each distinct value is cleaned once. Messages and extra, mostly distinct, are cleaned each time. */
+export function createRowCleaner(redactor: Redactor): (row: LogRow) => { row: LogRow; redactions: number } {
+  const cleaned = new Map<keyof typeof FIELD_CAPS, Map<string, Redaction>>();
+  let chars = 0;
+  return (row) =>
+    cleanRowWith(row, (value, field) => {
+      const cap = FIELD_CAPS[field];
+      if (field === 'message' || field === 'extra' || value.length > LONGEST_KEPT) return cleanField(value, cap, redactor);
+      let ofField = cleaned.get(field);
+      if (ofField === undefined) cleaned.set(field, (ofField = new Map()));
+      let result = ofField.get(value);
+      if (result === undefined) {
+        result = cleanField(value, cap, redactor);
+        chars += value.length;
+        if (chars > CLEANED_FIELD_CHARS) {
+          for (const values of cleaned.values()) values.clear();
+          chars = value.length;
+        }
+        ofField.set(value, result);
+      }
+      return result;
+    });
+}
+
+function cleanRowWith(row: LogRow, cleanValue: (value: string, field: keyof typeof FIELD_CAPS) => Redaction) {
   let redactions = 0;
-  const clean = (value: string, cap: number): string => {
-    const result = cleanField(value, cap, redactor);
+  const clean = (value: string, field: keyof typeof FIELD_CAPS): string => {
+    const result = cleanValue(value, field);
     redactions += result.count;
     return result.text;
   };
-  const cleanNullable = (value: string | null, cap: number) => (value === null ? null : clean(value, cap));
+  const cleanNullable = (value: string | null, field: keyof typeof FIELD_CAPS) => (value === null ? null : clean(value, field));
   const cleaned: LogRow = {
     ...row,
-    levelName: clean(row.levelName, FIELD_CAPS.levelName),
-    message: clean(row.message, FIELD_CAPS.message),
-    logger: cleanNullable(row.logger, FIELD_CAPS.logger),
-    function: cleanNullable(row.function, FIELD_CAPS.function),
-    exception: cleanNullable(row.exception, FIELD_CAPS.exception),
+    levelName: clean(row.levelName, 'levelName'),
+    message: clean(row.message, 'message'),
+    logger: cleanNullable(row.logger, 'logger'),
+    function: cleanNullable(row.function, 'function'),
+    exception: cleanNullable(row.exception, 'exception'),
     // Treated as text, never parsed: deep nesting cannot cost a stack, and a capped value is not JSON.
-    extra: cleanNullable(row.extra, FIELD_CAPS.extra),
+    extra: cleanNullable(row.extra, 'extra'),
   };
   return { row: cleaned, redactions };
 }

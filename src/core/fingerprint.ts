@@ -18,18 +18,42 @@ export interface Fingerprinter {
 }
 
 const MEMO_LIMIT = 10_000; // keys are templates of up to a few KB: bounded memory
-const memo = new Map<string, string>();
+// Long part → short parts → digest: the long one (a template: the same string row after row, its
+// hash cached) is looked up as it is, and only the short ones are joined per call.
+const memo = new Map<string, Map<string, string>>();
+let memoSize = 0;
 
-/** sha256 of the parts, memoized: a run sees the same few hundred shapes again and again. */
-function hash(parts: (string | null)[]): string {
-  const joined = parts.map((p) => p ?? '').join('\u0000');
-  let digest = memo.get(joined);
+/** The first 16 hex digits of sha256(`text()`), memoized by (`long`, `short`), which determine it. */
+function memoHash(long: string, short: string, text: () => string): string {
+  let byShort = memo.get(long);
+  let digest = byShort?.get(short);
   if (digest === undefined) {
-    digest = createHash('sha256').update(joined).digest('hex').slice(0, 16);
-    if (memo.size >= MEMO_LIMIT) memo.clear();
-    memo.set(joined, digest);
+    digest = createHash('sha256').update(text()).digest('hex').slice(0, 16);
+    if (memoSize >= MEMO_LIMIT) {
+      memo.clear();
+      memoSize = 0;
+      byShort = undefined;
+    }
+    if (!byShort) memo.set(long, (byShort = new Map()));
+    byShort.set(short, digest);
+    memoSize++;
   }
   return digest;
+}
+
+/** sha256 of the parts joined by NUL (null as ''). */
+function hash(parts: (string | null)[]): string {
+  const joined = parts.map((p) => p ?? '').join('\u0000');
+  return memoHash(joined, '', () => joined);
+}
+
+/** `hash([exceptionType, template, logger, function])`, looked up by template first. */
+function hashDefault({ exceptionType, template, logger, function: fn }: FingerprintInput): string {
+  const e = exceptionType ?? '';
+  const l = logger ?? '';
+  const f = fn ?? '';
+  // Never '' (two NULs at least), so never a key of `hash`'s.
+  return memoHash(template, `${e}\u0000${l}\u0000${f}`, () => `${e}\u0000${template}\u0000${l}\u0000${f}`);
 }
 
 /** Default: a hash of exception type, template, logger and function. The first matching rule
@@ -41,7 +65,7 @@ export function createFingerprinter(rules: FingerprintRule[]): Fingerprinter {
   }));
   return {
     fingerprintOf(input) {
-      const base = hash([input.exceptionType, input.template, input.logger, input.function]);
+      const base = hashDefault(input);
       for (const { rule, logger } of compiled) {
         const { match } = rule;
         if (match.exception && match.exception !== input.exceptionType) continue;

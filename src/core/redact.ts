@@ -54,6 +54,8 @@ export function createRedactor(extra: readonly SafeRegex[] = []): Redactor {
   function findSecrets(text: string): SecretSpan[] {
     const spans: SecretSpan[] = [];
     findIn(text, spans);
+    // Most text holds no keyword and no escape: nothing to decode, sort or merge.
+    if (spans.length === 0 && !text.includes('%')) return spans;
     // Text URL-encoded once (a query string, a form body): `password%3Dhunter2` is `password=hunter2`.
     if (PERCENT_ESCAPE.test(text)) {
       const decoded = percentDecode(text);
@@ -66,7 +68,10 @@ export function createRedactor(extra: readonly SafeRegex[] = []): Redactor {
 
   return {
     findSecrets,
-    redact: (text) => renderRedacted(text, findSecrets(text)),
+    redact(text) {
+      const spans = findSecrets(text);
+      return spans.length === 0 ? { text, count: 0 } : renderRedacted(text, spans);
+    },
   };
 }
 

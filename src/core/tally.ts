@@ -72,23 +72,22 @@ export interface TallyDeps {
   now: number;
 }
 
-/** Folds rows into per-fingerprint groups: clean, fingerprint, ignore. Pure: state comes in as deps. */
-export function createTally(deps: TallyDeps) {
-  const tally: RunTally = { rowsRead: 0, ignored: 0, redactions: 0, lastId: 0, groups: new Map(), ruleHits: new Map(), folds: [] };
-  // Learner key (with its context) → the fingerprints its rows got, so a fold can move them.
-  const origins = new Map<string, Set<string>>();
-  const firstOrigin = new Map<string, { context: string; key: string }>();
+/** What grouping makes of a cleaned row. */
+export interface RowGrouping {
+  exceptionType: string | null;
+  /** The row's learner context (`contextKey`). */
+  context: string;
+  /** The learner's stable key for the message, and its template for display. */
+  key: string;
+  template: string;
+  fingerprint: string;
+}
+
+/** Context, template and fingerprint of a cleaned row: the one way the tally and `ignore test` do it. */
+export function createRowGrouper(deps: Pick<TallyDeps, 'templateOf' | 'fingerprinter'>): (row: LogRow) => RowGrouping {
   const contextOf = cachedContextKey();
   const framesOf = cachedFrames();
-  // Rows held by a rule with an `unless` bound: ignored, or escalating once the bound is exceeded.
-  const held = new Map<string, { rule: IgnoreRule; groups: Map<string, GroupTally> }>();
-
-  function add(raw: LogRow): void {
-    tally.rowsRead++;
-    tally.lastId = Math.max(tally.lastId, raw.id);
-    const { row, redactions } = deps.clean(raw);
-    tally.redactions += redactions;
-    const time = row.time !== null && row.time <= deps.now + FUTURE_SLACK ? row.time : deps.now;
+  return (row) => {
     const exceptionType = exceptionTypeOf(row.exception);
     const context = contextOf(exceptionType, row.logger, row.function, framesOf(row.exception));
     const { key, template } = deps.templateOf(row.message, context);
@@ -101,6 +100,27 @@ export function createTally(deps: TallyDeps) {
       line: row.line,
       levelName: row.levelName,
     });
+    return { exceptionType, context, key, template, fingerprint };
+  };
+}
+
+/** Folds rows into per-fingerprint groups: clean, fingerprint, ignore. Pure: state comes in as deps. */
+export function createTally(deps: TallyDeps) {
+  const tally: RunTally = { rowsRead: 0, ignored: 0, redactions: 0, lastId: 0, groups: new Map(), ruleHits: new Map(), folds: [] };
+  // Learner key (with its context) → the fingerprints its rows got, so a fold can move them.
+  const origins = new Map<string, Set<string>>();
+  const firstOrigin = new Map<string, { context: string; key: string }>();
+  const groupRow = createRowGrouper(deps);
+  // Rows held by a rule with an `unless` bound: ignored, or escalating once the bound is exceeded.
+  const held = new Map<string, { rule: IgnoreRule; groups: Map<string, GroupTally> }>();
+
+  function add(raw: LogRow): void {
+    tally.rowsRead++;
+    tally.lastId = Math.max(tally.lastId, raw.id);
+    const { row, redactions } = deps.clean(raw);
+    tally.redactions += redactions;
+    const time = row.time !== null && row.time <= deps.now + FUTURE_SLACK ? row.time : deps.now;
+    const { exceptionType, context, key, template, fingerprint } = groupRow(row);
     const first = firstOrigin.get(fingerprint);
     if (!first || first.context !== context || first.key !== key) {
       if (!first) firstOrigin.set(fingerprint, { context, key });

@@ -103,6 +103,8 @@ interface Cluster {
   why: Map<number, string>;
 }
 
+/** Characters of messages and shapes the message → shape cache holds (a few MB). */
+const MESSAGE_CACHE_CHARS = 4_000_000;
 const REGEX_ONLY = -1;
 const LIVE = -1;
 const NO_CONTEXT = '';
@@ -173,10 +175,51 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
     return cluster ? { key: cluster.key, template: cluster.template } : { key: shape, template: shape };
   };
 
+  // Message → its masked shape, so storms and repeated lines are masked once and `lookup` after
+  // `templateOf` costs a map lookup. Messages that differ only in the digits of their numbers
+  // (`job 4711`, `job 4712`) share one shape, by their skeleton (see skeletonOf); of those only
+  // repeats are kept whole, so a run of fresh ids does not fill memory. Bounded by characters.
+  const byMessage = boundedMap<string>();
+  const bySkeleton = boundedMap<SkeletonEntry>();
+  // Only what has been seen before is cached: fresh ids (UUIDs, hex, names) would otherwise fill
+  // the maps with entries that never serve, and the garbage collector with survivors to copy.
+  const messageSeen = createDoorkeeper();
+  const skeletonSeen = createDoorkeeper();
+  const mask = (message: string) => tokenizeMessage(message.length > opts.maxLength ? message.slice(0, opts.maxLength) : message).join(' ');
+  const shapeOf = (message: string): string => {
+    let shape = byMessage.get(message);
+    if (shape !== undefined) return shape;
+    const skeleton = skeletonOf(message);
+    if (skeleton === null) {
+      shape = mask(message);
+      if (messageSeen(message)) byMessage.set(message, shape, shape.length);
+      return shape;
+    }
+    const entry = bySkeleton.get(skeleton);
+    if (entry === undefined) {
+      shape = mask(message);
+      if (skeletonSeen(skeleton)) bySkeleton.set(skeleton, { shape, confirmed: false, last: message }, 2 * message.length + shape.length);
+      return shape;
+    }
+    if (entry.last === message) {
+      shape = entry.shape ?? mask(message);
+      byMessage.set(message, shape, entry.shape === null ? shape.length : 0);
+      return shape;
+    }
+    entry.last = message;
+    if (entry.shape !== null && !entry.confirmed) {
+      // A second message of the skeleton: its shape is everyone's only if its digits, each made
+      // another digit, mask the same (then every such digit is inside a placeholder).
+      shape = mask(message);
+      entry.confirmed = shape === mask(mapNumbers(message, (run) => run.replace(ANY_DIGIT, otherDigit)));
+      if (!entry.confirmed) entry.shape = null;
+      return shape;
+    }
+    return entry.shape ?? mask(message);
+  };
   const locate = (message: string, ctx = NO_CONTEXT) => {
-    const tokens = tokenizeMessage(message.length > opts.maxLength ? message.slice(0, opts.maxLength) : message);
-    const shape = tokens.join(' ');
-    return { tokens, shape, ctx, known: shapes.get(ctx)?.get(shape) };
+    const shape = shapeOf(message);
+    return { shape, ctx, known: shapes.get(ctx)?.get(shape) };
   };
 
   const match = (ctx: string, tokens: readonly string[]): number | undefined =>
@@ -224,9 +267,11 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
 
   return {
     templateOf(message, context) {
-      const { tokens, shape, ctx, known } = locate(message, context);
-      let index = known === undefined ? (match(ctx, tokens) ?? REGEX_ONLY) : survivorOf(known);
+      const { shape, ctx, known } = locate(message, context);
+      let index = known === undefined ? REGEX_ONLY : survivorOf(known);
       if (known === undefined) {
+        const tokens = splitShape(shape);
+        index = match(ctx, tokens) ?? REGEX_ONLY;
         if (index === REGEX_ONLY && clusters.length < opts.maxClusters) {
           index = addCluster({ key: shape, context: ctx, tokens, template: shape, rows: 0, into: LIVE, why: new Map() });
           dirty.add(bucketOf(ctx, tokens.length));
@@ -239,8 +284,8 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
       return answer(index, shape);
     },
     lookup(message, context) {
-      const { tokens, shape, ctx, known } = locate(message, context);
-      return answer(known === undefined ? (match(ctx, tokens) ?? REGEX_ONLY) : survivorOf(known), shape);
+      const { shape, ctx, known } = locate(message, context);
+      return answer(known === undefined ? (match(ctx, splitShape(shape)) ?? REGEX_ONLY) : survivorOf(known), shape);
     },
     decide() {
       decideDirty();
@@ -248,7 +293,8 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
       return pending.splice(0).map(({ fold, survivor }) => ({ ...fold, template: clusters[survivorOf(survivor)]!.template }));
     },
     explain(message, context) {
-      const { tokens, ctx, known } = locate(message, context);
+      const { shape, ctx, known } = locate(message, context);
+      const tokens = splitShape(shape);
       const cluster = clusters[known === undefined ? (match(ctx, tokens) ?? REGEX_ONLY) : survivorOf(known)];
       return tokens.map((token, i) => {
         if (isPlaceholder(token)) return { token, why: `variable: masked as ${token} by its pattern` };
@@ -274,6 +320,96 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
           [...inContext].map(([shape, index]): [string, string, number] => [ctx, shape, index]),
         ),
       };
+    },
+  };
+}
+
+interface SkeletonEntry {
+  /** The shape of every message of the skeleton (until confirmed, of the first); null when it depends on the digits' values. */
+  shape: string | null;
+  /** A second message of the skeleton has shown that the digits do not matter. */
+  confirmed: boolean;
+  /** The message of this skeleton seen last: the same one again is a repeat. */
+  last: string;
+}
+
+const VALUE_DIGITS = /\d[.xX]|\.\d/;
+const ANY_DIGIT = /\d/g;
+const otherDigit = (digit: string) => (digit === '0' ? '1' : '0');
+
+/**
+ * The message with every digit of a number not glued to letters (`4711`, `37s`; not `v12`) made 0,
+ * or null when masking may depend on a digit's value: it tells digits apart by value only in IPv4
+ * octets (`25[0-5]`: digits beside a dot) and in `0x` (a digit before x). Elsewhere masking takes the
+ * same path through every message of a skeleton, so they get the same placeholders at the same
+ * places, and the same text when no such digit is left outside a placeholder.
+ */
+function skeletonOf(message: string): string | null {
+  if (VALUE_DIGITS.test(message) || carriesAlphanumericIds(message)) return null;
+  return mapNumbers(message, (run) => '0'.repeat(run.length));
+}
+
+/** Three or more digit runs glued to a letter before them (`3f2a9c1e`, `aZ3kP9q`): ids that keep
+ * their digits in the skeleton, so it would never repeat and only cost its building and caching. */
+function carriesAlphanumericIds(message: string): boolean {
+  let glued = 0;
+  for (let i = 1; i < message.length; i++) {
+    if (isDigit(message.charCodeAt(i)) && isLetter(message.charCodeAt(i - 1)) && ++glued === 3) return true;
+  }
+  return false;
+}
+
+const isDigit = (code: number) => code >= 48 && code <= 57;
+const isLetter = (code: number) => (code | 32) >= 97 && (code | 32) <= 122;
+
+/** The message with each run of digits not glued to a letter before it replaced by `map(run)`
+ * (a regex lookbehind for this costs microseconds on hex-heavy text). */
+function mapNumbers(message: string, map: (run: string) => string): string {
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < message.length; i++) {
+    if (!isDigit(message.charCodeAt(i))) continue;
+    let end = i + 1;
+    while (end < message.length && isDigit(message.charCodeAt(end))) end++;
+    if (i === 0 || !isLetter(message.charCodeAt(i - 1))) {
+      out += message.slice(from, i) + map(message.slice(i, end));
+      from = end;
+    }
+    i = end - 1;
+  }
+  return from === 0 ? message : out + message.slice(from);
+}
+
+const DOORKEEPER_SLOTS = 1 << 16;
+
+/** A fixed table of string hashes (FNV-1a): true when this string's hash was recorded before, else
+ * records it. Collisions only let an entry into a cache early; nothing else depends on them. */
+function createDoorkeeper(): (text: string) => boolean {
+  const slots = new Uint32Array(DOORKEEPER_SLOTS);
+  return (text) => {
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+    hash = (hash | 1) >>> 0; // unsigned as the table stores it, and never 0, the empty slot
+    const slot = hash & (DOORKEEPER_SLOTS - 1);
+    if (slots[slot] === hash) return true;
+    slots[slot] = hash;
+    return false;
+  };
+}
+
+/** A Map that forgets everything once its keys and values hold more than MESSAGE_CACHE_CHARS characters. */
+function boundedMap<V>() {
+  const map = new Map<string, V>();
+  let chars = 0;
+  return {
+    get: (key: string) => map.get(key),
+    set(key: string, value: V, valueChars: number) {
+      chars += key.length + valueChars;
+      if (chars > MESSAGE_CACHE_CHARS) {
+        map.clear();
+        chars = key.length + valueChars;
+      }
+      map.set(key, value);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { cleanRow } from '../core/clean.js';
+import { createRowCleaner } from '../core/clean.js';
 import type { Config } from '../core/config.js';
 import { createFingerprinter } from '../core/fingerprint.js';
 import { createIgnoreMatcher, type IgnoreMatcher, type IgnoreRule } from '../core/ignore.js';
@@ -89,11 +89,12 @@ export async function collect(options: CollectOptions): Promise<Collected> {
     if (host !== null) (hostsOf.get(fingerprint) ?? hostsOf.set(fingerprint, new Set()).get(fingerprint)!).add(host);
     return fingerprint;
   };
+  const cleanRow = createRowCleaner(options.redactor);
   const tally = createTally({
     clean: (row) => {
       host = row.host ?? null;
       if (host !== null) allHosts.add(host);
-      return cleanRow(row, options.redactor);
+      return cleanRow(row);
     },
     templateOf: (message, context) => getLearner().templateOf(message, context),
     decide: () => learner?.decide() ?? [],

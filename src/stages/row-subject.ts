@@ -1,10 +1,11 @@
 import type { StateStore } from '../core/state-store.js';
 import { cleanRow } from '../core/clean.js';
 import type { Config } from '../core/config.js';
-import { appFramesOf, createFingerprinter, exceptionTypeOf } from '../core/fingerprint.js';
+import { createFingerprinter } from '../core/fingerprint.js';
 import type { IgnoreSubject } from '../core/ignore.js';
 import type { Redactor } from '../core/redact.js';
-import { contextKey, type TemplateLearner } from '../core/template.js';
+import { createRowGrouper } from '../core/tally.js';
+import type { TemplateLearner } from '../core/template.js';
 import type { LogRow } from '../core/types.js';
 import { restoreLearner } from './learner.js';
 
@@ -17,24 +18,17 @@ export interface RowDescriber {
 export function createRowDescriber(deps: { config: Config; state: StateStore; redactor: Redactor; now: number }): RowDescriber {
   const fingerprinter = createFingerprinter(deps.config.fingerprint.rules);
   let learner: TemplateLearner | null = null;
+  const groupRow = createRowGrouper({
+    templateOf: (message, context) => {
+      learner ??= restoreLearner(deps.state, fingerprinter, [], deps.now);
+      return learner.templateOf(message, context);
+    },
+    fingerprinter: { fingerprintOf: (input) => deps.state.canonicalFingerprint(fingerprinter.fingerprintOf(input)) },
+  });
   return {
     describe(raw) {
-      learner ??= restoreLearner(deps.state, fingerprinter, [], deps.now);
       const { row } = cleanRow(raw, deps.redactor);
-      const exceptionType = exceptionTypeOf(row.exception);
-      const context = contextKey({ exceptionType, logger: row.logger, function: row.function, frames: appFramesOf(row.exception) });
-      const { key, template } = learner.templateOf(row.message, context);
-      const fingerprint = deps.state.canonicalFingerprint(
-        fingerprinter.fingerprintOf({
-          message: row.message,
-          template: key,
-          exceptionType,
-          logger: row.logger,
-          function: row.function,
-          line: row.line,
-          levelName: row.levelName,
-        }),
-      );
+      const { exceptionType, fingerprint, template } = groupRow(row);
       return { subject: { fingerprint, message: row.message, logger: row.logger, exceptionType, levelName: row.levelName }, template };
     },
   };

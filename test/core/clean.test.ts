@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanField, cleanRow, FIELD_CAPS } from '../../src/core/clean.js';
+import { cleanField, cleanRow, createRowCleaner, FIELD_CAPS } from '../../src/core/clean.js';
 import { createRedactor } from '../../src/core/redact.js';
 import type { LogRow } from '../../src/core/types.js';
 import { FAKE_SECRETS, findLeaks } from '../fixtures/secrets.js';
@@ -101,6 +101,24 @@ describe('cleanRow', () => {
 
   it('keeps absent fields absent and a clean row equal', () => {
     expect(cleanRow(base, redactor)).toEqual({ row: base, redactions: 0 });
+  });
+
+  it('cleans a stream of rows as cleanRow does each, repeated secrets redacted and counted on every row', () => {
+    const [a, b] = FAKE_SECRETS;
+    const clean = createRowCleaner(redactor);
+    const rows: LogRow[] = [0, 1, 2, 3].map((i) => ({
+      ...base,
+      id: i,
+      message: i % 2 ? `retry ${i}` : `charge failed: ${a!.line}`,
+      logger: i % 2 ? 'app.\x1b[1mbilling' : 'app.api',
+      function: 'charge',
+      exception: i < 2 ? `Traceback (most recent call last):\nValueError: ${b!.line}` : null,
+      extra: `{"token": "${b!.secret}"}`,
+    }));
+    const streamed = rows.map((row) => clean(row));
+    expect(streamed).toEqual(rows.map((row) => cleanRow(row, redactor)));
+    expect(streamed.map((r) => r.redactions)).toEqual([3, 2, 2, 1]);
+    expect(findLeaks(JSON.stringify(streamed))).toEqual([]);
   });
 
   it.each([
