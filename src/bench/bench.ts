@@ -227,6 +227,18 @@ async function main(): Promise<void> {
     'target ≥ 1,000,000 lines/s',
   );
   line('(c)   peak RSS', `${fp.peakRssMb.toFixed(0)} MB`, '');
+  // The same lines, each with a fresh hex id: no line repeats, so no cache carries this figure.
+  const distinct = `${input
+    .slice(0, -1)
+    .split('\n')
+    .map((l, i) => `${l} req ${(Math.imul(i + 1, 0x9e3779b1) >>> 0).toString(16).padStart(8, '0')}`)
+    .join('\n')}\n`;
+  const fpDistinct = await measureSentinel('fingerprint-distinct', ['fingerprint'], distinct);
+  line(
+    '(c)   the same lines, each with a fresh hex id',
+    `${Math.round((fpDistinct.stdout.length > 0 ? 1_000_000 : 0) / (fpDistinct.wallMs / 1000)).toLocaleString('en')} lines/s`,
+    `${fpDistinct.peakRssMb.toFixed(0)} MB peak RSS; nothing repeats, so no cache helps`,
+  );
   // (d) The prompt stays bounded whatever the number of rows: one row, a storm of one error, 100k varied rows.
   for (const [label, rows, share] of [
     ['1 row', 1, 1],
