@@ -3,17 +3,10 @@ import { cleanField, cleanRow, createRowCleaner, FIELD_CAPS } from '../../src/co
 import { createRedactor } from '../../src/core/redact.js';
 import type { LogRow } from '../../src/core/types.js';
 import { FAKE_SECRETS, findLeaks } from '../fixtures/secrets.js';
+import { splitCapped } from '../support/capped.js';
 
 const redactor = createRedactor();
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
-const MARKER = /\n… \[(\d+) bytes cut\] …\n/;
-
-/** Splits a capped text at its marker; asserts there is exactly one. */
-function splitCapped(text: string): { head: string; cut: number; tail: string } {
-  const parts = text.split(MARKER);
-  expect(parts).toHaveLength(3);
-  return { head: parts[0]!, cut: Number(parts[1]), tail: parts[2]! };
-}
 
 describe('cleanField without a redactor', () => {
   it('strips before capping, so escapes do not count against the cap', () => {

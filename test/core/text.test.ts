@@ -5,16 +5,9 @@ import { buildNtfyPayload } from '../../src/core/ntfy-payload.js';
 import { createRedactor } from '../../src/core/redact.js';
 import type { LogRow } from '../../src/core/types.js';
 import { cleanLine, stripControls, truncateMiddleUtf8Bytes, truncateUtf16Units, utf8Bytes } from '../../src/core/text.js';
+import { CUT_MARKER, splitCapped } from '../support/capped.js';
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
-const MARKER = /\n… \[(\d+) bytes cut\] …\n/;
-
-/** Splits a capped text at its marker; asserts there is exactly one. */
-function splitCapped(text: string): { head: string; cut: number; tail: string } {
-  const parts = text.split(MARKER);
-  expect(parts).toHaveLength(3);
-  return { head: parts[0]!, cut: Number(parts[1]), tail: parts[2]! };
-}
 
 describe('stripControls', () => {
   it.each([
@@ -64,7 +57,7 @@ describe('truncateMiddleUtf8Bytes', () => {
 
   it('leaves text at the cap untouched and cuts one byte more', () => {
     expect(truncateMiddleUtf8Bytes('é'.repeat(2048), 4096)).toBe('é'.repeat(2048));
-    expect(truncateMiddleUtf8Bytes(`${'é'.repeat(2048)}a`, 4096)).toMatch(MARKER);
+    expect(truncateMiddleUtf8Bytes(`${'é'.repeat(2048)}a`, 4096)).toMatch(CUT_MARKER);
   });
 });
 
