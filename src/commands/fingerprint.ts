@@ -5,6 +5,7 @@ import { ExitCode } from '../core/errors.js';
 import { createFingerprinter } from '../core/fingerprint.js';
 import { createRedactor } from '../core/redact.js';
 import { createTemplateLearner } from '../core/template.js';
+import { createDoorkeeper, stringHash } from '../core/doorkeeper.js';
 
 /** Lines decided together, as `sentinel run` decides a run's rows together: bounded memory. */
 const BATCH = 10_000;
@@ -48,13 +49,15 @@ export async function fingerprintCommand(
     batch.length = 0;
     if (out.length && !io.output.write(`${out.join('\n')}\n`)) await once(io.output, 'drain');
   };
-  // Line → its cleaned message: repeated lines are redacted once. Bounded like the learner's cache.
+  // Line → its cleaned message: repeated lines are redacted once (kept from their second sighting). Bounded like the learner's cache.
   const cleaned = new Map<string, string>();
+  const seen = createDoorkeeper();
   let charsHeld = 0;
   const clean = (line: string) => {
     let text = cleaned.get(line);
     if (text === undefined) {
       text = cleanField(line, FIELD_CAPS.message, redactor).text;
+      if (!seen(stringHash(line))) return text;
       charsHeld += line.length + text.length;
       if (charsHeld > CLEANED_CACHE_CHARS) {
         cleaned.clear();

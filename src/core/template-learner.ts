@@ -12,6 +12,9 @@
 // and gets the same cluster again: its answer moves only by a fold. Fingerprint by `key`.
 import { decideFamily, familiesOf, WILDCARD, tokensAgree, type PositionVerdict } from './template-evidence.js';
 import { isPlaceholder, tokenizeMessage } from './template-mask.js';
+import { createDoorkeeper, finishHash, HASH_SEED, hashStep, stringHash } from './doorkeeper.js';
+
+const NO_SKELETON = 0; // finishHash never gives 0
 
 /** Bump when masking or learning changes, so old fingerprints can be kept as aliases. */
 export const NORMALIZER_VERSION = 2;
@@ -187,18 +190,23 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
   const skeletonSeen = createDoorkeeper();
   const mask = (message: string) => tokenizeMessage(message.length > opts.maxLength ? message.slice(0, opts.maxLength) : message).join(' ');
   const shapeOf = (message: string): string => {
-    let shape = byMessage.get(message);
+    // The doorkeepers are asked with hashes taken in a pass over the message, so a message met for
+    // the first time builds no skeleton and hashes no key for a map.
+    const repeated = messageSeen(stringHash(message));
+    let shape = repeated ? byMessage.get(message) : undefined;
     if (shape !== undefined) return shape;
-    const skeleton = skeletonOf(message);
-    if (skeleton === null) {
+    const skeletonHash = skeletonHashOf(message);
+    if (skeletonHash === NO_SKELETON) {
       shape = mask(message);
-      if (messageSeen(message)) byMessage.set(message, shape, shape.length);
+      if (repeated) byMessage.set(message, shape, shape.length);
       return shape;
     }
+    if (!skeletonSeen(skeletonHash)) return mask(message);
+    const skeleton = skeletonOf(message)!;
     const entry = bySkeleton.get(skeleton);
     if (entry === undefined) {
       shape = mask(message);
-      if (skeletonSeen(skeleton)) bySkeleton.set(skeleton, { shape, confirmed: false, last: message }, 2 * message.length + shape.length);
+      bySkeleton.set(skeleton, { shape, confirmed: false, last: message }, 2 * message.length + shape.length);
       return shape;
     }
     if (entry.last === message) {
@@ -349,6 +357,24 @@ function skeletonOf(message: string): string | null {
   return mapNumbers(message, (run) => '0'.repeat(run.length));
 }
 
+/** The hash of skeletonOf(message), computed without building it, or NO_SKELETON where that is null. */
+function skeletonHashOf(message: string): number {
+  if (VALUE_DIGITS.test(message) || carriesAlphanumericIds(message)) return NO_SKELETON;
+  let hash = HASH_SEED;
+  for (let i = 0; i < message.length; i++) {
+    const code = message.charCodeAt(i);
+    if (!isDigit(code)) {
+      hash = hashStep(hash, code);
+      continue;
+    }
+    // A run of digits: zeros unless glued to a letter before it, as mapNumbers maps it.
+    const glued = i > 0 && isLetter(message.charCodeAt(i - 1));
+    for (; i < message.length && isDigit(message.charCodeAt(i)); i++) hash = hashStep(hash, glued ? message.charCodeAt(i) : 48);
+    i--;
+  }
+  return finishHash(hash);
+}
+
 /** Three or more digit runs glued to a letter before them (`3f2a9c1e`, `aZ3kP9q`): ids that keep
  * their digits in the skeleton, so it would never repeat and only cost its building and caching. */
 function carriesAlphanumericIds(message: string): boolean {
@@ -378,23 +404,6 @@ function mapNumbers(message: string, map: (run: string) => string): string {
     i = end - 1;
   }
   return from === 0 ? message : out + message.slice(from);
-}
-
-const DOORKEEPER_SLOTS = 1 << 16;
-
-/** A fixed table of string hashes (FNV-1a): true when this string's hash was recorded before, else
- * records it. Collisions only let an entry into a cache early; nothing else depends on them. */
-function createDoorkeeper(): (text: string) => boolean {
-  const slots = new Uint32Array(DOORKEEPER_SLOTS);
-  return (text) => {
-    let hash = 0x811c9dc5;
-    for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-    hash = (hash | 1) >>> 0; // unsigned as the table stores it, and never 0, the empty slot
-    const slot = hash & (DOORKEEPER_SLOTS - 1);
-    if (slots[slot] === hash) return true;
-    slots[slot] = hash;
-    return false;
-  };
 }
 
 /** A Map that forgets everything once its keys and values hold more than MESSAGE_CACHE_CHARS characters. */

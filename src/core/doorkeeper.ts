@@ -1,0 +1,28 @@
+// A cache's admission test: what is seen for the first time is not kept, so a stream of fresh ids
+// (UUIDs, hex, names) neither fills a cache with entries that never serve nor gives the garbage
+// collector survivors to copy. Callers hash (FNV-1a) in a pass of their own, without building the key.
+
+const DOORKEEPER_SLOTS = 1 << 16;
+
+export const HASH_SEED = 0x811c9dc5;
+export const hashStep = (hash: number, code: number): number => Math.imul(hash ^ code, 0x01000193);
+/** Unsigned, as the table stores it, and never 0, its empty slot. */
+export const finishHash = (hash: number): number => (hash | 1) >>> 0;
+
+export function stringHash(text: string): number {
+  let hash = HASH_SEED;
+  for (let i = 0; i < text.length; i++) hash = hashStep(hash, text.charCodeAt(i));
+  return finishHash(hash);
+}
+
+/** A fixed table of hashes: true when this hash was recorded before, else records it. Collisions
+ * only let an entry into a cache early, or keep one out; nothing else depends on them. */
+export function createDoorkeeper(): (hash: number) => boolean {
+  const slots = new Uint32Array(DOORKEEPER_SLOTS);
+  return (hash) => {
+    const slot = hash & (DOORKEEPER_SLOTS - 1);
+    if (slots[slot] === hash) return true;
+    slots[slot] = hash;
+    return false;
+  };
+}
