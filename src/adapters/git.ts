@@ -108,13 +108,15 @@ export function createGit(opts: GitOptions) {
       await git(dir, [...IDENTITY, 'commit', '--quiet', '--no-verify', '--no-gpg-sign', '-m', message]);
       return (await git(dir, ['rev-parse', 'HEAD'])).trim();
     },
-    /** A throwaway checkout of `sha` at `path`, sharing the clone's objects. */
+    /** A throwaway checkout of `sha` at `path`, sharing the clone's objects. Forced twice: a kill
+     * during `worktree add` leaves the path registered and locked ("initializing"), and the path
+     * is ours alone. */
     async addWorktree(dir: string, path: string, sha: string): Promise<void> {
       await git(dir, ['worktree', 'prune']);
-      await git(dir, ['worktree', 'add', '--quiet', '--detach', '--force', path, sha]);
+      await git(dir, ['worktree', 'add', '--quiet', '--detach', '--force', '--force', path, sha]);
     },
     async removeWorktree(dir: string, path: string): Promise<void> {
-      await git(dir, ['worktree', 'remove', '--force', path]).catch(() => undefined);
+      await git(dir, ['worktree', 'remove', '--force', '--force', path]).catch(() => undefined);
       await git(dir, ['worktree', 'prune']);
     },
     /** The sha of `refs/heads/<branch>` on the remote, or null when there is none. */

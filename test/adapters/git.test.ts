@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createGit } from '../../src/adapters/git.js';
@@ -59,6 +59,22 @@ describe('the hardened git adapter', () => {
     await g.addWorktree(clone, join(scratch, 'wt'), sha);
     expect(await g.push(clone, remote.bare, sha, 'sentinel/test', null)).toEqual({ kind: 'pushed' });
     expect(existsSync(marker)).toBe(false);
+  });
+
+  it('replaces a test worktree that a killed `git worktree add` left locked, with or without its directory', async () => {
+    const { g, clone, scratch } = await freshClone();
+    const sha = git(clone, 'rev-parse', 'HEAD');
+    for (const dirLeft of [true, false]) {
+      const path = join(scratch, `test-base-${dirLeft}`);
+      await g.addWorktree(clone, path, sha);
+      // What `git worktree add` holds while it populates the tree, and leaves when it is killed.
+      git(clone, 'worktree', 'lock', '--reason', 'initializing', path);
+      if (!dirLeft) rmSync(path, { recursive: true, force: true });
+      await g.removeWorktree(clone, path);
+      rmSync(path, { recursive: true, force: true });
+      await g.addWorktree(clone, path, sha);
+      expect(readFileSync(join(path, 'app/invoice.py'), 'utf8')).toContain('/ len(lines)');
+    }
   });
 
   it('pushes the exact commit to a new branch and never replaces an existing one', async () => {
