@@ -1,13 +1,13 @@
 // A cache's admission test: what is seen for the first time is not kept, so a stream of fresh ids
 // (UUIDs, hex, names) neither fills a cache with entries that never serve nor gives the garbage
-// collector survivors to copy. Callers hash (FNV-1a) in a pass of their own, without building the key.
+// collector survivors to copy.
 
 const DOORKEEPER_SLOTS = 1 << 16;
 
-export const HASH_SEED = 0x811c9dc5;
-export const hashStep = (hash: number, code: number): number => Math.imul(hash ^ code, 0x01000193);
+const HASH_SEED = 0x811c9dc5;
+const hashStep = (hash: number, code: number): number => Math.imul(hash ^ code, 0x01000193);
 /** Unsigned, as the table stores it, and never 0, its empty slot. */
-export const finishHash = (hash: number): number => (hash | 1) >>> 0;
+const finishHash = (hash: number): number => (hash | 1) >>> 0;
 
 export function stringHash(text: string): number {
   let hash = HASH_SEED;

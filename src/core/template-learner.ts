@@ -12,9 +12,7 @@
 // and gets the same cluster again: its answer moves only by a fold. Fingerprint by `key`.
 import { decideFamily, familiesOf, WILDCARD, tokensAgree, type PositionVerdict } from './template-evidence.js';
 import { isPlaceholder, tokenizeMessage } from './template-mask.js';
-import { createDoorkeeper, finishHash, HASH_SEED, hashStep, stringHash } from './doorkeeper.js';
-
-const NO_SKELETON = 0; // finishHash never gives 0
+import { createDoorkeeper, stringHash } from './doorkeeper.js';
 
 /** Bump when masking or learning changes, so old fingerprints can be kept as aliases. */
 export const NORMALIZER_VERSION = 2;
@@ -190,23 +188,19 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
   const skeletonSeen = createDoorkeeper();
   const mask = (message: string) => tokenizeMessage(message.length > opts.maxLength ? message.slice(0, opts.maxLength) : message).join(' ');
   const shapeOf = (message: string): string => {
-    // The doorkeepers are asked with hashes taken in a pass over the message, so a message met for
-    // the first time builds no skeleton and hashes no key for a map.
-    const repeated = messageSeen(stringHash(message));
-    let shape = repeated ? byMessage.get(message) : undefined;
+    let shape = byMessage.get(message);
     if (shape !== undefined) return shape;
-    const skeletonHash = skeletonHashOf(message);
-    if (skeletonHash === NO_SKELETON) {
+    const skeleton = skeletonOf(message);
+    if (skeleton === null) {
       shape = mask(message);
-      if (repeated) byMessage.set(message, shape, shape.length);
+      if (messageSeen(stringHash(message))) byMessage.set(message, shape, shape.length);
       return shape;
     }
-    if (!skeletonSeen(skeletonHash)) return mask(message);
-    const skeleton = skeletonOf(message)!;
     const entry = bySkeleton.get(skeleton);
     if (entry === undefined) {
       shape = mask(message);
-      bySkeleton.set(skeleton, { shape, confirmed: false, last: message }, 2 * message.length + shape.length);
+      if (skeletonSeen(stringHash(skeleton)))
+        bySkeleton.set(skeleton, { shape, confirmed: false, last: message }, 2 * message.length + shape.length);
       return shape;
     }
     if (entry.last === message) {
@@ -355,24 +349,6 @@ const otherDigit = (digit: string) => (digit === '0' ? '1' : '0');
 function skeletonOf(message: string): string | null {
   if (VALUE_DIGITS.test(message) || carriesAlphanumericIds(message)) return null;
   return mapNumbers(message, (run) => '0'.repeat(run.length));
-}
-
-/** The hash of skeletonOf(message), computed without building it, or NO_SKELETON where that is null. */
-function skeletonHashOf(message: string): number {
-  if (VALUE_DIGITS.test(message) || carriesAlphanumericIds(message)) return NO_SKELETON;
-  let hash = HASH_SEED;
-  for (let i = 0; i < message.length; i++) {
-    const code = message.charCodeAt(i);
-    if (!isDigit(code)) {
-      hash = hashStep(hash, code);
-      continue;
-    }
-    // A run of digits: zeros unless glued to a letter before it, as mapNumbers maps it.
-    const glued = i > 0 && isLetter(message.charCodeAt(i - 1));
-    for (; i < message.length && isDigit(message.charCodeAt(i)); i++) hash = hashStep(hash, glued ? message.charCodeAt(i) : 48);
-    i--;
-  }
-  return finishHash(hash);
 }
 
 /** Three or more digit runs glued to a letter before them (`3f2a9c1e`, `aZ3kP9q`): ids that keep
