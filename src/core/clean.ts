@@ -2,6 +2,7 @@ import type { Redaction, Redactor } from './redact.js';
 import { renderRedacted } from './redact.js';
 import { joinAroundCut, stripControls, truncateMiddleUtf8Bytes, utf8Bytes } from './text.js';
 import type { LogRow } from './types.js';
+import { createDoorkeeper, stringHash } from './doorkeeper.js';
 
 /** UTF-8 byte caps per field. Log text is untrusted: nothing longer is stored, shown or sent. */
 export const FIELD_CAPS = {
@@ -58,6 +59,7 @@ const LONGEST_KEPT = 4096;
  * each distinct value is cleaned once. Messages and extra, mostly distinct, are cleaned each time. */
 export function createRowCleaner(redactor: Redactor): (row: LogRow) => { row: LogRow; redactions: number } {
   const cleaned = new Map<keyof typeof FIELD_CAPS, Map<string, Redaction>>();
+  const seen = createDoorkeeper(); // a traceback with a fresh id in it is cleaned, not kept
   let chars = 0;
   return (row) =>
     cleanRowWith(row, (value, field) => {
@@ -68,6 +70,7 @@ export function createRowCleaner(redactor: Redactor): (row: LogRow) => { row: Lo
       let result = ofField.get(value);
       if (result === undefined) {
         result = cleanField(value, cap, redactor);
+        if (!seen(stringHash(`${field}\u0000${value}`))) return result;
         chars += value.length;
         if (chars > CLEANED_FIELD_CHARS) {
           for (const values of cleaned.values()) values.clear();
