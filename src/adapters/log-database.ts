@@ -43,6 +43,9 @@ export function openLogDatabase(path: string, options: { snapshotDir?: string | 
     opened = openReadOnly(path, options.snapshotDir);
     const { db } = opened;
     db.pragma('busy_timeout = 5000'); // a writer committing under a rollback journal holds the lock briefly
+    // A run reads each page once, in id order: better-sqlite3's 16 MB page cache would only fill
+    // the process's memory (15 MB of peak RSS on a 100k-row run). SQLite's own default, 2 MB.
+    db.pragma('cache_size = -2000');
     if (options.queryOnly) db.pragma('query_only = 1');
     db.prepare('SELECT 1 FROM sqlite_master LIMIT 1').get();
   } catch (error) {
