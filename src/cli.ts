@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import './compile-cache.js'; // first: before the command's modules load
-import './zod-jitless.js'; // before any schema is built
 import { Command, CommanderError } from 'commander';
 import { ExitCode, SentinelError } from './core/errors.js';
 import type { CommandContext } from './core/types.js';

@@ -1,5 +1,5 @@
 /** Posts notifications to a Discord channel through an incoming webhook (execute webhook, one embed). */
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { buildDiscordPayload } from '../core/discord-payload.js';
 import { judgeAnswer, judgeFetchError, parseRetryAfter } from '../core/http-answer.js';

@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 
 export type WriteResult = { kind: 'written'; path: string; fileName: string } | { kind: 'failed'; reason: string };
 

@@ -1,6 +1,6 @@
 /** Publishes notifications to an ntfy server as JSON (POST to the server root), or with the incident
  * file attached (PUT to the topic, the file as the body, the message in headers). */
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { judgeAnswer, judgeFetchError, parseRetryAfter } from '../core/http-answer.js';
 import { buildNtfyAttachmentHeaders, buildNtfyPayload, NTFY_ATTACHMENT_MAX_BYTES } from '../core/ntfy-payload.js';

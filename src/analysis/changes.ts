@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import { locate, type CodeRoot } from '../adapters/code-tree.js';
 import { COMMIT_PATTERN, commitsSince, isWorkTree, runGit } from '../adapters/git-history.js';
 import { cleanField } from '../core/clean.js';

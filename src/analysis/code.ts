@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import { readCodeFile, walkCodeFiles, type CodeRoot } from '../adapters/code-tree.js';
 import { cleanField } from '../core/clean.js';
 import type { Redactor } from '../core/redact.js';

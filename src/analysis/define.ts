@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import type { StateStore } from '../core/state-store.js';
 import type { Config } from '../core/config.js';
 import { formatIssue } from '../core/config.js';

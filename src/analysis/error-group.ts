@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import { cleanField } from '../core/clean.js';
 import type { Sample } from '../core/tally.js';
 import { type AnalysisDeps, type AnalysisResult, defineAnalysis, fingerprintArg, unknownGroup } from './define.js';

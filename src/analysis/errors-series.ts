@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import type { StateStore } from '../core/state-store.js';
 import { judge } from '../core/judge.js';
 import type { SeriesPoint } from '../core/judge-types.js';

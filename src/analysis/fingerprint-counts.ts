@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import type { StateStore } from '../core/state-store.js';
 import { HOUR } from '../core/triggers.js';
 import { defineAnalysis, fingerprintArg, unknownGroup } from './define.js';

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import { openLogDatabase } from '../adapters/log-database.js';
 import { openLogSource, requireSqliteFile } from '../adapters/log-source.js';
 import { describeSqliteError } from '../adapters/sqlite-error.js';

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import type { ScriptConfig } from '../core/config.js';
 import { cleanField } from '../core/clean.js';
 import type { Redactor } from '../core/redact.js';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StateStore } from '../core/state-store.js';

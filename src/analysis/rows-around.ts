@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import { cleanRow } from '../core/clean.js';
 import { truncateMiddleUtf8Bytes, utf8Bytes } from '../core/text.js';
 import { levelName } from '../core/levels.js';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import { sampleSystemNow } from '../adapters/system-probe.js';
 import { judgeSystem } from '../core/system-health.js';
 import { defineAnalysis } from './define.js';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.js';
 
 /** Claude's structured answer. The bounds are also in the JSON Schema, so the CLI holds the model to them. */
 export const answerSchema = z.object({

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.js';
 import type { Answer } from './answer.js';
 import type { TriggeredGroup } from './prompt.js';
 

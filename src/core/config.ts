@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.js';
 import { parseDuration } from './duration.js';
 import { levelNumber } from './levels.js';
 import { checkLoggerGlob } from './logger-glob.js';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.js';
 import { NORMALIZER_VERSION, type LearnerSnapshot } from './template-learner.js';
 
 const count = z.number().int().positive();

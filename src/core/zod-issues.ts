@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.js';
 
 /** One zod issue as a person reads it: `key.path: message`, `required` for a missing key, and a
  * "did you mean" for an unknown key when `schema` knows one close to it. `names` turns list indexes
