@@ -1,38 +1,14 @@
-import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { parseConfig, type Config } from '../core/config.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
-
-export interface LoadedConfig {
-  config: Config;
-  /** The file it came from. */
-  file: string;
-  /** Absolute paths: relative ones in the file are relative to the file's directory. `database` is
-   * the first source's SQLite file, null when that source is PostgreSQL. */
-  paths: { stateDir: string; incidentsDir: string; ignoreFile: string; database: string | null };
-}
-
-/** `--config`, then `$SENTINEL_CONFIG`, `./sentinel.yaml`, `/etc/sentinel/sentinel.yaml`: first found wins. */
-export function findConfigFile(explicit: string | undefined, env: NodeJS.ProcessEnv, cwd: string): string {
-  if (explicit) return resolve(cwd, explicit);
-  if (env.SENTINEL_CONFIG) return resolve(cwd, env.SENTINEL_CONFIG);
-  for (const candidate of [resolve(cwd, 'sentinel.yaml'), '/etc/sentinel/sentinel.yaml']) {
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new SentinelError(
-    'no config file: pass --config FILE, set SENTINEL_CONFIG, or create ./sentinel.yaml (see examples/sentinel.yaml)',
-    ExitCode.usage,
-  );
-}
+import { type LoadedConfig, placeConfig, readConfigText } from './config-paths.js';
 
 export function loadConfig(file: string, env: NodeJS.ProcessEnv): LoadedConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new SentinelError(`${file}: cannot read config: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, ExitCode.usage);
-  }
+  return placeConfig(file, env, parseConfigText(file, readConfigText(file)));
+}
+
+/** The config file's text parsed and validated; any fault is a usage error naming the file (and line). */
+export function parseConfigText(file: string, text: string): Config {
   let raw: unknown;
   try {
     raw = parseYaml(text);
@@ -45,34 +21,5 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv): LoadedConfig {
   if (!parsed.ok) {
     throw new SentinelError(`${file}: ${parsed.errors.join('; ')}`, ExitCode.usage);
   }
-  const base = dirname(file);
-  // Every SQLite source's path made absolute once, here: the run reads them all.
-  const sources = parsed.config.sources.map((s) => (s.kind === 'sqlite' ? { ...s, path: resolve(base, s.path) } : s));
-  const config = { ...parsed.config, source: sources[0]!, sources };
-  // The team's own files: a path that does not lead to one is a config error now, not a thinner prompt at 3 a.m.
-  const teamFiles = [
-    ...(config.investigate.context_file ? [['investigate.context_file', config.investigate.context_file]] : []),
-    ...config.runbooks.map((r, i) => [`runbooks.${i}.file`, r.file]),
-  ];
-  for (const [key, path] of teamFiles) {
-    try {
-      accessSync(resolve(base, path!), constants.R_OK);
-      if (!statSync(resolve(base, path!)).isFile()) throw Object.assign(new Error('not a file'), { code: 'not a file' });
-    } catch (error) {
-      throw new SentinelError(
-        `${file}: ${key}: cannot read ${resolve(base, path!)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-        ExitCode.usage,
-      );
-    }
-  }
-  return {
-    config,
-    file,
-    paths: {
-      stateDir: resolve(base, config.state_dir ?? env.STATE_DIRECTORY?.split(':')[0] ?? './.sentinel'),
-      incidentsDir: resolve(base, config.incidents_dir),
-      ignoreFile: resolve(base, config.ignore_file),
-      database: config.source.kind === 'sqlite' ? config.source.path : null,
-    },
-  };
+  return parsed.config;
 }

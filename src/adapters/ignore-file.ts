@@ -1,24 +1,26 @@
 import { chmodSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, parseDocument, YAMLSeq, type Document, type YAMLMap } from 'yaml';
 import { ExitCode, SentinelError } from '../core/errors.js';
-import { parseIgnoreRules, type IgnoreRule } from '../core/ignore.js';
+import { readIgnoreText } from './ignore-text.js';
+import { parseIgnoreRules, type IgnoreRule } from '../core/ignore-schema.js';
 
 /** Reads and validates the ignore list; a missing file is an empty list. */
 export function loadIgnoreRules(file: string): IgnoreRule[] {
-  const doc = readIgnoreDocument(file);
-  const parsed = parseIgnoreRules(toPlain(file, doc));
+  return parseIgnoreText(file, readIgnoreText(file));
+}
+
+/** The ignore file's text parsed and validated; any fault is a usage error naming the file. */
+export function parseIgnoreText(file: string, text: string): IgnoreRule[] {
+  const parsed = parseIgnoreRules(toPlain(file, documentOf(file, text)));
   if (!parsed.ok) throw new SentinelError(`${file}: ${parsed.errors.join('; ')}`, ExitCode.usage);
   return parsed.rules;
 }
 
 export function readIgnoreDocument(file: string): Document {
-  if (!existsSync(file)) return parseDocument('[]\n');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new SentinelError(`${file}: cannot read ignore file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, ExitCode.usage);
-  }
+  return documentOf(file, readIgnoreText(file));
+}
+
+function documentOf(file: string, text: string): Document {
   const doc = parseDocument(text.trim() === '' ? '[]\n' : text);
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!;

@@ -27,10 +27,10 @@ interface Measured {
 const profileDir = process.argv.includes('--profile') ? join(root, 'bench-profiles') : null;
 
 /** Runs node with these arguments (or `command`), sampling its peak RSS (VmHWM) from /proc until it exits. */
-function measure(args: string[], input?: string, command = process.execPath): Promise<Measured> {
+function measure(args: string[], input?: string, command = process.execPath, env = process.env): Promise<Measured> {
   return new Promise((resolvePromise, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(command, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'inherit'] });
+    const child = spawn(command, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'inherit'], env });
     let peakKb = 0;
     const chunks: Buffer[] = [];
     let kept = 0;
@@ -132,6 +132,11 @@ async function main(): Promise<void> {
 
   // (a) No new rows: the every-5-minutes case must cost about a Node start-up.
   const nodeMs = await median(9, () => measure(['-e', '0']));
+  // As the timer's unit runs it: systemd passes its CacheDirectory= as $CACHE_DIRECTORY, where the
+  // last run left its parsed config and ignore file (and, on Node 22+, the compiled code).
+  const unitEnv = { ...process.env, CACHE_DIRECTORY: join(work, 'unit-cache') };
+  await measure([cli, '--config', million, 'run'], undefined, process.execPath, unitEnv);
+  const timerMs = await median(9, () => measure([cli, '--config', million, 'run'], undefined, process.execPath, unitEnv));
   const idleMs = await median(9, () => measure([cli, '--config', million, 'run']));
   if (profileDir !== null) await measureSentinel('quiet', ['--config', million, 'run']);
   // The floor under the quiet run: loading the modules `run` imports, without running it.
@@ -141,10 +146,11 @@ async function main(): Promise<void> {
   const quiet = await measure([cli, '--config', million, 'run']);
   line('(a) node -e 0', `${nodeMs.toFixed(0)} ms`, '');
   line(
-    '(a) sentinel run, no new rows (1M-row table)',
-    `${idleMs.toFixed(0)} ms`,
-    `${(idleMs / nodeMs).toFixed(2)}× node -e 0 (target ≤ 2.5×)`,
+    '(a) sentinel run, no new rows, as the timer runs it',
+    `${timerMs.toFixed(0)} ms`,
+    `${(timerMs / nodeMs).toFixed(2)}× node -e 0 (target ≤ 2.5×)`,
   );
+  line('(a)   the same by hand (config parsed again)', `${idleMs.toFixed(0)} ms`, `${(idleMs / nodeMs).toFixed(2)}× node -e 0`);
   line('(a)   of which loading its modules, not running', `${loadMs.toFixed(0)} ms`, `${(loadMs / nodeMs).toFixed(2)}× node -e 0`);
   line('(a)   peak RSS', `${quiet.peakRssMb.toFixed(0)} MB`, `loading only: ${(await loadOnly()).peakRssMb.toFixed(0)} MB`);
 

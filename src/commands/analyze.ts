@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import * as z from 'zod';
-import { findConfigFile, loadConfig } from '../adapters/config-file.js';
+import * as z from '../core/zod.js';
+import { findConfigFile } from '../adapters/config-paths.js';
+import { loadConfig } from '../adapters/config-file.js';
 import { openStateStore } from '../adapters/state-store.js';
 import type { AnalysisDeps, AnalysisResult } from '../analysis/define.js';
 import { openLogRowsLazily } from '../analysis/log-rows.js';

@@ -1,7 +1,8 @@
 import { dirname, join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { createClaudeFixer } from '../adapters/claude-fixer.js';
-import { findConfigFile, loadConfig, type LoadedConfig } from '../adapters/config-file.js';
+import { findConfigFile, type LoadedConfig } from '../adapters/config-paths.js';
+import { loadConfig } from '../adapters/config-file.js';
 import { createForge } from '../adapters/forge.js';
 import { createGit } from '../adapters/git.js';
 import { packageRoot } from '../adapters/package-root.js';

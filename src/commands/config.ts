@@ -1,5 +1,6 @@
-import * as z from 'zod';
-import { findConfigFile, loadConfig } from '../adapters/config-file.js';
+import * as z from '../core/zod.js';
+import { findConfigFile } from '../adapters/config-paths.js';
+import { loadConfig } from '../adapters/config-file.js';
 import { loadIgnoreRules } from '../adapters/ignore-file.js';
 import { openAnyMetricReader } from '../analysis/metric.js';
 import type { MetricReader } from '../analysis/metric-reader.js';

@@ -1,4 +1,5 @@
-import { findConfigFile, loadConfig } from '../adapters/config-file.js';
+import { findConfigFile } from '../adapters/config-paths.js';
+import { loadConfig } from '../adapters/config-file.js';
 import { acquireRunLock } from '../adapters/run-lock.js';
 import { openStateStore } from '../adapters/state-store.js';
 import { ExitCode } from '../core/errors.js';

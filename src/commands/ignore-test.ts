@@ -1,4 +1,5 @@
-import { findConfigFile, loadConfig } from '../adapters/config-file.js';
+import { findConfigFile } from '../adapters/config-paths.js';
+import { loadConfig } from '../adapters/config-file.js';
 import { loadIgnoreRules } from '../adapters/ignore-file.js';
 import { openLogSource } from '../adapters/log-source.js';
 import { openStateStore } from '../adapters/state-store.js';
@@ -6,11 +7,12 @@ import type { StateStore } from '../core/state-store.js';
 import { formatDuration } from '../core/duration.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { flattenInline } from '../core/fence.js';
-import { createIgnoreMatcher, type IgnoreRule, type IgnoreSubject } from '../core/ignore.js';
+import { createIgnoreMatcher, type IgnoreSubject } from '../core/ignore.js';
+import type { IgnoreRule } from '../core/ignore-schema.js';
 import { levelName, levelNumber } from '../core/levels.js';
 import { createRedactor } from '../core/redact.js';
 import type { LogRow } from '../core/types.js';
-import { createRowDescriber } from '../stages/row-subject.js';
+import { createRowDescriber, type RowDescriber } from '../stages/row-subject.js';
 import type { CommandContext } from '../core/types.js';
 import { requireGroup } from './group-lookup.js';
 
@@ -49,8 +51,10 @@ export async function ignoreTestCommand(options: IgnoreTestOptions, ctx: Command
   const state = openStateStore(paths.stateDir, { readonly: true });
   let outcomes: Outcome[];
   try {
-    const describer = createRowDescriber({ config, state, redactor: createRedactor(config.redact.patterns), now: ctx.clock.now() });
-    const judge = (row: LogRow): Outcome => {
+    // The stored learner is restored only for a row or a message: a group brings its own template.
+    let describer: RowDescriber | undefined;
+    const judge = async (row: LogRow): Promise<Outcome> => {
+      describer ??= await createRowDescriber({ config, state, redactor: createRedactor(config.redact.patterns), now: ctx.clock.now() });
       const { subject, template } = describer.describe(row);
       return { level: row.levelName, fingerprint: subject.fingerprint, template, rule: matcher.match(subject) };
     };
@@ -60,9 +64,11 @@ export async function ignoreTestCommand(options: IgnoreTestOptions, ctx: Command
     } else if (options.row !== undefined) {
       if (paths.database === null)
         throw new SentinelError('--row reads a row of a SQLite source; give the message instead', ExitCode.usage);
-      outcomes = [judge(readRow(options.row, paths.database, config.source))];
+      outcomes = [await judge(readRow(options.row, paths.database, config.source))];
     } else {
-      outcomes = levelsToTest(options.level, config.source.min_level).map((level) => judge(typedRow(options, level, ctx.clock.now())));
+      outcomes = [];
+      for (const level of levelsToTest(options.level, config.source.min_level))
+        outcomes.push(await judge(typedRow(options, level, ctx.clock.now())));
     }
   } finally {
     state.close();

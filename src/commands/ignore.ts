@@ -1,4 +1,5 @@
-import { findConfigFile, loadConfig, type LoadedConfig } from '../adapters/config-file.js';
+import { findConfigFile, type LoadedConfig } from '../adapters/config-paths.js';
+import { loadConfig } from '../adapters/config-file.js';
 import { appendIgnoreRule, loadIgnoreRules, readIgnoreDocument, removeIgnoreRule } from '../adapters/ignore-file.js';
 import { openStateStore } from '../adapters/state-store.js';
 import type { StateStore } from '../core/state-store.js';

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { findConfigFile, loadConfig } from '../adapters/config-file.js';
+import { findConfigFile } from '../adapters/config-paths.js';
+import { loadConfig } from '../adapters/config-file.js';
 import { closeIncident, readIncidentFile } from '../adapters/incident-status.js';
 import { listIncidents, type IncidentSummary } from '../adapters/incident-writer.js';
 import { parseDuration } from '../core/duration.js';

@@ -3,7 +3,8 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { dirname } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { findConfigFile, loadConfig } from '../adapters/config-file.js';
+import { findConfigFile } from '../adapters/config-paths.js';
+import { loadConfig } from '../adapters/config-file.js';
 import { openStateStore } from '../adapters/state-store.js';
 import type { Analysis, AnalysisDeps } from '../analysis/define.js';
 import { openLogRows, openLogRowsLazily } from '../analysis/log-rows.js';

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { findConfigFile, loadConfig, type LoadedConfig } from '../adapters/config-file.js';
+import { findConfigFile, type LoadedConfig } from '../adapters/config-paths.js';
+import { loadConfig } from '../adapters/config-file.js';
 import { createJournal } from '../adapters/journal.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { buildFailureNotice, buildTestNotice, isUnitName } from '../core/failure-notice.js';

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { findConfigFile, loadConfig } from '../adapters/config-file.js';
+import { findConfigFile } from '../adapters/config-paths.js';
 import { createHeartbeat } from '../adapters/heartbeat.js';
-import { loadIgnoreRules } from '../adapters/ignore-file.js';
+import { loadConfigCached, loadIgnoreRulesCached, openParsedCache } from '../adapters/parsed-cache.js';
 import type { RunSource } from '../adapters/log-source.js';
 import { openRunSources } from '../adapters/run-sources.js';
 import { acquireRunLock } from '../adapters/run-lock.js';
@@ -38,9 +38,11 @@ export interface RunOptions {
 
 /** [read → clean → group → commit] then [investigate → report → notify]; see the architecture doc. */
 export async function runCommand(options: RunOptions, ctx: CommandContext): Promise<number> {
-  const loaded = loadConfig(findConfigFile(options.config, ctx.env, ctx.cwd), ctx.env);
-  const { config, paths } = loaded;
   const dryRun = !!options.dryRun;
+  // The timer's runs read back what the last one parsed (parsed-cache.ts); a dry run writes nothing.
+  const parsedCache = dryRun ? null : openParsedCache(ctx.env.CACHE_DIRECTORY, ctx.cliPath);
+  const loaded = await loadConfigCached(findConfigFile(options.config, ctx.env, ctx.cwd), ctx.env, parsedCache);
+  const { config, paths } = loaded;
   let since: number | undefined;
   if (options.since !== undefined) {
     const window = parseDuration(options.since);
@@ -64,7 +66,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
       ExitCode.usage,
     );
   }
-  const rules = loadIgnoreRules(paths.ignoreFile);
+  const rules = await loadIgnoreRulesCached(paths.ignoreFile, parsedCache);
   const redactor = createRedactor(config.redact.patterns);
   const lock = dryRun ? null : acquireRunLock(paths.stateDir, ctx.pid);
   try {

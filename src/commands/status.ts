@@ -1,4 +1,5 @@
-import { findConfigFile, loadConfig } from '../adapters/config-file.js';
+import { findConfigFile } from '../adapters/config-paths.js';
+import { loadConfig } from '../adapters/config-file.js';
 import { loadIgnoreRules } from '../adapters/ignore-file.js';
 import { openLogSource } from '../adapters/log-source.js';
 import { openRunSource } from '../adapters/run-sources.js';

@@ -1,7 +1,8 @@
 import { execa } from 'execa';
 import { chmodSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { findConfigFile, loadConfig } from '../adapters/config-file.js';
+import { findConfigFile } from '../adapters/config-paths.js';
+import { loadConfig } from '../adapters/config-file.js';
 import { packageRoot } from '../adapters/package-root.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { findSandboxProblems, stateDirectoryFor } from '../core/sandbox-paths.js';

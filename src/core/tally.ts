@@ -1,6 +1,7 @@
 import type { Fingerprinter } from './fingerprint.js';
 import { exceptionTypeOf } from './fingerprint.js';
-import type { IgnoreMatcher, IgnoreRule } from './ignore.js';
+import type { IgnoreMatcher } from './ignore.js';
+import type { IgnoreRule } from './ignore-schema.js';
 import { hourStart } from './triggers.js';
 import { cachedContextKey, cachedFrames } from './row-context.js';
 import { contextParts, type Fold } from './template-learner.js';

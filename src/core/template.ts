@@ -14,4 +14,3 @@ export {
   type TemplateMatch,
   type TokenExplanation,
 } from './template-learner.js';
-export { parseLearnerSnapshot, type SnapshotParse } from './template-snapshot.js';

@@ -1,7 +1,8 @@
 import { createRowCleaner } from '../core/clean.js';
 import type { Config } from '../core/config.js';
 import { createFingerprinter } from '../core/fingerprint.js';
-import { createIgnoreMatcher, type IgnoreMatcher, type IgnoreRule } from '../core/ignore.js';
+import { createIgnoreMatcher, type IgnoreMatcher } from '../core/ignore.js';
+import type { IgnoreRule } from '../core/ignore-schema.js';
 import type { Redactor } from '../core/redact.js';
 import { createTally, type GroupTally, type RunTally } from '../core/tally.js';
 import type { TemplateLearner } from '../core/template.js';
@@ -69,9 +70,8 @@ export async function collect(options: CollectOptions): Promise<Collected> {
   const { config, state, now } = options;
   const warnings: Collected['warnings'] = [];
 
-  // Restored on the first row only: a run with nothing new must stay cheap.
+  // Restored at the first row (below): a run with nothing new must stay cheap.
   let learner: TemplateLearner | null = null;
-  const getLearner = () => (learner ??= restoreLearner(state, fingerprinter, warnings, now));
   // Built after the learner, whose upgrade may fold groups: a rule naming a splinter names its survivor.
   let ignore: IgnoreMatcher | null = null;
   const getIgnore = () => (ignore ??= createIgnoreMatcher(followFolds(options.rules, state), now));
@@ -96,7 +96,7 @@ export async function collect(options: CollectOptions): Promise<Collected> {
       if (host !== null) allHosts.add(host);
       return cleanRow(row);
     },
-    templateOf: (message, context) => getLearner().templateOf(message, context),
+    templateOf: (message, context) => learner!.templateOf(message, context),
     decide: () => learner?.decide() ?? [],
     fingerprinter: { fingerprintOf: (input) => countSource(state.canonicalFingerprint(fingerprinter.fingerprintOf(input))) },
     ignore: { match: (subject) => getIgnore().match(subject) },
@@ -117,6 +117,7 @@ export async function collect(options: CollectOptions): Promise<Collected> {
       warnings.push(...start.warnings.map((w) => ({ ...w, message: named(w.message) })));
       read.from = start.from;
       for await (const batch of source.read(start.from)) {
+        if (batch.length > 0) learner ??= await restoreLearner(state, fingerprinter, warnings, now);
         for (const row of batch) tally.add(row);
         read.rows += batch.length;
       }

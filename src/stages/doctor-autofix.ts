@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LoadedConfig } from '../adapters/config-file.js';
+import type { LoadedConfig } from '../adapters/config-paths.js';
 import { createForge } from '../adapters/forge.js';
 import { findExecutable, readSecret } from '../adapters/secrets.js';
 import { runTestsInSandbox } from '../adapters/test-sandbox.js';

@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { LoadedConfig } from '../adapters/config-file.js';
+import type { LoadedConfig } from '../adapters/config-paths.js';
 import { findExecutable } from '../adapters/secrets.js';
 import { openStateStore } from '../adapters/state-store.js';
 import { describeError, fail, ok, skip, warn, type Check } from '../core/doctor.js';

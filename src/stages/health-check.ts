@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import type { LoadedConfig } from '../adapters/config-file.js';
+import type { LoadedConfig } from '../adapters/config-paths.js';
 import type { StateStore } from '../core/state-store.js';
 import { openLogRowsLazily } from '../analysis/log-rows.js';
 import { createAnalyses } from '../analysis/registry.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { openCodeRoots } from '../adapters/code-tree.js';
 import { compileLoggerGlob } from '../core/logger-glob.js';
-import type { LoadedConfig } from '../adapters/config-file.js';
+import type { LoadedConfig } from '../adapters/config-paths.js';
 import type { StateStore } from '../core/state-store.js';
 import { loadPastIncidents } from '../analysis/past-incidents.js';
 import type { GroupCode } from '../core/code-context.js';

@@ -2,21 +2,22 @@ import type { StateStore } from '../core/state-store.js';
 import { appFramesOf, type Fingerprinter } from '../core/fingerprint.js';
 import type { GroupFold } from '../core/tally.js';
 import { contextKey, createTemplateLearner, NORMALIZER_VERSION, type TemplateLearner } from '../core/template.js';
-import { parseLearnerSnapshot } from '../core/template-snapshot.js';
 import type { GroupRecord } from '../core/records.js';
 
 /** The template learner as the last run left it. When another normalizer version (or nothing
  * readable) is stored, a fresh learner learns every known group's samples and decides; each
  * fingerprint it now gives becomes an alias of the oldest group it stands for, and the younger
  * groups it also stands for are splinters, folded into that one: an upgrade never re-alerts. */
-export function restoreLearner(
+export async function restoreLearner(
   state: StateStore,
   fingerprinter: Fingerprinter,
   warnings: { kind: string; message: string }[],
   now: number,
-): TemplateLearner {
+): Promise<TemplateLearner> {
   const text = state.learnerSnapshot();
   if (!text) return createTemplateLearner();
+  // Its schema is zod's: loaded here, at the first row, so that a run with no new rows loads no zod.
+  const { parseLearnerSnapshot } = await import('../core/template-snapshot.js');
   let raw: unknown = null;
   try {
     raw = JSON.parse(text);

@@ -1,4 +1,4 @@
-import type { LoadedConfig } from '../adapters/config-file.js';
+import type { LoadedConfig } from '../adapters/config-paths.js';
 import { createIncidentWriter } from '../adapters/incident-writer.js';
 import type { StateStore } from '../core/state-store.js';
 import type { ReportKind } from '../core/investigation.js';

@@ -5,7 +5,6 @@ import { createFingerprinter } from '../core/fingerprint.js';
 import type { IgnoreSubject } from '../core/ignore.js';
 import type { Redactor } from '../core/redact.js';
 import { createRowGrouper } from '../core/tally.js';
-import type { TemplateLearner } from '../core/template.js';
 import type { LogRow } from '../core/types.js';
 import { restoreLearner } from './learner.js';
 
@@ -15,14 +14,16 @@ export interface RowDescriber {
 }
 
 /** `ignore test` must print the fingerprint a run gives: the same cleaning, the stored learner, the aliases. */
-export function createRowDescriber(deps: { config: Config; state: StateStore; redactor: Redactor; now: number }): RowDescriber {
+export async function createRowDescriber(deps: {
+  config: Config;
+  state: StateStore;
+  redactor: Redactor;
+  now: number;
+}): Promise<RowDescriber> {
   const fingerprinter = createFingerprinter(deps.config.fingerprint.rules);
-  let learner: TemplateLearner | null = null;
+  const learner = await restoreLearner(deps.state, fingerprinter, [], deps.now);
   const groupRow = createRowGrouper({
-    templateOf: (message, context) => {
-      learner ??= restoreLearner(deps.state, fingerprinter, [], deps.now);
-      return learner.templateOf(message, context);
-    },
+    templateOf: (message, context) => learner.templateOf(message, context),
     fingerprinter: { fingerprintOf: (input) => deps.state.canonicalFingerprint(fingerprinter.fingerprintOf(input)) },
   });
   return {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { LoadedConfig } from '../adapters/config-file.js';
+import type { LoadedConfig } from '../adapters/config-paths.js';
 import { resolveClaudeCredential } from '../adapters/claude-credential.js';
 import { createClaudeRunner } from '../adapters/claude-runner.js';
 import { createDiscordNotifier } from '../adapters/discord.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkLoggerGlob, compileLoggerGlob } from '../../src/core/logger-glob.js';
-import { createIgnoreMatcher, parseIgnoreRules } from '../../src/core/ignore.js';
+import { createIgnoreMatcher } from '../../src/core/ignore.js';
+import { parseIgnoreRules } from '../../src/core/ignore-schema.js';
 
 describe('logger globs', () => {
   it.each([

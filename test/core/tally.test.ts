@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createFingerprinter } from '../../src/core/fingerprint.js';
-import { createIgnoreMatcher, parseIgnoreRules, type IgnoreRule } from '../../src/core/ignore.js';
+import { createIgnoreMatcher } from '../../src/core/ignore.js';
+import { parseIgnoreRules, type IgnoreRule } from '../../src/core/ignore-schema.js';
 import { createTally } from '../../src/core/tally.js';
 import { contextKey, createTemplateLearner } from '../../src/core/template.js';
 import type { LogRow } from '../../src/core/types.js';

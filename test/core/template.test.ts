@@ -8,9 +8,9 @@ import {
   maskMessage,
   type MessageContext,
   NORMALIZER_VERSION,
-  parseLearnerSnapshot,
   type TemplateLearner,
 } from '../../src/core/template.js';
+import { parseLearnerSnapshot } from '../../src/core/template-snapshot.js';
 
 describe('maskMessage', () => {
   it.each([
