@@ -1,7 +1,8 @@
-import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Config } from '../core/config.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
+import { readRegularFile } from './regular-file.js';
 
 // Where the config is and where its paths lead: nothing here parses YAML or loads zod, so a run
 // whose parsed config is cached (parsed-cache.ts) loads neither.
@@ -28,10 +29,13 @@ export function findConfigFile(explicit: string | undefined, env: NodeJS.Process
   );
 }
 
-/** The config file's bytes as text; unreadable is a usage error naming it. */
+/** A config is a page or two of YAML: anything near this is not one. */
+const MAX_CONFIG_BYTES = 1 << 20;
+
+/** The config file's bytes as text; unreadable (a FIFO, a device, too large) is a usage error naming it. */
 export function readConfigText(file: string): string {
   try {
-    return readFileSync(file, 'utf8');
+    return readRegularFile(file, MAX_CONFIG_BYTES).toString('utf8');
   } catch (error) {
     throw new SentinelError(`${file}: cannot read config: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, ExitCode.usage);
   }

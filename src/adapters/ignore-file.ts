@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, parseDocument, YAMLSeq, type Document, type YAMLMap } from 'yaml';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { readIgnoreText } from './ignore-text.js';
@@ -75,7 +75,7 @@ function copyFlowStyle(node: YAMLMap, rules: YAMLMap[]): void {
 
 /** The file's own spacing inside flow maps: `{date: …}` stays `{date: …}`, `{ date: … }` stays so. */
 function render(doc: Document, file: string): string {
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const text = readIgnoreText(file);
   return doc.toString({ lineWidth: 0, flowCollectionPadding: /\{ \S/.test(text) });
 }
 

@@ -1,6 +1,7 @@
-import { chmodSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { ExitCode, SentinelError } from '../core/errors.js';
+import { readRegularFile } from './regular-file.js';
 
 const FRONT_MATTER = /^---\r?\n([\s\S]*?\r?\n)?---\r?\n/;
 
@@ -32,9 +33,12 @@ export function closeIncident(path: string, closing: { at: string; by: string; n
   }
 }
 
+/** Sentinel's incident files are bounded far below this: a larger file at the name is not one. */
+const MAX_INCIDENT_BYTES = 8 << 20;
+
 export function readIncidentFile(path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readRegularFile(path, MAX_INCIDENT_BYTES).toString('utf8');
   } catch (error) {
     throw new SentinelError(`${path}: cannot read the incident: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, ExitCode.usage);
   }

@@ -1,5 +1,9 @@
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
+import { readRegularFile } from './regular-file.js';
+
+/** A token or a webhook URL; a credential file much larger is not one. */
+const MAX_SECRET_BYTES = 64 * 1024;
 
 /** A secret from an environment variable, a file, or systemd's `$CREDENTIALS_DIRECTORY/<name>`
  * (LoadCredential=), in that order; trimmed, since credential files end in a newline. */
@@ -12,10 +16,10 @@ export function readSecret(env: NodeJS.ProcessEnv, from: { envName?: string; fil
   ]) {
     if (!file || !existsSync(file)) continue;
     try {
-      const text = readFileSync(file, 'utf8').trim();
+      const text = readRegularFile(file, MAX_SECRET_BYTES).toString('utf8').trim();
       if (text) return text;
     } catch {
-      // unreadable: the caller reports the secret as missing
+      // unreadable, or not a regular file of a secret's size: the caller reports the secret as missing
     }
   }
   return null;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from '../adapters/regular-file.js';
 import { dirname, resolve } from 'node:path';
 import { openCodeRoots } from '../adapters/code-tree.js';
 import { compileLoggerGlob } from '../core/logger-glob.js';
@@ -67,10 +67,13 @@ export function matchRunbooks(
   });
 }
 
+/** A runbook or the team's context file; the prompt keeps far less of it. */
+const MAX_TEAM_FILE_BYTES = 4 << 20;
+
 /** A team file, read at most this far (the prompt caps it again); unreadable since the config was loaded: said so. */
 function readBounded(path: string, maxBytes: number): string {
   try {
-    const buffer = readFileSync(path);
+    const buffer = readRegularFile(path, MAX_TEAM_FILE_BYTES);
     return buffer.subarray(0, maxBytes + 4).toString('utf8');
   } catch (error) {
     return `(${path} could not be read: ${(error as NodeJS.ErrnoException).code ?? String(error)})`;

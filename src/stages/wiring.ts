@@ -9,6 +9,7 @@ import { createNtfyNotifier } from '../adapters/ntfy.js';
 import { packageRoot } from '../adapters/package-root.js';
 import { findClaude } from '../adapters/claude-command.js';
 import { readSecret } from '../adapters/secrets.js';
+import { readRegularFile } from '../adapters/regular-file.js';
 import type { StateStore } from '../core/state-store.js';
 import { describeErrorGroup } from '../analysis/error-group.js';
 import { openLogRowsLazily } from '../analysis/log-rows.js';
@@ -121,6 +122,9 @@ export function describeChannelConfigs(loaded: LoadedConfig, env: NodeJS.Process
   return configs;
 }
 
+/** An incident sentinel wrote is far smaller; whatever else stands at its name is not attached. */
+const MAX_ATTACHED_BYTES = 8 << 20;
+
 /** The incident file as written, redacted once more with the configured patterns before it leaves. */
 function readIncidentForAttachment(loaded: LoadedConfig): (file: string) => string | null {
   const redactor = createRedactor(loaded.config.redact.patterns);
@@ -128,9 +132,9 @@ function readIncidentForAttachment(loaded: LoadedConfig): (file: string) => stri
     // The outbox names a file this sentinel wrote: a bare name inside the incidents dir, nothing else.
     if (basename(file) !== file) return null;
     try {
-      return redactor.redact(readFileSync(join(loaded.paths.incidentsDir, file), 'utf8')).text;
+      return redactor.redact(readRegularFile(join(loaded.paths.incidentsDir, file), MAX_ATTACHED_BYTES).toString('utf8')).text;
     } catch {
-      return null; // moved or deleted since: the push still goes, without the file
+      return null; // moved, deleted or replaced since: the push still goes, without the file
     }
   };
 }

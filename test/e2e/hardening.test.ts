@@ -1,6 +1,17 @@
 import Database from 'better-sqlite3';
 import { execa } from 'execa';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -158,6 +169,49 @@ describe('files that are not regular files', () => {
     const result = await runCli(['judge', '--csv', 'series.csv'], { cwd: dir, timeoutMs: 20_000 });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toBe('sentinel: series.csv: not a regular file');
+  });
+
+  it('a FIFO or a device as the config file is refused at once (exit 2, one line), not waited on or read without end', async () => {
+    const { dir } = makeProject();
+    await execa('mkfifo', [join(dir, 'fifo.yaml')]);
+    for (const [config, shown] of [
+      ['fifo.yaml', join(dir, 'fifo.yaml')],
+      ['/dev/zero', '/dev/zero'],
+    ]) {
+      const result = await runCli(['--config', config!, 'run'], { cwd: dir, timeoutMs: 20_000 });
+      expect(result.exitCode, result.stderr).toBe(2);
+      expect(result.stderr).toBe(`sentinel: ${shown}: cannot read config: not a regular file`);
+    }
+  });
+
+  it('a FIFO, a link to /dev/zero or a 5 MB file as the ignore file is refused (exit 2, one line)', async () => {
+    const { dir } = makeProject();
+    const ignore = join(dir, 'ignore.yaml');
+    await execa('mkfifo', [ignore]);
+    const fifo = await runCli(['run'], { cwd: dir, timeoutMs: 20_000 });
+    expect(fifo.exitCode, fifo.stderr).toBe(2);
+    expect(fifo.stderr).toBe(`sentinel: ${ignore}: cannot read ignore file: not a regular file`);
+    rmSync(ignore);
+    symlinkSync('/dev/zero', ignore);
+    expect((await runCli(['ignore', 'list'], { cwd: dir, timeoutMs: 20_000 })).stderr).toBe(
+      `sentinel: ${ignore}: cannot read ignore file: not a regular file`,
+    );
+    rmSync(ignore);
+    writeFileSync(ignore, `# ${'x'.repeat(5 << 20)}\n[]\n`);
+    const large = await runCli(['run'], { cwd: dir, timeoutMs: 20_000 });
+    expect(large.exitCode, large.stderr).toBe(2);
+    expect(large.stderr).toBe(`sentinel: ${ignore}: cannot read ignore file: larger than 4 MB`);
+  });
+
+  it('a FIFO as a credential file is a missing credential, not a hang', async () => {
+    const { dir } = makeProject({ notify: { ntfy: { url: 'http://127.0.0.1:9', topic: 'ops' } } });
+    const credentials = join(dir, 'credentials');
+    mkdirSync(credentials);
+    await execa('mkfifo', [join(credentials, 'ntfy-token')]);
+    const result = await runCli(['notify', 'test'], { cwd: dir, env: { CREDENTIALS_DIRECTORY: credentials }, timeoutMs: 20_000 });
+    // Sent without a token (to a port nothing listens on): the channel fails, exit 6, in one line.
+    expect(result.exitCode, result.stderr).toBe(6);
+    expect(result.stdout).toMatch(/^✗ ntfy: network error/);
   });
 
   it('a device as source.path is refused', async () => {

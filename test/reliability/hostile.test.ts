@@ -1,7 +1,8 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import Database from 'better-sqlite3';
-import { chmodSync, copyFileSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -344,6 +345,12 @@ describe('hostile configs', () => {
         stringify({ source: { path: project.db, first_run_lookback: '30d' }, claude: { enabled: false }, ...c.config }),
       );
     if (c.ignore !== undefined) writeFileSync(join(project.dir, 'ignore.yaml'), c.ignore);
+    if (c.notAFile) {
+      const path = c.notAFile.file === 'config' ? project.configFile : join(project.dir, 'ignore.yaml');
+      rmSync(path, { force: true });
+      if (c.notAFile.is === 'fifo') execFileSync('mkfifo', [path]);
+      else symlinkSync('/dev/zero', path);
+    }
     const result = await runCli(c.command ?? ['run', '--json'], { cwd: project.dir, timeoutMs: 30_000 });
     if (c.error) {
       expect(result.exitCode, result.stderr).toBe(2);
