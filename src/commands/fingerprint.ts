@@ -121,10 +121,15 @@ export async function fingerprintCommand(
       if (text.charCodeAt(0) === 10) text = text.slice(1);
       afterReturn = false;
     }
+    const hasReturn = text.includes('\r');
+    if (!hasReturn && !text.includes('\n')) {
+      rest += text; // a long line is not scanned again for each of its chunks
+      continue;
+    }
     afterReturn = text.endsWith('\r');
     text = rest + text;
     let start = 0;
-    if (text.includes('\r')) {
+    if (hasReturn) {
       for (const end of text.matchAll(LINE_END)) {
         add(text.slice(start, end.index));
         start = end.index + end[0].length;
