@@ -90,6 +90,9 @@ export interface TemplateLearner {
   explain(message: string, context?: string): TokenExplanation[];
   /** Plain JSON-serializable state; restoring it gives identical future answers. */
   snapshot(): LearnerSnapshot;
+  /** Moves when a decision changes answers: a template generalised, a cluster folded. Until it moves,
+   * a message already fed gets the answer it got (new clusters and shapes change no answer given). */
+  revision(): number;
 }
 
 export const DEFAULT_LEARNER_OPTIONS: LearnerOptions = { maxClusters: 10_000, maxShapes: 20_000, maxLength: 2048 };
@@ -139,6 +142,7 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
   const dirty = new Set<string>();
   const pending: { fold: Fold; survivor: number }[] = [];
   let createdSinceDecide = 0;
+  let revision = 0;
 
   const bucketOf = (context: string, length: number) => `${context}\u0001${length}`;
   const addCluster = (cluster: Cluster): number => {
@@ -217,7 +221,10 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
       if (!entry.confirmed) entry.shape = null;
       return shape;
     }
-    return entry.shape ?? mask(message);
+    // A repeat that other messages of its skeleton came between.
+    shape = entry.shape ?? mask(message);
+    if (messageSeen(stringHash(message))) byMessage.set(message, shape, entry.shape === null ? shape.length : 0);
+    return shape;
   };
   const locate = (message: string, ctx = NO_CONTEXT) => {
     const shape = shapeOf(message);
@@ -240,10 +247,11 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
       );
       for (const group of groups) {
         const survivor = members[family[group[0]!]!]!;
-        for (const [position, verdict] of verdicts) generalise(survivor, position, verdict);
+        for (const [position, verdict] of verdicts) if (generalise(survivor, position, verdict)) revision++;
         for (const m of group.slice(1)) {
           const splinter = members[family[m]!]!;
           splinter.into = live[family[group[0]!]!]!;
+          revision++;
           survivor.rows += splinter.rows;
           pending.push({
             fold: { context: survivor.context, from: splinter.key, to: survivor.key, template: '' },
@@ -306,6 +314,7 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
         return { token, why: cluster ? `kept: the same in all ${cluster.rows} rows of its group` : 'kept: no group learned yet' };
       });
     },
+    revision: () => revision,
     snapshot() {
       return {
         version: NORMALIZER_VERSION,
@@ -409,10 +418,12 @@ function fits(template: readonly string[], tokens: readonly string[]): boolean {
   return true;
 }
 
-function generalise(cluster: Cluster, position: number, verdict: PositionVerdict): void {
-  if (verdict.kind === 'constant' || cluster.tokens[position] === WILDCARD) return;
+/** True when the template changed. */
+function generalise(cluster: Cluster, position: number, verdict: PositionVerdict): boolean {
+  if (verdict.kind === 'constant' || cluster.tokens[position] === WILDCARD) return false;
   cluster.why.set(position, verdict.why);
-  if (verdict.kind !== 'variable') return;
+  if (verdict.kind !== 'variable') return false;
   cluster.tokens[position] = WILDCARD;
   cluster.template = cluster.tokens.join(' ');
+  return true;
 }

@@ -40,6 +40,23 @@ describe('sentinel fingerprint', () => {
     expect(new Set(lines.slice(5).map(([fp]) => fp)).size).toBe(2);
   });
 
+  it('a line seen in an earlier batch follows what a later batch decides: its template generalises, its splinter folds', async () => {
+    const session = (name: string) => `session of ${name} closed by the gateway`;
+    // Batch 1 (10,000 lines): two names, each twice, are two groups. Batch 2: six more names make the name a variable.
+    const input = [
+      ...[session('alice'), session('bobby'), session('alice'), session('bobby')],
+      ...Array.from({ length: 9_996 }, () => 'disk full on /dev/sda1'),
+      ...['alice', 'bobby', 'carol', 'erin', 'frank', 'grace', 'heidi', 'ivan'].map(session),
+    ].join('\n');
+    const lines = (await runCli(['fingerprint'], { cwd, input })).stdout.split('\n').map((l) => l.split('\t'));
+    const [alice, bobby] = [lines[0]!, lines[1]!];
+    expect([alice[1], bobby[1]]).toEqual([session('alice'), session('bobby')]);
+    expect(alice[0]).not.toBe(bobby[0]);
+    const batch2 = lines.slice(10_000, 10_008);
+    expect(new Set(batch2.map(([fp]) => fp))).toEqual(new Set([alice[0]]));
+    expect(new Set(batch2.map(([, template]) => template))).toEqual(new Set([session('<*>')]));
+  });
+
   it('--explain says per token why it is a variable or kept', async () => {
     const input = [
       'user 42 logged in from 10.0.0.7 via alpha-kilo',
