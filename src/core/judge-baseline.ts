@@ -147,7 +147,7 @@ export function computeExpectations(
   for (let i = 0; i < ts.length; i++) {
     const t = ts[i] ?? 0;
     const v = vs[i] ?? 0;
-    while ((ts[tail] ?? t) < t - baselineTuning.recentSpan) window.remove(vs[tail++] ?? 0);
+    while ((ts[tail] ?? t) < t - baselineTuning.recentSpan) window.remove(tail++);
     spreads[i] = window.size() ? window.quantile(0.95) - window.quantile(0.05) : 0;
     // Too few recent points (a sparse or young series): no baseline is trusted, seasonal or not.
     if (window.size() >= minPoints) {
@@ -168,7 +168,7 @@ export function computeExpectations(
         trackers.weekly.push(t, Math.abs(v - median));
       }
     }
-    window.add(v);
+    window.add(i);
   }
   return { expectations, spreads };
 }

@@ -89,10 +89,11 @@ export function lowerBound(xs: ArrayLike<number>, x: number, from = 0, to = xs.l
  * A multiset for sliding windows over values known in advance (the series itself): counts in a
  * Fenwick tree over the distinct values, so add, remove and any quantile cost O(log n) however wide
  * the window. Quantiles interpolate exactly as `quantileSorted` does on the sorted window.
+ * `add(i)` and `remove(i)` put in and take out the universe's i-th value.
  */
 export function createRankWindow(universe: ArrayLike<number>): {
-  add(x: number): void;
-  remove(x: number): void;
+  add(at: number): void;
+  remove(at: number): void;
   size(): number;
   quantile(q: number): number;
   describe(): SampleSummary;
@@ -109,9 +110,17 @@ export function createRankWindow(universe: ArrayLike<number>): {
   let size = 0;
   let top = 1;
   while (top * 2 <= n) top *= 2;
-  const change = (x: number, delta: 1 | -1): void => {
+  // Each universe value's index in `values`, -1 for one left out: searched for once, not on every
+  // add and remove.
+  const places = new Int32Array(universe.length);
+  for (let i = 0; i < universe.length; i++) {
+    const x = universe[i] ?? Number.NaN;
     const index = lowerBound(values, x);
-    if (values[index] !== x || (delta < 0 && counts[index] === 0)) return;
+    places[i] = values[index] === x ? index : -1;
+  }
+  const change = (at: number, delta: 1 | -1): void => {
+    const index = places[at] ?? -1;
+    if (index < 0 || (delta < 0 && counts[index] === 0)) return;
     counts[index]! += delta;
     size += delta;
     for (let i = index + 1; i <= n; i += i & -i) tree[i]! += delta;
@@ -142,8 +151,8 @@ export function createRankWindow(universe: ArrayLike<number>): {
     return a + (b - a) * (at - lo);
   };
   return {
-    add: (x) => change(x, 1),
-    remove: (x) => change(x, -1),
+    add: (at) => change(at, 1),
+    remove: (at) => change(at, -1),
     size: () => size,
     quantile,
     describe: () => ({ median: quantile(0.5), sigma: (quantile(0.75) - quantile(0.25)) / 1.349, min: kth(0), max: kth(size - 1) }),
