@@ -22,20 +22,12 @@ function readRegularFile(file: string, shown: string): CsvColumnsResult {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
     if (!fstatSync(fd).isFile()) throw new SentinelError(`${shown}: not a regular file`, ExitCode.usage);
     const reader = createCsvSeriesReader();
-    const decoder = new TextDecoder();
     const chunk = Buffer.alloc(CHUNK_BYTES);
-    let rest = '';
-    for (;;) {
-      const read = readSync(fd, chunk, 0, CHUNK_BYTES, null);
-      const text = rest + decoder.decode(chunk.subarray(0, read), { stream: read > 0 });
-      const lines = text.split(/\r?\n/);
-      rest = read > 0 ? (lines.pop() ?? '') : '';
-      for (const line of lines) {
-        const error = reader.line(line);
-        if (error) return error;
-      }
-      if (read === 0) return reader.finish();
+    for (let read = readSync(fd, chunk); read > 0; read = readSync(fd, chunk)) {
+      const error = reader.write(chunk.subarray(0, read));
+      if (error) return error;
     }
+    return reader.finish();
   } catch (error) {
     if (error instanceof SentinelError) throw error;
     throw new SentinelError(`${shown}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, ExitCode.usage);

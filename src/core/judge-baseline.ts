@@ -1,4 +1,4 @@
-import { createRankWindow, describeSorted, type SampleSummary } from './judge-stats.js';
+import { createRankWindow, describeSorted, medianOf, type SampleSummary } from './judge-stats.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -79,25 +79,30 @@ function createSeasonalSampler(ts: ArrayLike<number>, vs: ArrayLike<number>, per
   const highs = new Array<number>(cycles + 1).fill(0);
   // Reused for every point: at most maxPhasePoints from each cycle.
   const sample = new Float64Array(cycles * baselineTuning.maxPhasePoints);
-  return (i: number): SampleSummary | null => {
-    const t = ts[i] ?? 0;
-    let taken = 0;
-    let cyclesSeen = 0;
-    for (let k = 1; k <= cycles; k++) {
-      let lo = lows[k]!;
-      while (lo < i && (ts[lo] ?? 0) < t - k * period - tol) lo++;
-      let hi = Math.max(highs[k]!, lo);
-      while (hi < i && (ts[hi] ?? 0) < t - k * period + tol + 1) hi++;
-      lows[k] = lo;
-      highs[k] = hi;
-      if (hi > lo) cyclesSeen++;
-      const stride = Math.ceil((hi - lo) / baselineTuning.maxPhasePoints);
-      for (let j = lo; j < hi; j += stride) sample[taken++] = vs[j] ?? 0;
-    }
-    if (cyclesSeen < baselineTuning.minCycles) return null;
-    return describeSorted(sample.subarray(0, taken).sort());
+  return {
+    sample,
+    /** Puts point i's same-phase values first in `sample`: their count, 0 if too few cycles have any. */
+    gather(i: number): number {
+      const t = ts[i] ?? 0;
+      let taken = 0;
+      let cyclesSeen = 0;
+      for (let k = 1; k <= cycles; k++) {
+        let lo = lows[k]!;
+        while (lo < i && (ts[lo] ?? 0) < t - k * period - tol) lo++;
+        let hi = Math.max(highs[k]!, lo);
+        while (hi < i && (ts[hi] ?? 0) < t - k * period + tol + 1) hi++;
+        lows[k] = lo;
+        highs[k] = hi;
+        if (hi > lo) cyclesSeen++;
+        const stride = Math.ceil((hi - lo) / baselineTuning.maxPhasePoints);
+        for (let j = lo; j < hi; j += stride) sample[taken++] = vs[j] ?? 0;
+      }
+      return cyclesSeen < baselineTuning.minCycles ? 0 : taken;
+    },
   };
 }
+
+const [RECENT, DAILY, WEEKLY] = [1, 2, 3];
 
 /**
  * The expectation for every point of a time-sorted series, each from the points before it only,
@@ -131,53 +136,56 @@ export function computeExpectations(
     min: new Float64Array(n),
     max: new Float64Array(n),
   };
+  const keep = (i: number, summary: SampleSummary): number => {
+    expectations.median[i] = summary.median;
+    expectations.sigma[i] = summary.sigma;
+    expectations.min[i] = summary.min;
+    expectations.max[i] = summary.max;
+    return summary.median;
+  };
   const spreads = new Float64Array(n);
   for (let i = 0; i < ts.length; i++) {
     const t = ts[i] ?? 0;
     const v = vs[i] ?? 0;
-    while ((ts[tail] ?? t) < t - baselineTuning.recentSpan) window.remove(vs[tail++] ?? 0);
+    while ((ts[tail] ?? t) < t - baselineTuning.recentSpan) window.remove(tail++);
     spreads[i] = window.size() ? window.quantile(0.95) - window.quantile(0.05) : 0;
-    const candidates: Expectation[] = [];
     // Too few recent points (a sparse or young series): no baseline is trusted, seasonal or not.
     if (window.size() >= minPoints) {
-      candidates.push({ kind: 'recent', ...window.describe() });
-      const dailySample = daily(i);
-      if (dailySample) candidates.push({ kind: 'daily', ...dailySample });
-      const weeklySample = weekly(i);
-      if (weeklySample) candidates.push({ kind: 'weekly', ...weeklySample });
+      const [dailyCount, weeklyCount] = [daily.gather(i), weekly.gather(i)];
+      const best = chooseBaseline(dailyCount > 0, weeklyCount > 0, trackers);
+      expectations.kind[i] = best;
+      // Only the chosen baseline is summarised in full; the others' medians feed their error trackers.
+      const recent = best === RECENT ? keep(i, window.describe()) : window.quantile(0.5);
+      trackers.recent.push(t, Math.abs(v - recent));
+      if (dailyCount > 0) {
+        const median =
+          best === DAILY ? keep(i, describeSorted(daily.sample.subarray(0, dailyCount).sort())) : medianOf(daily.sample, dailyCount);
+        trackers.daily.push(t, Math.abs(v - median));
+      }
+      if (weeklyCount > 0) {
+        const median =
+          best === WEEKLY ? keep(i, describeSorted(weekly.sample.subarray(0, weeklyCount).sort())) : medianOf(weekly.sample, weeklyCount);
+        trackers.weekly.push(t, Math.abs(v - median));
+      }
     }
-    const best = chooseBaseline(candidates, trackers);
-    if (best) {
-      expectations.kind[i] = BASELINE_KINDS.indexOf(best.kind) + 1;
-      expectations.median[i] = best.median;
-      expectations.sigma[i] = best.sigma;
-      expectations.min[i] = best.min;
-      expectations.max[i] = best.max;
-    }
-    for (const c of candidates) trackers[c.kind].push(t, Math.abs(v - c.median));
-    window.add(v);
+    window.add(i);
   }
   return { expectations, spreads };
 }
 
 type Trackers = Record<BaselineKind, ReturnType<typeof createErrorTracker>>;
 
-function chooseBaseline(candidates: readonly Expectation[], trackers: Trackers): Expectation | null {
-  let best: Expectation | null = null;
-  let bestErr = Number.POSITIVE_INFINITY;
-  for (const c of candidates) {
-    // A seasonal baseline must prove itself over a full selection span before it is trusted.
-    const tracker = trackers[c.kind];
-    const err =
-      c.kind === 'recent'
-        ? tracker.mean()
-        : tracker.count() >= baselineTuning.minSeasonalEvidence
-          ? tracker.mean() / baselineTuning.seasonalAdvantage
-          : Number.POSITIVE_INFINITY;
-    if (best === null || err < bestErr) {
-      best = c;
-      bestErr = err;
-    }
+/** The baseline with the smallest recent error: 1 + its index in BASELINE_KINDS. */
+function chooseBaseline(daily: boolean, weekly: boolean, trackers: Trackers): number {
+  // A seasonal baseline must prove itself over a full selection span before it is trusted.
+  const seasonalError = (tracker: Trackers['daily']): number =>
+    tracker.count() >= baselineTuning.minSeasonalEvidence ? tracker.mean() / baselineTuning.seasonalAdvantage : Number.POSITIVE_INFINITY;
+  let best = RECENT;
+  let bestErr = trackers.recent.mean();
+  if (daily && seasonalError(trackers.daily) < bestErr) {
+    best = DAILY;
+    bestErr = seasonalError(trackers.daily);
   }
+  if (weekly && seasonalError(trackers.weekly) < bestErr) best = WEEKLY;
   return best;
 }

@@ -85,10 +85,10 @@ export function findDeviationRuns(scores: Scores, ts: ArrayLike<number>): Deviat
     const z = zAt(scores, i);
     const t = ts[i] ?? 0;
     const level = levels[i] ?? 0;
-    while (head < tail && (ts[seenAt[head] ?? 0] ?? t) < t - detectTuning.calibrationSpan) seen.remove(levels[seenAt[head++] ?? 0] ?? 0);
+    while (head < tail && (ts[seenAt[head] ?? 0] ?? t) < t - detectTuning.calibrationSpan) seen.remove(seenAt[head++] ?? 0);
     const usual = seen.size() ? seen.quantile(detectTuning.calibrationQuantile) : 0;
     if (!Number.isNaN(scores.z[i] ?? Number.NaN)) {
-      seen.add(level);
+      seen.add(i);
       seenAt[tail++] = i;
     }
     if (open) {

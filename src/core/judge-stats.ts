@@ -11,6 +11,49 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   return a + (b - a) * (pos - lo);
 }
 
+/**
+ * The median of values[0, count), as `quantileSorted` gives it on them sorted, by selection: about
+ * a third of the time of a sort. Reorders them.
+ */
+export function medianOf(values: Float64Array, count: number): number {
+  const at = (count - 1) * 0.5;
+  const k = Math.floor(at);
+  const a = selectInPlace(values, count, k);
+  // Everything after k is at least a; the smallest of it is the next in order.
+  let b = a;
+  if (k + 1 < count) {
+    b = Number.POSITIVE_INFINITY;
+    for (let i = k + 1; i < count; i++) b = Math.min(b, values[i] ?? b);
+  }
+  return a + (b - a) * (at - k);
+}
+
+/** Quickselect (Hoare partition, median-of-three pivot): the k-th smallest of values[0, count),
+ * left at index k with nothing smaller after it. */
+function selectInPlace(values: Float64Array, count: number, k: number): number {
+  let left = 0;
+  let right = count - 1;
+  while (right > left) {
+    const [x, y, z] = [values[left] ?? 0, values[(left + right) >>> 1] ?? 0, values[right] ?? 0];
+    const pivot = Math.max(Math.min(x, y), Math.min(Math.max(x, y), z));
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while ((values[i] ?? 0) < pivot) i++;
+      while ((values[j] ?? 0) > pivot) j--;
+      if (i <= j) {
+        const swap = values[i] ?? 0;
+        values[i++] = values[j] ?? 0;
+        values[j--] = swap;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else break;
+  }
+  return values[k] ?? Number.NaN;
+}
+
 export interface SampleSummary {
   median: number;
   /** A robust standard deviation: IQR / 1.349. */
@@ -46,10 +89,11 @@ export function lowerBound(xs: ArrayLike<number>, x: number, from = 0, to = xs.l
  * A multiset for sliding windows over values known in advance (the series itself): counts in a
  * Fenwick tree over the distinct values, so add, remove and any quantile cost O(log n) however wide
  * the window. Quantiles interpolate exactly as `quantileSorted` does on the sorted window.
+ * `add(i)` and `remove(i)` put in and take out the universe's i-th value.
  */
 export function createRankWindow(universe: ArrayLike<number>): {
-  add(x: number): void;
-  remove(x: number): void;
+  add(at: number): void;
+  remove(at: number): void;
   size(): number;
   quantile(q: number): number;
   describe(): SampleSummary;
@@ -66,15 +110,25 @@ export function createRankWindow(universe: ArrayLike<number>): {
   let size = 0;
   let top = 1;
   while (top * 2 <= n) top *= 2;
-  const change = (x: number, delta: 1 | -1): void => {
+  // Each universe value's index in `values`, -1 for one left out: searched for once, not on every
+  // add and remove.
+  const places = new Int32Array(universe.length);
+  for (let i = 0; i < universe.length; i++) {
+    const x = universe[i] ?? Number.NaN;
     const index = lowerBound(values, x);
-    if (values[index] !== x || (delta < 0 && counts[index] === 0)) return;
+    places[i] = values[index] === x ? index : -1;
+  }
+  const change = (at: number, delta: 1 | -1): void => {
+    const index = places[at] ?? -1;
+    if (index < 0 || (delta < 0 && counts[index] === 0)) return;
     counts[index]! += delta;
     size += delta;
     for (let i = index + 1; i <= n; i += i & -i) tree[i]! += delta;
   };
-  // The k-th smallest (0-based) element in the window.
-  const kth = (k: number): number => {
+  // Where the k-th smallest (0-based) element in the window is: its index in `values`; `copiesAfter`
+  // is left holding how many more of that value the window has beyond it.
+  let copiesAfter = 0;
+  const locate = (k: number): number => {
     let pos = 0;
     let rest = k + 1;
     for (let step = top; step > 0; step >>= 1) {
@@ -83,19 +137,22 @@ export function createRankWindow(universe: ArrayLike<number>): {
         rest -= tree[pos]!;
       }
     }
-    return values[pos] ?? Number.NaN;
+    copiesAfter = (counts[pos] ?? 0) - rest;
+    return pos;
   };
+  const kth = (k: number): number => values[locate(k)] ?? Number.NaN;
   const quantile = (q: number): number => {
     if (size === 0) return Number.NaN;
     const at = (size - 1) * q;
     const lo = Math.floor(at);
     const a = kth(lo);
-    const b = kth(Math.min(lo + 1, size - 1));
+    // The next element is most often another copy of the same value: no second descent then.
+    const b = lo + 1 >= size || copiesAfter > 0 ? a : kth(lo + 1);
     return a + (b - a) * (at - lo);
   };
   return {
-    add: (x) => change(x, 1),
-    remove: (x) => change(x, -1),
+    add: (at) => change(at, 1),
+    remove: (at) => change(at, -1),
     size: () => size,
     quantile,
     describe: () => ({ median: quantile(0.5), sigma: (quantile(0.75) - quantile(0.25)) / 1.349, min: kth(0), max: kth(size - 1) }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatTimestamp, parseCsvSeries } from '../../src/core/csv-series.js';
+import { createCsvSeriesReader, formatTimestamp, parseCsvSeries } from '../../src/core/csv-series.js';
 
 describe('parseCsvSeries', () => {
   it.each([
@@ -61,5 +61,53 @@ describe('parseCsvSeries', () => {
       points: [{ t: Date.UTC(2014, 1, 19, 10, 50), v: 3 }],
       format: { kind: 'epoch-seconds' },
     });
+  });
+
+  it.each([
+    '57.12',
+    '-0.00',
+    '+3',
+    '5.',
+    '007.50',
+    '0.1',
+    '123456789012345',
+    '1234567890123456',
+    '0.30000000000000004',
+    '99999999999999.9',
+    '-1.5E-3',
+    '.5',
+  ])('reads the value %s as Number() does', (text) => {
+    const parsed = parseCsvSeries(`2026-01-01T00:00:00Z,${text}\n2026-01-01T00:00:01Z,1\n`);
+    expect(parsed).toMatchObject({ kind: 'ok', points: [{ v: Number(text) }, { v: 1 }] });
+  });
+
+  it.each([
+    ['2026-01-01T00:00:00.5Z', Date.UTC(2026, 0, 1, 0, 0, 0, 500)],
+    ['2026-01-01T00:00:00.048Z', Date.UTC(2026, 0, 1, 0, 0, 0, 48)],
+    ['2026-01-01T00:00:00.0485Z', Date.UTC(2026, 0, 1, 0, 0, 0, 49)],
+    ['2026-01-01 00:00:00.25', Date.UTC(2026, 0, 1, 0, 0, 0, 250)],
+  ])('reads the fraction of a second in %s', (stamp, t) => {
+    expect(parseCsvSeries(`${stamp},1\n`)).toMatchObject({ kind: 'ok', points: [{ t, v: 1 }] });
+  });
+
+  it('reads a file the same wherever its writes cut it, from a buffer reused for each write', () => {
+    const text =
+      'timestamp,value\r\n2026-01-01T00:00:00Z,57.12\r\n2026-01-01T00:00:01Z,-3\r\n"2026-01-01T00:00:02Z", 4 \r\n2026-01-01T00:00:03Z,1e2';
+    const bytes = new TextEncoder().encode(text);
+    const whole = parseCsvSeries(text);
+    expect(whole).toMatchObject({ kind: 'ok', points: [{ v: 57.12 }, { v: -3 }, { v: 4 }, { v: 100 }] });
+    for (let a = 0; a <= bytes.length; a++) {
+      for (let b = a; b <= bytes.length; b++) {
+        const reader = createCsvSeriesReader();
+        const chunk = Buffer.alloc(bytes.length);
+        for (const part of [bytes.subarray(0, a), bytes.subarray(a, b), bytes.subarray(b)]) {
+          chunk.set(part);
+          expect(reader.write(chunk.subarray(0, part.length))).toBeNull();
+          chunk.fill(0);
+        }
+        const read = reader.finish();
+        expect(read.kind === 'ok' && Array.from(read.v)).toEqual([57.12, -3, 4, 100]);
+      }
+    }
   });
 });
