@@ -69,7 +69,7 @@ export function openLogSource(path: string, source: SourceConfig, snapshotDir?: 
   const table = quoteIdentifier(source.table);
   const id = quoteIdentifier(c.id);
   const levelFilter = levelFilterSql(source);
-  const selectSql = `SELECT ${logRowColumns(source)} FROM ${table} WHERE ${id} > ? AND ${levelFilter} ORDER BY ${id} LIMIT ?`;
+  const selectSql = readBatchSql(source);
   const select = db.prepare(selectSql);
   select.raw(true); // arrays, not objects: a third cheaper per row
   const maxIdStmt = db.prepare(`SELECT max(${id}) AS max FROM ${table}`);
@@ -146,6 +146,12 @@ export function openLogSource(path: string, source: SourceConfig, snapshotDir?: 
     },
     close: () => opened.close(),
   };
+}
+
+/** A run's read: the next batch of rows at or above min_level after an id (bound: id, batch size). */
+export function readBatchSql(source: SourceConfig): string {
+  const id = quoteIdentifier(source.columns.id);
+  return `SELECT ${logRowColumns(source)} FROM ${quoteIdentifier(source.table)} WHERE ${id} > ? AND ${levelFilterSql(source)} ORDER BY ${id} LIMIT ?`;
 }
 
 /** The level filter: a number compares, a name is kept unless it is a known level below min_level

@@ -10,6 +10,8 @@ import { copyToPostgres, startBenchPostgres } from './postgres-bench.js';
 import { summariseProfiles } from './cpu-profile.js';
 import { measurePrompt } from './prompt-size.js';
 import { measureShellPipeline } from './shell-pipeline.js';
+import { readFloorArgs } from './read-floor.js';
+import { loadConfig } from '../adapters/config-file.js';
 
 /** `npm run bench`: the speed and memory figures of the brief, measured on this machine in one run. */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -33,10 +35,10 @@ delete process.env.NODE_EXTRA_CA_CERTS;
 const profileDir = process.argv.includes('--profile') ? join(root, 'bench-profiles') : null;
 
 /** Runs node with these arguments (or `command`), sampling its peak RSS (VmHWM) from /proc until it exits. */
-function measure(args: string[], input?: string, command = process.execPath, env = process.env): Promise<Measured> {
+function measure(args: string[], input?: string, command = process.execPath, env = process.env, cwd?: string): Promise<Measured> {
   return new Promise((resolvePromise, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(command, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'inherit'], env });
+    const child = spawn(command, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'inherit'], env, cwd });
     let peakKb = 0;
     const chunks: Buffer[] = [];
     let kept = 0;
@@ -137,6 +139,15 @@ async function main(): Promise<void> {
     );
     line('(a)   groups', `${pipeline.groups}`, 'the table has 3');
   }
+  // What no run can go under: node, better-sqlite3 and the run's own read of those rows, nothing more.
+  const database = join(dirname(million), 'logs.db');
+  const floorArgs = readFloorArgs(database, loadConfig(million, process.env).config.source);
+  const floor = await median(3, () => measure(floorArgs, undefined, process.execPath, process.env, root));
+  line(
+    '(a)   floor: node + better-sqlite3 reading those rows',
+    `${Math.round(report.rows_read / (floor / 1000)).toLocaleString('en')} rows/s`,
+    `${floor.toFixed(0)} ms${pipeline === null ? '' : ` = ${(report.rows_read / (floor / 1000) / pipeline.rowsPerSecond).toFixed(2)}× the pipeline`}, nothing done with them`,
+  );
 
   // (a) No new rows: the every-5-minutes case must cost about a Node start-up.
   const nodeMs = await median(9, () => measure(['-e', '0']));
