@@ -69,6 +69,9 @@ const unquote = (cell: string): string => {
 
 export type CsvColumnsResult = { kind: 'ok'; t: Float64Array; v: Float64Array; format: TimestampFormat } | CsvInvalid;
 
+/** Longer than any header or `timestamp,value` line; a line past it is refused, not held. */
+const MAX_LINE_BYTES = 65_536;
+
 /** The formats `readCommonLine` reports, by its answer. */
 const COMMON_FORMATS: Record<number, TimestampFormat> = {
   [COMMON_LINE.nab]: { kind: 'nab' },
@@ -132,9 +135,13 @@ export function createCsvSeriesReader(): {
     push(stamp.t, value);
     return null;
   };
+  // A line this long is no `timestamp,value` line: refused before it is held or decoded.
+  const tooLong = (bytes: Uint8Array, start: number): CsvInvalid =>
+    invalid(`line longer than ${MAX_LINE_BYTES} bytes: ${decoder.decode(bytes.subarray(start, start + 80))}…`);
   /** The line in bytes [start, end), without its line break. */
   const readLine = (bytes: Uint8Array, start: number, end: number): CsvInvalid | null => {
     n++;
+    if (end - start > MAX_LINE_BYTES) return tooLong(bytes, start);
     const stop = end > start && bytes[end - 1] === 13 ? end - 1 : end;
     const shape = readCommonLine(bytes, start, stop, common);
     const shapeFormat = COMMON_FORMATS[shape];
@@ -150,6 +157,10 @@ export function createCsvSeriesReader(): {
       let start = 0;
       if (carry.length > 0) {
         const end = bytes.indexOf(10);
+        if (carry.length + (end < 0 ? bytes.length : end) > MAX_LINE_BYTES) {
+          n++;
+          return tooLong(carry, 0);
+        }
         const joined = new Uint8Array(carry.length + (end < 0 ? bytes.length : end));
         joined.set(carry);
         joined.set(bytes.subarray(0, end < 0 ? bytes.length : end), carry.length);
@@ -166,6 +177,10 @@ export function createCsvSeriesReader(): {
         const error = readLine(bytes, start, end);
         if (error) return error;
         start = end + 1;
+      }
+      if (bytes.length - start > MAX_LINE_BYTES) {
+        n++;
+        return tooLong(bytes, start);
       }
       // A copy: the caller may reuse its buffer (and a Buffer's slice would not copy).
       carry = new Uint8Array(bytes.subarray(start));

@@ -110,4 +110,26 @@ describe('parseCsvSeries', () => {
       }
     }
   });
+
+  it('refuses a line longer than 64 KB with its line number, however the writes cut it, without holding it', () => {
+    const long = `2026-01-01T00:00:01Z,${'9'.repeat(70_000)}`;
+    const text = `timestamp,value\n2026-01-01T00:00:00Z,1\n${long}\n2026-01-01T00:00:02Z,3\n`;
+    const bytes = new TextEncoder().encode(text);
+    expect(parseCsvSeries(text)).toMatchObject({
+      kind: 'invalid',
+      line: 3,
+      message: expect.stringMatching(/^line longer than 65536 bytes/),
+    });
+    for (const size of [1000, 4096, 65_536, 200_000]) {
+      const reader = createCsvSeriesReader();
+      let error = null;
+      for (let at = 0; at < bytes.length && error === null; at += size) error = reader.write(bytes.subarray(at, at + size));
+      expect({ size, error: error ?? reader.finish() }).toMatchObject({ size, error: { kind: 'invalid', line: 3 } });
+    }
+    // A last line without a line break, and a file that is one endless line.
+    expect(parseCsvSeries(`timestamp,value\n${long}`)).toMatchObject({ kind: 'invalid', line: 2 });
+    const endless = createCsvSeriesReader();
+    const chunk = new Uint8Array(1 << 20).fill(57);
+    expect(endless.write(chunk)).toMatchObject({ kind: 'invalid', line: 1 });
+  });
 });

@@ -171,6 +171,14 @@ describe('files that are not regular files', () => {
     expect(result.stderr).toBe('sentinel: series.csv: not a regular file');
   });
 
+  it('a judge --csv file that is one 50 MB line is refused at its first 64 KB (exit 2, one line), not held', async () => {
+    const { dir } = makeProject();
+    writeFileSync(join(dir, 'series.csv'), `timestamp,value\n2026-01-01T00:00:00Z,${'7'.repeat(50 << 20)}`);
+    const result = await runCli(['judge', '--csv', 'series.csv'], { cwd: dir, timeoutMs: 20_000 });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe(`sentinel: series.csv:2: line longer than 65536 bytes: 2026-01-01T00:00:00Z,${'7'.repeat(59)}…`);
+  });
+
   it('a FIFO or a device as the config file is refused at once (exit 2, one line), not waited on or read without end', async () => {
     const { dir } = makeProject();
     await execa('mkfifo', [join(dir, 'fifo.yaml')]);
