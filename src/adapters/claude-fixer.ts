@@ -1,32 +1,6 @@
-import { execa } from 'execa';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { createStreamState, readEvent } from '../core/claude-stream.js';
-import {
-  createLineTail,
-  describeProblem,
-  killGroup,
-  quoteText,
-  readLines,
-  removeStaleRunDirs,
-  type ClaudeOutcome,
-} from './claude-runner.js';
+import { type ClaudeOutcome, type ClaudeProcessOptions, inRunDir, runClaudeProcess } from './claude-runner.js';
 
-export interface ClaudeFixerOptions {
-  command: string;
-  model: string;
-  maxTurns: number;
-  maxBudgetUsd: number;
-  timeoutMs: number;
-  /** Runs get a fresh HOME and TMPDIR under here, removed afterwards. */
-  privateDir: string;
-  pathEnv: string;
-  /** The chosen credential kind's variables only (adapters/claude-credential.ts). */
-  credentialEnv: Record<string, string>;
-  baseUrl?: string;
-  apiTimeoutMs: number;
-  maxRetries: number;
+export interface ClaudeFixerOptions extends ClaudeProcessOptions {
   /** Files the model may not read, beyond everything outside the clone (the state database). */
   denyRead: string[];
 }
@@ -46,16 +20,20 @@ export const FIXER_TOOLS = ['Read', 'Edit', 'Write', 'Glob', 'Grep'];
  * computed here, since a relative rule's anchor differs between the CLI's own documents. */
 export function createClaudeFixer(opts: ClaudeFixerOptions) {
   return {
-    async fix(req: FixRequest): Promise<ClaudeOutcome> {
-      await mkdir(opts.privateDir, { recursive: true });
-      await removeStaleRunDirs(opts.privateDir);
-      const runDir = await mkdtemp(join(opts.privateDir, `run-${process.pid}-`));
-      try {
-        return await runFixer(opts, req, runDir);
-      } finally {
-        await rm(runDir, { recursive: true, force: true });
-      }
-    },
+    fix: (req: FixRequest): Promise<ClaudeOutcome> =>
+      inRunDir(opts.privateDir, (runDir) => {
+        const settings = { permissions: { deny: fixerDenyRules(req.clone, opts.denyRead), allow: [], defaultMode: 'acceptEdits' } };
+        const args = [
+          '--tools',
+          FIXER_TOOLS.join(','),
+          '--settings',
+          JSON.stringify(settings),
+          '--strict-mcp-config',
+          '--permission-mode',
+          'acceptEdits', // edits inside the clone only; anything that would ask is denied headless
+        ];
+        return runClaudeProcess(opts, { prompt: req.prompt, jsonSchema: req.jsonSchema, args, cwd: req.clone, runDir });
+      }),
   };
 }
 
@@ -90,90 +68,4 @@ export function fixerDenyRules(clone: string, denyRead: string[]): string[] {
     'Task',
     'NotebookEdit',
   ];
-}
-
-async function runFixer(opts: ClaudeFixerOptions, req: FixRequest, runDir: string): Promise<ClaudeOutcome> {
-  const [home, tmp] = ['home', 'tmp'].map((name) => join(runDir, name)) as [string, string];
-  await Promise.all([home, tmp].map((dir) => mkdir(dir)));
-  const settings = { permissions: { deny: fixerDenyRules(req.clone, opts.denyRead), allow: [], defaultMode: 'acceptEdits' } };
-  const args = [
-    '-p',
-    '--output-format',
-    'stream-json',
-    '--verbose',
-    '--model',
-    opts.model,
-    '--max-turns',
-    String(opts.maxTurns),
-    '--max-budget-usd',
-    String(opts.maxBudgetUsd),
-    '--json-schema',
-    JSON.stringify(req.jsonSchema),
-    '--tools',
-    FIXER_TOOLS.join(','),
-    '--settings',
-    JSON.stringify(settings),
-    '--setting-sources',
-    '',
-    '--strict-mcp-config',
-    '--permission-mode',
-    'acceptEdits', // edits inside the clone only; anything that would ask is denied headless
-    '--no-session-persistence',
-  ];
-  const started = performance.now();
-  const stream = createStreamState();
-  const stderrTail = createLineTail(20);
-  const child = execa(opts.command, args, {
-    input: req.prompt,
-    cwd: req.clone,
-    env: {
-      PATH: opts.pathEnv,
-      HOME: home,
-      CLAUDE_CODE_TMPDIR: tmp,
-      ...opts.credentialEnv,
-      ...(opts.baseUrl === undefined ? {} : { ANTHROPIC_BASE_URL: opts.baseUrl }),
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      DISABLE_AUTOUPDATER: '1',
-      API_TIMEOUT_MS: String(opts.apiTimeoutMs),
-      CLAUDE_CODE_MAX_RETRIES: String(opts.maxRetries),
-    },
-    extendEnv: false,
-    detached: true,
-    buffer: false,
-    reject: false,
-  });
-  readLines(child.stdout, (line) => readEvent(stream, line));
-  readLines(child.stderr, stderrTail.push);
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    killGroup(child);
-  }, opts.timeoutMs);
-  const exit = await child;
-  clearTimeout(timer);
-  killGroup(child);
-
-  const details = {
-    durationMs: Math.round(performance.now() - started),
-    toolCalls: stream.toolCalls,
-    permissionDenials: stream.permissionDenials,
-  };
-  if (timedOut)
-    return {
-      kind: 'timeout',
-      reason: `claude timed out after ${Math.round(opts.timeoutMs / 1000)} s and was killed (${stream.toolCallCount} tool calls)`,
-      ...details,
-    };
-  const result = stream.result;
-  const costUsd = typeof result?.total_cost_usd === 'number' ? result.total_cost_usd : null;
-  const numTurns = typeof result?.num_turns === 'number' ? result.num_turns : null;
-  const subtype = typeof result?.subtype === 'string' ? result.subtype : null;
-  const problem = describeProblem(exit, result, stderrTail.lines());
-  if (problem !== null || result?.structured_output === undefined || costUsd === null || numTurns === null) {
-    const reason =
-      problem ??
-      `claude ended without a structured answer (${subtype ?? 'no result'}, ${numTurns ?? '?'} turns)${quoteText(result?.result)}`;
-    return { kind: 'failed', reason, subtype, costUsd, numTurns, ...details };
-  }
-  return { kind: 'ok', answer: result.structured_output, subtype: subtype ?? 'success', costUsd, numTurns, ...details };
 }

@@ -6,7 +6,8 @@ import type { Readable } from 'node:stream';
 import { createStreamState, readEvent, type StreamToolCall } from '../core/claude-stream.js';
 import { cleanLine, truncateChars } from '../core/text.js';
 
-export interface ClaudeRunnerOptions {
+/** What every `claude -p` sentinel starts has: the executable, the model and its limits, the credential. */
+export interface ClaudeProcessOptions {
   /** The claude executable: a path, or a name looked up in `pathEnv`. */
   command: string;
   model: string;
@@ -26,6 +27,9 @@ export interface ClaudeRunnerOptions {
   apiTimeoutMs: number;
   /** CLAUDE_CODE_MAX_RETRIES: API retries the CLI makes before giving up. */
   maxRetries: number;
+}
+
+export interface ClaudeRunnerOptions extends ClaudeProcessOptions {
   /** The stdio MCP server serving sentinel's read-only tools (`node dist/cli.js mcp --config …`). */
   mcpServer: { command: string; args: string[]; env: Record<string, string> };
   /** Tool names of that server the model may call (without the `mcp__sentinel__` prefix). */
@@ -79,17 +83,39 @@ const STDERR_LINES = 20;
 
 export function createClaudeRunner(opts: ClaudeRunnerOptions): ClaudeRunner {
   return {
-    async investigate(req) {
-      await mkdir(opts.privateDir, { recursive: true });
-      await removeStaleRunDirs(opts.privateDir);
-      const runDir = await mkdtemp(join(opts.privateDir, `run-${process.pid}-`));
-      try {
-        return await runClaude(opts, req, runDir);
-      } finally {
-        await rm(runDir, { recursive: true, force: true });
-      }
-    },
+    investigate: (req) =>
+      inRunDir(opts.privateDir, async (runDir) => {
+        const cwd = join(runDir, 'work');
+        await mkdir(cwd);
+        const mcpConfig = join(runDir, 'mcp.json');
+        const server = { type: 'stdio', command: opts.mcpServer.command, args: opts.mcpServer.args, env: opts.mcpServer.env };
+        await writeFile(mcpConfig, JSON.stringify({ mcpServers: { [SERVER]: server } }));
+        const allowed = opts.tools.map((tool) => `mcp__${SERVER}__${tool}`);
+        const args = [
+          '--tools',
+          '', // no built-in tool at all: no Bash, Read, Write, WebFetch
+          '--mcp-config',
+          mcpConfig,
+          '--strict-mcp-config',
+          ...(allowed.length > 0 ? ['--allowedTools', ...allowed] : []),
+          '--permission-mode',
+          'dontAsk', // anything not allowed above is denied, never asked
+        ];
+        return runClaudeProcess(opts, { ...req, args, cwd, runDir });
+      }),
   };
+}
+
+/** `fn` with a fresh directory under `privateDir` for one run's HOME, TMPDIR and files, removed after it. */
+export async function inRunDir<T>(privateDir: string, fn: (runDir: string) => Promise<T>): Promise<T> {
+  await mkdir(privateDir, { recursive: true });
+  await removeStaleRunDirs(privateDir);
+  const runDir = await mkdtemp(join(privateDir, `run-${process.pid}-`));
+  try {
+    return await fn(runDir);
+  } finally {
+    await rm(runDir, { recursive: true, force: true });
+  }
 }
 
 /** A killed run never reaches its `finally`: its directory (a HOME and the MCP config) is removed
@@ -110,19 +136,44 @@ function isRunning(pid: number): boolean {
   }
 }
 
-async function runClaude(opts: ClaudeRunnerOptions, req: InvestigateRequest, runDir: string): Promise<ClaudeOutcome> {
-  const [home, tmp, cwd] = ['home', 'tmp', 'work'].map((name) => join(runDir, name)) as [string, string, string];
-  await Promise.all([home, tmp, cwd].map((dir) => mkdir(dir)));
-  const mcpConfig = join(runDir, 'mcp.json');
-  const server = { type: 'stdio', command: opts.mcpServer.command, args: opts.mcpServer.args, env: opts.mcpServer.env };
-  await writeFile(mcpConfig, JSON.stringify({ mcpServers: { [SERVER]: server } }));
+export interface ClaudeProcessRun extends InvestigateRequest {
+  /** The caller's own arguments (tools, permissions, MCP), after the ones every run has. */
+  args: string[];
+  cwd: string;
+  /** From `inRunDir`: the run's HOME and TMPDIR go in it. */
+  runDir: string;
+}
+
+/** One `claude -p` printing stream-json: its own HOME and TMPDIR, no settings or session of anyone's
+ * read or kept, killed with its process group at `timeoutMs`; what came of it, in one outcome. */
+export async function runClaudeProcess(opts: ClaudeProcessOptions, run: ClaudeProcessRun): Promise<ClaudeOutcome> {
+  const [home, tmp] = ['home', 'tmp'].map((name) => join(run.runDir, name)) as [string, string];
+  await Promise.all([home, tmp].map((dir) => mkdir(dir)));
+  const args = [
+    '-p',
+    '--output-format',
+    'stream-json',
+    '--verbose',
+    '--model',
+    opts.model,
+    '--max-turns',
+    String(opts.maxTurns),
+    '--max-budget-usd',
+    String(opts.maxBudgetUsd),
+    '--json-schema',
+    JSON.stringify(run.jsonSchema),
+    ...run.args,
+    '--setting-sources',
+    '',
+    '--no-session-persistence',
+  ];
 
   const started = performance.now();
   const stream = createStreamState();
   const stderrTail = createLineTail(STDERR_LINES);
-  const child = execa(opts.command, buildArgs(opts, req.jsonSchema, mcpConfig), {
-    input: req.prompt,
-    cwd,
+  const child = execa(opts.command, args, {
+    input: run.prompt,
+    cwd: run.cwd,
     env: buildEnv(opts, home, tmp),
     extendEnv: false,
     detached: true, // its own process group, so a kill also reaches the MCP server it started
@@ -130,7 +181,7 @@ async function runClaude(opts: ClaudeRunnerOptions, req: InvestigateRequest, run
     reject: false,
   });
   readLines(child.stdout, (line) => {
-    if (readEvent(stream, line)) req.onProgress?.({ elapsedMs: performance.now() - started, toolCalls: stream.toolCallCount });
+    if (readEvent(stream, line)) run.onProgress?.({ elapsedMs: performance.now() - started, toolCalls: stream.toolCallCount });
   });
   readLines(child.stderr, stderrTail.push);
 
@@ -170,36 +221,7 @@ async function runClaude(opts: ClaudeRunnerOptions, req: InvestigateRequest, run
   return { kind: 'ok', answer: result.structured_output, subtype: subtype ?? 'success', costUsd, numTurns, ...details };
 }
 
-function buildArgs(opts: ClaudeRunnerOptions, schema: object, mcpConfig: string): string[] {
-  const allowed = opts.tools.map((tool) => `mcp__${SERVER}__${tool}`);
-  return [
-    '-p',
-    '--output-format',
-    'stream-json',
-    '--verbose',
-    '--model',
-    opts.model,
-    '--max-turns',
-    String(opts.maxTurns),
-    '--max-budget-usd',
-    String(opts.maxBudgetUsd),
-    '--json-schema',
-    JSON.stringify(schema),
-    '--tools',
-    '', // no built-in tool at all: no Bash, Read, Write, WebFetch
-    '--mcp-config',
-    mcpConfig,
-    '--strict-mcp-config',
-    ...(allowed.length > 0 ? ['--allowedTools', ...allowed] : []),
-    '--permission-mode',
-    'dontAsk', // anything not allowed above is denied, never asked
-    '--setting-sources',
-    '',
-    '--no-session-persistence',
-  ];
-}
-
-function buildEnv(opts: ClaudeRunnerOptions, home: string, tmp: string): Record<string, string> {
+function buildEnv(opts: ClaudeProcessOptions, home: string, tmp: string): Record<string, string> {
   return {
     PATH: opts.pathEnv,
     HOME: home,
