@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { createStreamState, readEvent, type StreamToolCall } from '../core/claude-stream.js';
 import { cleanLine, truncateChars } from '../core/text.js';
+import { settleWithin } from './process-group.js';
 
 /** What every `claude -p` sentinel starts has: the executable, the model and its limits, the credential. */
 export interface ClaudeProcessOptions {
@@ -185,14 +186,8 @@ export async function runClaudeProcess(opts: ClaudeProcessOptions, run: ClaudePr
   });
   readLines(child.stderr, stderrTail.push);
 
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    killGroup(child);
-  }, opts.timeoutMs);
-  const exit = await child;
-  clearTimeout(timer);
-  killGroup(child); // the CLI may exit and leave its MCP server behind
+  // The group: the CLI may exit and leave its MCP server behind.
+  const { result: exit, timedOut } = await settleWithin(child, opts.timeoutMs);
 
   const details: RunDetails = {
     durationMs: Math.round(performance.now() - started),
@@ -267,16 +262,6 @@ function oneLine(text: string): string {
 
 function formatSeconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(1))} s`;
-}
-
-/** SIGKILL to the whole group: no session is saved, so nothing is lost by not asking nicely. */
-export function killGroup(child: { pid?: number | undefined; kill: (signal: NodeJS.Signals) => boolean }): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    child.kill('SIGKILL'); // no such group (already gone, or not a leader): at least the CLI itself
-  }
 }
 
 /** Calls `onLine` for each line; a line longer than the cap is dropped, never buffered whole. */

@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { existsSync, lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { TestRun } from '../core/autofix-job.js';
-import { killGroup } from './claude-runner.js';
+import { settleWithin } from './process-group.js';
 
 export interface TestSandboxOptions {
   /** The project's test command, an argument array: no shell ever sees it. */
@@ -39,14 +39,7 @@ export async function runTestsInSandbox(opts: TestSandboxOptions): Promise<TestR
     reject: false,
     maxBuffer: 16 * 1024 * 1024,
   });
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    killGroup(child);
-  }, opts.timeoutMs);
-  const exit = await child;
-  clearTimeout(timer);
-  killGroup(child);
+  const { result: exit, timedOut } = await settleWithin(child, opts.timeoutMs);
   const durationMs = Math.round(performance.now() - started);
   const output = typeof exit.all === 'string' ? exit.all : '';
   const tail = opts.redact(Buffer.from(output).subarray(-TAIL_BYTES).toString('utf8'));

@@ -4,6 +4,7 @@ import type { ScriptConfig } from '../core/config.js';
 import { cleanField } from '../core/clean.js';
 import type { Redactor } from '../core/redact.js';
 import { compileSafeRegex } from '../core/safe-regex.js';
+import { settleWithin } from '../adapters/process-group.js';
 import { defineAnalysis, type Analysis } from './define.js';
 import { fence } from './render.js';
 
@@ -82,14 +83,8 @@ export async function runOperatorScript(script: ScriptConfig, args: ScriptArgs, 
     maxBuffer: { stdout: READ_CAP, stderr: STDERR_CAP },
     reject: false,
   });
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    killGroup(child.pid);
-  }, script.timeout);
-  const result = await child;
-  clearTimeout(timer);
-  killGroup(child.pid); // a background child left behind would outlive a read-only analysis
+  // The group: a background child left behind would outlive a read-only analysis.
+  const { result, timedOut } = await settleWithin(child, script.timeout);
   const durationMs = Math.round(performance.now() - started);
   const clean = (text: unknown, cap: number) => cleanField(typeof text === 'string' ? text : '', cap, options.redactor).text;
   const stdout = clean(result.stdout, READ_CAP);
@@ -99,15 +94,6 @@ export async function runOperatorScript(script: ScriptConfig, args: ScriptArgs, 
     return { kind: 'failed', message: `${script.name}: ${command}: ${result.code ?? result.shortMessage}` };
   }
   return { kind: 'finished', exitCode: result.exitCode ?? -1, stdout, stderrTail, cut: result.isMaxBuffer, durationMs };
-}
-
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // the group is gone already
-  }
 }
 
 /** Renders an outcome: a one-line verdict, then the output as untrusted text. */
