@@ -1,4 +1,4 @@
-import { fetchWithin } from './http-body.js';
+import { callForgeApi } from './forge-http.js';
 import type { ForgeFailure, Forge } from '../core/forge.js';
 import type { Clock } from '../core/types.js';
 
@@ -11,8 +11,6 @@ export interface GitHubOptions {
   timeoutMs: number;
 }
 
-const MAX_BODY_BYTES = 1024 * 1024;
-
 /** GitHub's REST API with plain fetch: the token only ever in the Authorization header. */
 export function createGitHubForge(opts: GitHubOptions): Forge {
   const base = `${opts.apiUrl.replace(/\/+$/, '')}/repos/${opts.repository}`;
@@ -22,37 +20,14 @@ export function createGitHubForge(opts: GitHubOptions): Forge {
     path: string,
     body?: unknown,
   ): Promise<{ status: number; data: Record<string, unknown>; headers: Headers } | ForgeFailure> => {
-    let response: Response;
-    try {
-      response = await fetchWithin(
-        `${base}${path}`,
-        {
-          method,
-          headers: {
-            authorization: `Bearer ${opts.token}`,
-            accept: 'application/vnd.github+json',
-            'x-github-api-version': '2022-11-28',
-            'user-agent': 'sentinel-autofix',
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-          redirect: 'error',
-        },
-        opts.timeoutMs,
-      );
-    } catch (error) {
-      return { kind: 'unavailable', reason: `${method} ${path || '/'}: ${error instanceof Error ? error.message : String(error)}` };
-    }
-    const text = await readCapped(response);
-    let data: Record<string, unknown> = {};
-    try {
-      const parsed = JSON.parse(text) as unknown;
-      if (parsed && typeof parsed === 'object') data = parsed as Record<string, unknown>;
-    } catch {
-      // not JSON: the status decides
-    }
-    const failure = classify(response.status, response.headers, data, opts.clock.now(), `${method} ${path || '/'}`);
-    return failure ?? { status: response.status, data, headers: response.headers };
+    const what = `${method} ${path || '/'}`;
+    const headers = { authorization: `Bearer ${opts.token}`, accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' };
+    const answer = await callForgeApi(`${base}${path}`, { method, headers, body }, opts.timeoutMs, what);
+    if ('kind' in answer) return answer;
+    const data = answer.data && typeof answer.data === 'object' ? (answer.data as Record<string, unknown>) : {};
+    return (
+      classify(answer.status, answer.headers, data, opts.clock.now(), what) ?? { status: answer.status, data, headers: answer.headers }
+    );
   };
 
   return {
@@ -125,16 +100,4 @@ function githubMessage(data: Record<string, unknown>): string {
         parts.push((e as { message: string }).message);
   }
   return parts.filter(Boolean).join('; ').replace(/\s+/g, ' ').slice(0, 300);
-}
-
-async function readCapped(response: Response): Promise<string> {
-  if (!response.body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) break;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

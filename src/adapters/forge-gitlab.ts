@@ -1,4 +1,4 @@
-import { fetchWithin } from './http-body.js';
+import { callForgeApi } from './forge-http.js';
 import type { Forge, ForgeFailure } from '../core/forge.js';
 import type { Clock } from '../core/types.js';
 
@@ -12,46 +12,20 @@ export interface GitLabOptions {
   timeoutMs: number;
 }
 
-const MAX_BODY_BYTES = 1024 * 1024;
-
 /** GitLab merge requests behind the same port: a draft is the `Draft: ` title prefix, which every
  * GitLab supports; the token only in the PRIVATE-TOKEN header. */
 export function createGitLabForge(opts: GitLabOptions): Forge {
   const base = `${opts.apiUrl.replace(/\/+$/, '')}/projects/${encodeURIComponent(opts.project)}`;
   let webUrl = '';
   const call = async (method: string, path: string, body?: unknown): Promise<{ data: unknown } | ForgeFailure> => {
-    let response: Response;
-    try {
-      response = await fetchWithin(
-        `${base}${path}`,
-        {
-          method,
-          headers: {
-            'private-token': opts.token,
-            accept: 'application/json',
-            'user-agent': 'sentinel-autofix',
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-          redirect: 'error',
-        },
-        opts.timeoutMs,
-      );
-    } catch (error) {
-      return { kind: 'unavailable', reason: `${method} ${path || '/'}: ${error instanceof Error ? error.message : String(error)}` };
-    }
-    const text = Buffer.from(await response.arrayBuffer())
-      .subarray(0, MAX_BODY_BYTES)
-      .toString('utf8');
-    let data: unknown = null;
-    try {
-      data = JSON.parse(text) as unknown;
-    } catch {
-      // not JSON: the status decides
-    }
-    if (response.ok) return { data };
+    const what = `${method} ${path || '/'}`;
+    const headers = { 'private-token': opts.token, accept: 'application/json' };
+    const response = await callForgeApi(`${base}${path}`, { method, headers, body }, opts.timeoutMs, what);
+    if ('kind' in response) return response;
+    const { data } = response;
+    if (response.status >= 200 && response.status < 300) return { data };
     const message = gitlabMessage(data);
-    const reason = `${method} ${path || '/'}: HTTP ${response.status}${message ? `: ${message}` : ''}`;
+    const reason = `${what}: HTTP ${response.status}${message ? `: ${message}` : ''}`;
     const now = opts.clock.now();
     if (response.status === 429) {
       const after = Number(response.headers.get('retry-after'));
