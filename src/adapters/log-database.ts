@@ -25,6 +25,18 @@ export interface LogDatabase {
   close(): void;
 }
 
+/** Where a stopped app's WAL database is read from a copy (see `openReadOnly`). */
+export interface SnapshotDirs {
+  /** The copy is kept here between runs (a run's). */
+  snapshotDir?: string | undefined;
+  /** A run's `snapshotDir`, for the other readers (status, doctor): its copy is read while it is
+   * current, so a stopped app's database is not copied again for each of them; never written. */
+  runSnapshotDir?: string | undefined;
+}
+
+/** A run's `snapshotDir` for a source. */
+export const sourceSnapshotDir = (stateDir: string, source: string) => join(stateDir, 'source-snapshot', source);
+
 /** A failure reading the app's log database: one line naming the file, exit 3. */
 export function logDatabaseError(path: string, error: unknown, what?: string): SentinelError {
   return new SentinelError(`log database ${path}: ${what ? `${what}: ` : ''}${describeSqliteError(error)}`, ExitCode.source, {
@@ -37,10 +49,10 @@ export function logDatabaseError(path: string, error: unknown, what?: string): S
  * read from a copy (see `openReadOnly`), a writer's brief lock waited for, a first read to prove it
  * is a database. Any failure is one line naming the file, exit 3. `snapshotDir`: where a copy may be
  * kept between runs; without it a copy lives in a temporary directory until `close`. */
-export function openLogDatabase(path: string, options: { snapshotDir?: string | undefined; queryOnly?: boolean } = {}): LogDatabase {
+export function openLogDatabase(path: string, options: SnapshotDirs & { queryOnly?: boolean } = {}): LogDatabase {
   let opened: { db: Database.Database; release: () => void } | undefined;
   try {
-    opened = openReadOnly(path, options.snapshotDir);
+    opened = openReadOnly(path, options.snapshotDir, options.runSnapshotDir);
     const { db } = opened;
     db.pragma('busy_timeout = 5000'); // a writer committing under a rollback journal holds the lock briefly
     // A run reads each page once, in id order: better-sqlite3's 16 MB page cache would only fill
@@ -72,7 +84,11 @@ export function openLogDatabase(path: string, options: { snapshotDir?: string | 
  * (kept while the file is unchanged) or a temporary directory. A copy that the app came back
  * during (a -wal appeared, the file changed) is refused: the next run reads it shared.
  */
-function openReadOnly(path: string, snapshotDir: string | undefined): { db: Database.Database; release: () => void } {
+function openReadOnly(
+  path: string,
+  snapshotDir: string | undefined,
+  runSnapshotDir: string | undefined,
+): { db: Database.Database; release: () => void } {
   const stat = statSync(path); // ENOENT is reported by the caller like any open error
   // A FIFO or a device would block the open forever, or read endless bytes.
   if (!stat.isFile()) throw new Error('not a regular file');
@@ -80,6 +96,8 @@ function openReadOnly(path: string, snapshotDir: string | undefined): { db: Data
     if (snapshotDir !== undefined) rmSync(snapshotDir, { recursive: true, force: true }); // the app is back: the copy is stale
     return { db: new Database(path, { readonly: true, fileMustExist: true }), release: () => {} };
   }
+  const kept = runSnapshotDir === undefined ? null : openKeptSnapshot(path, stat, runSnapshotDir);
+  if (kept !== null) return { db: kept, release: () => {} };
   const dir = snapshotDir ?? mkdtempSync(join(tmpdir(), 'sentinel-snapshot-'));
   const release = snapshotDir === undefined ? () => rmSync(dir, { recursive: true, force: true }) : () => {};
   try {
@@ -91,11 +109,37 @@ function openReadOnly(path: string, snapshotDir: string | undefined): { db: Data
   }
 }
 
+/** Whether `dir` holds a copy of the database as it is now (same file, size and mtime). */
+function isCurrentSnapshot(dir: string, stamp: string): boolean {
+  try {
+    return existsSync(join(dir, 'source.db')) && readFileSync(join(dir, 'source.json'), 'utf8') === stamp;
+  } catch {
+    return false; // not ours to read, or gone: not a copy this reader can use
+  }
+}
+
+const stampOf = (path: string, stat: Stats) =>
+  JSON.stringify({ path, dev: stat.dev, ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs });
+
+/** The run's current copy, opened, or null. Only with its -wal and -shm there already (the run's
+ * read left them): opening it creates nothing in a folder that is not this reader's. */
+function openKeptSnapshot(path: string, stat: Stats, dir: string): Database.Database | null {
+  const copy = join(dir, 'source.db');
+  if (!isCurrentSnapshot(dir, stampOf(path, stat)) || !existsSync(`${copy}-wal`) || !existsSync(`${copy}-shm`)) return null;
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(copy, { readonly: true, fileMustExist: true });
+    db.prepare('SELECT 1 FROM sqlite_master LIMIT 1').get();
+    return db;
+  } catch {
+    db?.close();
+    return null; // replaced while it was opened, or unreadable to this user: copy it afresh
+  }
+}
+
 function takeSnapshot(path: string, before: Stats, dir: string): string {
   const copy = join(dir, 'source.db');
-  const stampFile = join(dir, 'source.json');
-  const stamp = JSON.stringify({ path, dev: before.dev, ino: before.ino, size: before.size, mtimeMs: before.mtimeMs });
-  if (existsSync(copy) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return copy;
+  if (isCurrentSnapshot(dir, stampOf(path, before))) return copy;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   for (const name of ['source.db', 'source.db-wal', 'source.db-shm', 'source.json']) rmSync(join(dir, name), { force: true });
   const partial = join(dir, 'source.db.partial');
@@ -106,7 +150,7 @@ function takeSnapshot(path: string, before: Stats, dir: string): string {
     throw new Error('its app opened it while sentinel copied it (no -wal before, one after); the next run reads it in place');
   }
   renameSync(partial, copy);
-  writeFileSync(stampFile, stamp);
+  writeFileSync(join(dir, 'source.json'), stampOf(path, before));
   return copy;
 }
 

@@ -6,7 +6,7 @@ import { levelNamesBelow } from '../core/levels.js';
 import { parseRowTime } from '../core/row-time.js';
 import type { Checkpoint } from '../core/records.js';
 import type { LogRow } from '../core/types.js';
-import { logDatabaseError, openLogDatabase } from './log-database.js';
+import { logDatabaseError, openLogDatabase, type SnapshotDirs } from './log-database.js';
 import { logRowColumns, quoteIdentifier, toLogRow } from './log-row-shape.js';
 
 export interface LogSource {
@@ -58,10 +58,10 @@ export interface RunSource {
   close(): Promise<void>;
 }
 
-/** `snapshotDir`: where a copy of a stopped app's WAL database may be kept between runs (see
- * `openLogDatabase`); without it a copy lives in a temporary directory until `close`. */
-export function openLogSource(path: string, source: SourceConfig, snapshotDir?: string): LogSource {
-  const opened = openLogDatabase(path, { snapshotDir });
+/** `snapshots`: where a stopped app's WAL database is read from a copy (see `openLogDatabase`);
+ * without them a copy lives in a temporary directory until `close`. */
+export function openLogSource(path: string, source: SourceConfig, snapshots: SnapshotDirs = {}): LogSource {
+  const opened = openLogDatabase(path, snapshots);
   const { db } = opened;
   const c = source.columns;
   checkSchema(db, path, source.table, c);

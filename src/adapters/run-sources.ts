@@ -1,7 +1,7 @@
-import { join } from 'node:path';
 import type { SourceConfig } from '../core/config.js';
 import { SentinelError } from '../core/errors.js';
 import type { RunSource } from './log-source.js';
+import { type SnapshotDirs, sourceSnapshotDir } from './log-database.js';
 import { readSecret } from './secrets.js';
 import { openSqliteRunSource } from './sqlite-run-source.js';
 
@@ -13,19 +13,19 @@ export interface FailedSource {
 
 /** Opens every configured source; one that cannot be opened is reported, not thrown, so the
  * others are still read. `dbOverride` (a copy on a laptop) replaces the first SQLite source;
- * `snapshotRoot` keeps the copies of stopped apps' databases between runs, one folder a source. */
+ * `stateDir` keeps the copies of stopped apps' databases between runs, one folder a source. */
 export async function openRunSources(
   sources: readonly SourceConfig[],
   env: NodeJS.ProcessEnv,
   dbOverride?: string,
-  snapshotRoot?: string,
+  stateDir?: string,
 ): Promise<{ opened: RunSource[]; failed: FailedSource[] }> {
   const opened: RunSource[] = [];
   const failed: FailedSource[] = [];
   for (const config of sources) {
     try {
-      const snapshotDir = snapshotRoot === undefined ? undefined : join(snapshotRoot, config.name);
-      opened.push(await openRunSource(config, env, config === sources[0] ? dbOverride : undefined, snapshotDir));
+      const snapshotDir = stateDir === undefined ? undefined : sourceSnapshotDir(stateDir, config.name);
+      opened.push(await openRunSource(config, env, config === sources[0] ? dbOverride : undefined, { snapshotDir }));
     } catch (error) {
       if (!(error instanceof SentinelError)) throw error;
       failed.push({ name: config.name, message: error.message });
@@ -38,9 +38,9 @@ export async function openRunSource(
   config: SourceConfig,
   env: NodeJS.ProcessEnv,
   dbOverride?: string,
-  snapshotDir?: string,
+  snapshots: SnapshotDirs = {},
 ): Promise<RunSource> {
-  if (config.kind === 'sqlite') return openSqliteRunSource(config, dbOverride ?? config.path, snapshotDir);
+  if (config.kind === 'sqlite') return openSqliteRunSource(config, dbOverride ?? config.path, snapshots);
   // Loaded only for a PostgreSQL source: the quiet SQLite run never loads the client.
   const { openPostgresSource, postgresUrl } = await import('./postgres-source.js');
   return openPostgresSource(

@@ -1,11 +1,11 @@
 import type { SqliteSourceConfig } from '../core/config.js';
 import type { Checkpoint } from '../core/records.js';
+import type { SnapshotDirs } from './log-database.js';
 import { openLogSource, type RunSource, type SourceWarning } from './log-source.js';
 
-/** A SQLite source as a run reads it: the cursor is the row id, which grows in commit order.
- * `snapshotDir`: where a copy of a stopped app's database may be kept between runs. */
-export function openSqliteRunSource(config: SqliteSourceConfig, path = config.path, snapshotDir?: string): RunSource {
-  const source = openLogSource(path, config, snapshotDir);
+/** A SQLite source as a run reads it: the cursor is the row id, which grows in commit order. */
+export function openSqliteRunSource(config: SqliteSourceConfig, path = config.path, snapshots: SnapshotDirs = {}): RunSource {
+  const source = openLogSource(path, config, snapshots);
   let position: Checkpoint = { id: 0, identity: null };
   return {
     name: config.name,

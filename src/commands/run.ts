@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { findConfigFile } from '../adapters/config-paths.js';
 import { createHeartbeat } from '../adapters/heartbeat.js';
 import { loadConfigCached, loadIgnoreRulesCached, openParsedCache } from '../adapters/parsed-cache.js';
@@ -73,8 +73,12 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
     const state = openStateStore(paths.stateDir, { readonly: dryRun, ...(stateCopy === undefined ? {} : { file: stateCopy }) });
     if (!dryRun) state.redactStored(redactionMarker(config.redact.patterns), (text) => redactor.redact(text).text);
     // A stopped app's database is read from a copy, kept in the state dir between runs (not by dry runs).
-    const snapshotRoot = dryRun ? undefined : join(paths.stateDir, 'source-snapshot');
-    const { opened: sources, failed: unopened } = await openRunSources(config.sources, ctx.env, options.db, snapshotRoot);
+    const { opened: sources, failed: unopened } = await openRunSources(
+      config.sources,
+      ctx.env,
+      options.db,
+      dryRun ? undefined : paths.stateDir,
+    );
     // Nothing to read at all: fail as before, before anything is recorded.
     if (sources.length === 0) throw new SentinelError(unopened.map((f) => f.message).join('; '), ExitCode.source);
     const startedAt = ctx.clock.now();

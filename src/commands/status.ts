@@ -1,12 +1,13 @@
 import { findConfigFile } from '../adapters/config-paths.js';
 import { loadConfig } from '../adapters/config-file.js';
 import { loadIgnoreRules } from '../adapters/ignore-file.js';
+import { sourceSnapshotDir } from '../adapters/log-database.js';
 import { openLogSource } from '../adapters/log-source.js';
 import { openRunSource } from '../adapters/run-sources.js';
 import { isProcessAlive } from '../adapters/run-lock.js';
 import { INTERRUPTED, openStateStore } from '../adapters/state-store.js';
 import type { StateStore } from '../core/state-store.js';
-import type { SourceConfig } from '../core/config.js';
+import type { SourceConfig, SqliteSourceConfig } from '../core/config.js';
 import type { RunRecord } from '../core/records.js';
 import { usageLimitUntil } from '../stages/claude-pause.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
@@ -31,8 +32,8 @@ export async function statusCommand(options: { json?: boolean; config?: string }
     const report: StatusReport = {
       now,
       checkpoint: checkpoint?.id ?? null,
-      source: single ? readSource(single.path, single, checkpoint?.id ?? 0) : null,
-      sources: single ? [] : await readSources(config.sources, state, ctx.env),
+      source: single ? readSource(single.path, single, checkpoint?.id ?? 0, paths.stateDir) : null,
+      sources: single ? [] : await readSources(config.sources, state, ctx.env, paths.stateDir),
       runs: state.recentRuns(5).map(markInterrupted),
       lastSuccess,
       staleness: judgeRunStaleness({
@@ -74,9 +75,10 @@ function markInterrupted(run: RunRecord): RunRecord {
 }
 
 /** The source's side of status; an unreadable database is reported, not fatal: status must still show. */
-function readSource(path: string, config: Parameters<typeof openLogSource>[1], checkpoint: number): StatusReport['source'] {
+function readSource(path: string, config: SqliteSourceConfig, checkpoint: number, stateDir: string): StatusReport['source'] {
   try {
-    const source = openLogSource(path, config);
+    // A stopped app's database is read from the run's copy while it is current, not copied again.
+    const source = openLogSource(path, config, { runSnapshotDir: sourceSnapshotDir(stateDir, config.name) });
     try {
       return { path, maxId: source.maxId(), rowsBehind: source.countSince(checkpoint), newestRowTime: source.newestRowTime(), error: null };
     } finally {
@@ -90,7 +92,12 @@ function readSource(path: string, config: Parameters<typeof openLogSource>[1], c
 
 /** Each source's side of status when there are several, or one on PostgreSQL; one that cannot be
  * read is reported in its place. */
-async function readSources(sources: readonly SourceConfig[], state: StateStore, env: NodeJS.ProcessEnv): Promise<SourceStatus[]> {
+async function readSources(
+  sources: readonly SourceConfig[],
+  state: StateStore,
+  env: NodeJS.ProcessEnv,
+  stateDir: string,
+): Promise<SourceStatus[]> {
   const out: SourceStatus[] = [];
   for (const config of sources) {
     const checkpoint = state.checkpoint(config.name);
@@ -105,7 +112,7 @@ async function readSources(sources: readonly SourceConfig[], state: StateStore, 
       error: null,
     };
     try {
-      const source = await openRunSource(config, env);
+      const source = await openRunSource(config, env, undefined, { runSnapshotDir: sourceSnapshotDir(stateDir, config.name) });
       try {
         const from = checkpoint ?? { id: 0, identity: null };
         status.rowsBehind = await source.countSince(from);

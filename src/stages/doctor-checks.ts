@@ -8,6 +8,7 @@ import { isWorkTree } from '../adapters/git-history.js';
 import { findConfigFile, type LoadedConfig } from '../adapters/config-paths.js';
 import { loadConfig } from '../adapters/config-file.js';
 import { discardBody } from '../adapters/http-body.js';
+import { sourceSnapshotDir } from '../adapters/log-database.js';
 import { levelIndexSql, openLogSource } from '../adapters/log-source.js';
 import { bundledClaude, findClaude } from '../adapters/claude-command.js';
 import { readSecret } from '../adapters/secrets.js';
@@ -49,16 +50,16 @@ export function checkConfig(
 export async function checkDatabase(loaded: LoadedConfig, uid: number | null, env: NodeJS.ProcessEnv): Promise<Check[]> {
   const checks: Check[] = [];
   for (const source of loaded.config.sources) {
-    if (source.kind === 'sqlite') checks.push(...checkSqliteFile(source.path, source, uid));
+    if (source.kind === 'sqlite') checks.push(...checkSqliteFile(source.path, source, uid, loaded.paths.stateDir));
     else checks.push(...(await checkPostgresSource(source, env)));
   }
   return checks;
 }
 
-function checkSqliteFile(path: string, config: SqliteSourceConfig, uid: number | null): Check[] {
+function checkSqliteFile(path: string, config: SqliteSourceConfig, uid: number | null, stateDir: string): Check[] {
   const checks: Check[] = [];
   try {
-    const source = openLogSource(path, config);
+    const source = openLogSource(path, config, { runSnapshotDir: sourceSnapshotDir(stateDir, config.name) });
     try {
       const newest = source.newestRowTime();
       checks.push(

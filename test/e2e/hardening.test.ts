@@ -106,6 +106,26 @@ describe('a WAL database whose app stopped cleanly', () => {
     }
   });
 
+  it('is read by status and doctor from the copy the run keeps while it is current, not copied again, and afresh once the app wrote', async () => {
+    const { dir, db } = makeProject();
+    await writeWithLoguru(db, [{ level: 'ERROR', message: 'job 1 failed', logger: 'app.jobs', function: 'run' }]);
+    expect(JSON.parse((await runCli(['run', '--json'], { cwd: dir })).stdout)).toMatchObject({ rows_read: 1 });
+    // No room for a copy of their own: what they read is the run's.
+    const noTmp = { TMPDIR: join(dir, 'no-such-dir') };
+    const status = await runCli(['status', '--json'], { cwd: dir, env: noTmp });
+    expect(JSON.parse(status.stdout).source).toMatchObject({ max_id: 1, rows_behind: 0, error: null });
+    const doctor = await runCli(['doctor'], { cwd: dir, env: noTmp });
+    expect(doctor.stdout).toMatch(new RegExp(`log database ${db} is readable: 1 row`));
+
+    // The app ran and stopped again: the run's copy is stale, so status reads the file as it is now.
+    await writeWithLoguru(db, [{ level: 'ERROR', message: 'job 2 failed', logger: 'app.jobs', function: 'run', repeat: 2 }]);
+    expect(readdirSync(dir).filter((name) => name.startsWith('logs.db'))).toEqual(['logs.db']);
+    const after = await runCli(['status', '--json'], { cwd: dir });
+    expect(JSON.parse(after.stdout).source).toMatchObject({ max_id: 3, rows_behind: 2, error: null });
+    const stale = await runCli(['status', '--json'], { cwd: dir, env: noTmp });
+    expect(JSON.parse(stale.stdout).source.error).toMatch(/^log database .*logs\.db: /);
+  });
+
   it('is read by the analyses (rows around a row, a metric) through the same opener: no -wal or -shm appears beside it', async () => {
     const { dir, db } = makeProject({ metrics: [{ name: 'failures', count_where: "level = 'ERROR'", bucket: '1h' }] });
     await writeWithLoguru(db, [{ level: 'ERROR', message: 'job 4 failed', logger: 'app.jobs', function: 'run', repeat: 3 }]);
