@@ -1,5 +1,5 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Config } from '../core/config.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { readRegularFile } from './regular-file.js';
@@ -12,9 +12,13 @@ export interface LoadedConfig {
   /** The file it came from. */
   file: string;
   /** Absolute paths: relative ones in the file are relative to the file's directory. `database` is
-   * the first source's SQLite file, null when that source is PostgreSQL. */
-  paths: { stateDir: string; incidentsDir: string; ignoreFile: string; database: string | null };
+   * the first source's SQLite file, null when that source is PostgreSQL; `databaseSnapshot` where
+   * a run keeps its copy of that file while the app is stopped (see `openLogDatabase`). */
+  paths: { stateDir: string; incidentsDir: string; ignoreFile: string; database: string | null; databaseSnapshot: string };
 }
+
+/** Where a run keeps its copy of a stopped app's database for a source. */
+export const sourceSnapshotDir = (stateDir: string, source: string) => join(stateDir, 'source-snapshot', source);
 
 /** `--config`, then `$SENTINEL_CONFIG`, `./sentinel.yaml`, `/etc/sentinel/sentinel.yaml`: first found wins. */
 export function findConfigFile(explicit: string | undefined, env: NodeJS.ProcessEnv, cwd: string): string {
@@ -64,14 +68,16 @@ export function placeConfig(file: string, env: NodeJS.ProcessEnv, parsed: Config
       );
     }
   }
+  const stateDir = resolve(base, config.state_dir ?? env.STATE_DIRECTORY?.split(':')[0] ?? './.sentinel');
   return {
     config,
     file,
     paths: {
-      stateDir: resolve(base, config.state_dir ?? env.STATE_DIRECTORY?.split(':')[0] ?? './.sentinel'),
+      stateDir,
       incidentsDir: resolve(base, config.incidents_dir),
       ignoreFile: resolve(base, config.ignore_file),
       database: config.source.kind === 'sqlite' ? config.source.path : null,
+      databaseSnapshot: sourceSnapshotDir(stateDir, config.source.name),
     },
   };
 }

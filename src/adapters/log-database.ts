@@ -34,9 +34,6 @@ export interface SnapshotDirs {
   runSnapshotDir?: string | undefined;
 }
 
-/** A run's `snapshotDir` for a source. */
-export const sourceSnapshotDir = (stateDir: string, source: string) => join(stateDir, 'source-snapshot', source);
-
 /** A failure reading the app's log database: one line naming the file, exit 3. */
 export function logDatabaseError(path: string, error: unknown, what?: string): SentinelError {
   return new SentinelError(`log database ${path}: ${what ? `${what}: ` : ''}${describeSqliteError(error)}`, ExitCode.source, {

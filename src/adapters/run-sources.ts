@@ -1,7 +1,8 @@
 import type { SourceConfig } from '../core/config.js';
 import { SentinelError } from '../core/errors.js';
 import type { RunSource } from './log-source.js';
-import { type SnapshotDirs, sourceSnapshotDir } from './log-database.js';
+import { sourceSnapshotDir } from './config-paths.js';
+import type { SnapshotDirs } from './log-database.js';
 import { readSecret } from './secrets.js';
 import { openSqliteRunSource } from './sqlite-run-source.js';
 

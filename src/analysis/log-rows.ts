@@ -20,8 +20,9 @@ export interface LogRows {
   close(): Promise<void>;
 }
 
-/** The app's log database, read-only, for the analyses: unlike the log source it reads every level. */
-export function openLogRows(file: string | null, source: Config['source']): LogRows {
+/** The app's log database, read-only, for the analyses: unlike the log source it reads every level.
+ * `runSnapshotDir`: the run's copy of a stopped app's database, read while it is current. */
+export function openLogRows(file: string | null, source: Config['source'], runSnapshotDir?: string): LogRows {
   const path = requireSqliteFile(file);
   const fail = (what: string, error: unknown): never => {
     throw logDatabaseError(path, error, what);
@@ -30,7 +31,7 @@ export function openLogRows(file: string | null, source: Config['source']): LogR
   const id = quoteIdentifier(source.columns.id);
   // Table and column names come from the validated config only; values are always bound.
   const columns = logRowColumns(source);
-  const opened = openLogDatabase(path);
+  const opened = openLogDatabase(path, { runSnapshotDir });
   const { db } = opened;
   let statements!: Record<'one' | 'before' | 'after' | 'max', Database.Statement>;
   try {
@@ -78,9 +79,14 @@ export function openLogRows(file: string | null, source: Config['source']): LogR
 
 /** `openLogRows` on first use: an analysis that never reads a row (system, metric) must work even
  * when the log database is unreadable. */
-export function openLogRowsLazily(path: string | null, source: Config['source'], env: NodeJS.ProcessEnv = {}): LogRows {
+export function openLogRowsLazily(
+  path: string | null,
+  source: Config['source'],
+  env: NodeJS.ProcessEnv = {},
+  runSnapshotDir?: string,
+): LogRows {
   let logs: Promise<LogRows> | null = null;
-  const open = () => (logs ??= openAnyLogRows(path, source, env));
+  const open = () => (logs ??= openAnyLogRows(path, source, env, runSnapshotDir));
   return {
     around: async (...args) => (await open()).around(...args),
     maxId: async () => (await open()).maxId(),
@@ -92,8 +98,13 @@ export function openLogRowsLazily(path: string | null, source: Config['source'],
 }
 
 /** The first source's rows: its SQLite file, or its PostgreSQL table (the client loaded only then). */
-async function openAnyLogRows(path: string | null, source: Config['source'], env: NodeJS.ProcessEnv): Promise<LogRows> {
-  if (source.kind === 'sqlite') return openLogRows(path, source);
+async function openAnyLogRows(
+  path: string | null,
+  source: Config['source'],
+  env: NodeJS.ProcessEnv,
+  runSnapshotDir: string | undefined,
+): Promise<LogRows> {
+  if (source.kind === 'sqlite') return openLogRows(path, source, runSnapshotDir);
   const { openPostgresLogRows, postgresUrl } = await import('../adapters/postgres-source.js');
   return openPostgresLogRows(
     source,

@@ -15,18 +15,24 @@ import { plural } from '../core/plural.js';
 
 const HOUR = 3_600_000;
 /** The metric reader of the first source: its SQLite file, or its PostgreSQL table. */
-export async function openAnyMetricReader(file: string | null, source: Config['source'], env: NodeJS.ProcessEnv): Promise<MetricReader> {
-  if (source.kind === 'sqlite') return openMetricReader(file, source);
+export async function openAnyMetricReader(
+  file: string | null,
+  source: Config['source'],
+  env: NodeJS.ProcessEnv,
+  runSnapshotDir?: string,
+): Promise<MetricReader> {
+  if (source.kind === 'sqlite') return openMetricReader(file, source, runSnapshotDir);
   const { openPostgresMetricReader } = await import('./metric-postgres.js');
   return openPostgresMetricReader(source, env);
 }
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
-/** The app's log database on a read-only, query-only connection, for operator-defined series. */
-export function openMetricReader(file: string | null, source: Config['source']): MetricReader {
+/** The app's log database on a read-only, query-only connection, for operator-defined series
+ * (`runSnapshotDir`: as for `openLogRows`). */
+export function openMetricReader(file: string | null, source: Config['source'], runSnapshotDir?: string): MetricReader {
   const path = requireSqliteFile(file);
-  const opened = openLogDatabase(path, { queryOnly: true });
+  const opened = openLogDatabase(path, { queryOnly: true, runSnapshotDir });
   const { db } = opened;
   const c = source.columns;
   // The condition is the operator's own SQL from the config: it only ever sits inside parentheses
@@ -75,7 +81,7 @@ export function openMetricReader(file: string | null, source: Config['source']):
   };
 
   const readCounts = (stmt: Database.Statement, bucket: number, since: number, until: number): MetricSeries => {
-    const logSource = openLogSource(path, source);
+    const logSource = openLogSource(path, source, { runSnapshotDir });
     let firstId: number;
     try {
       firstId = logSource.firstIdSince(since);
@@ -114,7 +120,7 @@ export function openMetricReader(file: string | null, source: Config['source']):
 }
 
 /** The `metric` analysis reads the log database named by `database` (the config's resolved path). */
-export function createMetricAnalysis(database: string | null, env: NodeJS.ProcessEnv) {
+export function createMetricAnalysis(database: string | null, env: NodeJS.ProcessEnv, runSnapshotDir?: string) {
   return defineAnalysis({
     name: 'metric',
     description:
@@ -135,7 +141,7 @@ export function createMetricAnalysis(database: string | null, env: NodeJS.Proces
         return { kind: 'rejected', text: `no metric named ${name}; known: ${known}` };
       }
       const now = clock.now();
-      const reader = await openAnyMetricReader(database, config.source, env);
+      const reader = await openAnyMetricReader(database, config.source, env, runSnapshotDir);
       try {
         const series = await reader.read(metric, now - hours * HOUR, now + 1);
         if (series.kind === 'invalid') return { kind: 'rejected', text: series.message };

@@ -17,6 +17,8 @@ export interface AnalysesOptions {
   config: Config;
   /** The log database, resolved against the config file's directory (null: the source is PostgreSQL). */
   database: string | null;
+  /** The run's copy of a stopped app's database (`sourceSnapshotDir`), read while it is current. */
+  runSnapshotDir?: string;
   /** Looked up for the names a script declares in `env`; nothing else is passed on. */
   env: NodeJS.ProcessEnv;
   /** Scripts run here (the config file's directory), so relative commands read as written. */
@@ -32,7 +34,7 @@ export function createAnalyses(options: AnalysesOptions): Analysis[] {
     rowsAround,
     fingerprintCounts,
     systemAnalysis,
-    createMetricAnalysis(options.database, options.env),
+    createMetricAnalysis(options.database, options.env, options.runSnapshotDir),
     errorsSeries,
     createPastIncidents(resolve(options.cwd, options.config.incidents_dir)),
     ...codeAnalyses(options),

@@ -76,7 +76,13 @@ function coerceArgs(schema: z.ZodObject, args: Record<string, string | true>): R
 export async function analyzeCommand(options: AnalyzeOptions, ctx: CommandContext): Promise<number> {
   const { config, paths, file } = loadConfig(findConfigFile(options.config, ctx.env, ctx.cwd), ctx.env);
   const name = options.name.replaceAll('-', '_');
-  const analyses = createAnalyses({ config, database: paths.database, env: ctx.env, cwd: dirname(file) });
+  const analyses = createAnalyses({
+    config,
+    database: paths.database,
+    runSnapshotDir: paths.databaseSnapshot,
+    env: ctx.env,
+    cwd: dirname(file),
+  });
   const analysis = analyses.find((a) => a.name === name);
   if (!analysis) {
     const known = analyses.map((a) => a.name);
@@ -90,7 +96,7 @@ export async function analyzeCommand(options: AnalyzeOptions, ctx: CommandContex
   if (!parsed.ok) throw new SentinelError(`analyze ${name}: ${parsed.message}`, ExitCode.usage);
 
   const state = openStateStore(paths.stateDir, { readonly: true });
-  const lazyLogs = openLogRowsLazily(paths.database, config.source, ctx.env);
+  const lazyLogs = openLogRowsLazily(paths.database, config.source, ctx.env, paths.databaseSnapshot);
   let result: AnalysisResult;
   try {
     // People copy a prefix of a fingerprint; Claude is given whole ones, so only the command line looks it up.

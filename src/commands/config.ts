@@ -35,7 +35,7 @@ async function checkMetrics({ config, file, paths }: ReturnType<typeof loadConfi
   if (config.metrics.length === 0) return;
   let reader: MetricReader;
   try {
-    reader = await openAnyMetricReader(paths.database, config.source, ctx.env);
+    reader = await openAnyMetricReader(paths.database, config.source, ctx.env, paths.databaseSnapshot);
   } catch (error) {
     // The file can be valid on a machine without the log (a laptop, CI): say what was not checked.
     ctx.stderr(`sentinel: warning: metrics not checked: ${error instanceof Error ? error.message : String(error)}`);

@@ -32,10 +32,15 @@ export async function mcpCommand(
   try {
     // A PostgreSQL source is connected to on the first tool call that reads rows.
     const logs =
-      config.source.kind === 'sqlite' ? openLogRows(paths.database, config.source) : openLogRowsLazily(null, config.source, ctx.env);
+      config.source.kind === 'sqlite'
+        ? openLogRows(paths.database, config.source, paths.databaseSnapshot)
+        : openLogRowsLazily(null, config.source, ctx.env);
     try {
       const deps: AnalysisDeps = { config, state, logs, redactor: createRedactor(config.redact.patterns), clock: ctx.clock };
-      const server = createMcpServer(deps, createAnalyses({ config, database: paths.database, env: ctx.env, cwd: dirname(file) }));
+      const server = createMcpServer(
+        deps,
+        createAnalyses({ config, database: paths.database, runSnapshotDir: paths.databaseSnapshot, env: ctx.env, cwd: dirname(file) }),
+      );
       const closed = new Promise<void>((resolve) => {
         io.input.once('end', resolve);
         io.input.once('close', resolve);

@@ -1,7 +1,6 @@
-import { findConfigFile } from '../adapters/config-paths.js';
+import { findConfigFile, sourceSnapshotDir } from '../adapters/config-paths.js';
 import { loadConfig } from '../adapters/config-file.js';
 import { loadIgnoreRules } from '../adapters/ignore-file.js';
-import { sourceSnapshotDir } from '../adapters/log-database.js';
 import { openLogSource } from '../adapters/log-source.js';
 import { openRunSource } from '../adapters/run-sources.js';
 import { isProcessAlive } from '../adapters/run-lock.js';

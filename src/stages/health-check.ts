@@ -17,13 +17,19 @@ export interface HealthCheck {
  * the same registry Claude's tools come from, and judges each series as of now. */
 export async function checkHealth(loaded: LoadedConfig, state: StateStore, redactor: Redactor, ctx: CommandContext): Promise<HealthCheck> {
   const { config, paths, file } = loaded;
-  const analyses = createAnalyses({ config, database: paths.database, env: ctx.env, cwd: dirname(file) });
+  const analyses = createAnalyses({
+    config,
+    database: paths.database,
+    runSnapshotDir: paths.databaseSnapshot,
+    env: ctx.env,
+    cwd: dirname(file),
+  });
   const calls: { name: string; args: Record<string, string> }[] = [
     { name: 'system', args: {} },
     ...config.metrics.map((m) => ({ name: 'metric', args: { name: m.name } })),
     { name: 'errors', args: {} },
   ];
-  const logs = openLogRowsLazily(paths.database, config.source, ctx.env);
+  const logs = openLogRowsLazily(paths.database, config.source, ctx.env, paths.databaseSnapshot);
   const check: HealthCheck = { verdicts: [], problems: [] };
   try {
     for (const call of calls) {

@@ -37,7 +37,13 @@ export function buildClaude(loaded: LoadedConfig, ctx: CommandContext): Investig
   if (!credential.ok) return { unavailable: { kind: 'unavailable', detail: credential.message } };
   const { kind, env: credentialEnv } = credential.credential;
   // The same list `sentinel mcp` serves from the same config: each tool allowed by name.
-  const analyses = createAnalyses({ config, database: paths.database, env: ctx.env, cwd: dirname(file) });
+  const analyses = createAnalyses({
+    config,
+    database: paths.database,
+    runSnapshotDir: paths.databaseSnapshot,
+    env: ctx.env,
+    cwd: dirname(file),
+  });
   const tools = analyses.map((a) => ({ name: `${TOOL_PREFIX}${a.name}`, description: a.description }));
   const runner = createClaudeRunner({
     command,
@@ -74,8 +80,14 @@ export function fallbackAnalyses(
 ): InvestigateDeps['fallbackAnalyses'] {
   return async (queued: QueuedSubject) => {
     const { config, paths, file } = loaded;
-    const analyses = createAnalyses({ config, database: paths.database, env: ctx.env, cwd: dirname(file) });
-    const logs = openLogRowsLazily(paths.database, config.source, ctx.env);
+    const analyses = createAnalyses({
+      config,
+      database: paths.database,
+      runSnapshotDir: paths.databaseSnapshot,
+      env: ctx.env,
+      cwd: dirname(file),
+    });
+    const logs = openLogRowsLazily(paths.database, config.source, ctx.env, paths.databaseSnapshot);
     const deps = { config, state, logs, redactor, clock: ctx.clock };
     const calls =
       queued.kind === 'health'

@@ -106,8 +106,8 @@ describe('a WAL database whose app stopped cleanly', () => {
     }
   });
 
-  it('is read by status and doctor from the copy the run keeps while it is current, not copied again, and afresh once the app wrote', async () => {
-    const { dir, db } = makeProject();
+  it('is read by status, doctor and the analyses from the copy the run keeps while it is current, not copied again, and afresh once the app wrote', async () => {
+    const { dir, db } = makeProject({ metrics: [{ name: 'failures', count_where: "level = 'ERROR'", bucket: '1h' }] });
     await writeWithLoguru(db, [{ level: 'ERROR', message: 'job 1 failed', logger: 'app.jobs', function: 'run' }]);
     expect(JSON.parse((await runCli(['run', '--json'], { cwd: dir })).stdout)).toMatchObject({ rows_read: 1 });
     // No room for a copy of their own: what they read is the run's.
@@ -116,6 +116,11 @@ describe('a WAL database whose app stopped cleanly', () => {
     expect(JSON.parse(status.stdout).source).toMatchObject({ max_id: 1, rows_behind: 0, error: null });
     const doctor = await runCli(['doctor'], { cwd: dir, env: noTmp });
     expect(doctor.stdout).toMatch(new RegExp(`log database ${db} is readable: 1 row`));
+    const around = await runCli(['analyze', 'rows_around', '1', '--json'], { cwd: dir, env: noTmp });
+    expect(around.exitCode, around.stderr).toBe(0);
+    expect(around.stdout).toContain('job 1 failed');
+    const metric = await runCli(['analyze', 'metric', 'failures', '--json'], { cwd: dir, env: noTmp });
+    expect(metric.exitCode, metric.stderr).toBe(0);
 
     // The app ran and stopped again: the run's copy is stale, so status reads the file as it is now.
     await writeWithLoguru(db, [{ level: 'ERROR', message: 'job 2 failed', logger: 'app.jobs', function: 'run', repeat: 2 }]);
