@@ -1,3 +1,4 @@
+import { errorMessage } from '../core/errors.js';
 import type { ForgeFailure } from '../core/forge.js';
 import { fetchWithin, readCappedText } from './http-body.js';
 
@@ -40,6 +41,6 @@ export async function callForgeApi(
     }
     return { status: response.status, headers: response.headers, data };
   } catch (error) {
-    return { kind: 'unavailable', reason: `${what}: ${error instanceof Error ? error.message : String(error)}` };
+    return { kind: 'unavailable', reason: `${what}: ${errorMessage(error)}` };
   }
 }

@@ -1,3 +1,4 @@
+import { errorMessage } from '../core/errors.js';
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -60,7 +61,7 @@ export function createIncidentWriter(opts: IncidentWriterOptions): IncidentWrite
         }
         return { kind: 'failed', reason: `${opts.dir}: ${fileName} and ${MAX_SUFFIX - 1} suffixed names are all taken` };
       } catch (error) {
-        return { kind: 'failed', reason: `cannot write an incident in ${opts.dir}: ${describeError(error)}` };
+        return { kind: 'failed', reason: `cannot write an incident in ${opts.dir}: ${errorMessage(error)}` };
       } finally {
         removeTemp(temp);
       }
@@ -76,7 +77,7 @@ export function createIncidentWriter(opts: IncidentWriterOptions): IncidentWrite
         syncDirectory(opts.dir);
         return { kind: 'written', path: join(opts.dir, fileName), fileName };
       } catch (error) {
-        return { kind: 'failed', reason: `cannot update ${fileName} in ${opts.dir}: ${describeError(error)}` };
+        return { kind: 'failed', reason: `cannot update ${fileName} in ${opts.dir}: ${errorMessage(error)}` };
       } finally {
         removeTemp(temp);
       }
@@ -184,15 +185,13 @@ function readFrontMatter(path: string): { ok: true; data: unknown } | { ok: fals
       closeSync(fd);
     }
   } catch (error) {
-    return { ok: false, reason: `cannot read: ${describeError(error)}` };
+    return { ok: false, reason: `cannot read: ${errorMessage(error)}` };
   }
   const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n/.exec(head);
   if (!match) return { ok: false, reason: 'no front matter' };
   try {
     return { ok: true, data: parseYaml(match[1] ?? '') };
   } catch (error) {
-    return { ok: false, reason: `front matter is not YAML: ${describeError(error).split('\n')[0]}` };
+    return { ok: false, reason: `front matter is not YAML: ${errorMessage(error).split('\n')[0]}` };
   }
 }
-
-const describeError = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -5,7 +5,7 @@ import { loadIgnoreRules } from '../adapters/ignore-file.js';
 import { openAnyMetricReader } from '../analysis/metric.js';
 import type { MetricReader } from '../analysis/metric-reader.js';
 import { configSchema } from '../core/config.js';
-import { ExitCode, SentinelError } from '../core/errors.js';
+import { ExitCode, SentinelError, errorMessage } from '../core/errors.js';
 import { whyMissing } from '../stages/doctor-checks.js';
 import type { CommandContext } from '../core/types.js';
 
@@ -38,7 +38,7 @@ async function checkMetrics({ config, file, paths }: ReturnType<typeof loadConfi
     reader = await openAnyMetricReader(paths.database, config.source, ctx.env, paths.databaseSnapshot);
   } catch (error) {
     // The file can be valid on a machine without the log (a laptop, CI): say what was not checked.
-    ctx.stderr(`sentinel: warning: metrics not checked: ${error instanceof Error ? error.message : String(error)}`);
+    ctx.stderr(`sentinel: warning: metrics not checked: ${errorMessage(error)}`);
     return;
   }
   try {

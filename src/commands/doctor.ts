@@ -1,5 +1,6 @@
+import { errorMessage } from '../core/errors.js';
 import type { Check } from '../core/doctor.js';
-import { describeError, doctorExitCode, fail, renderChecks, warn } from '../core/doctor.js';
+import { doctorExitCode, fail, renderChecks, warn } from '../core/doctor.js';
 import { checkAutofix } from '../stages/doctor-autofix.js';
 import { checkClaude, checkCode, checkConfig, checkDatabase, checkNotify } from '../stages/doctor-checks.js';
 import { checkIncidentsDir, checkStateDir, checkUnits, effectiveStateDir, findInstalledUnits } from '../stages/doctor-system.js';
@@ -32,7 +33,7 @@ export async function doctorCommand(options: { config?: string; online?: boolean
       try {
         checks.push(...(await step()));
       } catch (error) {
-        checks.push(fail(`unexpected: ${describeError(error)}`, 'report it with this output'));
+        checks.push(fail(`unexpected: ${errorMessage(error)}`, 'report it with this output'));
       }
     }
   }

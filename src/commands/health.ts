@@ -2,7 +2,7 @@ import { findConfigFile } from '../adapters/config-paths.js';
 import { loadConfig } from '../adapters/config-file.js';
 import { acquireRunLock } from '../adapters/run-lock.js';
 import { openStateStore } from '../adapters/state-store.js';
-import { ExitCode } from '../core/errors.js';
+import { ExitCode, errorMessage } from '../core/errors.js';
 import { buildHealthSubject, pickDueSeries, renderHealthSummary, type HealthRunReport } from '../core/health.js';
 import { createRedactor } from '../core/redact.js';
 import { checkHealth } from '../stages/health-check.js';
@@ -61,7 +61,7 @@ export async function healthCommand(options: HealthOptions, ctx: CommandContext)
       ctx.stdout(options.json ? JSON.stringify(toJson(report, investigation)) : renderHealthSummary(report));
       return ExitCode.ok;
     } catch (error) {
-      if (!dryRun) state.finishRun(runId, ctx.clock.now(), 'failed', error instanceof Error ? error.message : String(error));
+      if (!dryRun) state.finishRun(runId, ctx.clock.now(), 'failed', errorMessage(error));
       throw error;
     } finally {
       state.close();

@@ -10,7 +10,7 @@ import { openStateStore } from '../adapters/state-store.js';
 import type { StateStore } from '../core/state-store.js';
 import { readSystemSample } from '../adapters/system-probe.js';
 import { parseDuration } from '../core/duration.js';
-import { ExitCode, SentinelError } from '../core/errors.js';
+import { ExitCode, SentinelError, errorMessage } from '../core/errors.js';
 import { createRedactor, redactionMarker } from '../core/redact.js';
 import { renderRunSummary, type RunReport } from '../core/run-report.js';
 import { collect, type Collected, type SourceRead } from '../stages/collect.js';
@@ -181,7 +181,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
       }
       return ExitCode.ok;
     } catch (error) {
-      if (!dryRun) state.finishRun(runId, ctx.clock.now(), 'failed', error instanceof Error ? error.message : String(error));
+      if (!dryRun) state.finishRun(runId, ctx.clock.now(), 'failed', errorMessage(error));
       throw error;
     } finally {
       for (const source of sources) await source.close();
@@ -200,7 +200,7 @@ function recordMachine(mounts: readonly string[], state: StateStore, ctx: Comman
     state.recordSystemSample(sample);
     for (const problem of problems) ctx.stderr(`sentinel: warning: system sample: cannot read mount ${problem}`);
   } catch (error) {
-    ctx.stderr(`sentinel: warning: system sample not recorded: ${error instanceof Error ? error.message : String(error)}`);
+    ctx.stderr(`sentinel: warning: system sample not recorded: ${errorMessage(error)}`);
   }
 }
 

@@ -36,8 +36,3 @@ export function renderChecks(checks: Check[]): string {
 export function doctorExitCode(checks: Check[]): ExitCode {
   return checks.some((c) => c.status === 'fail') ? ExitCode.failed : ExitCode.ok;
 }
-
-/** A reason out of an error, for a check line (fs errors already start with their code). */
-export function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -22,3 +22,6 @@ export class SentinelError extends Error {
     this.name = 'SentinelError';
   }
 }
+
+/** What an error says, for a one-line reason (a thrown non-Error as its string). */
+export const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));

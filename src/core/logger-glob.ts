@@ -1,3 +1,4 @@
+import { errorMessage } from './errors.js';
 import { loadRe2 } from './safe-regex.js';
 
 /** A compiled `match.logger` glob: true when the whole logger name matches. */
@@ -31,7 +32,7 @@ export function checkLoggerGlob(glob: string): string | null {
     loadRe2().compile(`(?s)${globToRegex(glob)}`);
     return null;
   } catch (error) {
-    return `invalid logger glob ${JSON.stringify(glob)}: ${error instanceof Error ? error.message : String(error)}`;
+    return `invalid logger glob ${JSON.stringify(glob)}: ${errorMessage(error)}`;
   }
 }
 

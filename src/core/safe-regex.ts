@@ -1,3 +1,4 @@
+import { errorMessage } from './errors.js';
 import { createRequire } from 'node:module';
 import type { RE2JS } from 're2js';
 
@@ -26,7 +27,7 @@ export function compileSafeRegex(source: string): CompileResult {
   try {
     compiled = loadRe2().compile(source);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     return { ok: false, error: `invalid regular expression ${JSON.stringify(source)}: ${reason}` };
   }
   return {

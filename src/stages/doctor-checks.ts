@@ -1,3 +1,4 @@
+import { errorMessage } from '../core/errors.js';
 import { execa } from 'execa';
 import { accessSync, constants, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import { discardBody } from '../adapters/http-body.js';
 import { levelIndexSql, openLogSource } from '../adapters/log-source.js';
 import { bundledClaude, findClaude } from '../adapters/claude-command.js';
 import { readSecret } from '../adapters/secrets.js';
-import { describeError, fail, ok, skip, warn, type Check } from '../core/doctor.js';
+import { fail, ok, skip, warn, type Check } from '../core/doctor.js';
 import type { SqliteSourceConfig } from '../core/config.js';
 import { formatUtc } from '../core/prompt.js';
 import { quoteShell } from '../core/incident-groups.js';
@@ -36,7 +37,7 @@ export function checkConfig(
   } catch (error) {
     return {
       check: fail(
-        `config: ${describeError(error)}`,
+        `config: ${errorMessage(error)}`,
         'fix the file (`sentinel config check FILE` names each key), or point --config / $SENTINEL_CONFIG at it',
       ),
       loaded: null,
@@ -86,7 +87,7 @@ function checkSqliteFile(path: string, config: SqliteSourceConfig, uid: number |
       ];
     checks.push(
       fail(
-        describeError(error),
+        errorMessage(error),
         `let the service account read it: chgrp app ${path}* && chmod g+r ${path}* (and g+rx on its directory; WAL databases need it for -shm), then --log-group app on \`sentinel systemd install\``,
       ),
     );
@@ -329,7 +330,7 @@ async function checkReachable(name: string, url: string, fix: string, shown = ur
         ? 'no answer within 10 s'
         : error instanceof Error && error.cause instanceof Error
           ? error.cause.message
-          : describeError(error);
+          : errorMessage(error);
     return fail(`${name} ${shown} is not reachable: ${name === 'discord' ? reason.replaceAll(url, '<webhook>') : reason}`, fix);
   }
 }

@@ -1,6 +1,7 @@
+import { errorMessage } from '../core/errors.js';
 import { readSecret } from '../adapters/secrets.js';
 import type { PostgresSourceConfig } from '../core/config.js';
-import { describeError, fail, ok, warn, type Check } from '../core/doctor.js';
+import { fail, ok, warn, type Check } from '../core/doctor.js';
 import { formatUtc } from '../core/prompt.js';
 
 /** A PostgreSQL source: it connects, the table reads, and the role could not write it. */
@@ -15,7 +16,7 @@ export async function checkPostgresSource(config: PostgresSourceConfig, env: Nod
   } catch (error) {
     return [
       fail(
-        describeError(error),
+        errorMessage(error),
         `set $${config.url_env} (or the credential ${config.url_credential}) to a URL of a role with SELECT on ${config.table}`,
       ),
     ];
@@ -30,7 +31,7 @@ export async function checkPostgresSource(config: PostgresSourceConfig, env: Nod
       ),
     );
   } catch (error) {
-    checks.push(fail(describeError(error), `grant the role SELECT on ${config.table}`));
+    checks.push(fail(errorMessage(error), `grant the role SELECT on ${config.table}`));
   } finally {
     await source.close();
   }

@@ -1,10 +1,11 @@
+import { errorMessage } from '../core/errors.js';
 import { execa } from 'execa';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { LoadedConfig } from '../adapters/config-paths.js';
 import { findExecutable } from '../adapters/secrets.js';
 import { openStateStore } from '../adapters/state-store.js';
-import { describeError, fail, ok, skip, warn, type Check } from '../core/doctor.js';
+import { fail, ok, skip, warn, type Check } from '../core/doctor.js';
 import { judgeRunStaleness } from '../core/run-staleness.js';
 import { findSandboxProblems, stateDirectoryFor } from '../core/sandbox-paths.js';
 import type { UnitScope } from '../core/systemd-units.js';
@@ -50,7 +51,7 @@ export function checkStateDir(stateDir: string, units: { scope: UnitScope } | nu
   } catch (error) {
     checks.push(
       fail(
-        describeError(error),
+        errorMessage(error),
         `move ${join(stateDir, 'state.db')} aside and let the next run start a fresh one (groups are learned again)`,
       ),
     );
@@ -93,7 +94,7 @@ function probe(what: string, dir: string, fix: string): Check | null {
     rmSync(mkdtempSync(join(dir, '.sentinel-doctor-')), { recursive: true });
     return null;
   } catch (error) {
-    return fail(`${what}: cannot write in ${dir}: ${describeError(error)}`, fix);
+    return fail(`${what}: cannot write in ${dir}: ${errorMessage(error)}`, fix);
   }
 }
 
