@@ -171,6 +171,14 @@ async function main(): Promise<void> {
   );
   line('(a)   the same by hand (config parsed again)', `${idleMs.toFixed(0)} ms`, `${(idleMs / nodeMs).toFixed(2)}× node -e 0`);
   line('(a)   of which loading its modules, not running', `${loadMs.toFixed(0)} ms`, `${(loadMs / nodeMs).toFixed(2)}× node -e 0`);
+  // The floor under any run: an ES module process that opens one SQLite database and does nothing.
+  const sqliteOnly = ['--input-type=module', '-e', "import Database from 'better-sqlite3'; new Database(':memory:').close();"];
+  const sqliteMs = await median(9, () => measure(sqliteOnly, undefined, process.execPath, process.env, root));
+  line(
+    '(a)   floor: node + better-sqlite3 opening a database',
+    `${sqliteMs.toFixed(0)} ms`,
+    `${(sqliteMs / nodeMs).toFixed(2)}× node -e 0`,
+  );
   line('(a)   peak RSS', `${quiet.peakRssMb.toFixed(0)} MB`, `loading only: ${(await loadOnly()).peakRssMb.toFixed(0)} MB`);
 
   // (b) A run over many new WARNING+ rows: throughput and peak memory, at 100k and at 1M.
