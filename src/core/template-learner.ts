@@ -87,6 +87,9 @@ export interface TemplateLearner {
   /** As `templateOf` for a message of this shape (`shapeOf`'s): a caller that keeps the shapes of
    * repeated messages is spared finding them again. */
   templateOfShape(shape: string, context?: string): TemplateMatch;
+  /** When the learner remembers this shape, counts `rows` more of it as that many `templateOfShape`
+   * calls would (they would learn nothing else) and returns true; else counts nothing. */
+  countShape(shape: string, rows: number, context?: string): boolean;
   /** The answer for a message already fed, after the decision: not counted again, nothing learned. */
   lookup(message: string, context?: string): TemplateMatch;
   /** As `lookup` for a message of this shape. */
@@ -298,6 +301,13 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
     return answer(index, shape);
   };
 
+  const countShape = (shape: string, rows: number, context = NO_CONTEXT): boolean => {
+    const known = shapes.get(context)?.get(shape);
+    if (known === undefined) return false;
+    const index = survivorOf(known);
+    if (index !== REGEX_ONLY) clusters[index]!.rows += rows;
+    return true;
+  };
   const lookupShape = (shape: string, context?: string): TemplateMatch => {
     const { ctx, known } = locateShape(shape, context);
     return answer(known === undefined ? (match(ctx, splitShape(shape)) ?? REGEX_ONLY) : survivorOf(known), shape);
@@ -307,6 +317,7 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
     templateOf: (message, context) => templateOfShape(shapeOf(message), context),
     shapeOf,
     templateOfShape,
+    countShape,
     lookup: (message, context) => lookupShape(shapeOf(message), context),
     lookupShape,
     decide() {
