@@ -115,7 +115,8 @@ export async function fingerprintCommand(
       const line = reuse ? known[i] : undefined;
       if (line?.out && line.revision === revision) {
         room(line.out.length);
-        outLength += line.out.copy(out, outLength);
+        out.set(line.out, outLength);
+        outLength += line.out.length;
         continue;
       }
       const message = messages[i]!;

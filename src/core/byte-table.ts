@@ -32,20 +32,22 @@ export function createByteTable(): ByteTable {
   let storeView = viewOf(store);
   let used = 0;
 
-  const equal = (id: number, bytes: Uint8Array, start: number, length: number): boolean => {
-    if (lengths[id] !== length) return false;
-    const view = viewOf(bytes);
-    const at = starts[id]!;
-    let i = 0;
-    for (; i + 4 <= length; i += 4) if (view.getInt32(start + i, true) !== storeView.getInt32(at + i, true)) return false;
-    for (; i < length; i++) if (bytes[start + i] !== store[at + i]) return false;
-    return true;
-  };
+  // Locals, not the closure's variables, in the loop: it runs once or twice per line.
   const slotOf = (hash: number, bytes: Uint8Array, start: number, length: number): number => {
-    const mask = slots.length - 1;
+    const table = slots;
+    const mask = table.length - 1;
+    const view = viewOf(bytes);
+    const stored = storeView;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const id = slots[slot]! - 1;
-      if (id === -1 || ((hashes[id]! | 0) === (hash | 0) && equal(id, bytes, start, length))) return slot;
+      const id = table[slot]! - 1;
+      if (id === -1) return slot;
+      if (hashes[id] !== (hash | 0) || lengths[id] !== length) continue;
+      const at = starts[id]!;
+      let i = 0;
+      while (i + 4 <= length && view.getInt32(start + i, true) === stored.getInt32(at + i, true)) i += 4;
+      if (i + 4 <= length) continue;
+      while (i < length && bytes[start + i] === store[at + i]) i++;
+      if (i === length) return slot;
     }
   };
   const grown = <T extends Int32Array | Uint8Array>(array: T, size: number): T => {
