@@ -102,7 +102,7 @@ export async function fingerprintCommand(
       shapes[i] = shape;
       answers[i] = learner.templateOfShape(shape);
       answeredAt[i] = learner.revision();
-      if (line) line.remembered = learner.countShape(shape, 0);
+      if (line) line.remembered = learner.countShape(shape, 0); // no rows: only asks
     }
     settle();
     learner.decide();
