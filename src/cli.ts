@@ -98,8 +98,8 @@ function buildProgram(exit: (code: number) => void): Command {
     .addHelpText('after', example("printf 'Timeout after 30s calling gemini\\n' | sentinel fingerprint"))
     .action((opts) =>
       done(
-        import('./commands/fingerprint.js').then(({ fingerprintCommand }) =>
-          fingerprintCommand(opts, { input: process.stdin, output: process.stdout }),
+        Promise.all([import('./commands/fingerprint.js'), import('./adapters/stdin.js')]).then(
+          ([{ fingerprintCommand }, { stdinChunks }]) => fingerprintCommand(opts, { input: stdinChunks(), output: process.stdout }),
         ),
       ),
     );

@@ -82,8 +82,18 @@ export interface LearnerSnapshot {
 export interface TemplateLearner {
   /** `context`: the message's `contextKey`; messages of different contexts are never one group. */
   templateOf(message: string, context?: string): TemplateMatch;
+  /** The message's masked shape, by which `templateOf` answers it: always the same for the same message. */
+  shapeOf(message: string): string;
+  /** As `templateOf` for a message of this shape (`shapeOf`'s): a caller that keeps the shapes of
+   * repeated messages is spared finding them again. */
+  templateOfShape(shape: string, context?: string): TemplateMatch;
+  /** When the learner remembers this shape, counts `rows` more of it as that many `templateOfShape`
+   * calls would (they would learn nothing else) and returns true; else counts nothing. */
+  countShape(shape: string, rows: number, context?: string): boolean;
   /** The answer for a message already fed, after the decision: not counted again, nothing learned. */
   lookup(message: string, context?: string): TemplateMatch;
+  /** As `lookup` for a message of this shape. */
+  lookupShape(shape: string, context?: string): TemplateMatch;
   /** Folds the splinters found since the last call; the caller records them. */
   decide(): Fold[];
   /** Per token of the message: why it is a variable or kept. */
@@ -226,10 +236,8 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
     if (messageSeen(stringHash(message))) byMessage.set(message, shape, entry.shape === null ? shape.length : 0);
     return shape;
   };
-  const locate = (message: string, ctx = NO_CONTEXT) => {
-    const shape = shapeOf(message);
-    return { shape, ctx, known: shapes.get(ctx)?.get(shape) };
-  };
+  const locateShape = (shape: string, ctx = NO_CONTEXT) => ({ shape, ctx, known: shapes.get(ctx)?.get(shape) });
+  const locate = (message: string, ctx?: string) => locateShape(shapeOf(message), ctx);
 
   const match = (ctx: string, tokens: readonly string[]): number | undefined =>
     buckets.get(bucketOf(ctx, tokens.length))?.find((i) => fits(clusters[i]!.tokens, tokens));
@@ -275,28 +283,43 @@ export function createTemplateLearner(snapshot?: LearnerSnapshot, options?: Part
     createdSinceDecide = 0;
   };
 
-  return {
-    templateOf(message, context) {
-      const { shape, ctx, known } = locate(message, context);
-      let index = known === undefined ? REGEX_ONLY : survivorOf(known);
-      if (known === undefined) {
-        const tokens = splitShape(shape);
-        index = match(ctx, tokens) ?? REGEX_ONLY;
-        if (index === REGEX_ONLY && clusters.length < opts.maxClusters) {
-          index = addCluster({ key: shape, context: ctx, tokens, template: shape, rows: 0, into: LIVE, why: new Map() });
-          dirty.add(bucketOf(ctx, tokens.length));
-          if (++createdSinceDecide >= DECIDE_EVERY) decideDirty();
-        }
-        if (shapeCount < opts.maxShapes) remember(ctx, shape, index);
-        index = survivorOf(index);
+  const templateOfShape = (shape: string, context?: string): TemplateMatch => {
+    const { ctx, known } = locateShape(shape, context);
+    let index = known === undefined ? REGEX_ONLY : survivorOf(known);
+    if (known === undefined) {
+      const tokens = splitShape(shape);
+      index = match(ctx, tokens) ?? REGEX_ONLY;
+      if (index === REGEX_ONLY && clusters.length < opts.maxClusters) {
+        index = addCluster({ key: shape, context: ctx, tokens, template: shape, rows: 0, into: LIVE, why: new Map() });
+        dirty.add(bucketOf(ctx, tokens.length));
+        if (++createdSinceDecide >= DECIDE_EVERY) decideDirty();
       }
-      if (index !== REGEX_ONLY) clusters[index]!.rows++;
-      return answer(index, shape);
-    },
-    lookup(message, context) {
-      const { shape, ctx, known } = locate(message, context);
-      return answer(known === undefined ? (match(ctx, splitShape(shape)) ?? REGEX_ONLY) : survivorOf(known), shape);
-    },
+      if (shapeCount < opts.maxShapes) remember(ctx, shape, index);
+      index = survivorOf(index);
+    }
+    if (index !== REGEX_ONLY) clusters[index]!.rows++;
+    return answer(index, shape);
+  };
+
+  const countShape = (shape: string, rows: number, context = NO_CONTEXT): boolean => {
+    const known = shapes.get(context)?.get(shape);
+    if (known === undefined) return false;
+    const index = survivorOf(known);
+    if (index !== REGEX_ONLY) clusters[index]!.rows += rows;
+    return true;
+  };
+  const lookupShape = (shape: string, context?: string): TemplateMatch => {
+    const { ctx, known } = locateShape(shape, context);
+    return answer(known === undefined ? (match(ctx, splitShape(shape)) ?? REGEX_ONLY) : survivorOf(known), shape);
+  };
+
+  return {
+    templateOf: (message, context) => templateOfShape(shapeOf(message), context),
+    shapeOf,
+    templateOfShape,
+    countShape,
+    lookup: (message, context) => lookupShape(shapeOf(message), context),
+    lookupShape,
     decide() {
       decideDirty();
       // Templates as they stand after every fold of the batch.

@@ -43,4 +43,28 @@ describe('fingerprintCommand', () => {
     expect(lines.map(([, template]) => template)).toEqual(expected);
     expect(lines.every(([fingerprint]) => /^[0-9a-f]{16}$/.test(fingerprint!))).toBe(true);
   });
+
+  it('decodes lines as readline does, bytes that are not UTF-8 included, however the input is cut into chunks', async () => {
+    const text = (s: string) => Buffer.from(s);
+    const input = Buffer.concat([
+      text('café crème\n'),
+      Buffer.from([0x62, 0x61, 0x64, 0x20, 0xe2, 0x82, 0x0a]), // a character cut short before the line's end
+      Buffer.from([0xc3, 0x28, 0x20, 0x80, 0x80, 0x0a]), // a lead byte without its continuation, stray continuations
+      text('naïve 😀 end\r\n'),
+      text(`${'word '.repeat(20_000)}end\n`), // 100 kB: longer than any chunk below
+      text('café crème\n'),
+      text(`${'word '.repeat(20_000)}end\n`),
+    ]);
+    const readlineLines: string[] = [];
+    for await (const line of createInterface({ input: Readable.from([input]), crlfDelay: Infinity })) readlineLines.push(line);
+    const whole = await fingerprintChunks([input]);
+    expect(whole.slice(0, 4).map(([, template]) => template)).toEqual(readlineLines.slice(0, 4));
+    expect(whole).toHaveLength(readlineLines.length);
+    expect(whole[5]).toEqual(whole[0]);
+    expect(whole[6]).toEqual(whole[4]);
+    for (const size of [3, 7, 1000, 65_536]) {
+      const chunks = Array.from({ length: Math.ceil(input.length / size) }, (_, i) => input.subarray(i * size, (i + 1) * size));
+      expect(await fingerprintChunks(chunks)).toEqual(whole);
+    }
+  });
 });

@@ -168,6 +168,34 @@ describe('createTemplateLearner', () => {
     expect(again).toEqual(first);
   });
 
+  it('answers a message by its shape as by its text: counted, learned from and looked up alike', () => {
+    const byText = createTemplateLearner();
+    const byShape = createTemplateLearner();
+    const messages = [...STREAM, ...batch(WORD_IDS), ...STREAM];
+    const context = contextKey({ exceptionType: 'KeyError', logger: 'app', function: 'load', frames: '' });
+    const shapes = messages.map((m) => byShape.shapeOf(m));
+    expect(shapes.map((shape, i) => byShape.templateOfShape(shape, i % 2 ? context : undefined))).toEqual(
+      messages.map((m, i) => byText.templateOf(m, i % 2 ? context : undefined)),
+    );
+    expect(byShape.decide()).toEqual(byText.decide());
+    expect(shapes.map((shape) => byShape.lookupShape(shape))).toEqual(messages.map((m) => byText.lookup(m)));
+    expect(byShape.snapshot()).toEqual(byText.snapshot());
+    expect(byShape.shapeOf(WORD_IDS[0]!)).toBe(maskMessage(WORD_IDS[0]!).trim());
+  });
+
+  it('counts rows of a remembered shape in bulk as one by one, and counts nothing for a shape it does not know', () => {
+    const oneByOne = createTemplateLearner();
+    const inBulk = createTemplateLearner();
+    feed(oneByOne, STREAM);
+    feed(inBulk, STREAM);
+    const shape = inBulk.shapeOf(STREAM[1]!);
+    for (let i = 0; i < 5; i++) oneByOne.templateOf(STREAM[1]!);
+    expect(inBulk.countShape(shape, 5)).toBe(true);
+    expect(inBulk.countShape('never seen <num>', 3)).toBe(false);
+    expect(inBulk.countShape(shape, 2, contextKey({ exceptionType: 'KeyError', logger: null, function: null, frames: '' }))).toBe(false);
+    expect(inBulk.snapshot()).toEqual(oneByOne.snapshot());
+  });
+
   it('is online until decided: the answers for a prefix do not depend on what follows', () => {
     const all = feed(createTemplateLearner(), STREAM);
     for (const n of [1, 4, 8]) expect(feed(createTemplateLearner(), STREAM.slice(0, n))).toEqual(all.slice(0, n));

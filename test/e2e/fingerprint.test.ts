@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { CLI, runCli } from '../support/cli.js';
 import { tempDir } from '../support/temp.js';
 
 const cwd = tempDir('sentinel-fp-');
@@ -55,6 +56,18 @@ describe('sentinel fingerprint', () => {
     const batch2 = lines.slice(10_000, 10_008);
     expect(new Set(batch2.map(([fp]) => fp))).toEqual(new Set([alice[0]]));
     expect(new Set(batch2.map(([, template]) => template))).toEqual(new Set([session('<*>')]));
+  });
+
+  it('says in one line, exit 2, when standard input cannot be read (a directory)', () => {
+    const directory = openSync(cwd, 'r');
+    try {
+      const result = spawnSync('node', [CLI, 'fingerprint'], { stdio: [directory, 'pipe', 'pipe'], encoding: 'utf8' });
+      expect(result.status).toBe(2);
+      expect(result.stderr).toBe('sentinel: cannot read standard input: EISDIR: illegal operation on a directory, read\n');
+      expect(result.stdout).toBe('');
+    } finally {
+      closeSync(directory);
+    }
   });
 
   it('--explain says per token why it is a variable or kept', async () => {
