@@ -1,5 +1,6 @@
 import type { Config } from '../core/config.js';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import type { LoadedConfig } from '../adapters/config-paths.js';
 import { openCodeRoots } from '../adapters/code-tree.js';
 import { createRecentChanges, createShowChange } from './changes.js';
 import { createSearchCode, createSourceAt } from './code.js';
@@ -44,6 +45,13 @@ export function createAnalyses(options: AnalysesOptions): Analysis[] {
     .filter((s) => !taken.has(s.name))
     .map((s) => createScriptAnalysis(s, { env: options.env, cwd: options.cwd }));
   return [...builtIn, ...scripts];
+}
+
+/** `createAnalyses` for a loaded config: its log database (and the run's copy of it), scripts run
+ * from the config file's directory. */
+export function analysesOf(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Analysis[] {
+  const { config, paths, file } = loaded;
+  return createAnalyses({ config, database: paths.database, runSnapshotDir: paths.databaseSnapshot, env, cwd: dirname(file) });
 }
 
 /** Only with `code:` in the config: without source there is nothing for them to read. */

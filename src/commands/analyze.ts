@@ -1,12 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import * as z from '../core/zod.js';
 import { findConfigFile } from '../adapters/config-paths.js';
 import { loadConfig } from '../adapters/config-file.js';
 import { openStateStore } from '../adapters/state-store.js';
 import type { AnalysisDeps, AnalysisResult } from '../analysis/define.js';
 import { openLogRowsLazily } from '../analysis/log-rows.js';
-import { createAnalyses } from '../analysis/registry.js';
+import { analysesOf } from '../analysis/registry.js';
 import { ExitCode, SentinelError } from '../core/errors.js';
 import { closest } from '../core/zod-issues.js';
 import type { ChartSeries } from '../core/health.js';
@@ -74,15 +74,10 @@ function coerceArgs(schema: z.ZodObject, args: Record<string, string | true>): R
 }
 
 export async function analyzeCommand(options: AnalyzeOptions, ctx: CommandContext): Promise<number> {
-  const { config, paths, file } = loadConfig(findConfigFile(options.config, ctx.env, ctx.cwd), ctx.env);
+  const loaded = loadConfig(findConfigFile(options.config, ctx.env, ctx.cwd), ctx.env);
+  const { config, paths } = loaded;
   const name = options.name.replaceAll('-', '_');
-  const analyses = createAnalyses({
-    config,
-    database: paths.database,
-    runSnapshotDir: paths.databaseSnapshot,
-    env: ctx.env,
-    cwd: dirname(file),
-  });
+  const analyses = analysesOf(loaded, ctx.env);
   const analysis = analyses.find((a) => a.name === name);
   if (!analysis) {
     const known = analyses.map((a) => a.name);

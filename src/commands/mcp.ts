@@ -1,14 +1,13 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { dirname } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { findConfigFile } from '../adapters/config-paths.js';
 import { loadConfig } from '../adapters/config-file.js';
 import { openStateStore } from '../adapters/state-store.js';
 import type { Analysis, AnalysisDeps } from '../analysis/define.js';
 import { openLogRows, openLogRowsLazily } from '../analysis/log-rows.js';
-import { createAnalyses } from '../analysis/registry.js';
+import { analysesOf } from '../analysis/registry.js';
 import { ExitCode } from '../core/errors.js';
 import { createRedactor } from '../core/redact.js';
 import type { CommandContext } from '../core/types.js';
@@ -27,7 +26,8 @@ export async function mcpCommand(
   ctx: CommandContext,
   io: McpIo = { input: process.stdin, output: process.stdout },
 ): Promise<number> {
-  const { config, paths, file } = loadConfig(findConfigFile(options.config, ctx.env, ctx.cwd), ctx.env);
+  const loaded = loadConfig(findConfigFile(options.config, ctx.env, ctx.cwd), ctx.env);
+  const { config, paths } = loaded;
   const state = openStateStore(paths.stateDir, { readonly: true });
   try {
     // A PostgreSQL source is connected to on the first tool call that reads rows.
@@ -37,10 +37,7 @@ export async function mcpCommand(
         : openLogRowsLazily(null, config.source, ctx.env);
     try {
       const deps: AnalysisDeps = { config, state, logs, redactor: createRedactor(config.redact.patterns), clock: ctx.clock };
-      const server = createMcpServer(
-        deps,
-        createAnalyses({ config, database: paths.database, runSnapshotDir: paths.databaseSnapshot, env: ctx.env, cwd: dirname(file) }),
-      );
+      const server = createMcpServer(deps, analysesOf(loaded, ctx.env));
       const closed = new Promise<void>((resolve) => {
         io.input.once('end', resolve);
         io.input.once('close', resolve);

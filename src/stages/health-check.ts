@@ -1,8 +1,7 @@
-import { dirname } from 'node:path';
 import type { LoadedConfig } from '../adapters/config-paths.js';
 import type { StateStore } from '../core/state-store.js';
 import { openLogRowsLazily } from '../analysis/log-rows.js';
-import { createAnalyses } from '../analysis/registry.js';
+import { analysesOf } from '../analysis/registry.js';
 import { judgeSeriesNow, type SeriesVerdict } from '../core/health.js';
 import type { Redactor } from '../core/redact.js';
 import type { CommandContext } from '../core/types.js';
@@ -16,14 +15,8 @@ export interface HealthCheck {
 /** Runs every analysis that judges a series (system, each configured metric, errors overall) from
  * the same registry Claude's tools come from, and judges each series as of now. */
 export async function checkHealth(loaded: LoadedConfig, state: StateStore, redactor: Redactor, ctx: CommandContext): Promise<HealthCheck> {
-  const { config, paths, file } = loaded;
-  const analyses = createAnalyses({
-    config,
-    database: paths.database,
-    runSnapshotDir: paths.databaseSnapshot,
-    env: ctx.env,
-    cwd: dirname(file),
-  });
+  const { config, paths } = loaded;
+  const analyses = analysesOf(loaded, ctx.env);
   const calls: { name: string; args: Record<string, string> }[] = [
     { name: 'system', args: {} },
     ...config.metrics.map((m) => ({ name: 'metric', args: { name: m.name } })),

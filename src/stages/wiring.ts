@@ -13,7 +13,7 @@ import { readRegularFile } from '../adapters/regular-file.js';
 import type { StateStore } from '../core/state-store.js';
 import { describeErrorGroup } from '../analysis/error-group.js';
 import { openLogRowsLazily } from '../analysis/log-rows.js';
-import { createAnalyses } from '../analysis/registry.js';
+import { analysesOf } from '../analysis/registry.js';
 import { bySeverity } from '../core/group-order.js';
 import type { Notifier } from '../core/notification.js';
 import { createRedactor, type Redactor } from '../core/redact.js';
@@ -37,13 +37,7 @@ export function buildClaude(loaded: LoadedConfig, ctx: CommandContext): Investig
   if (!credential.ok) return { unavailable: { kind: 'unavailable', detail: credential.message } };
   const { kind, env: credentialEnv } = credential.credential;
   // The same list `sentinel mcp` serves from the same config: each tool allowed by name.
-  const analyses = createAnalyses({
-    config,
-    database: paths.database,
-    runSnapshotDir: paths.databaseSnapshot,
-    env: ctx.env,
-    cwd: dirname(file),
-  });
+  const analyses = analysesOf(loaded, ctx.env);
   const tools = analyses.map((a) => ({ name: `${TOOL_PREFIX}${a.name}`, description: a.description }));
   const runner = createClaudeRunner({
     command,
@@ -79,14 +73,8 @@ export function fallbackAnalyses(
   ctx: CommandContext,
 ): InvestigateDeps['fallbackAnalyses'] {
   return async (queued: QueuedSubject) => {
-    const { config, paths, file } = loaded;
-    const analyses = createAnalyses({
-      config,
-      database: paths.database,
-      runSnapshotDir: paths.databaseSnapshot,
-      env: ctx.env,
-      cwd: dirname(file),
-    });
+    const { config, paths } = loaded;
+    const analyses = analysesOf(loaded, ctx.env);
     const logs = openLogRowsLazily(paths.database, config.source, ctx.env, paths.databaseSnapshot);
     const deps = { config, state, logs, redactor, clock: ctx.clock };
     const calls =
