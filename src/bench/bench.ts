@@ -179,6 +179,14 @@ async function main(): Promise<void> {
     `${sqliteMs.toFixed(0)} ms`,
     `${(sqliteMs / nodeMs).toFixed(2)}× node -e 0`,
   );
+  // And with the other part every command starts with: commander, parsing an empty command line.
+  const mandated = [
+    '--input-type=module',
+    '-e',
+    "import Database from 'better-sqlite3'; import { Command } from 'commander'; new Command('sentinel').parse(['node', 'sentinel']); new Database(':memory:').close();",
+  ];
+  const mandatedMs = await median(9, () => measure(mandated, undefined, process.execPath, process.env, root));
+  line('(a)   floor: node + commander + better-sqlite3', `${mandatedMs.toFixed(0)} ms`, `${(mandatedMs / nodeMs).toFixed(2)}× node -e 0`);
   line('(a)   peak RSS', `${quiet.peakRssMb.toFixed(0)} MB`, `loading only: ${(await loadOnly()).peakRssMb.toFixed(0)} MB`);
 
   // (b) A run over many new WARNING+ rows: throughput and peak memory, at 100k and at 1M.
