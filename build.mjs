@@ -41,7 +41,8 @@ function loadedWith(file, seen = new Set()) {
 const lazy = new Set([...imports.values()].flat().flatMap((i) => (i.kind === 'dynamic-import' && !i.external ? [resolve(i.path)] : [])));
 const runModules = loadedWith(runCommand);
 const commands = new Set(imports.get(resolve('src/cli.ts')).flatMap((i) => (i.kind === 'dynamic-import' ? [resolve(i.path)] : [])));
-// A module of the run's own graph imports it already: importing it again would make a cycle.
+// Neither a module of the run's own graph (it has the run's modules already: importing the run would
+// make a cycle) nor a command that never opens the state.
 const importsRunFirst = new Set(
   [...lazy].filter((file) => !runModules.has(file) && !(commands.has(file) && !loadedWith(file).has(stateStore))),
 );
