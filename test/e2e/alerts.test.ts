@@ -8,6 +8,7 @@ import { startFakeNtfy } from '../fakes/fake-ntfy.js';
 import { CLI, makeProject, runCli } from '../support/cli.js';
 import { execa } from 'execa';
 import { writeWithLoguru } from '../support/loguru.js';
+import { killTree } from '../support/processes.js';
 
 let servers: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -313,7 +314,7 @@ describe('runs that were stopped', () => {
     };
     const child = execa('node', [CLI, 'run'], { cwd: t.dir, env, extendEnv: false, reject: false, detached: true });
     for (let i = 0; i < 200 && api.messageBodies().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
-    process.kill(-child.pid!, 'SIGKILL');
+    killTree(child.pid!); // Claude included, as a unit's stop kills its cgroup
     await child;
     expect(t.ntfy.messages).toHaveLength(0);
     const next = await runCli(['run', '--json'], { cwd: t.dir, env });

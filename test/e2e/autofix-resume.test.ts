@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fixTurns, FORGE_TOKEN, refs, servers, setUpAutofix, UNITTEST } from '../support/autofix-e2e.js';
 import { git } from '../support/autofix-repo.js';
 import { CLI } from '../support/cli.js';
+import { killTree } from '../support/processes.js';
 import { tempDir } from '../support/temp.js';
 
 afterEach(async () => {
@@ -32,7 +33,7 @@ function jobState(t: Setup): { state: string; data: { commitSha?: string; branch
 /** Starts `sentinel autofix`, SIGKILLs it once `when()` holds (as systemd's stop or an OOM kill
  * would, mid-step), then lets ticks run until there is nothing to do. */
 async function killWhen(t: Setup, when: () => boolean, afterKill = () => {}): Promise<string[]> {
-  // Its own process group, killed whole: systemd kills the unit's cgroup, children included.
+  // Killed with all it started, whatever their process group: systemd kills the unit's cgroup.
   const child = execa('node', [CLI, 'autofix'], {
     cwd: t.project.dir,
     env: { PATH: process.env.PATH ?? '', HOME: t.project.dir, ...t.env, API_TIMEOUT_MS: '3000' },
@@ -46,7 +47,7 @@ async function killWhen(t: Setup, when: () => boolean, afterKill = () => {}): Pr
     expect(child.exitCode, 'autofix ended before the step to kill in').toBeNull();
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  process.kill(-child.pid!, 'SIGKILL');
+  killTree(child.pid!);
   await child;
   afterKill();
   const outputs: string[] = [];

@@ -8,6 +8,7 @@ import { FAKE_SECRETS } from '../fixtures/secrets.js';
 import { execa } from 'execa';
 import { CLI, makeProject, runCli } from '../support/cli.js';
 import { writeWithLoguru } from '../support/loguru.js';
+import { killTree } from '../support/processes.js';
 
 const CLAUDE = fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url));
 const NTFY_TOKEN = 'tk_e2etokenforthefakentfyserver0';
@@ -195,7 +196,7 @@ describe('sentinel run investigates with the real claude CLI and notifies throug
     });
     for (let i = 0; i < 200 && t.api.messageBodies().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(t.api.messageBodies()).toHaveLength(1); // Claude is mid-call …
-    process.kill(-child.pid!, 'SIGKILL'); // … when the whole run dies, as under a unit's start timeout
+    killTree(child.pid!); // … when the whole run dies, Claude included, as under a unit's start timeout
     await child;
     const next = await t.run('--retry-now');
     expect(next.json).toMatchObject({ investigation: 'fallback', notified: 1 });

@@ -8,7 +8,7 @@ import { startFakeAnthropic, type FakeTurn } from '../fakes/fake-anthropic.js';
 import { startFakeNtfy } from '../fakes/fake-ntfy.js';
 import { CLI, makeProject } from '../support/cli.js';
 import './support/figures.js';
-import { killTree } from './support/processes.js';
+import { killTree } from '../support/processes.js';
 import { createPrng } from './support/prng.js';
 import { answer, CLAUDE, readIncidents, readState, sleep, waitFor } from './support/project.js';
 

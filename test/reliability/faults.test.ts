@@ -8,7 +8,7 @@ import { startFakeNtfy, type FakeNtfy } from '../fakes/fake-ntfy.js';
 import { CLI, makeProject, runCli } from '../support/cli.js';
 import { writeWithLoguru } from '../support/loguru.js';
 import './support/figures.js';
-import { isAlive } from './support/processes.js';
+import { isAlive } from '../support/processes.js';
 import { readIncidents, readState } from './support/project.js';
 import { startSwitchProxy } from './support/switch-proxy.js';
 

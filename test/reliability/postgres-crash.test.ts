@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../support/cli.js';
 import { LOGS_TABLE, startPostgres, type PgCluster } from '../support/postgres.js';
 import './support/figures.js';
-import { killTree } from './support/processes.js';
+import { killTree } from '../support/processes.js';
 import { createPrng } from './support/prng.js';
 import { readState, sleep } from './support/project.js';
 
