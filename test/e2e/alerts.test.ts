@@ -343,7 +343,9 @@ describe('runs that were stopped', () => {
       for (let i = 0; i < 200 && api.messageBodies().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
       expect(api.messageBodies()).toHaveLength(1); // Claude is mid-call
       expect(await t.status()).toMatch(new RegExp(`^ {2}#1 run +\\S+ {2}running \\(pid ${child.pid}\\) `, 'm'));
-      process.kill(-child.pid!, signal);
+      // SIGKILL as a unit's stop sends it, to the whole cgroup: Claude, in a group of its own, included.
+      if (signal === 'SIGKILL') killTree(child.pid!);
+      else process.kill(-child.pid!, signal);
       await child;
       expect(await t.status()).toMatch(/^ {2}#1 run +\S+ {2}interrupted .* — stopped before it finished/m);
     },
