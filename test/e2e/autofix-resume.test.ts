@@ -30,7 +30,7 @@ function jobState(t: Setup): { state: string; data: { commitSha?: string; branch
   }
 }
 
-/** Starts `sentinel autofix`, SIGKILLs it once `when()` holds (as systemd's stop or an OOM kill
+/** Starts `sentinel autofix`, SIGKILLs it and all it started once `when()` holds (as systemd's stop
  * would, mid-step), then lets ticks run until there is nothing to do. */
 async function killWhen(t: Setup, when: () => boolean, afterKill = () => {}): Promise<string[]> {
   // Killed with all it started, whatever their process group: systemd kills the unit's cgroup.
