@@ -1,4 +1,5 @@
-import { type ClaudeOutcome, type ClaudeProcessOptions, inRunDir, runClaudeProcess } from './claude-runner.js';
+import { inRunDir } from './claude-run-dirs.js';
+import { type ClaudeOutcome, type ClaudeProcessOptions, runClaudeProcess } from './claude-runner.js';
 
 export interface ClaudeFixerOptions extends ClaudeProcessOptions {
   /** Files the model may not read, beyond everything outside the clone (the state database). */

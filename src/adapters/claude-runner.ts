@@ -1,10 +1,11 @@
 import { execa } from 'execa';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { createStreamState, readEvent, type StreamToolCall } from '../core/claude-stream.js';
 import { cleanLine, truncateChars } from '../core/text.js';
+import { inRunDir, recordClaudeGroup } from './claude-run-dirs.js';
 import { settleWithin } from './process-group.js';
 
 /** What every `claude -p` sentinel starts has: the executable, the model and its limits, the credential. */
@@ -107,36 +108,6 @@ export function createClaudeRunner(opts: ClaudeRunnerOptions): ClaudeRunner {
   };
 }
 
-/** `fn` with a fresh directory under `privateDir` for one run's HOME, TMPDIR and files, removed after it. */
-export async function inRunDir<T>(privateDir: string, fn: (runDir: string) => Promise<T>): Promise<T> {
-  await mkdir(privateDir, { recursive: true });
-  await removeStaleRunDirs(privateDir);
-  const runDir = await mkdtemp(join(privateDir, `run-${process.pid}-`));
-  try {
-    return await fn(runDir);
-  } finally {
-    await rm(runDir, { recursive: true, force: true });
-  }
-}
-
-/** A killed run never reaches its `finally`: its directory (a HOME and the MCP config) is removed
- * by a later run once the process that made it is gone. */
-export async function removeStaleRunDirs(privateDir: string): Promise<void> {
-  for (const name of await readdir(privateDir)) {
-    const pid = /^run-(\d+)-/.exec(name)?.[1];
-    if (pid !== undefined && !isRunning(Number(pid))) await rm(join(privateDir, name), { recursive: true, force: true });
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, someone else's
-  }
-}
-
 export interface ClaudeProcessRun extends InvestigateRequest {
   /** The caller's own arguments (tools, permissions, MCP), after the ones every run has. */
   args: string[];
@@ -181,6 +152,7 @@ export async function runClaudeProcess(opts: ClaudeProcessOptions, run: ClaudePr
     buffer: false,
     reject: false,
   });
+  if (child.pid !== undefined) recordClaudeGroup(run.runDir, child.pid);
   readLines(child.stdout, (line) => {
     if (readEvent(stream, line)) run.onProgress?.({ elapsedMs: performance.now() - started, toolCalls: stream.toolCallCount });
   });

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { claudeRunsDir, removeStaleRunDirs } from '../adapters/claude-run-dirs.js';
 import { findConfigFile } from '../adapters/config-paths.js';
 import { createHeartbeat } from '../adapters/heartbeat.js';
 import { loadConfigCached, loadIgnoreRulesCached, openParsedCache } from '../adapters/parsed-cache.js';
@@ -70,6 +71,8 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
   const redactor = createRedactor(config.redact.patterns);
   const lock = dryRun ? null : acquireRunLock(paths.stateDir, ctx.pid);
   try {
+    // Before anything else: a Claude that outlived its killed run is ended now, not at the next investigation.
+    if (!dryRun) await removeStaleRunDirs(claudeRunsDir(paths.stateDir));
     const state = openStateStore(paths.stateDir, { readonly: dryRun, ...(stateCopy === undefined ? {} : { file: stateCopy }) });
     if (!dryRun) state.redactStored(redactionMarker(config.redact.patterns), (text) => redactor.redact(text).text);
     // A stopped app's database is read from a copy, kept in the state dir between runs (not by dry runs).

@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import type { LoadedConfig } from '../adapters/config-paths.js';
 import { resolveClaudeCredential } from '../adapters/claude-credential.js';
 import { createClaudeRunner } from '../adapters/claude-runner.js';
+import { claudeRunsDir } from '../adapters/claude-run-dirs.js';
 import { createDiscordNotifier } from '../adapters/discord.js';
 import { createNtfyNotifier } from '../adapters/ntfy.js';
 import { packageRoot } from '../adapters/package-root.js';
@@ -45,7 +46,7 @@ export function buildClaude(loaded: LoadedConfig, ctx: CommandContext): Investig
     maxTurns: config.claude.max_turns,
     maxBudgetUsd: config.claude.max_budget_usd,
     timeoutMs: config.claude.timeout,
-    privateDir: join(paths.stateDir, 'claude'),
+    privateDir: claudeRunsDir(paths.stateDir),
     pathEnv: path,
     credentialEnv,
     // Anthropic's own API only: Bedrock and Vertex have their own base-URL variables.

@@ -1,7 +1,11 @@
+import { build } from 'esbuild';
 import { execa } from 'execa';
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { settleWithin } from '../../src/adapters/process-group.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { endRecordedGroup, groupIdentity, settleWithin } from '../../src/adapters/process-group.js';
 
 // Killed is dead: a zombie waiting for whoever adopted it to reap it counts as gone.
 const alive = (pid: number) => {
@@ -37,3 +41,81 @@ describe('settleWithin', () => {
     expect(await gone(background)).toBe(true);
   });
 });
+
+describe('a stop signal while a detached child runs', () => {
+  // The fixture as a process of its own: the signal must not reach the test runner.
+  let dir: string;
+  let script: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sentinel-stop-'));
+    script = join(dir, 'settle-then-report.mjs');
+    const entry = fileURLToPath(new URL('../fixtures/settle-then-report.ts', import.meta.url));
+    await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: script });
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)(
+    '%s ends the child first, then the process by the same signal; the caller never sees the child end',
+    async (signal) => {
+      const proc = execa('node', [script], { cwd: join(fileURLToPath(new URL('../..', import.meta.url))), reject: false, buffer: false });
+      let out = '';
+      const started = new Promise<number>((resolve) =>
+        proc.stdout.on('data', (chunk: Buffer) => {
+          out += String(chunk);
+          const pid = /^child (\d+)$/m.exec(out)?.[1];
+          if (pid) resolve(Number(pid));
+        }),
+      );
+      const child = await started;
+      proc.kill(signal); // this process only, as Ctrl-C reaches it: the child is in a group of its own
+      const ended = await proc;
+      expect(ended.signal).toBe(signal);
+      expect(out).not.toMatch(/settled/);
+      expect(await gone(child)).toBe(true);
+    },
+  );
+});
+
+describe('endRecordedGroup', () => {
+  const start = (script: string) => execa('/bin/sh', ['-c', script], { detached: true, reject: false, buffer: false });
+
+  it('kills the group it recorded, its leader and what the leader started', async () => {
+    const child = start('sleep 30 & echo $!; wait');
+    const background = await firstLine(child);
+    const identity = groupIdentity(child.pid!)!;
+    expect(await endRecordedGroup(identity)).toBe(true);
+    await child;
+    expect(await gone(background)).toBe(true);
+  });
+
+  it('kills what is left of it once its leader has exited (an id is not reused while its group lives)', async () => {
+    const child = start('sleep 30 >/dev/null 2>&1 & echo $!');
+    const identity = groupIdentity(child.pid!)!;
+    const background = await firstLine(child);
+    await child;
+    expect(alive(background)).toBe(true);
+    expect(await endRecordedGroup(identity)).toBe(true);
+    expect(await gone(background)).toBe(true);
+  });
+
+  it('leaves a live group alone when its leader started at another time than the one recorded', async () => {
+    const child = start('sleep 30 & echo $!; wait');
+    const background = await firstLine(child);
+    const [pid, ticks] = groupIdentity(child.pid!)!.split(' ');
+    expect(await endRecordedGroup(`${pid} ${Number(ticks) - 1}`)).toBe(false);
+    expect(alive(child.pid!) && alive(background)).toBe(true);
+    process.kill(-child.pid!, 'SIGKILL');
+    await child;
+  });
+
+  it('is done with a group that is gone', async () => {
+    const child = start('exit 0');
+    const identity = groupIdentity(child.pid!)!;
+    await child;
+    expect(await endRecordedGroup(identity)).toBe(true);
+  });
+});
+
+function firstLine(child: { stdout: NodeJS.ReadableStream | null }): Promise<number> {
+  return new Promise((resolve) => child.stdout!.once('data', (chunk: Buffer) => resolve(Number(String(chunk).trim()))));
+}

@@ -8,7 +8,7 @@ import { startFakeNtfy } from '../fakes/fake-ntfy.js';
 import { CLI, makeProject, runCli } from '../support/cli.js';
 import { execa } from 'execa';
 import { writeWithLoguru } from '../support/loguru.js';
-import { killTree } from '../support/processes.js';
+import { killTree, processesWorkingIn, survivors } from '../support/processes.js';
 
 let servers: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -325,8 +325,8 @@ describe('runs that were stopped', () => {
     expect(file).toMatch(/not yet: the run asking Claude was stopped before it answered/);
   });
 
-  it.each(['SIGINT', 'SIGTERM', 'SIGKILL'] as const)(
-    'a run stopped by %s shows as interrupted, and while it ran, with its pid',
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGKILL'] as const)(
+    'a run stopped by %s shows as interrupted, and while it ran, with its pid; its Claude is stopped with it',
     async (signal) => {
       const api = await startFakeAnthropic([{ kind: 'hang' }]);
       servers.push(api);
@@ -343,13 +343,43 @@ describe('runs that were stopped', () => {
       for (let i = 0; i < 200 && api.messageBodies().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
       expect(api.messageBodies()).toHaveLength(1); // Claude is mid-call
       expect(await t.status()).toMatch(new RegExp(`^ {2}#1 run +\\S+ {2}running \\(pid ${child.pid}\\) `, 'm'));
+      const runsDir = join(t.dir, '.sentinel', 'claude');
+      const claude = processesWorkingIn(runsDir); // Claude and its MCP server, in the run's directory
+      expect(claude.length).toBeGreaterThan(0);
       // SIGKILL as a unit's stop sends it, to the whole cgroup: Claude, in a group of its own, included.
+      // The others as Ctrl-C, a closed SSH session or a `kill` send them: to sentinel's group only.
       if (signal === 'SIGKILL') killTree(child.pid!);
       else process.kill(-child.pid!, signal);
-      await child;
+      const stopped = await child;
+      expect(stopped.signal).toBe(signal);
+      expect(await survivors(claude)).toEqual([]);
       expect(await t.status()).toMatch(/^ {2}#1 run +\S+ {2}interrupted .* — stopped before it finished/m);
     },
   );
+});
+
+describe('a Claude that outlived its run', () => {
+  it('is ended by the next run, which removes its directory, when the run alone was SIGKILLed (by hand, or the OOM killer)', async () => {
+    const api = await startFakeAnthropic([{ kind: 'hang' }]);
+    servers.push(api);
+    const t = await setup({ claude: { enabled: true, command: CLAUDE, timeout: '60s' } });
+    await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook returned 500', logger: 'app.pay' }]);
+    const env = { ANTHROPIC_API_KEY: 'sk-ant-test-key', ANTHROPIC_BASE_URL: api.url, CLAUDE_CODE_MAX_RETRIES: '0' };
+    const child = execa('node', [CLI, 'run'], { cwd: t.dir, env: { ...env, HOME: t.dir }, reject: false, detached: true });
+    for (let i = 0; i < 200 && api.messageBodies().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(api.messageBodies()).toHaveLength(1);
+    const runsDir = join(t.dir, '.sentinel', 'claude');
+    const [runDir] = readdirSync(runsDir);
+    process.kill(child.pid!, 'SIGKILL'); // sentinel alone: it has no chance to stop Claude
+    await child;
+    const orphans = processesWorkingIn(runsDir);
+    expect(orphans.length).toBeGreaterThan(0);
+    // The next run asks no Claude (the retry waits for its backoff), and still ends the one left.
+    await runCli(['run'], { cwd: t.dir, env, timeoutMs: 90_000 });
+    expect(await survivors(orphans)).toEqual([]);
+    expect(readdirSync(runsDir)).not.toContain(runDir);
+    expect(api.messageBodies()).toHaveLength(1);
+  });
 });
 
 describe('health tells the truth while it warms up', () => {

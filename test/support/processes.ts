@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** Parent pid of every live process, read from /proc (Linux). */
 function readParents(): Map<number, number> {
@@ -66,4 +66,26 @@ export function killTree(pid: number): void {
   }
   signal(pid, 'SIGKILL');
   for (const p of frozen) signal(p, 'SIGKILL');
+}
+
+/** Live processes working in `dir` or below it (their cwd), such as a Claude in its run directory. */
+export function processesWorkingIn(dir: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cwd = readlinkSync(`/proc/${name}/cwd`);
+      if ((cwd === dir || cwd.startsWith(`${dir}/`)) && isAlive(Number(name))) found.push(Number(name));
+    } catch {
+      // gone while we looked, or not ours to read
+    }
+  }
+  return found;
+}
+
+/** `pids` still alive once they had `withinMs` to die: a killed process is gone only once scheduled. */
+export async function survivors(pids: number[], withinMs = 3000): Promise<number[]> {
+  const deadline = Date.now() + withinMs;
+  while (pids.some(isAlive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  return pids.filter(isAlive);
 }
