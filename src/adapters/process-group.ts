@@ -16,32 +16,43 @@ export function killGroup(child: GroupLeader): void {
   }
 }
 
-/** Waits for the child, killing its group at `timeoutMs`; once it has exited, whatever it left
- * running in its group is killed as well. */
+/** Waits for the child, stopping its group at `timeoutMs` (`stopGroup`); once it has exited,
+ * whatever it left running in its group is killed as well. */
 export async function settleWithin<T>(child: Promise<T> & GroupLeader, timeoutMs: number): Promise<{ result: T; timedOut: boolean }> {
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    killGroup(child);
-  }, timeoutMs);
+  let stopped: Promise<void> | null = null;
+  const timer = setTimeout(() => (stopped = stopGroup(child)), timeoutMs);
   running.add(child);
   watchStopSignals();
   const result = await child;
   clearTimeout(timer);
+  const timedOut = stopped !== null;
+  if (stopped !== null) await stopped;
+  // This process is ending by a signal, whose own stopGroup ends this group: no caller may act on
+  // (record, report, retry) a child the signal ended.
+  if (stopping !== null) await new Promise<never>(() => {});
   killGroup(child);
   running.delete(child);
-  // This process is ending by a signal: no caller may act on (record, report, retry) a child the signal ended.
-  if (stopping !== null) await new Promise<never>(() => {});
   if (running.size === 0) unwatchStopSignals();
   return { result, timedOut };
 }
 
+/** Long enough for Claude and its MCP server to stop what they run; what is left then is killed. */
+const STOP_GRACE_MS = 1500;
+
+/** SIGTERM to the group, and SIGKILL to what is left of it after the grace: a stop its members can
+ * pass on (Claude's MCP server stops the analysis it is running, which has a group of its own). */
+async function stopGroup(child: GroupLeader): Promise<void> {
+  if (child.pid === undefined) return;
+  signalGroup(child, 'SIGTERM');
+  const deadline = performance.now() + STOP_GRACE_MS;
+  while (hasLiveMember(child.pid) && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  killGroup(child);
+}
+
 // A detached child is in a group of its own, so Ctrl-C at a terminal, a closed SSH session or a
 // `kill` of this process does not reach it: Claude would go on with an investigation nobody reads.
-// While such a child runs, these signals end its group first, then this process, by the same signal.
+// While such a child runs, these signals stop its group first, then end this process by the same signal.
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-/** Long enough for Claude to stop its MCP server; what is left then is killed. */
-const STOP_GRACE_MS = 1500;
 const running = new Set<Promise<unknown> & GroupLeader>();
 let stopping: NodeJS.Signals | null = null;
 
@@ -59,9 +70,7 @@ function onStopSignal(signal: NodeJS.Signals): void {
     return;
   }
   stopping = signal;
-  for (const child of running) signalGroup(child, 'SIGTERM');
-  const grace = new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS));
-  void Promise.race([Promise.allSettled([...running]), grace]).then(() => endBy(signal));
+  void Promise.all([...running].map(stopGroup)).then(() => endBy(signal));
 }
 
 function endBy(signal: NodeJS.Signals): void {
@@ -102,8 +111,7 @@ export async function endRecordedGroup(identity: string): Promise<boolean> {
   } catch {
     return true; // gone meanwhile
   }
-  // Until none is left that could still write to a directory about to be removed: a zombie cannot,
-  // and whoever adopted it reaps it in its own time.
+  // Until none is left that could still write to the directory about to be removed.
   for (let i = 0; i < 100 && hasLiveMember(pid); i++) await new Promise((resolve) => setTimeout(resolve, 20));
   return true;
 }
@@ -132,8 +140,15 @@ const startTicks = (pid: number): number | null => {
   return start === undefined ? null : Number(start);
 };
 
+/** Whether any process of the group is alive; a zombie is not: it runs nothing and writes nothing. */
 function hasLiveMember(pgid: number): boolean {
-  for (const name of readdirSync('/proc')) {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return groupExists(pgid); // no /proc: a zombie counts as alive, and the wait runs to its end
+  }
+  for (const name of names) {
     if (!/^\d+$/.test(name)) continue;
     const fields = statFields(Number(name)); // [state, ppid, pgrp, …]
     if (fields !== null && Number(fields[2]) === pgid && fields[0] !== 'Z') return true;

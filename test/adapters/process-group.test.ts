@@ -30,14 +30,24 @@ describe('settleWithin', () => {
     expect(await gone(Number(result.stdout))).toBe(true);
   });
 
-  it('kills the whole group at the timeout and says so', async () => {
+  it('stops the whole group at the timeout (SIGTERM) and says so', async () => {
     const child = execa('/bin/sh', ['-c', 'sleep 30 & echo $!; wait'], { detached: true, reject: false, buffer: false });
     let background = 0;
     child.stdout.on('data', (chunk: Buffer) => (background = Number(String(chunk).trim())));
     const { result, timedOut } = await settleWithin(child, 300);
     expect(timedOut).toBe(true);
-    expect(result.signal).toBe('SIGKILL');
+    expect(result.signal).toBe('SIGTERM');
     expect(background).toBeGreaterThan(0);
+    expect(await gone(background)).toBe(true);
+  });
+
+  it('kills a group that ignores SIGTERM once the grace has passed', async () => {
+    const child = execa('/bin/sh', ['-c', 'trap "" TERM; sleep 30 & echo $!; wait'], { detached: true, reject: false, buffer: false });
+    let background = 0;
+    child.stdout.on('data', (chunk: Buffer) => (background = Number(String(chunk).trim())));
+    const { result, timedOut } = await settleWithin(child, 300);
+    expect(timedOut).toBe(true);
+    expect(result.signal).toBe('SIGKILL');
     expect(await gone(background)).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -356,6 +357,45 @@ describe('runs that were stopped', () => {
       expect(await t.status()).toMatch(/^ {2}#1 run +\S+ {2}interrupted .* — stopped before it finished/m);
     },
   );
+});
+
+describe('what Claude started', () => {
+  it('an analysis that was running when Claude timed out is stopped with it, not left to run on', async () => {
+    const pidFile = join(tmpdir(), `sentinel-probe-${process.pid}-${Date.now()}.pid`);
+    const api = await startFakeAnthropic([{ kind: 'tool_use', name: 'mcp__sentinel__slow_probe', input: {} }, { kind: 'hang' }]);
+    servers.push(api);
+    const t = await setup({
+      claude: { enabled: true, command: CLAUDE, timeout: '6s' },
+      scripts: [{ name: 'slow_probe', command: ['/bin/sh', '-c', `echo $$ > ${pidFile}; exec sleep 60`], timeout: '60s' }],
+    });
+    await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook returned 500', logger: 'app.pay' }]);
+    const env = { ANTHROPIC_API_KEY: 'sk-ant-test-key', ANTHROPIC_BASE_URL: api.url, CLAUDE_CODE_MAX_RETRIES: '0' };
+    const run = await runCli(['run', '--json'], { cwd: t.dir, env, timeoutMs: 90_000 });
+    expect(run.exitCode, run.stderr).toBe(0);
+    const probe = Number(readFileSync(pidFile, 'utf8'));
+    rmSync(pidFile);
+    expect(await survivors([probe])).toEqual([]);
+  });
+
+  it('an analysis that was running when the run was stopped with Ctrl-C is stopped with it', async () => {
+    const pidFile = join(tmpdir(), `sentinel-probe-${process.pid}-${Date.now()}.pid`);
+    const api = await startFakeAnthropic([{ kind: 'tool_use', name: 'mcp__sentinel__slow_probe', input: {} }, { kind: 'hang' }]);
+    servers.push(api);
+    const t = await setup({
+      claude: { enabled: true, command: CLAUDE, timeout: '60s' },
+      scripts: [{ name: 'slow_probe', command: ['/bin/sh', '-c', `echo $$ > ${pidFile}; exec sleep 60`], timeout: '60s' }],
+    });
+    await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook returned 500', logger: 'app.pay' }]);
+    const env = { ANTHROPIC_API_KEY: 'sk-ant-test-key', ANTHROPIC_BASE_URL: api.url, CLAUDE_CODE_MAX_RETRIES: '0' };
+    const child = execa('node', [CLI, 'run'], { cwd: t.dir, env: { ...env, HOME: t.dir }, reject: false, detached: true });
+    for (let i = 0; i < 200 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 100)); // the pid is written before the file is closed
+    const probe = Number(readFileSync(pidFile, 'utf8'));
+    rmSync(pidFile);
+    process.kill(-child.pid!, 'SIGINT'); // as Ctrl-C: sentinel's group only
+    expect((await child).signal).toBe('SIGINT');
+    expect(await survivors([probe])).toEqual([]);
+  });
 });
 
 describe('a Claude that outlived its run', () => {
