@@ -17,7 +17,7 @@ export function killGroup(child: GroupLeader): void {
 }
 
 /** Waits for the child, stopping its group at `timeoutMs` (`stopGroup`); once it has exited,
- * whatever it left running in its group is killed as well. */
+ * whatever it left running in its group is stopped as well. */
 export async function settleWithin<T>(child: Promise<T> & GroupLeader, timeoutMs: number): Promise<{ result: T; timedOut: boolean }> {
   let stopped: Promise<void> | null = null;
   const timer = setTimeout(() => (stopped = stopGroup(child)), timeoutMs);
@@ -26,11 +26,10 @@ export async function settleWithin<T>(child: Promise<T> & GroupLeader, timeoutMs
   const result = await child;
   clearTimeout(timer);
   const timedOut = stopped !== null;
-  if (stopped !== null) await stopped;
-  // This process is ending by a signal, whose own stopGroup ends this group: no caller may act on
-  // (record, report, retry) a child the signal ended.
+  await (stopped ?? stopGroup(child));
+  // This process is ending by a signal: no caller may act on (record, report, retry) a child the
+  // signal ended.
   if (stopping !== null) await new Promise<never>(() => {});
-  killGroup(child);
   running.delete(child);
   if (running.size === 0) unwatchStopSignals();
   return { result, timedOut };
