@@ -41,6 +41,18 @@ describe('settleWithin', () => {
     expect(await gone(background)).toBe(true);
   });
 
+  it('lets what a child left behind stop what it runs itself: SIGTERM first, as at a timeout', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sentinel-left-'));
+    const marker = join(dir, 'stopped');
+    // The subshell plays Claude's MCP server: on SIGTERM it passes the stop on, then exits.
+    const script = `(trap 'echo passed-on > ${marker}; exit 0' TERM; sleep 30 & wait) >/dev/null 2>&1 & echo $!`;
+    const child = execa('/bin/sh', ['-c', script], { detached: true, reject: false });
+    const { result } = await settleWithin(child, 10_000);
+    expect(await gone(Number(result.stdout))).toBe(true);
+    expect(readFileSync(marker, 'utf8')).toBe('passed-on\n');
+    rmSync(dir, { recursive: true });
+  });
+
   it('kills a group that ignores SIGTERM once the grace has passed', async () => {
     const child = execa('/bin/sh', ['-c', 'trap "" TERM; sleep 30 & echo $!; wait'], { detached: true, reject: false, buffer: false });
     let background = 0;
