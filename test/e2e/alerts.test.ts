@@ -301,20 +301,28 @@ describe('a fixed channel sends at once', () => {
 });
 
 describe('runs that were stopped', () => {
-  it('a run killed while Claude works: the next run pushes the deterministic report at once, not after the retry backoff', async () => {
+  /** A `sentinel run` started as a unit or a shell would (a process group of its own), once its
+   * Claude is in the middle of an API call that never answers. */
+  async function runWithClaudeMidCall() {
     const api = await startFakeAnthropic([{ kind: 'hang' }]);
     servers.push(api);
     const t = await setup({ claude: { enabled: true, command: CLAUDE, timeout: '60s' } });
     await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook returned 500', logger: 'app.pay' }]);
-    const env = {
-      PATH: process.env.PATH ?? '',
-      HOME: t.dir,
-      ANTHROPIC_API_KEY: 'sk-ant-test-key',
-      ANTHROPIC_BASE_URL: api.url,
-      CLAUDE_CODE_MAX_RETRIES: '0',
-    };
-    const child = execa('node', [CLI, 'run'], { cwd: t.dir, env, extendEnv: false, reject: false, detached: true });
+    const env = { ANTHROPIC_API_KEY: 'sk-ant-test-key', ANTHROPIC_BASE_URL: api.url, CLAUDE_CODE_MAX_RETRIES: '0' };
+    const child = execa('node', [CLI, 'run'], {
+      cwd: t.dir,
+      env: { ...env, PATH: process.env.PATH ?? '', HOME: t.dir },
+      extendEnv: false,
+      reject: false,
+      detached: true,
+    });
     for (let i = 0; i < 200 && api.messageBodies().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(api.messageBodies()).toHaveLength(1);
+    return { api, t, env, child, runsDir: join(t.dir, '.sentinel', 'claude') };
+  }
+
+  it('a run killed while Claude works: the next run pushes the deterministic report at once, not after the retry backoff', async () => {
+    const { api, t, env, child } = await runWithClaudeMidCall();
     killTree(child.pid!); // Claude included, as a unit's stop kills its cgroup
     await child;
     expect(t.ntfy.messages).toHaveLength(0);
@@ -329,22 +337,8 @@ describe('runs that were stopped', () => {
   it.each(['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGKILL'] as const)(
     'a run stopped by %s shows as interrupted, and while it ran, with its pid; its Claude is stopped with it',
     async (signal) => {
-      const api = await startFakeAnthropic([{ kind: 'hang' }]);
-      servers.push(api);
-      const t = await setup({ claude: { enabled: true, command: CLAUDE, timeout: '60s' } });
-      await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook returned 500', logger: 'app.pay' }]);
-      const env = {
-        PATH: process.env.PATH ?? '',
-        HOME: t.dir,
-        ANTHROPIC_API_KEY: 'sk-ant-test-key',
-        ANTHROPIC_BASE_URL: api.url,
-        CLAUDE_CODE_MAX_RETRIES: '0',
-      };
-      const child = execa('node', [CLI, 'run'], { cwd: t.dir, env, extendEnv: false, reject: false, detached: true });
-      for (let i = 0; i < 200 && api.messageBodies().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
-      expect(api.messageBodies()).toHaveLength(1); // Claude is mid-call
+      const { t, child, runsDir } = await runWithClaudeMidCall();
       expect(await t.status()).toMatch(new RegExp(`^ {2}#1 run +\\S+ {2}running \\(pid ${child.pid}\\) `, 'm'));
-      const runsDir = join(t.dir, '.sentinel', 'claude');
       const claude = processesWorkingIn(runsDir); // Claude and its MCP server, in the run's directory
       expect(claude.length).toBeGreaterThan(0);
       // SIGKILL as a unit's stop sends it, to the whole cgroup: Claude, in a group of its own, included.
@@ -357,68 +351,64 @@ describe('runs that were stopped', () => {
       expect(await t.status()).toMatch(/^ {2}#1 run +\S+ {2}interrupted .* — stopped before it finished/m);
     },
   );
-});
 
-describe('what Claude started', () => {
-  it('an analysis that was running when Claude timed out is stopped with it, not left to run on', async () => {
-    const pidFile = join(tmpdir(), `sentinel-probe-${process.pid}-${Date.now()}.pid`);
-    const api = await startFakeAnthropic([{ kind: 'tool_use', name: 'mcp__sentinel__slow_probe', input: {} }, { kind: 'hang' }]);
-    servers.push(api);
-    const t = await setup({
-      claude: { enabled: true, command: CLAUDE, timeout: '6s' },
-      scripts: [{ name: 'slow_probe', command: ['/bin/sh', '-c', `echo $$ > ${pidFile}; exec sleep 60`], timeout: '60s' }],
-    });
-    await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook returned 500', logger: 'app.pay' }]);
-    const env = { ANTHROPIC_API_KEY: 'sk-ant-test-key', ANTHROPIC_BASE_URL: api.url, CLAUDE_CODE_MAX_RETRIES: '0' };
-    const run = await runCli(['run', '--json'], { cwd: t.dir, env, timeoutMs: 90_000 });
-    expect(run.exitCode, run.stderr).toBe(0);
-    const probe = Number(readFileSync(pidFile, 'utf8'));
-    rmSync(pidFile);
-    expect(await survivors([probe])).toEqual([]);
-  });
-
-  it('an analysis that was running when the run was stopped with Ctrl-C is stopped with it', async () => {
-    const pidFile = join(tmpdir(), `sentinel-probe-${process.pid}-${Date.now()}.pid`);
-    const api = await startFakeAnthropic([{ kind: 'tool_use', name: 'mcp__sentinel__slow_probe', input: {} }, { kind: 'hang' }]);
-    servers.push(api);
-    const t = await setup({
-      claude: { enabled: true, command: CLAUDE, timeout: '60s' },
-      scripts: [{ name: 'slow_probe', command: ['/bin/sh', '-c', `echo $$ > ${pidFile}; exec sleep 60`], timeout: '60s' }],
-    });
-    await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook returned 500', logger: 'app.pay' }]);
-    const env = { ANTHROPIC_API_KEY: 'sk-ant-test-key', ANTHROPIC_BASE_URL: api.url, CLAUDE_CODE_MAX_RETRIES: '0' };
-    const child = execa('node', [CLI, 'run'], { cwd: t.dir, env: { ...env, HOME: t.dir }, reject: false, detached: true });
-    for (let i = 0; i < 200 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100));
-    await new Promise((r) => setTimeout(r, 100)); // the pid is written before the file is closed
-    const probe = Number(readFileSync(pidFile, 'utf8'));
-    rmSync(pidFile);
-    process.kill(-child.pid!, 'SIGINT'); // as Ctrl-C: sentinel's group only
-    expect((await child).signal).toBe('SIGINT');
-    expect(await survivors([probe])).toEqual([]);
-  });
-});
-
-describe('a Claude that outlived its run', () => {
-  it('is ended by the next run, which removes its directory, when the run alone was SIGKILLed (by hand, or the OOM killer)', async () => {
-    const api = await startFakeAnthropic([{ kind: 'hang' }]);
-    servers.push(api);
-    const t = await setup({ claude: { enabled: true, command: CLAUDE, timeout: '60s' } });
-    await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook returned 500', logger: 'app.pay' }]);
-    const env = { ANTHROPIC_API_KEY: 'sk-ant-test-key', ANTHROPIC_BASE_URL: api.url, CLAUDE_CODE_MAX_RETRIES: '0' };
-    const child = execa('node', [CLI, 'run'], { cwd: t.dir, env: { ...env, HOME: t.dir }, reject: false, detached: true });
-    for (let i = 0; i < 200 && api.messageBodies().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
-    expect(api.messageBodies()).toHaveLength(1);
-    const runsDir = join(t.dir, '.sentinel', 'claude');
+  it('a run SIGKILLed alone (by hand, or the OOM killer): the next run ends the Claude it left and removes its directory', async () => {
+    const { api, t, env, child, runsDir } = await runWithClaudeMidCall();
     const [runDir] = readdirSync(runsDir);
     process.kill(child.pid!, 'SIGKILL'); // sentinel alone: it has no chance to stop Claude
     await child;
     const orphans = processesWorkingIn(runsDir);
     expect(orphans.length).toBeGreaterThan(0);
     // The next run asks no Claude (the retry waits for its backoff), and still ends the one left.
-    await runCli(['run'], { cwd: t.dir, env, timeoutMs: 90_000 });
+    const next = await runCli(['run'], { cwd: t.dir, env, timeoutMs: 90_000 });
+    expect(next.exitCode, next.stderr).toBe(0);
     expect(await survivors(orphans)).toEqual([]);
     expect(readdirSync(runsDir)).not.toContain(runDir);
     expect(api.messageBodies()).toHaveLength(1);
+  });
+});
+
+describe('what Claude started', () => {
+  /** A project whose Claude calls an analysis that runs for a minute; `probe()` is its pid once it runs. */
+  async function slowAnalysis(claudeTimeout: string) {
+    const pidFile = join(tmpdir(), `sentinel-probe-${process.pid}-${Date.now()}.pid`);
+    const api = await startFakeAnthropic([{ kind: 'tool_use', name: 'mcp__sentinel__slow_probe', input: {} }, { kind: 'hang' }]);
+    servers.push(api);
+    const t = await setup({
+      claude: { enabled: true, command: CLAUDE, timeout: claudeTimeout },
+      scripts: [
+        {
+          name: 'slow_probe',
+          command: ['/bin/sh', '-c', `echo $$ > ${pidFile}.part; mv ${pidFile}.part ${pidFile}; exec sleep 60`],
+          timeout: '60s',
+        },
+      ],
+    });
+    await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook returned 500', logger: 'app.pay' }]);
+    const env = { ANTHROPIC_API_KEY: 'sk-ant-test-key', ANTHROPIC_BASE_URL: api.url, CLAUDE_CODE_MAX_RETRIES: '0' };
+    const probe = async () => {
+      for (let i = 0; i < 200 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100));
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      rmSync(pidFile);
+      return pid;
+    };
+    return { t, env, probe };
+  }
+
+  it('an analysis that was running when Claude timed out is stopped with it, not left to run on', async () => {
+    const { t, env, probe } = await slowAnalysis('6s');
+    const run = await runCli(['run', '--json'], { cwd: t.dir, env, timeoutMs: 90_000 });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(await survivors([await probe()])).toEqual([]);
+  });
+
+  it('an analysis that was running when the run was stopped with Ctrl-C is stopped with it', async () => {
+    const { t, env, probe } = await slowAnalysis('60s');
+    const child = execa('node', [CLI, 'run'], { cwd: t.dir, env: { ...env, HOME: t.dir }, reject: false, detached: true });
+    const pid = await probe();
+    process.kill(-child.pid!, 'SIGINT'); // as Ctrl-C: sentinel's group only
+    expect((await child).signal).toBe('SIGINT');
+    expect(await survivors([pid])).toEqual([]);
   });
 });
 
