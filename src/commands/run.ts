@@ -71,8 +71,12 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
   const redactor = createRedactor(config.redact.patterns);
   const lock = dryRun ? null : acquireRunLock(paths.stateDir, ctx.pid);
   try {
-    // Before anything else: a Claude that outlived its killed run is ended now, not at the next investigation.
-    if (!dryRun) await removeStaleRunDirs(claudeRunsDir(paths.stateDir));
+    // A Claude that outlived its killed run is ended now, not at the next investigation; a failure
+    // to tidy up never stands in the way of the run.
+    if (!dryRun)
+      await removeStaleRunDirs(claudeRunsDir(paths.stateDir)).catch((error: unknown) =>
+        ctx.stderr(`sentinel: warning: ${claudeRunsDir(paths.stateDir)}: an earlier run's directory not removed: ${errorMessage(error)}`),
+      );
     const state = openStateStore(paths.stateDir, { readonly: dryRun, ...(stateCopy === undefined ? {} : { file: stateCopy }) });
     if (!dryRun) state.redactStored(redactionMarker(config.redact.patterns), (text) => redactor.redact(text).text);
     // A stopped app's database is read from a copy, kept in the state dir between runs (not by dry runs).

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -365,6 +365,19 @@ describe('runs that were stopped', () => {
     expect(await survivors(orphans)).toEqual([]);
     expect(readdirSync(runsDir)).not.toContain(runDir);
     expect(api.messageBodies()).toHaveLength(1);
+  });
+});
+
+describe('tidying up after a killed run', () => {
+  it('never stands in the way of the next run: a warning in one line, and the alert still goes out', async () => {
+    const t = await setup();
+    mkdirSync(join(t.dir, '.sentinel'), { recursive: true });
+    writeFileSync(join(t.dir, '.sentinel', 'claude'), 'not a directory');
+    await writeWithLoguru(t.db, [{ level: 'ERROR', message: 'payment webhook returned 500', logger: 'app.pay' }]);
+    const result = await runCli(['run', '--json'], { cwd: t.dir });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/^sentinel: warning: \S+claude: an earlier run's directory not removed: ENOTDIR\b.*$/m);
+    expect(JSON.parse(result.stdout)).toMatchObject({ notified: 1 });
   });
 });
 
