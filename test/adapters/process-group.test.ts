@@ -70,30 +70,63 @@ describe('a stop signal while a detached child runs', () => {
     dir = mkdtempSync(join(tmpdir(), 'sentinel-stop-'));
     script = join(dir, 'settle-then-report.mjs');
     const entry = fileURLToPath(new URL('../fixtures/settle-then-report.ts', import.meta.url));
-    await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: script });
+    // Bundled whole: beside it under the temp dir there is no node_modules to resolve a package from;
+    // the require its CommonJS dependencies make of Node's modules is given to them.
+    await build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: script,
+      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+      logLevel: 'error',
+    });
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** The fixture, once its child runs; `output()` is what it printed so far. */
+  async function started(...args: string[]) {
+    const proc = execa('node', [script, ...args], { reject: false, buffer: false });
+    let out = '';
+    const child = await new Promise<number>((resolve) =>
+      proc.stdout.on('data', (chunk: Buffer) => {
+        out += String(chunk);
+        const pid = /^child (\d+)$/m.exec(out)?.[1];
+        if (pid) resolve(Number(pid));
+      }),
+    );
+    return { proc, child, output: () => out };
+  }
 
   it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)(
     '%s ends the child first, then the process by the same signal; the caller never sees the child end',
     async (signal) => {
-      const proc = execa('node', [script], { cwd: join(fileURLToPath(new URL('../..', import.meta.url))), reject: false, buffer: false });
-      let out = '';
-      const started = new Promise<number>((resolve) =>
-        proc.stdout.on('data', (chunk: Buffer) => {
-          out += String(chunk);
-          const pid = /^child (\d+)$/m.exec(out)?.[1];
-          if (pid) resolve(Number(pid));
-        }),
-      );
-      const child = await started;
+      const { proc, child, output } = await started();
       proc.kill(signal); // this process only, as Ctrl-C reaches it: the child is in a group of its own
-      const ended = await proc;
-      expect(ended.signal).toBe(signal);
-      expect(out).not.toMatch(/settled/);
+      expect((await proc).signal).toBe(signal);
+      expect(output()).not.toMatch(/settled/);
       expect(await gone(child)).toBe(true);
     },
   );
+
+  it('a second Ctrl-C does not wait out the grace of a child that ignores SIGTERM', async () => {
+    const { proc, child, output } = await started('deaf');
+    proc.kill('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the first one's grace is running
+    const second = performance.now();
+    proc.kill('SIGINT');
+    expect((await proc).signal).toBe('SIGINT');
+    expect(performance.now() - second).toBeLessThan(1000); // the grace is 1.5 s
+    expect(output()).not.toMatch(/settled/);
+    expect(await gone(child)).toBe(true);
+  });
+
+  it('a child that ignores SIGTERM is killed when the grace is over, and the process still ends by the signal', async () => {
+    const { proc, child } = await started('deaf');
+    proc.kill('SIGTERM');
+    expect((await proc).signal).toBe('SIGTERM');
+    expect(await gone(child)).toBe(true);
+  });
 });
 
 describe('endRecordedGroup', () => {
