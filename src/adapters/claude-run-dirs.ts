@@ -18,10 +18,15 @@ export async function inRunDir<T>(privateDir: string, fn: (runDir: string) => Pr
   }
 }
 
-/** Notes in `runDir` which process group its Claude is, for `removeStaleRunDirs`. */
+/** Notes in `runDir` which process group its Claude is, for `removeStaleRunDirs`. Claude is running
+ * by now: a note that cannot be written (a full disk) only costs that clean-up, never the run. */
 export function recordClaudeGroup(runDir: string, pid: number): void {
   const group = groupIdentity(pid);
-  if (group !== null) writeFileSync(join(runDir, GROUP_FILE), group);
+  try {
+    if (group !== null) writeFileSync(join(runDir, GROUP_FILE), group);
+  } catch {
+    // without it, an orphaned Claude is not ended; its directory is still removed
+  }
 }
 
 /** A killed run never reaches its `finally`: its directory (a HOME and the MCP config) is removed

@@ -1,9 +1,9 @@
 import { execa } from 'execa';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { removeStaleRunDirs } from '../../src/adapters/claude-run-dirs.js';
+import { recordClaudeGroup, removeStaleRunDirs } from '../../src/adapters/claude-run-dirs.js';
 import { groupIdentity } from '../../src/adapters/process-group.js';
 import { isAlive, survivors } from '../support/processes.js';
 
@@ -65,5 +65,14 @@ describe('removeStaleRunDirs', () => {
 
   it('is content with no directory at all (no run has asked Claude yet)', async () => {
     await expect(removeStaleRunDirs(join(privateDir, 'claude'))).resolves.toBeUndefined();
+  });
+
+  it('records the group of a running Claude, and a note that cannot be written never fails the run', async () => {
+    const dir = runDir(process.pid);
+    recordClaudeGroup(dir, process.pid);
+    expect(readFileSync(join(dir, 'claude.group'), 'utf8')).toBe(groupIdentity(process.pid));
+    const blocked = runDir(process.pid + 1);
+    mkdirSync(join(blocked, 'claude.group')); // where the note goes, a directory: EISDIR
+    expect(() => recordClaudeGroup(blocked, process.pid)).not.toThrow();
   });
 });
