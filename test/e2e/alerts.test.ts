@@ -401,6 +401,7 @@ describe('what Claude started', () => {
     const env = { ANTHROPIC_API_KEY: 'sk-ant-test-key', ANTHROPIC_BASE_URL: api.url, CLAUDE_CODE_MAX_RETRIES: '0' };
     const probe = async () => {
       for (let i = 0; i < 200 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(existsSync(pidFile), 'Claude never got to run the analysis').toBe(true);
       const pid = Number(readFileSync(pidFile, 'utf8'));
       rmSync(pidFile);
       return pid;
@@ -409,7 +410,7 @@ describe('what Claude started', () => {
   }
 
   it('an analysis that was running when Claude timed out is stopped with it, not left to run on', async () => {
-    const { t, env, probe } = await slowAnalysis('6s');
+    const { t, env, probe } = await slowAnalysis('10s');
     const run = await runCli(['run', '--json'], { cwd: t.dir, env, timeoutMs: 90_000 });
     expect(run.exitCode, run.stderr).toBe(0);
     expect(await survivors([await probe()])).toEqual([]);
