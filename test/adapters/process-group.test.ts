@@ -7,19 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endRecordedGroup, groupIdentity, settleWithin } from '../../src/adapters/process-group.js';
 
-// Killed is dead: a zombie waiting for whoever adopted it to reap it counts as gone.
-const alive = (pid: number) => {
-  try {
-    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
+import { isAlive as alive, survivors } from '../support/processes.js';
 
-async function gone(pid: number): Promise<boolean> {
-  for (let i = 0; i < 100 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 20));
-  return !alive(pid);
-}
+// Killed is dead: a zombie waiting for whoever adopted it to reap it counts as gone.
+const gone = async (pid: number): Promise<boolean> => (await survivors([pid], 2000)).length === 0;
 
 describe('settleWithin', () => {
   it('kills what a child that exited left running in its group', async () => {
